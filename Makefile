@@ -1,0 +1,43 @@
+# The front door. `make qemu` runs the demo, `make test` runs every test;
+# both run `make setup` first, so on a fresh machine they are all you type.
+
+CARGO ?= cargo
+HVRUN := $(CARGO) run -q --release -p runner --
+FOREVER ?=
+
+.PHONY: all setup build qemu test test-host test-qemu size debug clean fmt clippy
+
+all: build
+
+## setup: install/verify QEMU (mps3-an536) and core for armv8r-none-eabihf
+setup:
+	@bash tools/setup.sh
+
+## build: build the hypervisor image
+build: setup
+	@$(HVRUN) build
+
+## qemu: run the demo in QEMU (FOREVER=1 keeps it running)
+qemu: setup
+	@$(HVRUN) run $(if $(FOREVER),--forever,)
+
+## test: host unit tests, then the QEMU tests
+test: setup
+	$(CARGO) test
+
+## size: size of each section of the hypervisor image
+size: setup
+	@$(HVRUN) size
+
+## debug: QEMU halted, waiting for gdb-multiarch on :1234
+debug: setup
+	@$(HVRUN) debug
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean

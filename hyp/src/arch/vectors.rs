@@ -1,0 +1,140 @@
+//! The Hyp vector table (`HVBAR`) and the report for exceptions the
+//! hypervisor does not expect.
+//!
+//! Every entry saves r0-r12, lr, `ELR_hyp` and `SPSR_hyp` into an
+//! [`ExceptionFrame`] on the Hyp stack and calls [`hyp_exception`] with the
+//! vector number; if that returns, the (possibly edited) frame is restored
+//! and the core returns with `ERET`.
+
+use crate::hsr::Hsr;
+
+/// The saved state of an exception taken to Hyp mode.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ExceptionFrame {
+    /// `ELR_hyp`: where `ERET` returns to.
+    pub elr: u32,
+    /// `SPSR_hyp`: the interrupted CPSR.
+    pub spsr: u32,
+    /// r0-r12 of the interrupted code.
+    pub r: [u32; 13],
+    /// lr of the interrupted code (Hyp mode's lr is not banked).
+    pub lr: u32,
+}
+
+/// Vector offsets divided by four, as passed to [`hyp_exception`].
+pub const VECTOR_NAMES: [&str; 8] = [
+    "reset",
+    "undefined instruction",
+    "hypervisor call (SVC in Hyp mode)",
+    "prefetch abort",
+    "data abort",
+    "hyp trap",
+    "IRQ",
+    "FIQ",
+];
+
+core::arch::global_asm!(
+    r#"
+    .section .text.vectors, "ax"
+    .arm
+    .align 5
+    .global hyp_vector_table
+hyp_vector_table:
+    b       hyp_vec_0
+    b       hyp_vec_1
+    b       hyp_vec_2
+    b       hyp_vec_3
+    b       hyp_vec_4
+    b       hyp_vec_5
+    b       hyp_vec_6
+    b       hyp_vec_7
+
+    .irp n, 0,1,2,3,4,5,6,7
+hyp_vec_\n:
+    push    {{r0-r12, lr}}
+    mov     r0, #\n
+    b       hyp_vec_common
+    .endr
+
+hyp_vec_common:
+    mrs     r2, elr_hyp
+    mrs     r3, spsr
+    push    {{r2, r3}}
+    mov     r1, sp
+    bl      hyp_exception
+    pop     {{r2, r3}}
+    msr     elr_hyp, r2
+    msr     spsr_hyp, r3
+    pop     {{r0-r12, lr}}
+    eret
+"#
+);
+
+/// Points `HVBAR` at the vector table.
+pub fn install() {
+    extern "C" {
+        static hyp_vector_table: u8;
+    }
+    // SAFETY: the table is 32-byte aligned code in our text region, and
+    // every entry saves and restores what it clobbers.
+    unsafe {
+        aarch32_cpu::register::Hvbar::write(aarch32_cpu::register::Hvbar(
+            core::ptr::addr_of!(hyp_vector_table) as u32,
+        ));
+    }
+    aarch32_cpu::asm::isb();
+}
+
+/// The fault registers read at the moment of an exception.
+#[derive(Clone, Copy, Debug)]
+pub struct FaultInfo {
+    /// The vector number (offset / 4).
+    pub vector: u32,
+    /// `HSR`.
+    pub hsr: Hsr,
+    /// `HDFAR`: the faulting data address.
+    pub hdfar: u32,
+    /// `HIFAR`: the faulting instruction address.
+    pub hifar: u32,
+    /// The core that took it.
+    pub core: u32,
+}
+
+/// Rust side of every vector.
+#[no_mangle]
+extern "C" fn hyp_exception(vector: u32, frame: &mut ExceptionFrame) {
+    let info = FaultInfo {
+        vector,
+        hsr: Hsr(aarch32_cpu::register::Hsr::read().raw_value()),
+        hdfar: aarch32_cpu::register::Hdfar::read().0,
+        hifar: aarch32_cpu::register::Hifar::read().0,
+        core: super::cpu::core_id(),
+    };
+    #[cfg(feature = "selftest")]
+    if crate::selftest::on_exception(&info, frame) {
+        return;
+    }
+    report_and_stop(&info, frame)
+}
+
+/// Prints what happened and stops this core.
+fn report_and_stop(info: &FaultInfo, frame: &ExceptionFrame) -> ! {
+    let name = VECTOR_NAMES.get(info.vector as usize).copied().unwrap_or("?");
+    crate::console::write_fmt_emergency(format_args!(
+        "\n*** hyp: unexpected {} exception on core {}\n    HSR={:#010x} (EC {:#04x}: {}, {}) HDFAR={:#010x} HIFAR={:#010x}\n    ELR={:#010x} SPSR={:#010x} LR={:#010x}\n    core {} stopped\n",
+        name,
+        info.core,
+        info.hsr.0,
+        info.hsr.ec(),
+        info.hsr.class().name(),
+        info.hsr.fault_name(),
+        info.hdfar,
+        info.hifar,
+        frame.elr,
+        frame.spsr,
+        frame.lr,
+        info.core,
+    ));
+    crate::boot::fatal_stop(3)
+}

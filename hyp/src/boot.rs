@@ -1,0 +1,218 @@
+//! Boot sequence after the assembly entry: vectors, EL2 MPU, console, the
+//! banner, and the release of the other cores.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use crate::arch::{cpu, mpu, semihosting, vectors};
+use crate::hprintln;
+use crate::layout::{ImageLayout, STATIC_REGIONS};
+
+/// Value core 0 stores in `BOOT_RELEASE` to let the other cores run; a
+/// magic number rather than `1` so uninitialised RAM cannot release them.
+pub const RELEASE_MAGIC: u32 = 0x5245_4C53;
+
+/// Core 0 writes [`RELEASE_MAGIC`] here once the shared set-up is done.
+/// In `.data`, not `.bss`, so it is already 0 before core 0 zeroes `.bss`.
+#[no_mangle]
+#[link_section = ".data.boot_release"]
+static BOOT_RELEASE: AtomicU32 = AtomicU32::new(0);
+
+/// Number of cores the image supports (matches `HYP_MAX_CORES` in `linker.ld`).
+pub const MAX_CORES: usize = 2;
+
+/// MMIO base of the console UART (UART2 of the MPS3 AN536, shared by both
+/// cores, QEMU `serial2`).
+pub const CONSOLE_UART_BASE: u32 = 0xE020_5000;
+/// Size of the console UART's MMIO window.
+pub const CONSOLE_UART_SIZE: u32 = 0x1000;
+
+/// What each core found about itself when it came online.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CoreState {
+    /// CPSR mode at entry to Rust (0x1A = Hyp).
+    pub mode: u32,
+    /// Whether the EL2 MPU is on with the background region off.
+    pub mpu_on: bool,
+}
+
+/// Per-core boot state, written once by each core.
+static CORE_MODE: [AtomicU32; MAX_CORES] = [AtomicU32::new(0), AtomicU32::new(0)];
+static CORE_MPU_ON: [AtomicU32; MAX_CORES] = [AtomicU32::new(0), AtomicU32::new(0)];
+static CORES_ONLINE: AtomicU32 = AtomicU32::new(0);
+
+/// What a core recorded when it came online.
+pub fn core_state(core: usize) -> CoreState {
+    CoreState {
+        mode: CORE_MODE[core].load(Ordering::Acquire),
+        mpu_on: CORE_MPU_ON[core].load(Ordering::Acquire) != 0,
+    }
+}
+
+/// How many cores have finished their own set-up.
+pub fn cores_online() -> u32 {
+    CORES_ONLINE.load(Ordering::Acquire)
+}
+
+/// The image layout from the linker symbols.
+pub fn image_layout() -> ImageLayout {
+    extern "C" {
+        static __text_start: u8;
+        static __text_end: u8;
+        static __rodata_start: u8;
+        static __rodata_end: u8;
+        static __data_start: u8;
+        static __data_end: u8;
+    }
+    let a = |s: *const u8| s as u32;
+    // Only the addresses of the linker symbols are taken, never their bytes.
+    ImageLayout {
+        text: (a(&raw const __text_start), a(&raw const __text_end)),
+        rodata: (a(&raw const __rodata_start), a(&raw const __rodata_end)),
+        data: (a(&raw const __data_start), a(&raw const __data_end)),
+        console: (CONSOLE_UART_BASE, CONSOLE_UART_BASE + CONSOLE_UART_SIZE),
+    }
+}
+
+/// Vectors and the static MPU band on the calling core; stops the core if
+/// the image cannot be protected (nothing else is safe to do then).
+fn protect_this_core() {
+    vectors::install();
+    let regions = match image_layout().static_regions() {
+        Ok(r) => r,
+        Err(_) => fatal_stop(2),
+    };
+    for (i, words) in regions.iter().enumerate() {
+        mpu::write_region(i, *words);
+    }
+    for i in STATIC_REGIONS..mpu::region_count() {
+        mpu::disable_region(i);
+    }
+    mpu::enable();
+    let core = cpu::core_id() as usize;
+    CORE_MODE[core].store(cpu::current_mode(), Ordering::Release);
+    CORE_MPU_ON[core].store(mpu::is_enabled() as u32, Ordering::Release);
+    CORES_ONLINE.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Core 0's entry from `_start`.
+#[no_mangle]
+extern "C" fn hyp_primary_main(core: u32) -> ! {
+    protect_this_core();
+    // SAFETY: the console window is in the static band just programmed, and
+    // only the console module drives it.
+    unsafe { crate::console::init(CONSOLE_UART_BASE as usize) };
+    print_banner(core);
+
+    BOOT_RELEASE.store(RELEASE_MAGIC, Ordering::Release);
+    aarch32_cpu::asm::dsb();
+    aarch32_cpu::asm::sev();
+    while cores_online() < MAX_CORES as u32 {
+        aarch32_cpu::asm::wfe();
+    }
+    run()
+}
+
+/// Entry of every other core once core 0 has released it.
+#[no_mangle]
+extern "C" fn hyp_secondary_main(core: u32) -> ! {
+    protect_this_core();
+    aarch32_cpu::asm::sev();
+    let s = core_state(core as usize);
+    hprintln!(
+        "[hyp] core {} online: mode {:#04x} ({}), EL2 MPU {}",
+        core,
+        s.mode,
+        if s.mode == cpu::MODE_HYP {
+            "Hyp"
+        } else {
+            "not Hyp!"
+        },
+        if s.mpu_on { "on" } else { "off" }
+    );
+    cpu::halt()
+}
+
+fn print_banner(core: u32) {
+    let l = image_layout();
+    hprintln!("");
+    hprintln!(
+        "rhyp {} - static partitioning hypervisor for Armv8-R AArch32",
+        crate::VERSION
+    );
+    hprintln!(
+        "[hyp] {} cores, {} EL2 MPU regions ({} static)",
+        MAX_CORES,
+        mpu::region_count(),
+        STATIC_REGIONS
+    );
+    hprintln!("[hyp] text   {:#010x}..{:#010x} RX", l.text.0, l.text.1);
+    hprintln!("[hyp] rodata {:#010x}..{:#010x} RO XN", l.rodata.0, l.rodata.1);
+    hprintln!(
+        "[hyp] data   {:#010x}..{:#010x} RW XN (data, bss, stacks)",
+        l.data.0,
+        l.data.1
+    );
+    hprintln!("[hyp] console UART {:#010x}", l.console.0);
+    let s = core_state(core as usize);
+    hprintln!(
+        "[hyp] core {} online: mode {:#04x} ({}), EL2 MPU {}",
+        core,
+        s.mode,
+        if s.mode == cpu::MODE_HYP {
+            "Hyp"
+        } else {
+            "not Hyp!"
+        },
+        if s.mpu_on { "on" } else { "off" }
+    );
+}
+
+/// What core 0 does once every core is up.
+fn run() -> ! {
+    let mut buf = [0u8; 128];
+    let args = semihosting_args(&mut buf);
+    #[cfg(feature = "selftest")]
+    if let Some(name) = args.split(' ').find_map(|w| w.strip_prefix("selftest=")) {
+        crate::selftest::run(name)
+    }
+    hprintln!("[hyp] all {} cores up; nothing else to run yet", cores_online());
+    if args.split(' ').any(|w| w == "forever") {
+        cpu::halt()
+    }
+    exit(0)
+}
+
+/// The semihosting command line on QEMU builds, empty elsewhere.
+fn semihosting_args(buf: &mut [u8]) -> &str {
+    if !cfg!(feature = "qemu-exit") {
+        return "";
+    }
+    match semihosting::cmdline(buf) {
+        Some(n) => core::str::from_utf8(&buf[..n.min(buf.len())]).unwrap_or(""),
+        None => "",
+    }
+}
+
+/// Ends the run: on QEMU builds through semihosting with `code`, on a board
+/// by halting the core.
+pub fn exit(code: u32) -> ! {
+    if cfg!(feature = "qemu-exit") {
+        semihosting::exit(code)
+    }
+    cpu::halt()
+}
+
+/// Stops after a fatal error (already reported).
+pub fn fatal_stop(code: u32) -> ! {
+    exit(code)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    crate::console::write_fmt_emergency(format_args!(
+        "\n*** hyp panic on core {}: {}\n",
+        cpu::core_id(),
+        info
+    ));
+    fatal_stop(101)
+}

@@ -1,0 +1,132 @@
+//! `hvrun`: build the hypervisor image and run it in QEMU (the Makefile's
+//! `build`, `qemu`, `size` and `debug` targets call this).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use runner::build::{self, Variant};
+use runner::{qemu, size};
+
+#[derive(Parser)]
+#[command(
+    name = "hvrun",
+    about = "Build the hypervisor image and run it in QEMU mps3-an536"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build the hypervisor image and print its path.
+    Build {
+        /// Build the self-test variant.
+        #[arg(long)]
+        selftest: bool,
+    },
+    /// Build and run in QEMU; exits with the hypervisor's exit code.
+    Run {
+        /// Keep running after the demo (for interactive use); no timeout.
+        #[arg(long)]
+        forever: bool,
+        /// Run this in-hypervisor self test instead of the demo.
+        #[arg(long)]
+        selftest: Option<String>,
+        /// Instruction-counted time (`-icount shift=0`).
+        #[arg(long)]
+        icount: bool,
+        /// Seconds before QEMU is killed.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Print the size of each section of the hypervisor image.
+    Size,
+    /// Start QEMU halted, waiting for gdb on :1234, and write a gdb script.
+    Debug,
+    /// Check that QEMU and the target toolchain are usable.
+    Doctor,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> runner::Result<ExitCode> {
+    match cli.command {
+        Cmd::Build { selftest } => {
+            let v = if selftest {
+                Variant::Selftest
+            } else {
+                Variant::Product
+            };
+            println!("{}", build::build_hyp(v)?.display());
+        }
+        Cmd::Run {
+            forever,
+            selftest,
+            icount,
+            timeout,
+        } => {
+            let variant = if selftest.is_some() {
+                Variant::Selftest
+            } else {
+                Variant::Product
+            };
+            let elf = build::build_hyp(variant)?;
+            let mut r = qemu::Run::new(elf);
+            r.echo = true;
+            r.icount = icount;
+            r.timeout = (!forever).then(|| Duration::from_secs(timeout));
+            if forever {
+                r.args.push("forever".into());
+            }
+            if let Some(t) = selftest {
+                r.args.push(format!("selftest={t}"));
+            }
+            let out = r.run()?;
+            if out.timed_out {
+                eprintln!("error: QEMU timed out after {timeout} s");
+                return Ok(ExitCode::from(124));
+            }
+            if !out.stderr.trim().is_empty() {
+                eprintln!("{}", out.stderr.trim());
+            }
+            return Ok(ExitCode::from(out.exit_code.unwrap_or(1).clamp(0, 255) as u8));
+        }
+        Cmd::Size => {
+            let elf = build::build_hyp(Variant::Product)?;
+            println!("{}", elf.display());
+            print!("{}", size::table(&size::measure(&elf)?));
+        }
+        Cmd::Debug => {
+            let elf = build::build_hyp(Variant::Product)?;
+            let script = qemu::write_gdb_script(&elf)?;
+            println!(
+                "QEMU is waiting for gdb; in another terminal run:\n    gdb-multiarch -x {}",
+                script.display()
+            );
+            let mut r = qemu::Run::new(elf);
+            r.echo = true;
+            r.gdb = true;
+            r.timeout = None;
+            r.args.push("forever".into());
+            let out = r.run()?;
+            return Ok(ExitCode::from(out.exit_code.unwrap_or(1).clamp(0, 255) as u8));
+        }
+        Cmd::Doctor => {
+            qemu::check_qemu()?;
+            let src = build::core_source()?;
+            println!("qemu: {} with {}: ok", qemu::QEMU, qemu::MACHINE);
+            println!("core for {}: {:?}", runner::TARGET, src);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

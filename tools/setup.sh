@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make setup: everything `make qemu` and `make test` need, idempotent.
+#  - core for armv8r-none-eabihf: the shipped one if rustup can add the
+#    target, otherwise the rust-src component for -Zbuild-std;
+#  - qemu-system-arm with the mps3-an536 machine (QEMU >= 9.0): on Debian
+#    bookworm from bookworm-backports, installed when run as root, otherwise
+#    the exact commands are printed.
+set -u
+TARGET=armv8r-none-eabihf
+fail=0
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# --- Rust -----------------------------------------------------------------
+if ! command -v cargo >/dev/null 2>&1; then
+    say "cargo not found: install Rust with rustup (https://rustup.rs), then run make again"
+    exit 1
+fi
+libdir=$(rustc --print target-libdir --target "$TARGET" 2>/dev/null || true)
+if [ -n "$libdir" ] && ls "$libdir"/libcore-* >/dev/null 2>&1; then
+    say "core for $TARGET: shipped (rustup target)"
+else
+    if command -v rustup >/dev/null 2>&1; then
+        rustup target add "$TARGET" >/dev/null 2>&1 || true
+    fi
+    libdir=$(rustc --print target-libdir --target "$TARGET" 2>/dev/null || true)
+    if [ -n "$libdir" ] && ls "$libdir"/libcore-* >/dev/null 2>&1; then
+        say "core for $TARGET: shipped (rustup target, just added)"
+    else
+        sysroot=$(rustc --print sysroot)
+        if [ ! -d "$sysroot/lib/rustlib/src/rust/library/core" ] && command -v rustup >/dev/null 2>&1; then
+            rustup component add rust-src >/dev/null 2>&1 || true
+        fi
+        if [ -d "$sysroot/lib/rustlib/src/rust/library/core" ]; then
+            say "core for $TARGET: built from rust-src (-Zbuild-std)"
+        else
+            say "no core for $TARGET; run: rustup component add rust-src"
+            fail=1
+        fi
+    fi
+fi
+
+# --- QEMU -----------------------------------------------------------------
+has_machine() { qemu-system-arm -M help 2>/dev/null | grep -q '^mps3-an536'; }
+if has_machine; then
+    say "QEMU: $(qemu-system-arm --version | head -n1) with mps3-an536"
+else
+    codename=$( (. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}") )
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        if [ "$codename" = bookworm ]; then
+            list=/etc/apt/sources.list.d/bookworm-backports.list
+            if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+                say "adding bookworm-backports to $list"
+                echo "deb http://deb.debian.org/debian bookworm-backports main" > "$list"
+            fi
+            say "installing qemu-system-arm from bookworm-backports"
+            apt-get update -qq && apt-get install -y -qq -t bookworm-backports qemu-system-arm >/dev/null
+        else
+            say "installing qemu-system-arm"
+            apt-get update -qq && apt-get install -y -qq qemu-system-arm >/dev/null
+        fi
+    fi
+    if has_machine; then
+        say "QEMU: $(qemu-system-arm --version | head -n1) with mps3-an536"
+    else
+        say "qemu-system-arm with the mps3-an536 machine (QEMU >= 9.0) is missing. On Debian bookworm run as root:"
+        say "  echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/bookworm-backports.list"
+        say "  apt-get update && apt-get install -y -t bookworm-backports qemu-system-arm"
+        fail=1
+    fi
+fi
+exit $fail
