@@ -7,5 +7,6 @@
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(missing_docs)]
 
+pub mod abi;
 pub mod mpu;
 pub mod system;
