@@ -10,7 +10,9 @@
 #![deny(missing_docs)]
 
 pub mod console;
+pub mod guest_mem;
 pub mod hsr;
+pub mod hypercall;
 pub mod layout;
 
 #[cfg(target_arch = "arm")]

@@ -1,0 +1,360 @@
+//! Hypercall dispatch: decodes r0-r3 of an `HVC #0`, checks every guest
+//! pointer against the caller's own memory, and does the call through the
+//! narrow [`Env`] seam, so the whole ABI is unit-tested on the host.
+//! The ABI itself is in `hypcfg::abi` and `docs/hypercalls.md`.
+
+use hypcfg::abi::{self, call, PartitionInfo, Status};
+use hypcfg::system::PartitionRegion;
+
+use crate::guest_mem::{self, Need};
+
+/// What the scheduler must do after the call has returned its registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Return to the caller.
+    Resume,
+    /// Give the core to the next partition on it.
+    Yield,
+    /// Restart the caller from its pristine image.
+    Restart,
+    /// Stop the caller for good, with its exit code.
+    Shutdown(u32),
+    /// The caller reported a fault it took at EL1 (kind, address, pc).
+    Fault {
+        /// One of `hypcfg::abi::fault`.
+        kind: u32,
+        /// Faulting address the guest saw.
+        addr: u32,
+        /// Guest PC of the fault.
+        pc: u32,
+    },
+}
+
+/// Registers r0-r3 of the caller after the call.
+pub type Regs = [u32; 4];
+
+/// What the dispatcher needs from the partition that called.
+pub trait Env {
+    /// The caller's partition id.
+    fn id(&self) -> u8;
+    /// The core it runs on.
+    fn core(&self) -> u8;
+    /// Its name.
+    fn name(&self) -> &str;
+    /// How many times it has been restarted.
+    fn restarts(&self) -> u32;
+    /// Its band of regions (what it may access).
+    fn regions(&self) -> &[PartitionRegion];
+    /// Copies guest bytes at `ptr` (already checked) into `buf`.
+    fn read_guest(&mut self, ptr: u32, buf: &mut [u8]);
+    /// Copies `data` to guest memory at `ptr` (already checked).
+    fn write_guest(&mut self, ptr: u32, data: &[u8]);
+    /// Takes console output from the caller.
+    fn console(&mut self, bytes: &[u8]);
+    /// The counter value and its frequency.
+    fn counter(&self) -> (u64, u32);
+    /// Sends the checked buffer `[ptr, ptr+len)` on channel `ch`.
+    fn channel_send(&mut self, ch: u32, ptr: u32, len: u32) -> Result<(), Status>;
+    /// Receives into the checked buffer `[ptr, ptr+cap)`; returns the length.
+    fn channel_recv(&mut self, ch: u32, ptr: u32, cap: u32) -> Result<u32, Status>;
+    /// Bitmap of the caller's receive channels with messages waiting.
+    fn channel_poll(&mut self) -> u32;
+}
+
+fn status(s: Status) -> (Regs, Effect) {
+    ([s.to_reg(), 0, 0, 0], Effect::Resume)
+}
+
+fn ok(r1: u32, r2: u32, r3: u32) -> (Regs, Effect) {
+    ([Status::Ok.to_reg(), r1, r2, r3], Effect::Resume)
+}
+
+fn effect(e: Effect) -> (Regs, Effect) {
+    ([Status::Ok.to_reg(), 0, 0, 0], e)
+}
+
+/// Runs hypercall `r[0]` with arguments `r[1..4]` for the caller in `env`.
+pub fn dispatch(r: Regs, env: &mut impl Env) -> (Regs, Effect) {
+    match r[0] {
+        call::VERSION => ok(abi::VERSION, 0, 0),
+        call::NOP => ok(0, 0, 0),
+        call::PARTITION_ID => ok(env.id() as u32, env.core() as u32, 0),
+        call::PARTITION_NAME => partition_name(r[1], r[2], env),
+        call::CONSOLE_WRITE => console_write(r[1], r[2], env),
+        call::YIELD => effect(Effect::Yield),
+        call::TIME => {
+            let (count, freq) = env.counter();
+            ok(count as u32, (count >> 32) as u32, freq)
+        }
+        call::RESTART => effect(Effect::Restart),
+        call::SHUTDOWN => effect(Effect::Shutdown(r[1])),
+        call::PARTITION_INFO => partition_info(r[1], env),
+        call::REPORT_FAULT => effect(Effect::Fault {
+            kind: r[1],
+            addr: r[2],
+            pc: r[3],
+        }),
+        call::CHANNEL_SEND => match guest_mem::check(env.regions(), r[2], r[3], Need::Read, 1) {
+            Err(e) => status(e),
+            Ok(()) => match env.channel_send(r[1], r[2], r[3]) {
+                Ok(()) => ok(0, 0, 0),
+                Err(e) => status(e),
+            },
+        },
+        call::CHANNEL_RECV => match guest_mem::check(env.regions(), r[2], r[3], Need::Write, 1) {
+            Err(e) => status(e),
+            Ok(()) => match env.channel_recv(r[1], r[2], r[3]) {
+                Ok(n) => ok(n, 0, 0),
+                Err(e) => status(e),
+            },
+        },
+        call::CHANNEL_POLL => ok(env.channel_poll(), 0, 0),
+        _ => status(Status::UnknownCall),
+    }
+}
+
+fn partition_name(ptr: u32, cap: u32, env: &mut impl Env) -> (Regs, Effect) {
+    if let Err(e) = guest_mem::check(env.regions(), ptr, cap, Need::Write, 1) {
+        return status(e);
+    }
+    let mut buf = [0u8; hypcfg::system::MAX_NAME];
+    let name = env.name().as_bytes();
+    let n = name.len().min(buf.len());
+    buf[..n].copy_from_slice(&name[..n]);
+    if (cap as usize) < n {
+        return status(Status::TooLong);
+    }
+    env.write_guest(ptr, &buf[..n]);
+    ok(n as u32, 0, 0)
+}
+
+fn console_write(ptr: u32, len: u32, env: &mut impl Env) -> (Regs, Effect) {
+    if len > abi::CONSOLE_MAX {
+        return status(Status::TooLong);
+    }
+    if let Err(e) = guest_mem::check(env.regions(), ptr, len, Need::Read, 1) {
+        return status(e);
+    }
+    // Copy once into hypervisor memory: the bytes printed are the bytes
+    // checked, whatever another core does to shared memory meanwhile.
+    let mut buf = [0u8; abi::CONSOLE_MAX as usize];
+    let bytes = &mut buf[..len as usize];
+    env.read_guest(ptr, bytes);
+    env.console(bytes);
+    ok(len, 0, 0)
+}
+
+fn partition_info(ptr: u32, env: &mut impl Env) -> (Regs, Effect) {
+    let size = core::mem::size_of::<PartitionInfo>() as u32;
+    if let Err(e) = guest_mem::check(env.regions(), ptr, size, Need::Write, 4) {
+        return status(e);
+    }
+    let words = [env.id() as u32, env.core() as u32, env.restarts(), abi::VERSION];
+    let mut bytes = [0u8; 16];
+    for (chunk, w) in bytes.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    env.write_guest(ptr, &bytes);
+    ok(0, 0, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
+    use hypcfg::system::RegionKind;
+
+    const RAM: u32 = 0x2001_0000;
+
+    struct Fake {
+        regions: Vec<PartitionRegion>,
+        ram: Vec<u8>,
+        console: Vec<u8>,
+        sent: Vec<(u32, Vec<u8>)>,
+    }
+
+    impl Fake {
+        fn new() -> Self {
+            let words = |base: u32, access| {
+                RegionWords::encode(
+                    base,
+                    base + 0xFFFF,
+                    Attrs {
+                        access,
+                        xn: true,
+                        mem: MemType::Normal,
+                    },
+                )
+                .unwrap()
+            };
+            Fake {
+                regions: vec![
+                    PartitionRegion {
+                        name: "code".try_into().unwrap(),
+                        kind: RegionKind::Memory,
+                        words: words(0x2000_0000, Access::GuestRo),
+                    },
+                    PartitionRegion {
+                        name: "data".try_into().unwrap(),
+                        kind: RegionKind::Memory,
+                        words: words(RAM, Access::GuestRw),
+                    },
+                ],
+                ram: vec![0; 0x1_0000],
+                console: Vec::new(),
+                sent: Vec::new(),
+            }
+        }
+    }
+
+    impl Env for Fake {
+        fn id(&self) -> u8 {
+            2
+        }
+        fn core(&self) -> u8 {
+            1
+        }
+        fn name(&self) -> &str {
+            "sensor"
+        }
+        fn restarts(&self) -> u32 {
+            3
+        }
+        fn regions(&self) -> &[PartitionRegion] {
+            &self.regions
+        }
+        fn read_guest(&mut self, ptr: u32, buf: &mut [u8]) {
+            let off = (ptr - RAM) as usize;
+            buf.copy_from_slice(&self.ram[off..off + buf.len()]);
+        }
+        fn write_guest(&mut self, ptr: u32, data: &[u8]) {
+            let off = (ptr - RAM) as usize;
+            self.ram[off..off + data.len()].copy_from_slice(data);
+        }
+        fn console(&mut self, bytes: &[u8]) {
+            self.console.extend_from_slice(bytes);
+        }
+        fn counter(&self) -> (u64, u32) {
+            (0x1_2345_6789, 62_500_000)
+        }
+        fn channel_send(&mut self, ch: u32, ptr: u32, len: u32) -> Result<(), Status> {
+            let mut b = vec![0; len as usize];
+            self.read_guest(ptr, &mut b);
+            self.sent.push((ch, b));
+            Ok(())
+        }
+        fn channel_recv(&mut self, _ch: u32, _ptr: u32, _cap: u32) -> Result<u32, Status> {
+            Err(Status::QueueEmpty)
+        }
+        fn channel_poll(&mut self) -> u32 {
+            0b10
+        }
+    }
+
+    fn st(r0: u32) -> Status {
+        Status::from_reg(r0).unwrap()
+    }
+
+    #[test]
+    fn version_and_null_call_succeed() {
+        let mut f = Fake::new();
+        assert_eq!(dispatch([call::VERSION, 0, 0, 0], &mut f), ok(abi::VERSION, 0, 0));
+        assert_eq!(dispatch([call::NOP, 9, 9, 9], &mut f), ok(0, 0, 0));
+    }
+
+    #[test]
+    fn unknown_call_returns_error_and_resumes() {
+        let mut f = Fake::new();
+        let (r, e) = dispatch([0xDEAD, 0, 0, 0], &mut f);
+        assert_eq!(st(r[0]), Status::UnknownCall);
+        assert_eq!(e, Effect::Resume);
+    }
+
+    #[test]
+    fn id_name_and_time() {
+        let mut f = Fake::new();
+        assert_eq!(dispatch([call::PARTITION_ID, 0, 0, 0], &mut f), ok(2, 1, 0));
+        let (r, _) = dispatch([call::PARTITION_NAME, RAM + 8, 24, 0], &mut f);
+        assert_eq!((st(r[0]), r[1]), (Status::Ok, 6));
+        assert_eq!(&f.ram[8..14], b"sensor");
+        assert_eq!(
+            dispatch([call::TIME, 0, 0, 0], &mut f),
+            ok(0x2345_6789, 1, 62_500_000)
+        );
+    }
+
+    #[test]
+    fn name_into_too_small_buffer_is_too_long() {
+        let mut f = Fake::new();
+        let (r, _) = dispatch([call::PARTITION_NAME, RAM, 3, 0], &mut f);
+        assert_eq!(st(r[0]), Status::TooLong);
+        assert_eq!(&f.ram[..3], &[0, 0, 0]);
+    }
+
+    #[test]
+    fn console_write_copies_checked_bytes() {
+        let mut f = Fake::new();
+        f.ram[..6].copy_from_slice(b"hello\n");
+        assert_eq!(dispatch([call::CONSOLE_WRITE, RAM, 6, 0], &mut f), ok(6, 0, 0));
+        assert_eq!(f.console, b"hello\n");
+    }
+
+    #[test]
+    fn console_write_with_bad_pointer_wraparound_or_length_is_refused() {
+        let mut f = Fake::new();
+        let (r, _) = dispatch([call::CONSOLE_WRITE, 0x1000_0000, 4, 0], &mut f);
+        assert_eq!(st(r[0]), Status::BadPointer);
+        let (r, _) = dispatch([call::CONSOLE_WRITE, 0xFFFF_FFF0, 0x20, 0], &mut f);
+        assert_eq!(st(r[0]), Status::Wraparound);
+        let (r, _) = dispatch([call::CONSOLE_WRITE, RAM, abi::CONSOLE_MAX + 1, 0], &mut f);
+        assert_eq!(st(r[0]), Status::TooLong);
+        assert!(f.console.is_empty());
+    }
+
+    #[test]
+    fn partition_info_needs_aligned_writable_buffer() {
+        let mut f = Fake::new();
+        let (r, _) = dispatch([call::PARTITION_INFO, RAM + 2, 0, 0], &mut f);
+        assert_eq!(st(r[0]), Status::Misaligned);
+        let (r, _) = dispatch([call::PARTITION_INFO, 0x2000_0000, 0, 0], &mut f);
+        assert_eq!(st(r[0]), Status::Permission);
+        assert_eq!(
+            dispatch([call::PARTITION_INFO, RAM + 16, 0, 0], &mut f),
+            ok(0, 0, 0)
+        );
+        assert_eq!(&f.ram[16..20], &2u32.to_le_bytes());
+        assert_eq!(&f.ram[24..28], &3u32.to_le_bytes());
+    }
+
+    #[test]
+    fn scheduling_calls_produce_effects() {
+        let mut f = Fake::new();
+        assert_eq!(dispatch([call::YIELD, 0, 0, 0], &mut f).1, Effect::Yield);
+        assert_eq!(dispatch([call::RESTART, 0, 0, 0], &mut f).1, Effect::Restart);
+        assert_eq!(dispatch([call::SHUTDOWN, 7, 0, 0], &mut f).1, Effect::Shutdown(7));
+        assert_eq!(
+            dispatch([call::REPORT_FAULT, 1, 2, 3], &mut f).1,
+            Effect::Fault {
+                kind: 1,
+                addr: 2,
+                pc: 3
+            }
+        );
+    }
+
+    #[test]
+    fn channel_calls_check_buffers_first() {
+        let mut f = Fake::new();
+        let (r, _) = dispatch([call::CHANNEL_SEND, 0, 0x2010_0000, 8], &mut f);
+        assert_eq!(st(r[0]), Status::BadPointer);
+        assert!(f.sent.is_empty());
+        f.ram[..3].copy_from_slice(b"abc");
+        assert_eq!(dispatch([call::CHANNEL_SEND, 1, RAM, 3], &mut f), ok(0, 0, 0));
+        assert_eq!(f.sent, vec![(1, b"abc".to_vec())]);
+        let (r, _) = dispatch([call::CHANNEL_RECV, 0, 0x2000_0000, 8], &mut f);
+        assert_eq!(st(r[0]), Status::Permission);
+        let (r, _) = dispatch([call::CHANNEL_RECV, 0, RAM, 8], &mut f);
+        assert_eq!(st(r[0]), Status::QueueEmpty);
+        assert_eq!(dispatch([call::CHANNEL_POLL, 0, 0, 0], &mut f), ok(0b10, 0, 0));
+    }
+}
