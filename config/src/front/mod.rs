@@ -1,0 +1,248 @@
+//! The host side of the system description: TOML front end, validation
+//! with diagnostics, automatic placement, and the writers `hvcfg` uses.
+//!
+//! ```text
+//! file --parse--> tree (every key/value located) --schema--> raw elements
+//!      --validate/place--> Compiled { System, layout } --blob::encode--> blob
+//! ```
+
+pub mod diag;
+pub mod image;
+pub mod report;
+pub mod schema;
+pub mod source;
+pub mod tree;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+use diag::{codes, Diagnostic};
+use schema::Cx;
+use source::{FileId, Sources};
+use tree::{Key, Node, Val};
+pub use validate::Compiled;
+
+/// Where the front end reads files from (the file system, or memory in
+/// tests and fuzzing).
+pub trait Loader {
+    /// Reads the file at `path`.
+    fn read(&mut self, path: &Path) -> std::io::Result<String>;
+}
+
+/// Reads files from the file system.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FsLoader;
+
+impl Loader for FsLoader {
+    fn read(&mut self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// Files held in memory, by path.
+#[derive(Clone, Debug, Default)]
+pub struct MemLoader {
+    /// `(path, text)` pairs.
+    pub files: Vec<(PathBuf, String)>,
+}
+
+impl Loader for MemLoader {
+    fn read(&mut self, path: &Path) -> std::io::Result<String> {
+        self.files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+    }
+}
+
+/// The outcome of checking a system file.
+#[derive(Debug)]
+pub struct Checked {
+    /// Every file read (for rendering diagnostics).
+    pub sources: Sources,
+    /// The derived system, when there is no error.
+    pub compiled: Option<Compiled>,
+    /// Errors and warnings, in file order.
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// Whether the system is valid.
+    pub fn ok(&self) -> bool {
+        self.compiled.is_some() && !self.diags.iter().any(|d| d.is_error())
+    }
+
+    /// All diagnostics rendered for a terminal.
+    pub fn render(&self) -> String {
+        self.diags
+            .iter()
+            .map(|d| d.render(&self.sources) + "\n")
+            .collect()
+    }
+}
+
+fn parse_file(cx: &mut Cx, sources: &mut Sources, path: &Path, text: String) -> Option<(FileId, Node)> {
+    let id = sources.add(path, text);
+    let text = &sources.file(id)?.text;
+    match tree::parse(id, text) {
+        Ok(node) => Some((id, node)),
+        Err(errors) => {
+            for e in errors {
+                cx.push(
+                    Diagnostic::new(codes::SYNTAX, e.loc, "", format!("invalid TOML: {}", e.message))
+                        .hint("see https://toml.io for the syntax"),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Replaces `platform.include = "file"` by the keys of that file (paths are
+/// relative to the including file). A key set in both places is an error.
+fn resolve_include(
+    cx: &mut Cx,
+    sources: &mut Sources,
+    loader: &mut dyn Loader,
+    base: &Path,
+    root: &mut Node,
+) {
+    let Val::Table(top) = &mut root.val else {
+        return;
+    };
+    let Some((_, platform)) = top.iter_mut().find(|(k, _)| k.name == "platform") else {
+        return;
+    };
+    let Val::Table(entries) = &mut platform.val else {
+        return;
+    };
+    let Some(pos) = entries.iter().position(|(k, _)| k.name == "include") else {
+        return;
+    };
+    let (key, value) = entries.remove(pos);
+    let Val::Str(rel) = &value.val else {
+        cx.push(Diagnostic::new(
+            codes::TYPE,
+            Some(value.loc),
+            "platform.include",
+            format!(
+                "`platform.include` must be a string, found {}",
+                value.val.type_name()
+            ),
+        ));
+        return;
+    };
+    let path = base.parent().unwrap_or(Path::new("")).join(rel);
+    let text = match loader.read(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            cx.push(
+                Diagnostic::new(
+                    codes::INCLUDE,
+                    Some(value.loc),
+                    "platform.include",
+                    format!("cannot read platform file `{}`: {e}", path.display()),
+                )
+                .hint("the path is relative to the file that includes it"),
+            );
+            return;
+        }
+    };
+    let Some((_, included)) = parse_file(cx, sources, &path, text) else {
+        return;
+    };
+    let Val::Table(inc_entries) = included.val else {
+        return;
+    };
+    let mut merged: Vec<(Key, Node)> = Vec::new();
+    for (k, v) in inc_entries {
+        if k.name == "include" {
+            cx.push(Diagnostic::new(
+                codes::INCLUDE,
+                Some(k.loc),
+                "platform.include",
+                "a platform file cannot include another file",
+            ));
+            continue;
+        }
+        if let Some((inline_key, _)) = entries.iter().find(|(ik, _)| ik.name == k.name) {
+            cx.push(
+                Diagnostic::new(
+                    codes::INCLUDE,
+                    Some(inline_key.loc),
+                    format!("platform.{}", k.name),
+                    format!("`platform.{}` is set here and in the included `{rel}`", k.name),
+                )
+                .note(Some(k.loc), "also set here")
+                .hint("set each platform key in one place"),
+            );
+            continue;
+        }
+        merged.push((k, v));
+    }
+    let _ = key;
+    merged.append(entries);
+    *entries = merged;
+}
+
+/// Reads, validates and derives the system at `path` with `loader`.
+pub fn check_with(path: &Path, loader: &mut dyn Loader) -> Checked {
+    let mut cx = Cx::default();
+    let mut sources = Sources::default();
+    let compiled = match loader.read(path) {
+        Err(e) => {
+            cx.push(Diagnostic::new(
+                codes::INCLUDE,
+                None,
+                "",
+                format!("cannot read `{}`: {e}", path.display()),
+            ));
+            None
+        }
+        Ok(text) => match parse_file(&mut cx, &mut sources, path, text) {
+            None => None,
+            Some((_, mut root)) => {
+                resolve_include(&mut cx, &mut sources, loader, path, &mut root);
+                if cx.has_errors() {
+                    None
+                } else {
+                    schema::read(&mut cx, &root).and_then(|raw| validate::compile(&mut cx, &raw))
+                }
+            }
+        },
+    };
+    let mut diags = cx.diags;
+    if let Some(c) = &compiled {
+        diags.extend(c.warnings.iter().cloned());
+    }
+    diags.sort_by_key(|d| {
+        (
+            d.severity != diag::Severity::Error,
+            d.loc.map(|l| (l.file, l.start)),
+        )
+    });
+    let compiled = if diags.iter().any(|d| d.is_error()) {
+        None
+    } else {
+        compiled
+    };
+    Checked {
+        sources,
+        compiled,
+        diags,
+    }
+}
+
+/// Reads, validates and derives the system file at `path`.
+pub fn check_file(path: &Path) -> Checked {
+    check_with(path, &mut FsLoader)
+}
+
+/// Validates a system given as text (nothing can be included).
+pub fn check_str(name: &str, text: &str) -> Checked {
+    let mut loader = MemLoader {
+        files: vec![(PathBuf::from(name), text.to_string())],
+    };
+    check_with(Path::new(name), &mut loader)
+}

@@ -1,0 +1,1508 @@
+//! Semantic checks, automatic placement and derivation of the hypervisor's
+//! tables (exact MPU register words) from the raw elements.
+
+use std::collections::HashMap;
+
+use heapless::Vec as HVec;
+
+use crate::check::queue_bytes;
+use crate::mpu::{Access, Attrs, MemType, RegionWords, GRANULE};
+use crate::system::{
+    Channel, Hypervisor, Name, Partition, PartitionRegion, Platform, RegionKind, Schedule, System, Window,
+    MAX_CHANNELS, MAX_CORES, MAX_NAME, MAX_PARTITIONS, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS,
+    MAX_WINDOWS,
+};
+
+use super::diag::{codes, Diagnostic};
+use super::schema::{Cx, Perm, RawBlock, RawSystem, Sp};
+use super::source::Loc;
+
+/// A placed memory block: `[base, base + size)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Span {
+    /// First byte.
+    pub base: u32,
+    /// Size in bytes.
+    pub size: u32,
+}
+
+impl Span {
+    /// One past the last byte, as a `u64` (never wraps).
+    pub fn end(&self) -> u64 {
+        self.base as u64 + self.size as u64
+    }
+
+    /// Last byte (inclusive); the span must not be empty.
+    pub fn limit(&self) -> u32 {
+        (self.end() - 1) as u32
+    }
+
+    fn overlaps(&self, o: &Span) -> bool {
+        (self.base as u64) < o.end() && (o.base as u64) < self.end()
+    }
+
+    fn contains(&self, o: &Span) -> bool {
+        self.base <= o.base && o.end() <= self.end()
+    }
+}
+
+/// A region of a partition's band, as laid out (for `show` and the linker
+/// fragments).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LaidRegion {
+    /// Memory block, shared block or device name.
+    pub name: String,
+    /// What it is.
+    #[serde(serialize_with = "ser_kind")]
+    pub kind: RegionKind,
+    /// Where.
+    pub span: Span,
+    /// Permissions (`rwx`).
+    pub perm: String,
+    /// Whether it was placed by the tool.
+    pub auto: bool,
+}
+
+fn ser_kind<S: serde::Serializer>(k: &RegionKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match k {
+        RegionKind::Memory => "memory",
+        RegionKind::Shared => "shared",
+        RegionKind::Device => "device",
+    })
+}
+
+/// Everything derived for one partition beyond what the blob holds.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PartitionLayout {
+    /// Name.
+    pub name: String,
+    /// Crate or image it runs, as written in the config.
+    pub image: Option<String>,
+    /// Its band, in region order (memory, shared, devices).
+    pub regions: Vec<LaidRegion>,
+    /// Whether the entry point was written in the config (else it is the
+    /// base of the first executable region, or an ELF's entry).
+    pub entry_explicit: bool,
+}
+
+/// A platform memory bank.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BankLayout {
+    /// Name.
+    pub name: String,
+    /// Where.
+    pub span: Span,
+    /// Read-only (flash).
+    pub rom: bool,
+    /// Per-core (TCM).
+    pub tcm: bool,
+}
+
+/// A platform device.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DeviceLayout {
+    /// Name.
+    pub name: String,
+    /// MMIO window.
+    pub span: Span,
+    /// Interrupts.
+    pub irqs: Vec<u32>,
+    /// Who has it: `hypervisor`, a partition name, or nobody.
+    pub owner: Option<String>,
+}
+
+/// The whole layout: the [`System`] the blob holds, plus what reports and
+/// linker fragments need.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The hypervisor's tables.
+    pub system: System,
+    /// Memory banks.
+    pub banks: Vec<BankLayout>,
+    /// Devices.
+    pub devices: Vec<DeviceLayout>,
+    /// Hypervisor image memory.
+    pub hyp_image: Span,
+    /// Blob memory.
+    pub hyp_blob: Span,
+    /// Channel queue pool, if there are channels.
+    pub channel_pool: Option<Span>,
+    /// Console device name.
+    pub console: String,
+    /// Per partition.
+    pub partitions: Vec<PartitionLayout>,
+    /// Warnings (the system is valid).
+    pub warnings: Vec<Diagnostic>,
+}
+
+fn err<'a>(cx: &'a mut Cx, code: super::diag::Code, loc: Loc, path: &str, msg: String) -> &'a mut Diagnostic {
+    cx.push(Diagnostic::new(code, Some(loc), path, msg));
+    cx.diags.last_mut().expect("just pushed")
+}
+
+fn hex(v: u64) -> String {
+    format!("{v:#x}")
+}
+
+fn range_text(s: &Span) -> String {
+    format!("{:#010x}..{:#010x}", s.base, s.end())
+}
+
+/// Basic checks of a block that has a base: size 0, alignment, wrap-around.
+fn check_geometry(cx: &mut Cx, what: &str, base: &Sp<u32>, size: &Sp<u32>, granule: bool) -> bool {
+    let mut ok = true;
+    if size.v == 0 {
+        err(
+            cx,
+            codes::ZERO,
+            size.loc,
+            &size.path,
+            format!("{what} has size 0"),
+        )
+        .hint = Some("give it at least one granule (64 bytes)".into());
+        return false;
+    }
+    if granule && !base.v.is_multiple_of(GRANULE) {
+        let d = err(
+            cx,
+            codes::ALIGN,
+            base.loc,
+            &base.path,
+            format!(
+                "{what} base {} is not a multiple of the {GRANULE}-byte MPU granule",
+                hex(base.v as u64)
+            ),
+        );
+        d.hint = Some(format!(
+            "use {} or {}",
+            hex((base.v & !(GRANULE - 1)) as u64),
+            hex((base.v & !(GRANULE - 1)) as u64 + GRANULE as u64)
+        ));
+        ok = false;
+    }
+    if base.v as u64 + size.v as u64 > 1 << 32 {
+        let d = err(
+            cx,
+            codes::WRAP,
+            size.loc,
+            &size.path,
+            format!(
+                "{what} wraps around: {} + {} is past the 4 GiB address space",
+                hex(base.v as u64),
+                hex(size.v as u64)
+            ),
+        );
+        d.hint = Some(format!(
+            "at most {} bytes fit from this base",
+            hex((1u64 << 32) - base.v as u64)
+        ));
+        ok = false;
+    }
+    ok
+}
+
+fn check_size_granule(cx: &mut Cx, what: &str, size: &Sp<u32>) -> bool {
+    if size.v != 0 && !size.v.is_multiple_of(GRANULE) {
+        let up = (size.v as u64).div_ceil(GRANULE as u64) * GRANULE as u64;
+        err(
+            cx,
+            codes::ALIGN,
+            size.loc,
+            &size.path,
+            format!(
+                "{what} size {} is not a multiple of the {GRANULE}-byte MPU granule",
+                hex(size.v as u64)
+            ),
+        )
+        .hint = Some(format!("round it up to {}", hex(up)));
+        return false;
+    }
+    true
+}
+
+fn check_name(cx: &mut Cx, what: &str, name: &Sp<String>) {
+    if name.v.starts_with('<') {
+        return; // placeholder for a missing name, already reported
+    }
+    if name.v.len() > MAX_NAME {
+        err(
+            cx,
+            codes::CAPACITY,
+            name.loc,
+            &name.path,
+            format!(
+                "{what} name `{}` is {} bytes long; at most {MAX_NAME} fit",
+                name.v,
+                name.v.len()
+            ),
+        )
+        .hint = Some("shorten it".into());
+    }
+    let good = !name.v.is_empty()
+        && name.v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !good {
+        err(
+            cx,
+            codes::VALUE,
+            name.loc,
+            &name.path,
+            format!("`{}` is not a valid {what} name", name.v),
+        )
+        .hint = Some(
+            "start with a letter; use letters, digits, `_` and `-` (names become linker symbols)".into(),
+        );
+    }
+}
+
+fn check_duplicates<'a>(cx: &mut Cx, what: &str, names: impl IntoIterator<Item = &'a Sp<String>>) {
+    let mut seen: HashMap<&str, &Sp<String>> = HashMap::new();
+    for n in names {
+        if n.v.starts_with('<') {
+            continue;
+        }
+        if let Some(first) = seen.get(n.v.as_str()) {
+            let first_loc = first.loc;
+            cx.push(
+                Diagnostic::new(
+                    codes::DUPLICATE,
+                    Some(n.loc),
+                    &n.path,
+                    format!("{what} `{}` is defined twice", n.v),
+                )
+                .note(Some(first_loc), "first defined here")
+                .hint(format!("give each {what} a unique name")),
+            );
+        } else {
+            seen.insert(&n.v, n);
+        }
+    }
+}
+
+fn unknown_name(cx: &mut Cx, what: &str, name: &Sp<String>, known: &[&str]) {
+    let mut msg = format!("unknown {what} `{}`", name.v);
+    if let Some(m) = super::diag::did_you_mean(&name.v, known.iter().copied()) {
+        msg.push_str(&format!("; did you mean `{m}`?"));
+    }
+    let hint = if known.is_empty() {
+        format!("no {what} is defined")
+    } else {
+        format!("known: {}", known.join(", "))
+    };
+    cx.push(Diagnostic::new(codes::UNKNOWN_NAME, Some(name.loc), &name.path, msg).hint(hint));
+}
+
+/// Something that occupies addresses in memory (not a device).
+struct Claim {
+    label: String,
+    span: Span,
+    loc: Loc,
+    path: String,
+}
+
+fn check_irq(cx: &mut Cx, irq: &Sp<u32>, count: u32) -> bool {
+    if irq.v < 16 || irq.v >= count {
+        let d = err(
+            cx,
+            codes::IRQ_RANGE,
+            irq.loc,
+            &irq.path,
+            if irq.v < 16 {
+                format!("interrupt {} is an SGI (0..15), which cannot be assigned", irq.v)
+            } else {
+                format!(
+                    "interrupt {} does not exist: the platform has INTIDs below {count}",
+                    irq.v
+                )
+            },
+        );
+        d.hint = Some("interrupts are GIC INTIDs: PPIs are 16..31, SPI n is 32 + n".into());
+        return false;
+    }
+    true
+}
+
+/// Lowest granule-aligned base in `bank` where `size` bytes touch no claim.
+fn find_space(bank: &Span, size: u32, taken: &[Span]) -> Option<u32> {
+    let mut cand = (bank.base as u64).div_ceil(GRANULE as u64) * GRANULE as u64;
+    loop {
+        let end = cand + size as u64;
+        if end > bank.end() {
+            return None;
+        }
+        let probe = Span {
+            base: cand as u32,
+            size,
+        };
+        match taken.iter().filter(|t| t.overlaps(&probe)).map(|t| t.end()).max() {
+            None => return Some(cand as u32),
+            Some(e) => cand = e.div_ceil(GRANULE as u64) * GRANULE as u64,
+        }
+    }
+}
+
+fn region_words(span: &Span, perm: Perm, mem: MemType) -> Option<RegionWords> {
+    let attrs = Attrs {
+        access: if perm.w { Access::GuestRw } else { Access::GuestRo },
+        xn: !perm.x,
+        mem,
+    };
+    RegionWords::encode(span.base, span.limit(), attrs).ok()
+}
+
+fn name_of(s: &str) -> Name {
+    let mut n = Name::new();
+    for c in s.chars() {
+        if n.push(c).is_err() {
+            break;
+        }
+    }
+    n
+}
+
+/// Validates `raw` and derives the system. Errors go to `cx`; `None` when
+/// there is any.
+pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
+    let p = &raw.platform;
+    let h = &raw.hypervisor;
+
+    // ---- names -------------------------------------------------------------
+    for b in &p.banks {
+        check_name(cx, "memory bank", &b.name);
+    }
+    for d in &p.devices {
+        check_name(cx, "device", &d.name);
+    }
+    for part in &raw.partitions {
+        check_name(cx, "partition", &part.name);
+        for r in &part.memory {
+            check_name(cx, "memory region", &r.name);
+        }
+        check_duplicates(cx, "memory region", part.memory.iter().map(|r| &r.name));
+    }
+    for c in &raw.channels {
+        check_name(cx, "channel", &c.name);
+    }
+    for s in &raw.shared {
+        check_name(cx, "shared memory block", &s.name);
+    }
+    check_duplicates(cx, "memory bank", p.banks.iter().map(|b| &b.name));
+    check_duplicates(cx, "device", p.devices.iter().map(|d| &d.name));
+    check_duplicates(cx, "partition", raw.partitions.iter().map(|p| &p.name));
+    check_duplicates(cx, "channel", raw.channels.iter().map(|c| &c.name));
+    check_duplicates(cx, "shared memory block", raw.shared.iter().map(|s| &s.name));
+
+    // ---- platform ----------------------------------------------------------
+    if p.cores.v == 0 {
+        err(
+            cx,
+            codes::ZERO,
+            p.cores.loc,
+            &p.cores.path,
+            "the platform has 0 cores".into(),
+        );
+    } else if p.cores.v as usize > MAX_CORES {
+        err(
+            cx,
+            codes::CAPACITY,
+            p.cores.loc,
+            &p.cores.path,
+            format!("{} cores; the hypervisor supports at most {MAX_CORES}", p.cores.v),
+        );
+    }
+    if p.mpu_regions.v == 0 || p.mpu_regions.v > 32 {
+        err(
+            cx,
+            codes::VALUE,
+            p.mpu_regions.loc,
+            &p.mpu_regions.path,
+            format!("{} EL2 MPU regions; PMSAv8 has 1 to 32", p.mpu_regions.v),
+        );
+    }
+    let bank_ok: Vec<bool> = p
+        .banks
+        .iter()
+        .map(|b| b.ok && check_geometry(cx, &format!("memory bank `{}`", b.name.v), &b.base, &b.size, true))
+        .collect();
+    let dev_ok: Vec<bool> = p
+        .devices
+        .iter()
+        .map(|d| {
+            let what = format!("device `{}`", d.name.v);
+            let g = d.ok && check_geometry(cx, &what, &d.base, &d.size, true);
+            let s = check_size_granule(cx, &what, &d.size);
+            let irqs = d.irqs.iter().all(|i| check_irq(cx, i, p.interrupts.v));
+            g && s && irqs
+        })
+        .collect();
+    let banks: Vec<BankLayout> = p
+        .banks
+        .iter()
+        .map(|b| BankLayout {
+            name: b.name.v.clone(),
+            span: Span {
+                base: b.base.v,
+                size: b.size.v,
+            },
+            rom: b.rom,
+            tcm: b.tcm,
+        })
+        .collect();
+    // banks and devices must not overlap each other
+    let mut space: Vec<(String, Span, Loc, String)> = Vec::new();
+    for (i, b) in p.banks.iter().enumerate() {
+        if bank_ok[i] {
+            space.push((
+                format!("memory bank `{}`", b.name.v),
+                banks[i].span,
+                b.base.loc,
+                b.path.clone(),
+            ));
+        }
+    }
+    for (i, d) in p.devices.iter().enumerate() {
+        if dev_ok[i] {
+            let span = Span {
+                base: d.base.v,
+                size: d.size.v,
+            };
+            space.push((format!("device `{}`", d.name.v), span, d.base.loc, d.path.clone()));
+        }
+    }
+    for (i, a) in space.iter().enumerate() {
+        for b in space.iter().skip(i + 1) {
+            if a.1.overlaps(&b.1) {
+                cx.push(
+                    Diagnostic::new(
+                        codes::OVERLAP,
+                        Some(b.2),
+                        format!("{}.base", b.3),
+                        format!(
+                            "{} ({}) overlaps {} ({})",
+                            b.0,
+                            range_text(&b.1),
+                            a.0,
+                            range_text(&a.1)
+                        ),
+                    )
+                    .note(Some(a.2), format!("{} is here", a.0))
+                    .hint("platform memory banks and devices must be disjoint"),
+                );
+            }
+        }
+    }
+    let device_index: HashMap<&str, usize> = p
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.name.v.as_str(), i))
+        .collect();
+    let device_names: Vec<&str> = p.devices.iter().map(|d| d.name.v.as_str()).collect();
+    let partition_names: Vec<&str> = raw.partitions.iter().map(|p| p.name.v.as_str()).collect();
+    let partition_index: HashMap<&str, usize> =
+        partition_names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+
+    // ---- hypervisor --------------------------------------------------------
+    let mut device_owner: Vec<Option<(String, Loc)>> = vec![None; p.devices.len()];
+    let console = device_index.get(h.console.v.as_str()).copied();
+    match console {
+        None => unknown_name(cx, "device", &h.console, &device_names),
+        Some(i) => device_owner[i] = Some(("the hypervisor (console)".into(), h.console.loc)),
+    }
+    for d in &h.devices {
+        match device_index.get(d.v.as_str()) {
+            None => unknown_name(cx, "device", d, &device_names),
+            Some(&i) if device_owner[i].is_some() => {
+                cx.push(Diagnostic::new(
+                    codes::DEVICE_CONFLICT,
+                    Some(d.loc),
+                    &d.path,
+                    format!("device `{}` is listed twice for the hypervisor", d.v),
+                ));
+            }
+            Some(&i) => device_owner[i] = Some(("the hypervisor".into(), d.loc)),
+        }
+    }
+    let bands = h.static_regions.v as u64 + h.transient_slots.v as u64;
+    if bands >= p.mpu_regions.v as u64 {
+        err(
+            cx,
+            codes::MPU_BUDGET,
+            h.transient_slots.loc,
+            &h.transient_slots.path,
+            format!(
+                "static {} + transient {} = {bands} of {} MPU regions leave no region for partitions",
+                h.static_regions.v, h.transient_slots.v, p.mpu_regions.v
+            ),
+        )
+        .hint = Some("reserve fewer transient slots".into());
+    }
+    let mut irq_owner: HashMap<(u32, Option<u32>), (String, Loc)> = HashMap::new();
+    for i in &h.irqs {
+        if check_irq(cx, i, p.interrupts.v) {
+            irq_owner.insert((i.v, None), ("the hypervisor".into(), i.loc));
+        }
+    }
+
+    // Every memory claim with a base, for placement and overlap checks.
+    let mut claims: Vec<Claim> = Vec::new();
+    let fixed = |cx: &mut Cx, label: String, b: &RawBlock, writable: bool, claims: &mut Vec<Claim>| {
+        let base = b.base.as_ref()?;
+        if !b.ok {
+            return None;
+        }
+        let g = check_geometry(cx, &label, base, &b.size, true);
+        let s = check_size_granule(cx, &label, &b.size);
+        if !(g && s) {
+            return None;
+        }
+        let span = Span {
+            base: base.v,
+            size: b.size.v,
+        };
+        match banks
+            .iter()
+            .zip(&bank_ok)
+            .find(|(bk, ok)| **ok && bk.span.contains(&span))
+        {
+            None => {
+                cx.push(
+                    Diagnostic::new(
+                        codes::OUTSIDE,
+                        Some(base.loc),
+                        &base.path,
+                        format!(
+                            "{label} ({}) is not inside any platform memory bank",
+                            range_text(&span)
+                        ),
+                    )
+                    .hint(format!(
+                        "memory banks: {}",
+                        banks
+                            .iter()
+                            .map(|b| format!("{} {}", b.name, range_text(&b.span)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+                return None;
+            }
+            Some((bk, _)) if bk.rom && writable => {
+                cx.push(
+                    Diagnostic::new(
+                        codes::PERMISSION,
+                        Some(base.loc),
+                        &base.path,
+                        format!(
+                            "{label} is writable but lies in read-only memory bank `{}`",
+                            bk.name
+                        ),
+                    )
+                    .hint("make it read-only, or place it in a RAM bank"),
+                );
+                return None;
+            }
+            _ => {}
+        }
+        claims.push(Claim {
+            label,
+            span,
+            loc: base.loc,
+            path: base.path.clone(),
+        });
+        Some(span)
+    };
+    let hyp_image = fixed(cx, "hypervisor image memory".into(), &h.image, true, &mut claims);
+    let hyp_blob = fixed(cx, "hypervisor blob memory".into(), &h.blob, true, &mut claims);
+    let mut pool_fixed = None;
+    if let Some(pool) = &h.channel_pool {
+        pool_fixed = fixed(cx, "channel pool".into(), pool, true, &mut claims);
+    }
+
+    // ---- partitions: per-element checks ------------------------------------
+    if raw.partitions.len() > MAX_PARTITIONS {
+        let extra = &raw.partitions[MAX_PARTITIONS];
+        err(
+            cx,
+            codes::CAPACITY,
+            extra.loc,
+            &extra.path,
+            format!(
+                "{} partitions; the hypervisor supports at most {MAX_PARTITIONS}",
+                raw.partitions.len()
+            ),
+        );
+    }
+    // Per partition, per memory region: its placed span (None = broken or unplaced).
+    let mut mem_spans: Vec<Vec<Option<Span>>> = Vec::new();
+    for part in &raw.partitions {
+        if part.core.v >= p.cores.v {
+            err(
+                cx,
+                codes::CORE,
+                part.core.loc,
+                &part.core.path,
+                format!(
+                    "core {} does not exist: the platform has {} core(s)",
+                    part.core.v, p.cores.v
+                ),
+            )
+            .hint = Some(format!("use a core in 0..{}", p.cores.v));
+        }
+        let mut spans = Vec::new();
+        for r in &part.memory {
+            let label = format!("memory region `{}` of partition `{}`", r.name.v, part.name.v);
+            if r.perm.v.w && r.perm.v.x {
+                err(
+                    cx,
+                    codes::WX,
+                    r.perm.loc,
+                    &r.perm.path,
+                    format!("{label} is writable and executable"),
+                )
+                .hint = Some("split it into an \"r-x\" code region and an \"rw-\" data region".into());
+            } else if !r.perm.v.r {
+                err(
+                    cx,
+                    codes::PERMISSION,
+                    r.perm.loc,
+                    &r.perm.path,
+                    format!(
+                        "{label} is not readable (`{}`); the MPU cannot express that",
+                        r.perm.v.as_str()
+                    ),
+                )
+                .hint = Some("add `r`".into());
+            }
+            if r.block.ok && r.block.size.v == 0 {
+                err(
+                    cx,
+                    codes::ZERO,
+                    r.block.size.loc,
+                    &r.block.size.path,
+                    format!("{label} has size 0"),
+                )
+                .hint = Some("give it at least one granule (64 bytes)".into());
+                spans.push(None);
+                continue;
+            }
+            let span = if r.block.base.is_some() {
+                fixed(cx, label, &r.block, r.perm.v.w, &mut claims)
+            } else {
+                if r.block.ok && !check_size_granule(cx, &label, &r.block.size) {
+                    spans.push(None);
+                    continue;
+                }
+                None
+            };
+            spans.push(span);
+        }
+        mem_spans.push(spans);
+    }
+    let mut shared_spans: Vec<Option<Span>> = Vec::new();
+    for s in &raw.shared {
+        let label = format!("shared memory block `{}`", s.name.v);
+        if s.block.ok && s.block.size.v == 0 {
+            err(
+                cx,
+                codes::ZERO,
+                s.block.size.loc,
+                &s.block.size.path,
+                format!("{label} has size 0"),
+            );
+            shared_spans.push(None);
+            continue;
+        }
+        let writable = s.map.iter().any(|(_, p)| p.v.w);
+        let span = if s.block.base.is_some() {
+            fixed(cx, label, &s.block, writable, &mut claims)
+        } else {
+            if s.block.ok && !check_size_granule(cx, &label, &s.block.size) {
+                shared_spans.push(None);
+                continue;
+            }
+            None
+        };
+        shared_spans.push(span);
+    }
+
+    // ---- channels (sizes first: the pool is sized from them) ---------------
+    if raw.channels.len() > MAX_CHANNELS {
+        let c = &raw.channels[MAX_CHANNELS];
+        err(
+            cx,
+            codes::CAPACITY,
+            c.name.loc,
+            &c.path,
+            format!(
+                "{} channels; the hypervisor supports at most {MAX_CHANNELS}",
+                raw.channels.len()
+            ),
+        );
+    }
+    let mut queue_sizes: Vec<Option<u32>> = Vec::new();
+    let mut endpoints: Vec<Option<(u8, u8)>> = Vec::new();
+    for c in &raw.channels {
+        let mut ends = [None, None];
+        for (slot, who) in [&c.sender, &c.receiver].into_iter().enumerate() {
+            if !c.ok && who.v.is_empty() {
+                continue;
+            }
+            match partition_index.get(who.v.as_str()) {
+                Some(&i) => ends[slot] = Some(i as u8),
+                None => unknown_name(cx, "partition", who, &partition_names),
+            }
+        }
+        if let [Some(s), Some(r)] = ends {
+            if s == r {
+                err(
+                    cx,
+                    codes::CHANNEL_SELF,
+                    c.receiver.loc,
+                    &c.receiver.path,
+                    format!("channel `{}` sends from `{}` to itself", c.name.v, c.sender.v),
+                )
+                .hint = Some("a channel connects two different partitions".into());
+            }
+            endpoints.push(Some((s, r)));
+        } else {
+            endpoints.push(None);
+        }
+        let mut q = None;
+        if c.ok {
+            if c.msg_size.v == 0 {
+                err(
+                    cx,
+                    codes::ZERO,
+                    c.msg_size.loc,
+                    &c.msg_size.path,
+                    format!("channel `{}` has msg_size 0", c.name.v),
+                );
+            } else if c.depth.v == 0 {
+                err(
+                    cx,
+                    codes::ZERO,
+                    c.depth.loc,
+                    &c.depth.path,
+                    format!("channel `{}` has depth 0", c.name.v),
+                );
+            } else {
+                q = queue_bytes(c.msg_size.v, c.depth.v);
+                if q.is_none() {
+                    err(
+                        cx,
+                        codes::VALUE,
+                        c.depth.loc,
+                        &c.depth.path,
+                        format!(
+                            "channel `{}` queue of {} x ({} + 4) bytes does not fit 4 GiB",
+                            c.name.v, c.depth.v, c.msg_size.v
+                        ),
+                    );
+                }
+            }
+        }
+        queue_sizes.push(q);
+    }
+    let queue_total: u64 = queue_sizes.iter().flatten().map(|&q| q as u64).sum();
+
+    // ---- automatic placement -----------------------------------------------
+    let taken = |claims: &Vec<Claim>| claims.iter().map(|c| c.span).collect::<Vec<_>>();
+    let ram_banks: Vec<&BankLayout> = banks
+        .iter()
+        .zip(&bank_ok)
+        .filter(|(b, ok)| **ok && !b.rom && !b.tcm)
+        .map(|(b, _)| b)
+        .collect();
+    let bank_names: Vec<&str> = banks.iter().map(|b| b.name.as_str()).collect();
+    let place =
+        |cx: &mut Cx, label: String, b: &RawBlock, size: u32, claims: &mut Vec<Claim>| -> Option<Span> {
+            let candidates: Vec<&BankLayout> = match &b.bank {
+                Some(name) => match banks.iter().find(|bk| bk.name == name.v) {
+                    Some(bk) if bk.rom => {
+                        err(
+                            cx,
+                            codes::PERMISSION,
+                            name.loc,
+                            &name.path,
+                            format!("bank `{}` is read-only; automatic placement needs RAM", name.v),
+                        );
+                        return None;
+                    }
+                    Some(bk) => vec![bk],
+                    None => {
+                        unknown_name(cx, "memory bank", name, &bank_names);
+                        return None;
+                    }
+                },
+                None => ram_banks.clone(),
+            };
+            let occupied = taken(claims);
+            for bk in candidates {
+                if let Some(base) = find_space(&bk.span, size, &occupied) {
+                    let span = Span { base, size };
+                    claims.push(Claim {
+                        label,
+                        span,
+                        loc: b.size.loc,
+                        path: b.path.clone(),
+                    });
+                    return Some(span);
+                }
+            }
+            err(
+                cx,
+                codes::NO_SPACE,
+                b.loc,
+                &b.path,
+                format!(
+                    "no room for {label} ({} bytes) in {}",
+                    hex(size as u64),
+                    match &b.bank {
+                        Some(n) => format!("bank `{}`", n.v),
+                        None => "any RAM bank".into(),
+                    }
+                ),
+            )
+            .hint = Some("give it a fixed `base`, or make room".into());
+            None
+        };
+    let mut channel_pool = pool_fixed;
+    if !raw.channels.is_empty() && queue_total > 0 {
+        match &h.channel_pool {
+            Some(pool) if pool.base.is_none() && pool.ok => {
+                channel_pool = place(cx, "channel pool".into(), pool, pool.size.v, &mut claims);
+            }
+            Some(_) => {}
+            None if queue_total <= u32::MAX as u64 => {
+                let auto = RawBlock {
+                    base: None,
+                    size: Sp {
+                        v: queue_total as u32,
+                        loc: raw.channels[0].name.loc,
+                        path: "hypervisor.channel_pool".into(),
+                    },
+                    bank: None,
+                    loc: raw.channels[0].name.loc,
+                    path: "hypervisor.channel_pool".into(),
+                    ok: true,
+                };
+                channel_pool = place(cx, "channel pool".into(), &auto, queue_total as u32, &mut claims);
+            }
+            None => {}
+        }
+    }
+    for (pi, part) in raw.partitions.iter().enumerate() {
+        for (ri, r) in part.memory.iter().enumerate() {
+            if r.block.base.is_none() && r.block.ok && r.block.size.v != 0 && r.block.size.v % GRANULE == 0 {
+                let label = format!("memory region `{}` of partition `{}`", r.name.v, part.name.v);
+                mem_spans[pi][ri] = place(cx, label, &r.block, r.block.size.v, &mut claims);
+            }
+        }
+    }
+    for (si, s) in raw.shared.iter().enumerate() {
+        if s.block.base.is_none() && s.block.ok && s.block.size.v != 0 && s.block.size.v % GRANULE == 0 {
+            shared_spans[si] = place(
+                cx,
+                format!("shared memory block `{}`", s.name.v),
+                &s.block,
+                s.block.size.v,
+                &mut claims,
+            );
+        }
+    }
+
+    // ---- overlaps between every memory claim -------------------------------
+    for (i, a) in claims.iter().enumerate() {
+        for b in claims.iter().skip(i + 1) {
+            if a.span.overlaps(&b.span) {
+                let (first, second) = if a.loc <= b.loc { (a, b) } else { (b, a) };
+                cx.push(
+                    Diagnostic::new(
+                        codes::OVERLAP,
+                        Some(second.loc),
+                        &second.path,
+                        format!(
+                            "{} ({}) overlaps {} ({})",
+                            second.label,
+                            range_text(&second.span),
+                            first.label,
+                            range_text(&first.span)
+                        ),
+                    )
+                    .label(format!("overlaps {}", range_text(&first.span)))
+                    .note(Some(first.loc), format!("{} is here", first.label))
+                    .hint("move one of them; to share memory between partitions use [[shared_memory]]"),
+                );
+            }
+        }
+    }
+
+    // ---- channel queues inside the pool -------------------------------------
+    let mut queues: Vec<Option<Span>> = Vec::new();
+    if let Some(pool) = channel_pool {
+        let mut cursor = pool.base as u64;
+        for q in &queue_sizes {
+            match q {
+                Some(q) => {
+                    queues.push(Some(Span {
+                        base: cursor as u32,
+                        size: *q,
+                    }));
+                    cursor += *q as u64;
+                }
+                None => queues.push(None),
+            }
+        }
+        if cursor > pool.end() {
+            let (loc, path) = match &h.channel_pool {
+                Some(p) => (p.size.loc, p.size.path.clone()),
+                None => (raw.channels[0].name.loc, "hypervisor.channel_pool".into()),
+            };
+            err(
+                cx,
+                codes::NO_SPACE,
+                loc,
+                &path,
+                format!(
+                    "channel queues need {} bytes but the channel pool holds {}",
+                    hex(cursor - pool.base as u64),
+                    hex(pool.size as u64)
+                ),
+            )
+            .hint = Some(format!(
+                "make the pool at least {} bytes",
+                hex(cursor - pool.base as u64)
+            ));
+        }
+    }
+
+    // ---- shared memory mappings ---------------------------------------------
+    // Per partition: (shared index, perm, loc) of every block it maps.
+    let mut maps: Vec<Vec<(usize, Perm)>> = vec![Vec::new(); raw.partitions.len()];
+    for (si, s) in raw.shared.iter().enumerate() {
+        for (who, perm) in &s.map {
+            let label = format!("mapping of shared memory block `{}` into `{}`", s.name.v, who.v);
+            if perm.v.w && perm.v.x {
+                err(
+                    cx,
+                    codes::WX,
+                    perm.loc,
+                    &perm.path,
+                    format!("{label} is writable and executable"),
+                );
+                continue;
+            }
+            if !perm.v.r {
+                err(
+                    cx,
+                    codes::PERMISSION,
+                    perm.loc,
+                    &perm.path,
+                    format!("{label} is not readable"),
+                );
+                continue;
+            }
+            match partition_index.get(who.v.as_str()) {
+                None => unknown_name(cx, "partition", who, &partition_names),
+                Some(&pi) => maps[pi].push((si, perm.v)),
+            }
+        }
+    }
+
+    // ---- devices and interrupts ---------------------------------------------
+    let mut part_devices: Vec<Vec<usize>> = vec![Vec::new(); raw.partitions.len()];
+    let mut part_irqs: Vec<Vec<u16>> = vec![Vec::new(); raw.partitions.len()];
+    for (pi, part) in raw.partitions.iter().enumerate() {
+        for d in &part.devices {
+            let Some(&di) = device_index.get(d.v.as_str()) else {
+                unknown_name(cx, "device", d, &device_names);
+                continue;
+            };
+            if let Some((owner, loc)) = &device_owner[di] {
+                cx.push(
+                    Diagnostic::new(
+                        codes::DEVICE_CONFLICT,
+                        Some(d.loc),
+                        &d.path,
+                        format!(
+                            "device `{}` is given to `{}` but already belongs to {owner}",
+                            d.v, part.name.v
+                        ),
+                    )
+                    .note(Some(*loc), "first given here")
+                    .hint("a device has one owner; route its data through a channel"),
+                );
+                continue;
+            }
+            device_owner[di] = Some((format!("partition `{}`", part.name.v), d.loc));
+            part_devices[pi].push(di);
+        }
+        // Interrupts: the explicit ones, then those of its devices.
+        let mut irqs: Vec<Sp<u32>> = part.irqs.clone();
+        for &di in &part_devices[pi] {
+            let dev = &p.devices[di];
+            for i in &dev.irqs {
+                irqs.push(Sp {
+                    v: i.v,
+                    loc: part
+                        .devices
+                        .iter()
+                        .find(|d| d.v == dev.name.v)
+                        .map_or(i.loc, |d| d.loc),
+                    path: part.path.clone() + ".devices",
+                });
+            }
+        }
+        for i in &irqs {
+            if !check_irq(cx, i, p.interrupts.v) {
+                continue;
+            }
+            // PPIs are banked per core.
+            let key = (i.v, (i.v < 32).then_some(part.core.v));
+            let hyp_key = (i.v, None);
+            let clash = irq_owner.get(&key).or_else(|| irq_owner.get(&hyp_key)).cloned();
+            if let Some((owner, loc)) = clash {
+                if owner == format!("partition `{}`", part.name.v) {
+                    continue; // listed twice by the same partition: harmless
+                }
+                cx.push(
+                    Diagnostic::new(
+                        codes::IRQ_CONFLICT,
+                        Some(i.loc),
+                        &i.path,
+                        format!(
+                            "interrupt {} is given to `{}` but already belongs to {owner}",
+                            i.v, part.name.v
+                        ),
+                    )
+                    .note(Some(loc), "first given here")
+                    .hint("an interrupt has one owner"),
+                );
+                continue;
+            }
+            irq_owner.insert(key, (format!("partition `{}`", part.name.v), i.loc));
+            part_irqs[pi].push(i.v as u16);
+        }
+        if part_irqs[pi].len() > MAX_PARTITION_IRQS {
+            err(
+                cx,
+                codes::CAPACITY,
+                part.name.loc,
+                &(part.path.clone() + ".interrupts"),
+                format!(
+                    "partition `{}` owns {} interrupts; at most {MAX_PARTITION_IRQS} fit",
+                    part.name.v,
+                    part_irqs[pi].len()
+                ),
+            );
+        }
+    }
+
+    // ---- per-partition band: count, budget, entry ---------------------------
+    let mut layouts = Vec::new();
+    let mut partitions: Vec<Partition> = Vec::new();
+    for (pi, part) in raw.partitions.iter().enumerate() {
+        let mut regions: Vec<LaidRegion> = Vec::new();
+        let mut band: Vec<PartitionRegion> = Vec::new();
+        let mut push = |name: &str, kind, span: Option<Span>, perm: Perm, mem, auto| {
+            if let Some(span) = span {
+                if let Some(words) = region_words(&span, perm, mem) {
+                    band.push(PartitionRegion {
+                        name: name_of(name),
+                        kind,
+                        words,
+                    });
+                    regions.push(LaidRegion {
+                        name: name.to_string(),
+                        kind,
+                        span,
+                        perm: perm.as_str(),
+                        auto,
+                    });
+                }
+            }
+        };
+        for (ri, r) in part.memory.iter().enumerate() {
+            push(
+                &r.name.v,
+                RegionKind::Memory,
+                mem_spans[pi][ri],
+                r.perm.v,
+                r.mem,
+                r.block.base.is_none(),
+            );
+        }
+        for &(si, perm) in &maps[pi] {
+            let s = &raw.shared[si];
+            push(
+                &s.name.v,
+                RegionKind::Shared,
+                shared_spans[si],
+                perm,
+                s.mem,
+                s.block.base.is_none(),
+            );
+        }
+        let rw = Perm {
+            r: true,
+            w: true,
+            x: false,
+        };
+        for &di in &part_devices[pi] {
+            let d = &p.devices[di];
+            if dev_ok[di] {
+                let span = Span {
+                    base: d.base.v,
+                    size: d.size.v,
+                };
+                push(
+                    &d.name.v,
+                    RegionKind::Device,
+                    Some(span),
+                    rw,
+                    MemType::Device,
+                    false,
+                );
+            }
+        }
+        let count = part.memory.len() + maps[pi].len() + part_devices[pi].len();
+        if count > MAX_PARTITION_REGIONS {
+            err(
+                cx,
+                codes::CAPACITY,
+                part.name.loc,
+                &part.path,
+                format!(
+                    "partition `{}` needs {count} MPU regions ({} memory + {} shared + {} devices); a band holds at most {MAX_PARTITION_REGIONS}",
+                    part.name.v,
+                    part.memory.len(),
+                    maps[pi].len(),
+                    part_devices[pi].len()
+                ),
+            );
+        }
+        let need = h.static_regions.v as u64 + count as u64 + h.transient_slots.v as u64;
+        if need > p.mpu_regions.v as u64 {
+            err(
+                cx,
+                codes::MPU_BUDGET,
+                part.name.loc,
+                &part.path,
+                format!(
+                    "partition `{}` does not fit the MPU: static {} + partition {count} + transient {} = {need} > {} regions",
+                    part.name.v, h.static_regions.v, h.transient_slots.v, p.mpu_regions.v
+                ),
+            )
+            .hint = Some(format!(
+                "merge adjacent regions of the partition, or reserve fewer transient slots (at most {} fit)",
+                (p.mpu_regions.v as u64).saturating_sub(h.static_regions.v as u64 + count as u64)
+            ));
+        }
+        // Entry point.
+        let exec: Vec<Span> = part
+            .memory
+            .iter()
+            .zip(&mem_spans[pi])
+            .filter(|(r, _)| r.perm.v.x)
+            .filter_map(|(_, s)| *s)
+            .collect();
+        let all_exec_placed = part
+            .memory
+            .iter()
+            .zip(&mem_spans[pi])
+            .all(|(r, s)| !r.perm.v.x || s.is_some());
+        let entry = match &part.entry {
+            Some(e) => {
+                let inside = exec
+                    .iter()
+                    .any(|s| s.base as u64 <= e.v as u64 && (e.v as u64) < s.end());
+                if all_exec_placed && (!inside || e.v % 4 != 0) {
+                    let d = err(
+                        cx,
+                        codes::ENTRY,
+                        e.loc,
+                        &e.path,
+                        if !inside {
+                            format!(
+                                "entry point {} of partition `{}` is outside its executable memory",
+                                hex(e.v as u64),
+                                part.name.v
+                            )
+                        } else {
+                            format!(
+                                "entry point {} of partition `{}` is not 4-byte aligned (A32)",
+                                hex(e.v as u64),
+                                part.name.v
+                            )
+                        },
+                    );
+                    d.hint = Some(if exec.is_empty() {
+                        "the partition has no region with `x` permission".into()
+                    } else {
+                        format!(
+                            "executable memory: {}",
+                            exec.iter().map(range_text).collect::<Vec<_>>().join(", ")
+                        )
+                    });
+                }
+                e.v
+            }
+            None => match exec.first() {
+                Some(s) => s.base,
+                None => {
+                    if all_exec_placed && !part.name.v.starts_with('<') {
+                        err(
+                            cx,
+                            codes::ENTRY,
+                            part.loc,
+                            &part.path_of_entry(),
+                            format!("partition `{}` has no executable memory to start in", part.name.v),
+                        )
+                        .hint = Some("add a memory region with perm = \"r-x\"".into());
+                    }
+                    0
+                }
+            },
+        };
+        layouts.push(PartitionLayout {
+            name: part.name.v.clone(),
+            image: part.image.as_ref().map(|i| i.v.clone()),
+            regions,
+            entry_explicit: part.entry.is_some(),
+        });
+        partitions.push(Partition {
+            name: name_of(&part.name.v),
+            core: part.core.v.min(255) as u8,
+            entry,
+            regions: band.into_iter().take(MAX_PARTITION_REGIONS).collect(),
+            irqs: part_irqs[pi].iter().copied().take(MAX_PARTITION_IRQS).collect(),
+            fault_policy: part.fault.v,
+            image: None,
+        });
+    }
+
+    // ---- schedules -------------------------------------------------------------
+    let mut schedules: Vec<Schedule> = Vec::new();
+    let mut scheduled = vec![false; raw.partitions.len()];
+    let mut seen_cores: HashMap<u32, Loc> = HashMap::new();
+    for s in &raw.schedules {
+        if s.core.v >= p.cores.v {
+            err(
+                cx,
+                codes::CORE,
+                s.core.loc,
+                &s.core.path,
+                format!(
+                    "schedule for core {} which does not exist: the platform has {} core(s)",
+                    s.core.v, p.cores.v
+                ),
+            );
+            continue;
+        }
+        if let Some(first) = seen_cores.get(&s.core.v) {
+            cx.push(
+                Diagnostic::new(
+                    codes::SCHEDULE_TWICE,
+                    Some(s.core.loc),
+                    &s.core.path,
+                    format!("core {} has two schedules", s.core.v),
+                )
+                .note(Some(*first), "first schedule here")
+                .hint("put all of a core's windows in one [[schedule]]"),
+            );
+            continue;
+        }
+        seen_cores.insert(s.core.v, s.core.loc);
+        if s.major_frame_us.v == 0 {
+            err(
+                cx,
+                codes::ZERO,
+                s.major_frame_us.loc,
+                &s.major_frame_us.path,
+                format!("core {} has a major frame of 0 µs", s.core.v),
+            );
+        }
+        if s.windows.len() > MAX_WINDOWS {
+            err(
+                cx,
+                codes::CAPACITY,
+                s.core.loc,
+                &(s.path.clone() + ".windows"),
+                format!(
+                    "{} windows on core {}; at most {MAX_WINDOWS} fit",
+                    s.windows.len(),
+                    s.core.v
+                ),
+            );
+        }
+        let mut windows = HVec::<Window, MAX_WINDOWS>::new();
+        let mut total: u64 = 0;
+        for w in &s.windows {
+            total += w.duration_us.v as u64;
+            if w.duration_us.v == 0 {
+                err(
+                    cx,
+                    codes::ZERO,
+                    w.duration_us.loc,
+                    &w.duration_us.path,
+                    format!("window for `{}` lasts 0 µs", w.partition.v),
+                );
+            }
+            let Some(&pi) = partition_index.get(w.partition.v.as_str()) else {
+                unknown_name(cx, "partition", &w.partition, &partition_names);
+                continue;
+            };
+            let part = &raw.partitions[pi];
+            if part.core.v != s.core.v {
+                cx.push(
+                    Diagnostic::new(
+                        codes::WRONG_CORE,
+                        Some(w.partition.loc),
+                        &w.partition.path,
+                        format!(
+                            "window on core {} runs `{}`, which is pinned to core {}",
+                            s.core.v, part.name.v, part.core.v
+                        ),
+                    )
+                    .note(Some(part.core.loc), "pinned here")
+                    .hint(format!("move the window to core {}'s schedule", part.core.v)),
+                );
+                continue;
+            }
+            scheduled[pi] = true;
+            let _ = windows.push(Window {
+                partition: pi as u8,
+                duration_us: w.duration_us.v,
+            });
+        }
+        if total > s.major_frame_us.v as u64 {
+            err(
+                cx,
+                codes::FRAME,
+                s.major_frame_us.loc,
+                &s.major_frame_us.path,
+                format!(
+                    "windows on core {} add up to {total} µs, more than the {} µs major frame",
+                    s.core.v, s.major_frame_us.v
+                ),
+            )
+            .hint = Some(format!(
+                "lengthen the frame to at least {total} µs or shorten the windows"
+            ));
+        }
+        schedules.push(Schedule {
+            core: s.core.v as u8,
+            major_frame_us: s.major_frame_us.v,
+            windows,
+        });
+    }
+    let mut warnings = Vec::new();
+    for (pi, part) in raw.partitions.iter().enumerate() {
+        if !scheduled[pi] && !part.name.v.starts_with('<') {
+            warnings.push(
+                Diagnostic::new(
+                    codes::UNSCHEDULED,
+                    Some(part.name.loc),
+                    &part.name.path,
+                    format!(
+                        "partition `{}` is in no schedule window: it will never run",
+                        part.name.v
+                    ),
+                )
+                .hint(format!(
+                    "add a window for it to core {}'s [[schedule]]",
+                    part.core.v
+                )),
+            );
+        }
+    }
+
+    if cx.has_errors() {
+        return None;
+    }
+
+    // ---- the system -------------------------------------------------------------
+    let channels = raw
+        .channels
+        .iter()
+        .zip(&endpoints)
+        .zip(&queues)
+        .filter_map(|((c, ends), q)| {
+            let (sender, receiver) = (*ends)?;
+            let q = (*q)?;
+            Some(Channel {
+                name: name_of(&c.name.v),
+                sender,
+                receiver,
+                msg_size: c.msg_size.v,
+                depth: c.depth.v,
+                queue_base: q.base,
+                queue_size: q.size,
+            })
+        })
+        .collect();
+    let console_dev = &p.devices[console?];
+    let system = System {
+        platform: Platform {
+            name: name_of(&p.name.v),
+            cores: p.cores.v as u8,
+            mpu_regions: p.mpu_regions.v as u8,
+        },
+        hypervisor: Hypervisor {
+            console_base: console_dev.base.v,
+            console_size: console_dev.size.v,
+            static_regions: h.static_regions.v.min(255) as u8,
+            transient_slots: h.transient_slots.v.min(255) as u8,
+        },
+        partitions: partitions.into_iter().collect(),
+        channels,
+        schedules: schedules.into_iter().collect(),
+    };
+    if let Err(e) = system.check() {
+        cx.push(Diagnostic::new(
+            codes::INTERNAL,
+            None,
+            "",
+            format!(
+                "the derived tables fail the hypervisor's re-validation: {} ({e:?})",
+                e.message()
+            ),
+        ));
+        return None;
+    }
+    let devices = p
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| DeviceLayout {
+            name: d.name.v.clone(),
+            span: Span {
+                base: d.base.v,
+                size: d.size.v,
+            },
+            irqs: d.irqs.iter().map(|i| i.v).collect(),
+            owner: device_owner[i].as_ref().map(|(o, _)| o.clone()),
+        })
+        .collect();
+    Some(Compiled {
+        system,
+        banks,
+        devices,
+        hyp_image: hyp_image?,
+        hyp_blob: hyp_blob?,
+        channel_pool,
+        console: h.console.v.clone(),
+        partitions: layouts,
+        warnings,
+    })
+}
+
+impl super::schema::RawPartition {
+    fn path_of_entry(&self) -> String {
+        format!("{}.entry", self.path)
+    }
+}

@@ -1,0 +1,336 @@
+//! `hvcfg`: the integrator's tool for system descriptions.
+//!
+//! ```text
+//! hvcfg check <system.toml> [--format json]        validate, summarize
+//! hvcfg build <system.toml> -o <dir> [--image p=elf]...
+//!                                                  write system.blob, <partition>.ld, images.bin
+//! hvcfg show  <system.toml> [--format json]        memory map and MPU tables
+//! hvcfg dump  <system.blob> [--format json]        decode a blob
+//! ```
+//!
+//! Exit status: 0 valid, 1 the system or blob is refused, 2 usage or I/O error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hypcfg::blob;
+use hypcfg::front::{self, diag::Severity, image, report, Checked};
+
+/// Checks, builds and inspects hypervisor system descriptions.
+#[derive(Parser)]
+#[command(name = "hvcfg", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+/// Output format.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Validate a system file: a short summary when valid, diagnostics when not.
+    Check {
+        /// The system description (TOML).
+        config: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Write the blob, the per-partition linker fragments and the image store.
+    Build {
+        /// The system description (TOML).
+        config: PathBuf,
+        /// Output directory (created if missing).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// A partition image: `<partition>=<path to ELF>` (repeatable).
+        #[arg(long = "image", value_name = "PARTITION=ELF")]
+        images: Vec<String>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Show the memory map and each partition's MPU table.
+    Show {
+        /// The system description (TOML).
+        config: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Decode a blob back to readable tables.
+    Dump {
+        /// A blob written by `build`.
+        blob: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Check { config, format } => check(&config, format),
+        Cmd::Build {
+            config,
+            out,
+            images,
+            format,
+        } => build(&config, &out, &images, format),
+        Cmd::Show { config, format } => show(&config, format),
+        Cmd::Dump { blob, format } => dump(&blob, format),
+    }
+}
+
+/// Prints diagnostics (stderr for text, one JSON document on stdout).
+fn report_diags(checked: &Checked, format: Format, summary: Option<serde_json::Value>) {
+    match format {
+        Format::Text => eprint!("{}", checked.render()),
+        Format::Json => {
+            let diags: Vec<_> = checked
+                .diags
+                .iter()
+                .map(|d| d.to_json(&checked.sources))
+                .collect();
+            let errors = checked
+                .diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            let doc = serde_json::json!({
+                "ok": checked.ok(),
+                "errors": errors,
+                "warnings": checked.diags.len() - errors,
+                "diagnostics": diags,
+                "summary": summary,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+}
+
+fn failed(checked: &Checked) -> String {
+    let errors = checked.diags.iter().filter(|d| d.is_error()).count();
+    format!("error: {errors} error(s); the system is refused")
+}
+
+fn summary(config: &Path, c: &front::Compiled) -> (String, serde_json::Value) {
+    let s = &c.system;
+    let worst = s.partitions.iter().map(|p| p.regions.len()).max().unwrap_or(0);
+    let h = &s.hypervisor;
+    let text = format!(
+        "ok: {}: platform {}, {} partition(s) on {} core(s), {} channel(s); MPU {} static + {} partition (largest) + {} transient of {}",
+        config.display(),
+        s.platform.name,
+        s.partitions.len(),
+        s.platform.cores,
+        s.channels.len(),
+        h.static_regions,
+        worst,
+        h.transient_slots,
+        s.platform.mpu_regions
+    );
+    let json = serde_json::json!({
+        "platform": s.platform.name.as_str(),
+        "partitions": s.partitions.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        "cores": s.platform.cores,
+        "channels": s.channels.len(),
+        "mpu": { "static": h.static_regions, "largest_partition": worst, "transient": h.transient_slots, "regions": s.platform.mpu_regions },
+    });
+    (text, json)
+}
+
+fn check(config: &Path, format: Format) -> ExitCode {
+    let checked = front::check_file(config);
+    let summary = checked.compiled.as_ref().map(|c| summary(config, c));
+    report_diags(&checked, format, summary.as_ref().map(|s| s.1.clone()));
+    match summary {
+        Some((text, _)) if checked.ok() => {
+            if format == Format::Text {
+                println!("{text}");
+            }
+            ExitCode::SUCCESS
+        }
+        _ => {
+            if format == Format::Text {
+                eprintln!("{}", failed(&checked));
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn show(config: &Path, format: Format) -> ExitCode {
+    let checked = front::check_file(config);
+    let Some(c) = checked.compiled.as_ref().filter(|_| checked.ok()) else {
+        report_diags(&checked, format, None);
+        eprintln!("{}", failed(&checked));
+        return ExitCode::from(1);
+    };
+    if format == Format::Text {
+        eprint!("{}", checked.render()); // warnings
+        print!("{}", report::show_text(c));
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::show_json(c)).unwrap_or_default()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> ExitCode {
+    eprintln!("error: cannot {what} `{}`: {e}", path.display());
+    ExitCode::from(2)
+}
+
+fn build(config: &Path, out: &Path, images: &[String], format: Format) -> ExitCode {
+    let checked = front::check_file(config);
+    let Some(mut c) = checked.compiled.clone().filter(|_| checked.ok()) else {
+        report_diags(&checked, format, None);
+        if format == Format::Text {
+            eprintln!("{}", failed(&checked));
+        }
+        return ExitCode::from(1);
+    };
+    eprint!("{}", checked.render()); // warnings
+    let mut flats = Vec::new();
+    for spec in images {
+        let Some((name, path)) = spec.split_once('=') else {
+            eprintln!("error: --image takes <partition>=<path to ELF>, got `{spec}`");
+            return ExitCode::from(2);
+        };
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return io_error("read", Path::new(path), e),
+        };
+        match image::flatten_elf(&bytes) {
+            Ok(f) => flats.push((name.to_string(), f)),
+            Err(e) => {
+                eprintln!("error[E026]: `{path}`: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let flash = if flats.is_empty() {
+        None
+    } else {
+        match image::attach(&mut c, &flats) {
+            Ok(f) => Some(f),
+            Err(diags) => {
+                for d in diags {
+                    eprint!("{}", d.render(&checked.sources));
+                }
+                return ExitCode::from(1);
+            }
+        }
+    };
+    let mut buf = vec![0u8; c.hyp_blob.size as usize];
+    let len = match blob::encode(&c.system, &mut buf) {
+        Ok(n) => n,
+        Err(blob::BlobError::BufferTooSmall) => {
+            eprintln!(
+                "error[E029]: the blob does not fit the {} bytes of `hypervisor.blob` (blob-size)",
+                c.hyp_blob.size
+            );
+            return ExitCode::from(1);
+        }
+        Err(e) => {
+            eprintln!("error[E099]: cannot encode the blob: {} (internal)", e.message());
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(out) {
+        return io_error("create", out, e);
+    }
+    let mut written = Vec::new();
+    let mut write = |name: String, bytes: &[u8]| -> Result<(), ExitCode> {
+        let path = out.join(&name);
+        std::fs::write(&path, bytes).map_err(|e| io_error("write", &path, e))?;
+        written.push(path.display().to_string());
+        Ok(())
+    };
+    if let Err(code) = write("system.blob".into(), &buf[..len]) {
+        return code;
+    }
+    let source = config.display().to_string();
+    for (pi, p) in c.partitions.iter().enumerate() {
+        let Some(text) = report::linker_fragment(&c, pi, &source) else {
+            continue;
+        };
+        if let Err(code) = write(format!("{}.ld", p.name), text.as_bytes()) {
+            return code;
+        }
+    }
+    if let Some(flash) = &flash {
+        if let Err(code) = write("images.bin".into(), flash) {
+            return code;
+        }
+    }
+    match format {
+        Format::Text => {
+            println!("{}", summary(config, &c).0);
+            println!(
+                "blob: {len} bytes (of {}), format version {}",
+                c.hyp_blob.size,
+                blob::FORMAT_VERSION
+            );
+            for w in &written {
+                println!("wrote {w}");
+            }
+        }
+        Format::Json => {
+            let doc = serde_json::json!({ "ok": true, "blob_len": len, "files": written });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn dump(path: &Path, format: Format) -> ExitCode {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return io_error("read", path, e),
+    };
+    match blob::decode(&bytes) {
+        Ok(system) => {
+            match format {
+                Format::Text => {
+                    println!(
+                        "blob {}: {} bytes, format version {}",
+                        path.display(),
+                        bytes.len(),
+                        blob::FORMAT_VERSION
+                    );
+                    print!("{}", report::system_text(&system));
+                }
+                Format::Json => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&report::system_json(&system)).unwrap_or_default()
+                    )
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            match format {
+                Format::Text => eprintln!("error: `{}` is refused: {} ({e:?})", path.display(), e.message()),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::json!({ "ok": false, "error": e.message(), "detail": format!("{e:?}") })
+                ),
+            }
+            ExitCode::from(1)
+        }
+    }
+}
