@@ -14,6 +14,7 @@ pub mod guest_mem;
 pub mod hsr;
 pub mod hypercall;
 pub mod layout;
+pub mod mpu;
 
 #[cfg(target_arch = "arm")]
 pub mod arch;

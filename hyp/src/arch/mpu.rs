@@ -1,5 +1,6 @@
 //! The EL2 MPU registers (`HPRSELR`/`HPRBAR`/`HPRLAR`, `HMAIR0`, `HSCTLR`),
-//! with the barriers the architecture requires after each change.
+//! with the barriers the architecture requires around each change, and
+//! [`El2Mpu`], the target side of the `mpu::MpuHw` seam.
 
 use aarch32_cpu::asm::{dsb, isb};
 use aarch32_cpu::register::{Hmair0, Hmpuir, Hprbar, Hprlar, Hprselr, Hsctlr};
@@ -10,8 +11,11 @@ pub fn region_count() -> usize {
     Hmpuir::read().region() as usize
 }
 
-/// Programs region `index` with `words` (which carry `EN`).
+/// Programs region `index` with `words` (which carry `EN`). The leading
+/// `DSB` lets accesses through the old region finish before it changes; the
+/// trailing `DSB`+`ISB` make the new region apply from the next instruction.
 pub fn write_region(index: usize, words: RegionWords) {
+    dsb();
     Hprselr::write(Hprselr(index as u32));
     isb();
     Hprbar::write(Hprbar::new_with_raw_value(words.prbar));
@@ -20,8 +24,11 @@ pub fn write_region(index: usize, words: RegionWords) {
     isb();
 }
 
-/// Disables region `index` (clears `HPRLAR.EN` and the limit).
+/// Disables region `index` (clears `HPRLAR.EN` and the limit), after every
+/// access through it has finished (`DSB`), effective from the next
+/// instruction (`DSB`+`ISB`).
 pub fn disable_region(index: usize) {
+    dsb();
     Hprselr::write(Hprselr(index as u32));
     isb();
     Hprlar::write(Hprlar::new_with_raw_value(0));
@@ -61,4 +68,23 @@ pub fn enable() {
 pub fn is_enabled() -> bool {
     let r = Hsctlr::read();
     r.m() && !r.br()
+}
+
+/// The calling core's EL2 MPU as the `mpu` table drives it (each core has
+/// its own MPU, so one zero-sized value serves every core).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct El2Mpu;
+
+impl crate::mpu::MpuHw for El2Mpu {
+    fn region_count(&self) -> usize {
+        region_count()
+    }
+
+    fn write_region(&mut self, index: usize, words: RegionWords) {
+        write_region(index, words)
+    }
+
+    fn disable_region(&mut self, index: usize) {
+        disable_region(index)
+    }
 }

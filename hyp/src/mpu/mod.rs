@@ -1,0 +1,235 @@
+//! The EL2 MPU map: a model of each core's EL2 MPU regions and the
+//! transient mapping API on top of it (`map_mm_range`, `unmap_mm_range`,
+//! `ioremap`), after Xen's Armv8-R MPU work, with its review comments and
+//! later fixes built in.
+//!
+//! # Bands
+//!
+//! Each core's MPU is split into three bands (ARCHITECTURE.md, "EL2 MPU
+//! plan"): the **static** band at indices `[0, STATIC_REGIONS)` (the
+//! hypervisor's text, rodata, data and console, set at boot), the
+//! **partition** band right after it (reloaded on a partition switch by
+//! [`MpuMap::load_partition_band`]), and the **transient** band, the top
+//! `transient_slots` indices, which only map and unmap use. The table
+//! records the band of every enabled region: the band says who owns a
+//! region, and a per-base use count says how many maps of it are
+//! outstanding.
+//!
+//! # Two cores
+//!
+//! Every Cortex-R52 core has its own EL2 MPU, so there is one table per
+//! core ([`MpuMap`]), and all of them sit behind **one** `spin::Mutex`
+//! ([`Mpu`]) that both cores take. A transient mapping is programmed into
+//! the calling core's MPU only and recorded in that core's table only: the
+//! pointer it returns is valid on that core, for the short copy the
+//! hypervisor makes there, and must be unmapped on the same core. The other
+//! core's table and MPU are never touched, so a map on one core can neither
+//! corrupt nor be seen by the other. The "already covered" rule looks at the
+//! calling core's static, partition and transient regions.
+//!
+//! # The rules
+//!
+//! - **Granule**: 64 bytes, the PMSAv8 minimum (Xen uses its 4 KiB page;
+//!   the MPU does not need pages, and a tighter window exposes less). The
+//!   range `[base, limit)` (limit exclusive) is widened down at the base and
+//!   up at the limit to whole granules. The last granule of the address
+//!   space (`0xFFFF_FFC0..`) cannot be asked for with an exclusive `u32`
+//!   limit: such a request is [`MapError::AddressOverflow`], as is any
+//!   widening past 4 GiB. No arithmetic here can overflow or panic.
+//! - **Refusals before the lock**: writable + executable attributes
+//!   ([`MapError::WriteExecute`]), then `base >= limit`
+//!   ([`MapError::EmptyRange`]), then overflow.
+//! - **Inclusive match**: a range wholly inside one existing region with the
+//!   same attributes is returned as is, with no new region. If the region is
+//!   transient its count goes up, so it stays until the matching unmaps; if
+//!   it is static or partition nothing is recorded, and an unmap of that
+//!   address is [`MapError::NotTransient`] (the caller sees it, it is never
+//!   a silent no-op).
+//! - **Mismatch**: a range inside a region with different attributes is
+//!   [`MapError::AttrMismatch`], naming which of AP, XN and AttrIndx differ.
+//! - **Partial overlap**: a range that overlaps a region without being
+//!   inside it (including a range spanning two regions) is
+//!   [`MapError::PartialOverlap`]: an error under the lock, never a panic or
+//!   a hang.
+//! - **New region**: otherwise the lowest free transient slot is programmed
+//!   ([`MapError::NoFreeSlot`] when none is left).
+//! - **Returned address**: `base` as given (not widened), so the caller
+//!   points at what it asked for.
+//! - **Unmap** takes that address (any address in the same granule is
+//!   accepted: it is rounded down). It must fall in a transient region
+//!   ([`MapError::NotMapped`], [`MapError::NotTransient`] otherwise), and be
+//!   the base of a map of it that is still outstanding
+//!   ([`MapError::PartOfRegion`] otherwise). Counts are kept per base (up
+//!   to [`MAX_HANDLES`] distinct bases per region), so a map of a sub-range
+//!   of a transient region is undone by unmapping its own address, and an
+//!   unmap of an address no map returned is refused instead of removing
+//!   someone else's mapping. The last unmap removes the region.
+//! - **ioremap** is map for the hypervisor's own devices: device memory,
+//!   EL2-only access, a length instead of a limit. The console is in the
+//!   static band, so its ioremap at boot returns the static window.
+//!
+//! Every error leaves the table and the hardware as they were, and the lock
+//! is a guard, released on every return path. Nothing in this module
+//! panics: slices are read with `get`, arithmetic is checked (the lints
+//! below enforce it).
+//!
+//! # Hardware
+//!
+//! The table reaches the MPU only through [`MpuHw`] (`write_region`,
+//! `disable_region`, `region_count`). On the target it is
+//! `arch::mpu::El2Mpu` (`HPRSELR`/`HPRBAR`/`HPRLAR`, `DSB` before and
+//! `DSB`+`ISB` after each change); on the host a fake records the register
+//! writes so tests can replay them.
+//!
+//! The lock is never held while printing or touching mapped memory. Do not
+//! call into this module from an interrupt handler that can interrupt a
+//! holder on the same core (EL2 runs with IRQs masked today).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+mod error;
+pub mod hw;
+mod table;
+
+#[cfg(test)]
+pub mod fake;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+pub use error::{AttrDiff, MapError};
+pub use hw::MpuHw;
+pub use hypcfg::mpu::GRANULE;
+pub use table::{Band, Bands, Handle, MpuMap, Region, MAX_HANDLES, MAX_REGIONS};
+
+use hypcfg::mpu::{Attrs, RegionWords};
+
+/// Cores with an MPU table (the image's `HYP_MAX_CORES`).
+pub const CORES: usize = 2;
+
+/// Transient slots reserved on each core until the system config says
+/// otherwise.
+pub const DEFAULT_TRANSIENT_SLOTS: usize = 4;
+
+/// The MPU tables of all cores behind one lock.
+pub struct Mpu<H> {
+    cores: spin::Mutex<[MpuMap<H>; CORES]>,
+}
+
+impl<H: MpuHw> Mpu<H> {
+    /// The tables, one per core, in core order.
+    pub const fn new(maps: [MpuMap<H>; CORES]) -> Self {
+        Mpu {
+            cores: spin::Mutex::new(maps),
+        }
+    }
+
+    /// Runs `f` on `core`'s table under the lock (released when `f`
+    /// returns, whatever it returns).
+    pub fn with_core<R>(&self, core: usize, f: impl FnOnce(&mut MpuMap<H>) -> R) -> Result<R, MapError> {
+        let mut cores = self.cores.lock();
+        let map = cores.get_mut(core).ok_or(MapError::NoSuchCore)?;
+        Ok(f(map))
+    }
+
+    /// [`MpuMap::init`] on `core`'s table.
+    pub fn init(
+        &self,
+        core: usize,
+        static_band: &[RegionWords],
+        transient_slots: usize,
+    ) -> Result<(), MapError> {
+        self.with_core(core, |m| m.init(static_band, transient_slots))?
+    }
+
+    /// [`MpuMap::load_partition_band`] on `core`'s table.
+    pub fn load_partition_band(&self, core: usize, words: &[RegionWords]) -> Result<(), MapError> {
+        self.with_core(core, |m| m.load_partition_band(words))?
+    }
+
+    /// [`MpuMap::map_range`] on `core`'s table.
+    pub fn map(&self, core: usize, base: u32, limit: u32, attrs: Attrs) -> Result<u32, MapError> {
+        self.with_core(core, |m| m.map_range(base, limit, attrs))?
+    }
+
+    /// [`MpuMap::unmap_range`] on `core`'s table.
+    pub fn unmap(&self, core: usize, addr: u32) -> Result<(), MapError> {
+        self.with_core(core, |m| m.unmap_range(addr))?
+    }
+
+    /// [`MpuMap::ioremap`] on `core`'s table.
+    pub fn ioremap(&self, core: usize, base: u32, len: u32, attrs: Attrs) -> Result<u32, MapError> {
+        self.with_core(core, |m| m.ioremap(base, len, attrs))?
+    }
+
+    /// Whether some core holds the lock right now (for tests and reports).
+    pub fn is_locked(&self) -> bool {
+        self.cores.is_locked()
+    }
+}
+
+#[cfg(target_arch = "arm")]
+pub use el2::*;
+
+/// The running hypervisor's instance: the EL2 MPU of the calling core.
+#[cfg(target_arch = "arm")]
+mod el2 {
+    use super::{Attrs, MapError, Mpu, MpuMap, RegionWords};
+    use crate::arch::mpu::El2Mpu;
+
+    const _: () = assert!(super::CORES == crate::boot::MAX_CORES);
+
+    /// Both cores' tables; each core only ever works on its own.
+    static EL2_MPU: Mpu<El2Mpu> = Mpu::new([MpuMap::new(El2Mpu), MpuMap::new(El2Mpu)]);
+
+    fn this_core() -> usize {
+        crate::arch::cpu::core_id() as usize
+    }
+
+    /// The tables, for inspection by self tests and reports.
+    pub fn el2_mpu() -> &'static Mpu<El2Mpu> {
+        &EL2_MPU
+    }
+
+    /// Sets up the calling core's MPU: `static_band` from index 0, every
+    /// other region off, the top `transient_slots` reserved. Runs at boot on
+    /// each core before its MPU is enabled.
+    pub fn init_this_core(static_band: &[RegionWords], transient_slots: usize) -> Result<(), MapError> {
+        EL2_MPU.init(this_core(), static_band, transient_slots)
+    }
+
+    /// Loads the running partition's regions into the calling core's
+    /// partition band (see [`MpuMap::load_partition_band`]).
+    pub fn load_partition_band(words: &[RegionWords]) -> Result<(), MapError> {
+        EL2_MPU.load_partition_band(this_core(), words)
+    }
+
+    /// Maps `[base, limit)` with `attrs` on the calling core and returns a
+    /// pointer to `base`, valid on this core until the matching
+    /// [`unmap_mm_range`]. See the [module documentation](super).
+    pub fn map_mm_range(base: u32, limit: u32, attrs: Attrs) -> Result<*mut u8, MapError> {
+        let addr = EL2_MPU.map(this_core(), base, limit, attrs)?;
+        Ok(core::ptr::with_exposed_provenance_mut(addr as usize))
+    }
+
+    /// Undoes one [`map_mm_range`] that returned `base` on the calling core.
+    pub fn unmap_mm_range(base: u32) -> Result<(), MapError> {
+        EL2_MPU.unmap(this_core(), base)
+    }
+
+    /// Maps `len` bytes of a device the hypervisor drives at `base` (device,
+    /// EL2-only `attrs`) on the calling core; returns a pointer to `base`.
+    pub fn ioremap(base: u32, len: u32, attrs: Attrs) -> Result<*mut u8, MapError> {
+        let addr = EL2_MPU.ioremap(this_core(), base, len, attrs)?;
+        Ok(core::ptr::with_exposed_provenance_mut(addr as usize))
+    }
+}

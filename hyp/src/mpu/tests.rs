@@ -1,0 +1,841 @@
+//! Unit tests of the EL2 MPU map, one per rule, against the recording fake.
+
+use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
+
+use super::fake::{FakeMpu, RegWrite};
+use super::*;
+
+const TEXT: (u32, u32) = (0x1000_0000, 0x1000_4000);
+const RODATA: (u32, u32) = (0x1000_4000, 0x1000_4800);
+const DATA: (u32, u32) = (0x1000_4800, 0x1000_C800);
+const CONSOLE: (u32, u32) = (0xE020_5000, 0xE020_6000);
+const GUEST_RAM: (u32, u32) = (0x3000_0000, 0x3010_0000);
+const GUEST_UART: (u32, u32) = (0xE020_6000, 0xE020_7000);
+/// DDR nothing maps.
+const FREE: u32 = 0x2F00_0000;
+
+const GUEST_RW: Attrs = Attrs {
+    access: Access::GuestRw,
+    xn: true,
+    mem: MemType::Normal,
+};
+const GUEST_DEV: Attrs = Attrs {
+    access: Access::GuestRw,
+    xn: true,
+    mem: MemType::Device,
+};
+const RWX: Attrs = Attrs {
+    access: Access::HypRw,
+    xn: false,
+    mem: MemType::Normal,
+};
+
+fn words((start, end): (u32, u32), attrs: Attrs) -> RegionWords {
+    RegionWords::encode(start, end - 1, attrs).unwrap()
+}
+
+fn static_band() -> [RegionWords; 4] {
+    [
+        words(TEXT, Attrs::HYP_TEXT),
+        words(RODATA, Attrs::HYP_RODATA),
+        words(DATA, Attrs::HYP_DATA),
+        words(CONSOLE, Attrs::HYP_DEVICE),
+    ]
+}
+
+fn partition_band() -> [RegionWords; 2] {
+    [words(GUEST_RAM, GUEST_RW), words(GUEST_UART, GUEST_DEV)]
+}
+
+/// A 16-region core with the static band, a partition loaded, 4 transient
+/// slots (12..16), and an empty log.
+fn setup() -> MpuMap<FakeMpu> {
+    let mut m = MpuMap::new(FakeMpu::new(16));
+    m.init(&static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+    m.load_partition_band(&partition_band()).unwrap();
+    m.hw_log_clear();
+    m
+}
+
+impl MpuMap<FakeMpu> {
+    fn hw_log_clear(&mut self) {
+        self.hw_mut().log.clear();
+    }
+    fn log(&self) -> Vec<RegWrite> {
+        self.hw().log.clone()
+    }
+    fn snapshot(&self) -> Vec<(usize, Region)> {
+        self.regions().map(|(i, r)| (i, *r)).collect()
+    }
+}
+
+fn transient(m: &MpuMap<FakeMpu>) -> Vec<(usize, Region)> {
+    m.regions()
+        .filter(|(_, r)| r.band == Band::Transient)
+        .map(|(i, r)| (i, *r))
+        .collect()
+}
+
+// ---- granule widening ----
+
+#[test]
+fn granule_widening_rounds_base_down_and_limit_up() {
+    let mut m = setup();
+    let p = m.map_range(FREE + 0x10, FREE + 0x81, Attrs::HYP_DATA).unwrap();
+    assert_eq!(p, FREE + 0x10, "the pointer is the base asked for");
+    let t = transient(&m);
+    assert_eq!(t.len(), 1);
+    assert_eq!((t[0].1.base, t[0].1.last), (FREE, FREE + 0xBF));
+}
+
+#[test]
+fn granule_widening_keeps_an_aligned_range_exact() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let t = transient(&m);
+    assert_eq!((t[0].1.base, t[0].1.last), (FREE, FREE + 0xFFF));
+}
+
+#[test]
+fn granule_widening_of_one_byte_maps_one_granule() {
+    let mut m = setup();
+    m.map_range(FREE + 63, FREE + 64, Attrs::HYP_DATA).unwrap();
+    let t = transient(&m);
+    assert_eq!((t[0].1.base, t[0].1.last), (FREE, FREE + 63));
+}
+
+// ---- refusals before the table is looked at ----
+
+#[test]
+fn wx_request_is_refused() {
+    let mut m = setup();
+    assert_eq!(m.map_range(FREE, FREE + 64, RWX), Err(MapError::WriteExecute));
+    let guest_rwx = Attrs {
+        access: Access::GuestRw,
+        ..RWX
+    };
+    assert_eq!(
+        m.map_range(FREE, FREE + 64, guest_rwx),
+        Err(MapError::WriteExecute)
+    );
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn base_equal_to_limit_is_refused() {
+    let mut m = setup();
+    assert_eq!(
+        m.map_range(FREE, FREE, Attrs::HYP_DATA),
+        Err(MapError::EmptyRange)
+    );
+}
+
+#[test]
+fn base_above_limit_is_refused() {
+    let mut m = setup();
+    assert_eq!(
+        m.map_range(FREE + 0x1000, FREE, Attrs::HYP_DATA),
+        Err(MapError::EmptyRange)
+    );
+    assert_eq!(m.map_range(1, 0, Attrs::HYP_DATA), Err(MapError::EmptyRange));
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn limit_wrapping_past_4gib_is_refused() {
+    let mut m = setup();
+    assert_eq!(
+        m.map_range(0xFFFF_FF00, 0xFFFF_FFC1, Attrs::HYP_DATA),
+        Err(MapError::AddressOverflow)
+    );
+    assert_eq!(
+        m.map_range(0xFFFF_FFFE, u32::MAX, Attrs::HYP_DATA),
+        Err(MapError::AddressOverflow)
+    );
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn top_of_address_space_maps_up_to_the_last_granule() {
+    let mut m = setup();
+    m.map_range(0xFFFF_FF00, 0xFFFF_FFC0, Attrs::HYP_DATA).unwrap();
+    let t = transient(&m);
+    assert_eq!((t[0].1.base, t[0].1.last), (0xFFFF_FF00, 0xFFFF_FFBF));
+}
+
+// ---- inclusive match ----
+
+#[test]
+fn inclusive_match_with_same_attrs_returns_the_existing_transient_mapping() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    m.hw_log_clear();
+    let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    assert_eq!(p, FREE);
+    let t = transient(&m);
+    assert_eq!(t.len(), 1, "no new region");
+    assert_eq!(t[0].1.users(), 2);
+    assert!(m.log().is_empty(), "no register write");
+}
+
+#[test]
+fn inclusive_match_of_a_sub_range_returns_its_own_base() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let p = m.map_range(FREE + 0x104, FREE + 0x200, Attrs::HYP_DATA).unwrap();
+    assert_eq!(p, FREE + 0x104);
+    let t = transient(&m);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].1.users(), 2);
+}
+
+#[test]
+fn inclusive_match_on_a_static_region_returns_it_without_a_slot() {
+    let mut m = setup();
+    let p = m
+        .map_range(DATA.0 + 0x100, DATA.0 + 0x200, Attrs::HYP_DATA)
+        .unwrap();
+    assert_eq!(p, DATA.0 + 0x100);
+    assert_eq!(m.transient_in_use(), 0);
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn inclusive_match_on_a_partition_region_returns_it_without_a_slot() {
+    let mut m = setup();
+    let p = m.map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, GUEST_RW).unwrap();
+    assert_eq!(p, GUEST_RAM.0);
+    assert_eq!(m.transient_in_use(), 0);
+    assert!(m.log().is_empty());
+}
+
+// ---- mismatched attributes ----
+
+#[test]
+fn mismatched_access_is_refused_naming_ap() {
+    let mut m = setup();
+    let err = m.map_range(DATA.0, DATA.0 + 0x40, Attrs::HYP_RODATA).unwrap_err();
+    assert_eq!(
+        err,
+        MapError::AttrMismatch {
+            band: Band::Static,
+            diff: AttrDiff {
+                access: true,
+                xn: false,
+                mem: false
+            }
+        }
+    );
+    assert!(err.to_string().contains("AP (access permissions)"), "{err}");
+    assert!(!err.to_string().contains("XN"), "{err}");
+}
+
+#[test]
+fn mismatched_xn_is_refused_naming_xn() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_RODATA).unwrap();
+    let err = m.map_range(FREE, FREE + 0x40, Attrs::HYP_TEXT).unwrap_err();
+    assert_eq!(
+        err,
+        MapError::AttrMismatch {
+            band: Band::Transient,
+            diff: AttrDiff {
+                access: false,
+                xn: true,
+                mem: false
+            }
+        }
+    );
+    assert!(err.to_string().contains("XN (execute-never)"), "{err}");
+}
+
+#[test]
+fn mismatched_memory_type_is_refused_naming_attrindx() {
+    let mut m = setup();
+    let uncached = Attrs {
+        mem: MemType::NormalUncached,
+        ..GUEST_RW
+    };
+    let err = m
+        .map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, uncached)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        MapError::AttrMismatch {
+            band: Band::Partition,
+            diff: AttrDiff {
+                access: false,
+                xn: false,
+                mem: true
+            }
+        }
+    );
+    assert!(err.to_string().contains("AttrIndx (memory type)"), "{err}");
+    assert!(err.to_string().contains("partition region"), "{err}");
+}
+
+#[test]
+fn mismatched_attributes_name_every_difference() {
+    let mut m = setup();
+    // The console is HypRw, XN, Device; ask for HypRo, executable, Normal.
+    let err = m
+        .map_range(CONSOLE.0, CONSOLE.0 + 4, Attrs::HYP_TEXT)
+        .unwrap_err();
+    let MapError::AttrMismatch { diff, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert!(diff.access && diff.xn && diff.mem);
+    let text = err.to_string();
+    for name in ["AP", "XN", "AttrIndx"] {
+        assert!(text.contains(name), "{text}");
+    }
+}
+
+// ---- partial overlap ----
+
+#[test]
+fn partial_overlap_with_a_transient_region_is_an_error() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let before = m.snapshot();
+    assert_eq!(
+        m.map_range(FREE + 0x800, FREE + 0x1800, Attrs::HYP_DATA),
+        Err(MapError::PartialOverlap {
+            band: Band::Transient
+        })
+    );
+    assert_eq!(m.snapshot(), before);
+}
+
+#[test]
+fn partial_overlap_with_a_static_region_is_an_error() {
+    let mut m = setup();
+    assert_eq!(
+        m.map_range(DATA.1 - 0x40, DATA.1 + 0x40, Attrs::HYP_DATA),
+        Err(MapError::PartialOverlap { band: Band::Static })
+    );
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn partial_overlap_with_a_partition_region_is_an_error() {
+    let mut m = setup();
+    assert_eq!(
+        m.map_range(GUEST_RAM.0 - 0x40, GUEST_RAM.0 + 0x40, GUEST_RW),
+        Err(MapError::PartialOverlap {
+            band: Band::Partition
+        })
+    );
+}
+
+#[test]
+fn range_spanning_two_regions_is_a_partial_overlap() {
+    let mut m = setup();
+    // text and rodata are adjacent and each covers half of this range.
+    assert!(matches!(
+        m.map_range(TEXT.1 - 0x40, TEXT.1 + 0x40, Attrs::HYP_RODATA),
+        Err(MapError::PartialOverlap { .. })
+    ));
+}
+
+#[test]
+fn superset_of_a_transient_region_is_a_partial_overlap() {
+    let mut m = setup();
+    m.map_range(FREE + 0x1000, FREE + 0x2000, Attrs::HYP_DATA)
+        .unwrap();
+    assert_eq!(
+        m.map_range(FREE, FREE + 0x3000, Attrs::HYP_DATA),
+        Err(MapError::PartialOverlap {
+            band: Band::Transient
+        })
+    );
+}
+
+#[test]
+fn errors_release_the_lock_on_every_path() {
+    let mpu = Mpu::new([MpuMap::new(FakeMpu::new(16)), MpuMap::new(FakeMpu::new(16))]);
+    assert_eq!(
+        mpu.map(0, FREE, FREE + 64, Attrs::HYP_DATA),
+        Err(MapError::NotInitialised)
+    );
+    assert!(!mpu.is_locked());
+    for core in 0..CORES {
+        mpu.init(core, &static_band(), 2).unwrap();
+    }
+    let failing: [&dyn Fn() -> Result<(), MapError>; 12] = [
+        &|| mpu.map(0, FREE, FREE + 64, RWX).map(drop),
+        &|| mpu.map(0, FREE, FREE, Attrs::HYP_DATA).map(drop),
+        &|| mpu.map(0, 0xFFFF_FF00, u32::MAX, Attrs::HYP_DATA).map(drop),
+        &|| mpu.map(0, DATA.0, DATA.0 + 64, Attrs::HYP_TEXT).map(drop),
+        &|| mpu.map(0, DATA.1 - 64, DATA.1 + 64, Attrs::HYP_DATA).map(drop),
+        &|| mpu.map(2, FREE, FREE + 64, Attrs::HYP_DATA).map(drop),
+        &|| mpu.unmap(0, FREE),
+        &|| mpu.unmap(0, DATA.0),
+        &|| mpu.unmap(0, FREE + 0x1040),
+        &|| mpu.ioremap(0, FREE, 64, Attrs::HYP_DATA).map(drop),
+        &|| mpu.ioremap(0, FREE, 0, Attrs::HYP_DEVICE).map(drop),
+        &|| {
+            mpu.map(0, FREE + 0x2000, FREE + 0x2040, Attrs::HYP_DATA)
+                .map(drop)
+        },
+    ];
+    mpu.map(0, FREE + 0x1000, FREE + 0x2000, Attrs::HYP_DATA).unwrap();
+    mpu.map(0, FREE + 0x3000, FREE + 0x4000, Attrs::HYP_DATA).unwrap();
+    for (i, f) in failing.iter().enumerate() {
+        assert!(f().is_err(), "case {i} should fail");
+        assert!(!mpu.is_locked(), "case {i} left the lock held");
+    }
+    // And the lock still works for a caller that succeeds.
+    mpu.unmap(0, FREE + 0x1000).unwrap();
+    assert!(!mpu.is_locked());
+}
+
+// ---- unmap ----
+
+#[test]
+fn unmap_removes_the_region_it_mapped_and_disables_it_in_hardware() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let idx = transient(&m)[0].0;
+    m.hw_log_clear();
+    m.unmap_range(FREE).unwrap();
+    assert_eq!(m.transient_in_use(), 0);
+    assert_eq!(m.log(), vec![RegWrite::Hprselr(idx), RegWrite::Hprlar(0)]);
+}
+
+#[test]
+fn unmap_never_removes_a_static_region_and_says_so() {
+    let mut m = setup();
+    let before = m.snapshot();
+    let err = m.unmap_range(DATA.0).unwrap_err();
+    assert_eq!(err, MapError::NotTransient { band: Band::Static });
+    assert!(err.to_string().contains("static"), "{err}");
+    assert_eq!(m.snapshot(), before);
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn unmap_never_removes_a_partition_region_and_says_so() {
+    let mut m = setup();
+    assert_eq!(
+        m.unmap_range(GUEST_RAM.0),
+        Err(MapError::NotTransient {
+            band: Band::Partition
+        })
+    );
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn unmap_after_a_static_inclusive_match_is_not_transient() {
+    let mut m = setup();
+    let p = m
+        .map_range(DATA.0 + 0x40, DATA.0 + 0x80, Attrs::HYP_DATA)
+        .unwrap();
+    assert_eq!(
+        m.unmap_range(p),
+        Err(MapError::NotTransient { band: Band::Static })
+    );
+    assert_eq!(m.region(2).map(|r| r.band), Some(Band::Static));
+}
+
+#[test]
+fn unmap_of_nothing_mapped_is_not_mapped() {
+    let mut m = setup();
+    assert_eq!(m.unmap_range(FREE), Err(MapError::NotMapped));
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn unmap_twice_is_not_mapped() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+    m.unmap_range(FREE).unwrap();
+    assert_eq!(m.unmap_range(FREE), Err(MapError::NotMapped));
+}
+
+#[test]
+fn unmap_of_part_of_a_region_is_an_error() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let before = m.snapshot();
+    assert_eq!(m.unmap_range(FREE + 0x800), Err(MapError::PartOfRegion));
+    assert_eq!(m.snapshot(), before);
+}
+
+#[test]
+fn unmap_accepts_the_unwidened_base_and_any_address_in_its_granule() {
+    let mut m = setup();
+    let p = m.map_range(FREE + 0x13, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    assert_eq!(p, FREE + 0x13);
+    m.map_range(FREE + 0x13, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    m.unmap_range(p).unwrap();
+    m.unmap_range(FREE + 0x3F).unwrap();
+    assert_eq!(m.transient_in_use(), 0);
+}
+
+// ---- nested maps ----
+
+#[test]
+fn nested_maps_are_counted_and_the_last_unmap_removes_the_region() {
+    let mut m = setup();
+    for _ in 0..3 {
+        m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    }
+    m.hw_log_clear();
+    m.unmap_range(FREE).unwrap();
+    m.unmap_range(FREE).unwrap();
+    assert_eq!(transient(&m)[0].1.users(), 1, "still mapped for the last user");
+    assert!(m.log().is_empty(), "no register write before the last unmap");
+    m.unmap_range(FREE).unwrap();
+    assert_eq!(m.transient_in_use(), 0);
+    assert_eq!(m.log().len(), 2);
+}
+
+#[test]
+fn nested_sub_range_map_is_undone_by_its_own_address() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let inner = m.map_range(FREE + 0x400, FREE + 0x500, Attrs::HYP_DATA).unwrap();
+    // The creator unmaps first: the region stays for the inner user.
+    m.unmap_range(FREE).unwrap();
+    assert_eq!(m.transient_in_use(), 1);
+    // The creator's base is no longer a mapping: a second unmap is refused.
+    assert_eq!(m.unmap_range(FREE), Err(MapError::PartOfRegion));
+    m.unmap_range(inner).unwrap();
+    assert_eq!(m.transient_in_use(), 0);
+}
+
+#[test]
+fn too_many_distinct_users_of_one_region_is_an_error() {
+    let mut m = setup();
+    for k in 0..MAX_HANDLES as u32 {
+        m.map_range(FREE + k * 0x40, FREE + 0x1000, Attrs::HYP_DATA)
+            .unwrap();
+    }
+    let before = m.snapshot();
+    assert_eq!(
+        m.map_range(FREE + 0x800, FREE + 0x1000, Attrs::HYP_DATA),
+        Err(MapError::TooManyUsers)
+    );
+    assert_eq!(m.snapshot(), before);
+    // A repeat of an existing base is still counted.
+    m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+}
+
+// ---- exhaustion ----
+
+#[test]
+fn slot_exhaustion_is_no_free_slot_and_an_unmap_frees_one() {
+    let mut m = setup();
+    for k in 0..DEFAULT_TRANSIENT_SLOTS as u32 {
+        m.map_range(FREE + k * 0x1000, FREE + k * 0x1000 + 0x40, Attrs::HYP_DATA)
+            .unwrap();
+    }
+    let before = m.snapshot();
+    let err = m
+        .map_range(FREE + 0x8000, FREE + 0x8040, Attrs::HYP_DATA)
+        .unwrap_err();
+    assert_eq!(err, MapError::NoFreeSlot);
+    assert!(err.message().contains("unmap"), "{err}");
+    assert_eq!(m.snapshot(), before);
+    m.unmap_range(FREE + 0x2000).unwrap();
+    m.map_range(FREE + 0x8000, FREE + 0x8040, Attrs::HYP_DATA)
+        .unwrap();
+}
+
+// ---- register writes ----
+
+#[test]
+fn map_writes_one_transient_slot_with_the_encoded_words() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let w = words((FREE, FREE + 0x1000), Attrs::HYP_DATA);
+    assert_eq!(
+        m.log(),
+        vec![
+            RegWrite::Hprselr(12),
+            RegWrite::Hprbar(w.prbar),
+            RegWrite::Hprlar(w.prlar)
+        ]
+    );
+    assert_eq!(m.bands().transient, 12..16);
+}
+
+#[test]
+fn init_programs_the_static_band_and_disables_every_other_region() {
+    let mut m = MpuMap::new(FakeMpu::new(16));
+    m.init(&static_band(), 4).unwrap();
+    let file = FakeMpu::replay(
+        &m.log(),
+        &[RegionWords {
+            prbar: 0xFFFF_FFFF,
+            prlar: 0xFFFF_FFFF,
+        }; 16],
+    );
+    for (i, w) in file.iter().enumerate() {
+        match static_band().get(i) {
+            Some(s) => assert_eq!(w, s),
+            None => assert!(!w.enabled(), "region {i} left enabled"),
+        }
+    }
+    assert_eq!(
+        m.bands(),
+        Bands {
+            static_band: 0..4,
+            partition: 4..12,
+            transient: 12..16
+        }
+    );
+}
+
+#[test]
+fn init_refuses_bands_that_do_not_fit() {
+    let mut m = MpuMap::new(FakeMpu::new(8));
+    assert_eq!(m.init(&static_band(), 5), Err(MapError::BandsDoNotFit));
+    assert_eq!(m.init(&static_band(), usize::MAX), Err(MapError::BandsDoNotFit));
+    assert!(m.log().is_empty());
+    assert_eq!(
+        m.map_range(FREE, FREE + 64, Attrs::HYP_DATA),
+        Err(MapError::NotInitialised)
+    );
+}
+
+#[test]
+fn init_refuses_disabled_or_overlapping_static_regions() {
+    let mut m = MpuMap::new(FakeMpu::new(16));
+    let mut band = static_band();
+    band[1].prlar &= !1;
+    assert_eq!(
+        m.init(&band, 4),
+        Err(MapError::BadRegionWords {
+            band: Band::Static,
+            index: 1
+        })
+    );
+    let mut band = static_band();
+    band[3] = words((DATA.0, DATA.0 + 0x40), Attrs::HYP_DATA);
+    assert_eq!(
+        m.init(&band, 4),
+        Err(MapError::BandOverlap {
+            band: Band::Static,
+            other: Band::Static
+        })
+    );
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn load_partition_band_writes_the_band_and_disables_the_rest_of_it() {
+    let mut m = setup();
+    let one = [words((0x3100_0000, 0x3100_1000), GUEST_RW)];
+    m.load_partition_band(&one).unwrap();
+    assert_eq!(
+        m.log(),
+        vec![
+            RegWrite::Hprselr(4),
+            RegWrite::Hprbar(one[0].prbar),
+            RegWrite::Hprlar(one[0].prlar),
+            RegWrite::Hprselr(5),
+            RegWrite::Hprlar(0),
+        ]
+    );
+    assert_eq!(m.region(4).map(|r| r.band), Some(Band::Partition));
+    assert!(m.region(5).is_none());
+}
+
+#[test]
+fn load_partition_band_refuses_bad_input_and_writes_nothing() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    m.hw_log_clear();
+    let before = m.snapshot();
+    let too_many = [words(GUEST_RAM, GUEST_RW); 9];
+    assert_eq!(m.load_partition_band(&too_many), Err(MapError::BandsDoNotFit));
+    let over_live = [words((FREE, FREE + 0x40), GUEST_RW)];
+    assert_eq!(
+        m.load_partition_band(&over_live),
+        Err(MapError::BandOverlap {
+            band: Band::Partition,
+            other: Band::Transient
+        })
+    );
+    let over_static = [words(CONSOLE, GUEST_DEV)];
+    assert_eq!(
+        m.load_partition_band(&over_static),
+        Err(MapError::BandOverlap {
+            band: Band::Partition,
+            other: Band::Static
+        })
+    );
+    let twice = [words(GUEST_RAM, GUEST_RW), words(GUEST_RAM, GUEST_RW)];
+    assert!(matches!(
+        m.load_partition_band(&twice),
+        Err(MapError::BandOverlap { .. })
+    ));
+    let wx = [RegionWords {
+        prbar: GUEST_RAM.0 | (Access::GuestRw.ap_bits() << 1),
+        prlar: (GUEST_RAM.1 - 64) | 1,
+    }];
+    assert_eq!(
+        m.load_partition_band(&wx),
+        Err(MapError::BadRegionWords {
+            band: Band::Partition,
+            index: 0
+        })
+    );
+    assert_eq!(m.snapshot(), before);
+    assert!(m.log().is_empty());
+}
+
+// ---- ioremap ----
+
+#[test]
+fn ioremap_of_the_console_returns_the_static_window_without_a_slot() {
+    let mut m = setup();
+    let p = m
+        .ioremap(CONSOLE.0, CONSOLE.1 - CONSOLE.0, Attrs::HYP_DEVICE)
+        .unwrap();
+    assert_eq!(p, CONSOLE.0);
+    assert_eq!(m.transient_in_use(), 0);
+    assert!(m.log().is_empty());
+}
+
+#[test]
+fn ioremap_of_a_new_device_uses_a_transient_slot() {
+    let mut m = setup();
+    let p = m.ioremap(0xE020_7000, 0x1000, Attrs::HYP_DEVICE).unwrap();
+    assert_eq!(p, 0xE020_7000);
+    let t = transient(&m);
+    assert_eq!(
+        (t[0].1.base, t[0].1.last, t[0].1.attrs),
+        (0xE020_7000, 0xE020_7FFF, Attrs::HYP_DEVICE)
+    );
+    m.unmap_range(p).unwrap();
+}
+
+#[test]
+fn ioremap_refuses_memory_guest_devices_empty_and_wrapping_ranges() {
+    let mut m = setup();
+    assert_eq!(m.ioremap(FREE, 64, Attrs::HYP_DATA), Err(MapError::NotDevice));
+    assert_eq!(m.ioremap(0xE020_7000, 64, GUEST_DEV), Err(MapError::NotHypOnly));
+    assert_eq!(
+        m.ioremap(0xE020_7000, 0, Attrs::HYP_DEVICE),
+        Err(MapError::EmptyRange)
+    );
+    assert_eq!(
+        m.ioremap(0xFFFF_F000, 0x1000, Attrs::HYP_DEVICE),
+        Err(MapError::AddressOverflow)
+    );
+    let exec_dev = Attrs {
+        xn: false,
+        ..Attrs::HYP_DEVICE
+    };
+    assert_eq!(m.ioremap(0xE020_7000, 64, exec_dev), Err(MapError::WriteExecute));
+    assert!(m.log().is_empty());
+}
+
+// ---- cores ----
+
+#[test]
+fn each_core_has_its_own_table_and_mpu() {
+    let mpu = Mpu::new([MpuMap::new(FakeMpu::new(16)), MpuMap::new(FakeMpu::new(16))]);
+    for core in 0..CORES {
+        mpu.init(core, &static_band(), 4).unwrap();
+        mpu.with_core(core, |m| m.hw_log_clear()).unwrap();
+    }
+    // The same range on both cores: one region in each, counted apart.
+    mpu.map(0, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    mpu.map(1, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    mpu.map(1, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    mpu.unmap(0, FREE).unwrap();
+    assert_eq!(mpu.with_core(0, |m| m.transient_in_use()), Ok(0));
+    assert_eq!(
+        mpu.with_core(1, |m| transient(m)[0].1.users()),
+        Ok(2),
+        "core 0's unmap did not touch core 1"
+    );
+    // Core 1's fake saw only core 1's map.
+    assert_eq!(mpu.with_core(1, |m| m.log().len()), Ok(3));
+    assert_eq!(
+        mpu.map(CORES, FREE, FREE + 64, Attrs::HYP_DATA),
+        Err(MapError::NoSuchCore)
+    );
+}
+
+#[test]
+fn two_threads_hammering_both_tables_leave_them_consistent() {
+    let mpu = Mpu::new([MpuMap::new(FakeMpu::new(16)), MpuMap::new(FakeMpu::new(16))]);
+    for core in 0..CORES {
+        mpu.init(core, &static_band(), 4).unwrap();
+    }
+    std::thread::scope(|s| {
+        for core in 0..CORES {
+            let mpu = &mpu;
+            s.spawn(move || {
+                for i in 0..2000u32 {
+                    let a = FREE + (i % 3) * 0x1000;
+                    mpu.map(core, a, a + 0x1000, Attrs::HYP_DATA).unwrap();
+                    mpu.map(core, a + 0x100, a + 0x200, Attrs::HYP_DATA).unwrap();
+                    assert!(mpu.map(core, a + 0x800, a + 0x1800, Attrs::HYP_DATA).is_err());
+                    mpu.unmap(core, a).unwrap();
+                    mpu.unmap(core, a + 0x100).unwrap();
+                }
+            });
+        }
+    });
+    for core in 0..CORES {
+        mpu.with_core(core, |m| {
+            assert_eq!(m.transient_in_use(), 0);
+            let file = FakeMpu::replay(&m.log(), &[RegionWords { prbar: 0, prlar: 0 }; 16]);
+            for (i, w) in file.iter().enumerate() {
+                match m.region(i) {
+                    Some(r) => assert_eq!(*w, r.words),
+                    None => assert!(!w.enabled()),
+                }
+            }
+        })
+        .unwrap();
+    }
+}
+
+// ---- errors ----
+
+#[test]
+fn every_error_has_its_own_actionable_message() {
+    let all = [
+        MapError::WriteExecute,
+        MapError::EmptyRange,
+        MapError::AddressOverflow,
+        MapError::AttrMismatch {
+            band: Band::Static,
+            diff: AttrDiff::default(),
+        },
+        MapError::PartialOverlap { band: Band::Static },
+        MapError::NoFreeSlot,
+        MapError::NotMapped,
+        MapError::NotTransient { band: Band::Static },
+        MapError::PartOfRegion,
+        MapError::TooManyUsers,
+        MapError::NotDevice,
+        MapError::NotHypOnly,
+        MapError::NotInitialised,
+        MapError::NoSuchCore,
+        MapError::BadRegionWords {
+            band: Band::Static,
+            index: 0,
+        },
+        MapError::BandsDoNotFit,
+        MapError::BandOverlap {
+            band: Band::Partition,
+            other: Band::Static,
+        },
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for e in all {
+        let msg = e.message();
+        assert!(seen.insert(msg), "duplicate message: {msg}");
+        assert!(msg.contains(';'), "no advice in: {msg}");
+        assert!(e.to_string().starts_with(msg));
+    }
+}
