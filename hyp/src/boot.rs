@@ -81,11 +81,9 @@ fn protect_this_core() {
         Ok(r) => r,
         Err(_) => fatal_stop(2),
     };
-    for (i, words) in regions.iter().enumerate() {
-        mpu::write_region(i, *words);
-    }
-    for i in STATIC_REGIONS..mpu::region_count() {
-        mpu::disable_region(i);
+    // Through this core's MPU table, so map_mm_range knows what is mapped.
+    if crate::mpu::init_this_core(&regions, crate::mpu::DEFAULT_TRANSIENT_SLOTS).is_err() {
+        fatal_stop(2)
     }
     mpu::enable();
     let core = cpu::core_id() as usize;
@@ -98,9 +96,16 @@ fn protect_this_core() {
 #[no_mangle]
 extern "C" fn hyp_primary_main(core: u32) -> ! {
     protect_this_core();
-    // SAFETY: the console window is in the static band just programmed, and
-    // only the console module drives it.
-    unsafe { crate::console::init(CONSOLE_UART_BASE as usize) };
+    // The console is in the static band: ioremap returns that window.
+    let uart = crate::mpu::ioremap(
+        CONSOLE_UART_BASE,
+        CONSOLE_UART_SIZE,
+        hypcfg::mpu::Attrs::HYP_DEVICE,
+    )
+    .unwrap_or_else(|_| fatal_stop(4));
+    // SAFETY: ioremap returned the window as EL2 device memory, and only
+    // the console module drives it.
+    unsafe { crate::console::init(uart as usize) };
     print_banner(core);
 
     BOOT_RELEASE.store(RELEASE_MAGIC, Ordering::Release);
