@@ -134,6 +134,8 @@ extern "C" fn hyp_secondary_main(core: u32) -> ! {
         },
         if s.mpu_on { "on" } else { "off" }
     );
+    #[cfg(feature = "selftest")]
+    crate::selftest::mpu::secondary_jobs();
     cpu::halt()
 }
 

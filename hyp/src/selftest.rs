@@ -9,6 +9,8 @@ use crate::arch::vectors::{ExceptionFrame, FaultInfo};
 use crate::boot::{self, MAX_CORES};
 use crate::hprintln;
 
+pub mod mpu;
+
 /// Set while a test expects the next exception to be a data abort.
 static EXPECT_ABORT: AtomicU32 = AtomicU32::new(0);
 /// The HSR of the abort a test expected (0 = none seen).
@@ -41,6 +43,9 @@ pub fn run(name: &str) -> ! {
     let result = match name {
         "boot" => boot_test(),
         "unexpected-fault" => unexpected_fault(),
+        "mpu-map" => mpu::map_test(),
+        "mpu-concurrent" => mpu::concurrent_test(),
+        "bench-map" => mpu::bench_map(),
         _ => Err("unknown self test"),
     };
     match result {
