@@ -33,6 +33,13 @@ size: setup
 debug: setup
 	@$(HVRUN) debug
 
+## check-config: validate a system file: make check-config CONFIG=path/to/system.toml
+## (exit 0 and a one-line summary when valid, non-zero with the diagnostics when not)
+CONFIG ?= config/demo.toml
+.PHONY: check-config
+check-config:
+	@$(CARGO) run -q -p hvcfg -- check $(CONFIG)
+
 fmt:
 	$(CARGO) fmt --all
 

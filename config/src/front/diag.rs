@@ -310,11 +310,12 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `word`, if it is close enough to be a typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1) + 1;
+    let len = word.chars().count();
+    let limit = (len / 3).max(1);
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
-        .filter(|&(d, _)| d <= limit)
+        .filter(|&(d, _)| d <= limit && d < len)
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
 }

@@ -371,17 +371,17 @@ impl<'a> Tab<'a> {
         for (k, _) in entries {
             if !allowed.contains(&k.name.as_str()) {
                 let where_ = if schema.is_empty() {
-                    "the top level".to_string()
+                    "at the top level".to_string()
                 } else {
-                    format!("`{schema}`")
+                    format!("in `{schema}`")
                 };
                 let mut d = Diagnostic::new(
                     codes::UNKNOWN_KEY,
                     Some(k.loc),
                     join(path, &k.name),
                     match did_you_mean(&k.name, allowed.iter().copied()) {
-                        Some(s) => format!("unknown key `{}` in {where_}; did you mean `{s}`?", k.name),
-                        None => format!("unknown key `{}` in {where_}", k.name),
+                        Some(s) => format!("unknown key `{}` {where_}; did you mean `{s}`?", k.name),
+                        None => format!("unknown key `{}` {where_}", k.name),
                     },
                 )
                 .label("unknown key");
@@ -880,7 +880,8 @@ fn mem_type(cx: &mut Cx, t: &Tab<'_>) -> MemType {
 fn read_partition(cx: &mut Cx, i: usize, t: &Tab<'_>) -> RawPartition {
     let mut ok = true;
     let name = name_or(cx, t, "partition", i, &mut ok);
-    let core = req(t.u32(cx, "core", true), 0, t, "core", &mut ok);
+    // A missing core is reported once; u32::MAX keeps it out of later checks.
+    let core = req(t.u32(cx, "core", true), u32::MAX, t, "core", &mut ok);
     let entry = t.u32(cx, "entry", false);
     let image = t.string(cx, "image", false);
     let policy = t.choice(cx, "fault_policy", &["halt", "restart", "log"]);

@@ -502,8 +502,10 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         .collect();
     let device_names: Vec<&str> = p.devices.iter().map(|d| d.name.v.as_str()).collect();
     let partition_names: Vec<&str> = raw.partitions.iter().map(|p| p.name.v.as_str()).collect();
-    let partition_index: HashMap<&str, usize> =
-        partition_names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut partition_index: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in partition_names.iter().enumerate() {
+        partition_index.entry(n).or_insert(i); // the first of duplicates
+    }
 
     // ---- hypervisor --------------------------------------------------------
     let mut device_owner: Vec<Option<(String, Loc)>> = vec![None; p.devices.len()];
@@ -639,7 +641,7 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
     // Per partition, per memory region: its placed span (None = broken or unplaced).
     let mut mem_spans: Vec<Vec<Option<Span>>> = Vec::new();
     for part in &raw.partitions {
-        if part.core.v >= p.cores.v {
+        if part.core.v >= p.cores.v && part.core.v != u32::MAX {
             err(
                 cx,
                 codes::CORE,
@@ -1357,6 +1359,9 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
                 continue;
             };
             let part = &raw.partitions[pi];
+            if part.core.v >= p.cores.v {
+                continue; // its core is already reported
+            }
             if part.core.v != s.core.v {
                 cx.push(
                     Diagnostic::new(

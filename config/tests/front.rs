@@ -1,0 +1,374 @@
+//! The front end on the shipped systems and on small inline ones: derived
+//! tables, placement, warnings, reports, linker fragments and images.
+
+use std::path::{Path, PathBuf};
+
+use hypcfg::blob;
+use hypcfg::front::{self, image, report, MemLoader};
+use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
+use hypcfg::system::{FaultPolicy, RegionKind};
+
+fn config(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+const PLATFORM: &str = include_str!("../platforms/mps3-an536.toml");
+
+/// Checks an inline system that includes the real platform file.
+fn check(body: &str) -> front::Checked {
+    let text = format!("[platform]\ninclude = \"platforms/mps3-an536.toml\"\n{body}");
+    let mut loader = MemLoader {
+        files: vec![
+            (PathBuf::from("sys.toml"), text),
+            (PathBuf::from("platforms/mps3-an536.toml"), PLATFORM.to_string()),
+        ],
+    };
+    front::check_with(Path::new("sys.toml"), &mut loader)
+}
+
+const HYP: &str = r#"
+[hypervisor]
+image = { base = 0x1000_0000, size = "448K" }
+blob = { base = 0x1007_0000, size = "64K" }
+console = "uart2"
+"#;
+
+fn words(base: u32, size: u32, access: Access, xn: bool, mem: MemType) -> RegionWords {
+    RegionWords::encode(base, base + size - 1, Attrs { access, xn, mem }).unwrap()
+}
+
+#[test]
+fn demo_derives_the_documented_tables() {
+    let checked = front::check_file(&config("demo.toml"));
+    assert!(checked.ok(), "{}", checked.render());
+    assert!(checked.diags.is_empty(), "{}", checked.render());
+    let c = checked.compiled.unwrap();
+    let s = &c.system;
+    assert_eq!(
+        (s.platform.name.as_str(), s.platform.cores, s.platform.mpu_regions),
+        ("mps3-an536", 2, 16)
+    );
+    assert_eq!(
+        (s.hypervisor.console_base, s.hypervisor.console_size),
+        (0xE020_5000, 0x1000)
+    );
+    assert_eq!(
+        (s.hypervisor.static_regions, s.hypervisor.transient_slots),
+        (4, 4)
+    );
+    let names: Vec<&str> = s.partitions.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["sensor", "controller", "rogue"]);
+    let cores: Vec<u8> = s.partitions.iter().map(|p| p.core).collect();
+    assert_eq!(cores, [0, 1, 0]);
+
+    let sensor = &s.partitions[0];
+    assert_eq!(sensor.entry, 0x2000_0000);
+    assert_eq!(sensor.fault_policy, FaultPolicy::Restart { budget: 3 });
+    assert_eq!(
+        sensor.regions[0].words,
+        words(0x2000_0000, 0x1_0000, Access::GuestRo, false, MemType::Normal)
+    );
+    assert_eq!(
+        sensor.regions[1].words,
+        words(0x2001_0000, 0x1_0000, Access::GuestRw, true, MemType::Normal)
+    );
+    assert_eq!(sensor.regions[2].kind, RegionKind::Shared);
+    assert_eq!(
+        sensor.regions[2].words,
+        words(0x2030_0000, 0x1000, Access::GuestRw, true, MemType::Normal)
+    );
+
+    let controller = &s.partitions[1];
+    assert_eq!(controller.fault_policy, FaultPolicy::Halt);
+    assert_eq!(
+        controller.regions[2].words,
+        words(0x2030_0000, 0x1000, Access::GuestRo, true, MemType::Normal)
+    );
+    assert_eq!(controller.regions[3].kind, RegionKind::Device);
+    assert_eq!(
+        controller.regions[3].words,
+        words(0xE020_6000, 0x1000, Access::GuestRw, true, MemType::Device)
+    );
+    assert_eq!(controller.irqs.as_slice(), [39, 40, 46]);
+
+    let rogue = &s.partitions[2];
+    assert_eq!(rogue.fault_policy, FaultPolicy::Restart { budget: 2 });
+    assert_eq!(rogue.regions[0].words.base(), 0x2020_0000);
+
+    let ch = &s.channels[0];
+    assert_eq!(
+        (ch.name.as_str(), ch.sender, ch.receiver, ch.msg_size, ch.depth),
+        ("readings", 0, 1, 64, 8)
+    );
+    assert_eq!((ch.queue_base, ch.queue_size), (0x2040_0000, 576)); // 8 * (64 + 4) rounded to 64
+
+    assert_eq!(s.schedules.len(), 2);
+    assert_eq!(s.schedules[0].core, 0);
+    assert_eq!(
+        s.schedules[0]
+            .windows
+            .iter()
+            .map(|w| w.partition)
+            .collect::<Vec<_>>(),
+        [0, 2]
+    );
+    assert_eq!(s.schedules[1].windows[0].partition, 1);
+    assert_eq!(c.hyp_blob.base, 0x1007_0000);
+}
+
+#[test]
+fn minimal_places_its_one_partition_in_ddr() {
+    let checked = front::check_file(&config("minimal.toml"));
+    assert!(checked.ok(), "{}", checked.render());
+    let c = checked.compiled.unwrap();
+    assert_eq!(c.system.partitions.len(), 1);
+    let p = &c.system.partitions[0];
+    assert_eq!(p.regions[0].words.base(), 0x2000_0000);
+    assert_eq!(p.regions[1].words.base(), 0x2001_0000);
+    assert_eq!(p.entry, 0x2000_0000);
+    assert!(c.partitions[0].regions.iter().all(|r| r.auto));
+}
+
+#[test]
+fn demo_blob_round_trips_and_dump_matches_show() {
+    let c = front::check_file(&config("demo.toml")).compiled.unwrap();
+    let mut buf = vec![0u8; c.hyp_blob.size as usize];
+    let len = blob::encode(&c.system, &mut buf).unwrap();
+    let decoded = blob::decode(&buf[..len]).unwrap();
+    assert_eq!(decoded, c.system);
+    let show = report::show_text(&c);
+    assert!(show.ends_with(&report::system_text(&decoded)));
+    assert!(show.contains("0x20000016 0x2000ffc1"), "{show}");
+    assert!(
+        show.contains("uart3            0xe0206000..0xe0207000     4K  device, partition `controller`"),
+        "{show}"
+    );
+    let json = report::system_json(&decoded);
+    assert_eq!(json["partitions"][1]["regions"][3]["mem"], "device");
+    assert_eq!(json["partitions"][0]["regions"][0]["prbar"], 0x2000_0016);
+}
+
+#[test]
+fn several_errors_are_reported_in_one_run() {
+    let checked = check(&format!(
+        r#"{HYP}
+[[partition]]
+name = "p"
+core = 5
+memory = [{{ name = "code", base = 0x2000_0010, size = "4K", perm = "rwx" }}]
+colour = "blue"
+"#
+    ));
+    let codes: Vec<&str> = checked.diags.iter().map(|d| d.code.id).collect();
+    for want in ["E002", "E011", "E015", "E020"] {
+        assert!(codes.contains(&want), "{codes:?}\n{}", checked.render());
+    }
+}
+
+#[test]
+fn top_level_typo_suggests_the_key() {
+    let checked = check(&format!("{HYP}\n[[partitions]]\nname = \"p\"\n"));
+    let d = checked.diags.iter().find(|d| d.code.id == "E002").unwrap();
+    assert_eq!(
+        d.message,
+        "unknown key `partitions` at the top level; did you mean `partition`?"
+    );
+    assert_eq!(d.position(&checked.sources).map(|p| (p.1, p.2)), Some((9, 3)));
+}
+
+#[test]
+fn automatic_regions_go_around_fixed_ones() {
+    let checked = check(&format!(
+        r#"{HYP}
+[[partition]]
+name = "p"
+core = 0
+memory = [
+    {{ name = "data", size = "4K", perm = "rw-" }},
+    {{ name = "code", base = 0x2000_0000, size = "64K", perm = "r-x" }},
+]
+[[schedule]]
+core = 0
+major_frame_us = 1000
+windows = [{{ partition = "p", duration_us = 1000 }}]
+"#
+    ));
+    assert!(checked.ok(), "{}", checked.render());
+    let p = &checked.compiled.unwrap().system.partitions[0];
+    assert_eq!(p.regions[0].words.base(), 0x2001_0000);
+    assert_eq!(p.entry, 0x2000_0000);
+}
+
+#[test]
+fn unscheduled_partition_is_a_warning_not_an_error() {
+    let checked = check(&format!(
+        "{HYP}\n[[partition]]\nname = \"idle\"\ncore = 1\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n"
+    ));
+    assert!(checked.ok(), "{}", checked.render());
+    assert_eq!(checked.diags.len(), 1);
+    assert_eq!(checked.diags[0].code.id, "W001");
+    assert!(checked
+        .render()
+        .starts_with("warning[W001]: partition `idle` is in no schedule window"));
+}
+
+#[test]
+fn ppis_are_per_core_but_spis_are_global() {
+    let two = |c0: u8, c1: u8, irq: u32| {
+        check(&format!(
+            r#"{HYP}
+[[partition]]
+name = "a"
+core = {c0}
+interrupts = [{irq}]
+memory = [{{ name = "code", size = "4K", perm = "r-x" }}]
+[[partition]]
+name = "b"
+core = {c1}
+interrupts = [{irq}]
+memory = [{{ name = "code", size = "4K", perm = "r-x" }}]
+"#
+        ))
+    };
+    assert!(two(0, 1, 30).ok());
+    assert!(two(0, 0, 30).diags.iter().any(|d| d.code.id == "E018"));
+    assert!(two(0, 1, 50).diags.iter().any(|d| d.code.id == "E018"));
+}
+
+#[test]
+fn hypervisor_interrupts_and_devices_are_reserved() {
+    let checked = check(
+        r#"
+[hypervisor]
+image = { base = 0x1000_0000, size = "448K" }
+blob = { base = 0x1007_0000, size = "64K" }
+console = "uart2"
+devices = ["gicd"]
+interrupts = [26]
+
+[[partition]]
+name = "p"
+core = 0
+devices = ["gicd"]
+interrupts = [26]
+memory = [{ name = "code", size = "4K", perm = "r-x" }]
+"#,
+    );
+    let codes: Vec<&str> = checked.diags.iter().map(|d| d.code.id).collect();
+    assert!(
+        codes.contains(&"E017") && codes.contains(&"E018"),
+        "{}",
+        checked.render()
+    );
+}
+
+#[test]
+fn linker_fragment_names_every_region_and_symbol() {
+    let c = front::check_file(&config("demo.toml")).compiled.unwrap();
+    let ld = report::linker_fragment(&c, 0, "config/demo.toml").unwrap();
+    for want in [
+        "MEMORY\n{",
+        "CODE             (rx) : ORIGIN = 0x20000000, LENGTH = 0x10000",
+        "DATA             (rw) : ORIGIN = 0x20010000, LENGTH = 0x10000",
+        "SHM_TELEMETRY    (rw) : ORIGIN = 0x20300000, LENGTH = 0x1000",
+        "REGION_ALIAS(\"PART_CODE\", CODE);",
+        "REGION_ALIAS(\"PART_DATA\", DATA);",
+        "PROVIDE(__partition_entry = 0x20000000);",
+        "PROVIDE(__stack_top = 0x20020000);",
+        "PROVIDE(__channel_readings_id = 0);",
+    ] {
+        assert!(ld.contains(want), "missing {want:?} in\n{ld}");
+    }
+    let rogue = report::linker_fragment(&c, 2, "x").unwrap();
+    assert!(!rogue.contains("__channel_readings_id"));
+}
+
+/// A minimal little-endian 32-bit Arm ELF with the given `(paddr, bytes, memsz)` segments.
+fn elf(entry: u32, segments: &[(u32, &[u8], u32)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&[0x7F, b'E', b'L', b'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    out.extend_from_slice(&40u16.to_le_bytes()); // EM_ARM
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&entry.to_le_bytes());
+    out.extend_from_slice(&52u32.to_le_bytes()); // e_phoff
+    out.extend_from_slice(&0u32.to_le_bytes()); // e_shoff
+    out.extend_from_slice(&0x0500_0400u32.to_le_bytes());
+    out.extend_from_slice(&52u16.to_le_bytes());
+    out.extend_from_slice(&32u16.to_le_bytes());
+    out.extend_from_slice(&(segments.len() as u16).to_le_bytes());
+    out.extend_from_slice(&[0; 6]);
+    let mut offset = 52 + 32 * segments.len() as u32;
+    for (addr, bytes, memsz) in segments {
+        for v in [1, offset, *addr, *addr, bytes.len() as u32, *memsz, 5, 4] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        offset += bytes.len() as u32;
+    }
+    for (_, bytes, _) in segments {
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+#[test]
+fn images_are_flattened_placed_in_flash_and_checked() {
+    let bytes = elf(
+        0x2000_0008,
+        &[
+            (0x2000_0000, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 12),
+            (0x2001_0000, &[0xAA; 4], 0x100),
+        ],
+    );
+    let flat = image::flatten_elf(&bytes).unwrap();
+    assert_eq!(flat.load, 0x2000_0000);
+    assert_eq!(flat.data.len(), 0x1_0004);
+    assert_eq!(&flat.data[..4], &[1, 2, 3, 4]);
+    assert_eq!(&flat.data[0x1_0000..], &[0xAA; 4]);
+
+    let mut c = front::check_file(&config("minimal.toml")).compiled.unwrap();
+    let flash = image::attach(&mut c, &[("hello".into(), flat.clone())]).unwrap();
+    let img = c.system.partitions[0].image.unwrap();
+    assert_eq!(
+        (img.store, img.len, img.load),
+        (0x0800_0000, 0x1_0004, 0x2000_0000)
+    );
+    assert_eq!(img.crc32, hypcfg::crc32::crc32(&flat.data));
+    assert_eq!(flash, flat.data);
+    assert_eq!(c.system.partitions[0].entry, 0x2000_0008);
+    assert_eq!(c.system.check(), Ok(()));
+
+    // A segment outside the partition's memory is refused.
+    let stray = image::flatten_elf(&elf(
+        0x2000_0000,
+        &[(0x2000_0000, &[0; 8], 8), (0x3000_0000, &[0; 4], 4)],
+    ));
+    assert!(
+        stray.is_err(),
+        "segments 256 MiB apart are refused as too far apart"
+    );
+    let outside = image::flatten_elf(&elf(0x2100_0000, &[(0x2100_0000, &[0; 8], 8)])).unwrap();
+    let mut c = front::check_file(&config("minimal.toml")).compiled.unwrap();
+    let errs = image::attach(&mut c, &[("hello".into(), outside)]).unwrap_err();
+    assert_eq!(errs[0].code.id, "E026");
+    // An unknown partition name is refused.
+    let errs = image::attach(&mut c, &[("nobody".into(), flat)]).unwrap_err();
+    assert_eq!(errs[0].code.id, "E008");
+    assert!(image::flatten_elf(b"not an elf").is_err());
+}
+
+#[test]
+fn garbage_never_panics() {
+    for text in [
+        "",
+        "[",
+        "platform = 3",
+        "[[partition]]\nmemory = 7",
+        "a.b.c = [[]]",
+        "\u{0}\u{FFFD}=1",
+    ] {
+        let checked = front::check_str("x.toml", text);
+        assert!(!checked.ok());
+        let _ = checked.render();
+    }
+}

@@ -1,0 +1,218 @@
+//! The `hvcfg` binary end to end: exit codes, output streams, files written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+fn hvcfg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hvcfg"))
+        .args(args)
+        .output()
+        .expect("hvcfg runs")
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hvcfg-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_valid_prints_a_summary_and_exits_0() {
+    let o = hvcfg(&["check", repo("config/demo.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("ok: "), "{out}");
+    assert!(out.contains("3 partition(s) on 2 core(s), 1 channel(s)"), "{out}");
+}
+
+#[test]
+fn check_invalid_prints_diagnostics_and_exits_1() {
+    let o = hvcfg(&[
+        "check",
+        repo("config/tests/invalid/wrap_around.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("error[E012]"), "{err}");
+    assert!(err.contains("wrap_around.toml:23:49"), "{err}");
+    assert!(err.contains("= key: partition[1].memory[1].size"), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn check_json_is_machine_readable() {
+    let o = hvcfg(&[
+        "check",
+        "--format",
+        "json",
+        repo("config/tests/invalid/mpu_budget.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["errors"], 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "E016");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(20), Some(8)));
+    assert_eq!(d["path"], "partition[1]");
+
+    let o = hvcfg(&[
+        "check",
+        "--format",
+        "json",
+        repo("config/minimal.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["summary"]["partitions"][0], "hello");
+}
+
+#[test]
+fn build_writes_blob_and_fragments_that_dump_reads_back() {
+    let dir = out_dir("build");
+    let o = hvcfg(&[
+        "build",
+        repo("config/demo.toml").to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for f in ["system.blob", "sensor.ld", "controller.ld", "rogue.ld"] {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
+    assert!(!dir.join("images.bin").exists());
+    let blob = dir.join("system.blob");
+    let o = hvcfg(&["dump", blob.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("partition 0 `sensor`: core 0, entry 0x20000000, fault policy restart (budget 3)"),
+        "{out}"
+    );
+    assert!(out.contains("0x20000016 0x2000ffc1"), "{out}");
+
+    let o = hvcfg(&["dump", "--format", "json", blob.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["partitions"][2]["name"], "rogue");
+    assert_eq!(doc["channels"][0]["queue_base"], 0x2040_0000);
+
+    // A corrupted blob is refused.
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x10;
+    std::fs::write(&blob, &bytes).unwrap();
+    let o = hvcfg(&["dump", blob.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("blob body CRC mismatch"),
+        "{}",
+        text(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A little-endian 32-bit Arm ELF with one loadable segment.
+fn elf(addr: u32, code: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x7F, b'E', b'L', b'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&40u16.to_le_bytes());
+    for v in [1u32, addr, 52, 0, 0x0500_0400] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [52u16, 32, 1, 0, 0, 0] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [1u32, 84, addr, addr, code.len() as u32, code.len() as u32, 5, 4] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(code);
+    out
+}
+
+#[test]
+fn build_with_an_image_writes_the_flash_store() {
+    let dir = out_dir("image");
+    std::fs::create_dir_all(&dir).unwrap();
+    let elf_path = dir.join("hello.elf");
+    std::fs::write(&elf_path, elf(0x2000_0000, &[0xFE, 0xFF, 0xFF, 0xEA])).unwrap();
+    let spec = format!("hello={}", elf_path.display());
+    let o = hvcfg(&[
+        "build",
+        repo("config/minimal.toml").to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+        "--image",
+        &spec,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read(dir.join("images.bin")).unwrap(),
+        [0xFE, 0xFF, 0xFF, 0xEA]
+    );
+    let o = hvcfg(&["dump", dir.join("system.blob").to_str().unwrap()]);
+    assert!(
+        text(&o.stdout).contains("image: 4 bytes stored at 0x08000000, loaded at 0x20000000"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // An image linked outside the partition is refused.
+    std::fs::write(&elf_path, elf(0x2100_0000, &[0; 4])).unwrap();
+    let o = hvcfg(&[
+        "build",
+        repo("config/minimal.toml").to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+        "--image",
+        &spec,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("error[E026]"), "{}", text(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn show_prints_the_memory_map_and_tables() {
+    let o = hvcfg(&["show", repo("config/demo.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("memory map:\n"), "{out}");
+    assert!(
+        out.contains("channel-pool     0x20400000..0x20410000    64K"),
+        "{out}"
+    );
+    assert!(
+        out.contains("MPU: preload every partition, switch with HPRENR"),
+        "{out}"
+    );
+    let o = hvcfg(&[
+        "show",
+        "--format",
+        "json",
+        repo("config/demo.toml").to_str().unwrap(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["memory_map"]["hypervisor_blob"]["base"], 0x1007_0000);
+    assert_eq!(doc["system"]["partitions"][1]["regions"][3]["name"], "uart3");
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(hvcfg(&["check"]).status.code(), Some(2));
+    assert_eq!(
+        hvcfg(&["dump", "/nonexistent/system.blob"]).status.code(),
+        Some(2)
+    );
+    let o = hvcfg(&["check", "/nonexistent/system.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("cannot read `/nonexistent/system.toml`"));
+}
