@@ -3,7 +3,7 @@
 //! [`El2Mpu`], the target side of the `mpu::MpuHw` seam.
 
 use aarch32_cpu::asm::{dsb, isb};
-use aarch32_cpu::register::{Hmair0, Hmpuir, Hprbar, Hprlar, Hprselr, Hsctlr};
+use aarch32_cpu::register::{Hmair0, Hmpuir, Hprbar, Hprenr, Hprlar, Hprselr, Hsctlr};
 use hypcfg::mpu::{RegionWords, HMAIR0_VALUE};
 
 /// Number of EL2 MPU regions this core implements (`HMPUIR.REGION`).
@@ -44,6 +44,11 @@ pub fn read_region(index: usize) -> RegionWords {
         prbar: Hprbar::read().raw_value(),
         prlar: Hprlar::read().raw_value(),
     }
+}
+
+/// `HPRENR`: bit `n` mirrors `HPRLAR.EN` of region `n`, for regions 0-31.
+pub fn enabled_mask() -> u32 {
+    Hprenr::read().0
 }
 
 /// Sets the memory attributes and turns the EL2 MPU on with the background

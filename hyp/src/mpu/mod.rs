@@ -44,7 +44,8 @@
 //!   transient its count goes up, so it stays until the matching unmaps; if
 //!   it is static or partition nothing is recorded, and an unmap of that
 //!   address is [`MapError::NotTransient`] (the caller sees it, it is never
-//!   a silent no-op).
+//!   a silent no-op). A match on a partition region lasts as long as that
+//!   partition's band is loaded: use it within the hypercall that made it.
 //! - **Mismatch**: a range inside a region with different attributes is
 //!   [`MapError::AttrMismatch`], naming which of AP, XN and AttrIndx differ.
 //! - **Partial overlap**: a range that overlaps a region without being
@@ -134,10 +135,21 @@ impl<H: MpuHw> Mpu<H> {
     }
 
     /// Runs `f` on `core`'s table under the lock (released when `f`
-    /// returns, whatever it returns).
+    /// returns, whatever it returns). `f` drives that core's hardware seam,
+    /// so on the target only the core itself may do this: the running
+    /// hypervisor's instance is private to this module and reached through
+    /// functions that pass the calling core's number.
     pub fn with_core<R>(&self, core: usize, f: impl FnOnce(&mut MpuMap<H>) -> R) -> Result<R, MapError> {
         let mut cores = self.cores.lock();
         let map = cores.get_mut(core).ok_or(MapError::NoSuchCore)?;
+        Ok(f(map))
+    }
+
+    /// Runs `f` on a shared view of `core`'s table under the lock (for
+    /// reports and checks; any core may look at any table).
+    pub fn inspect<R>(&self, core: usize, f: impl FnOnce(&MpuMap<H>) -> R) -> Result<R, MapError> {
+        let cores = self.cores.lock();
+        let map = cores.get(core).ok_or(MapError::NoSuchCore)?;
         Ok(f(map))
     }
 
@@ -195,9 +207,15 @@ mod el2 {
         crate::arch::cpu::core_id() as usize
     }
 
-    /// The tables, for inspection by self tests and reports.
-    pub fn el2_mpu() -> &'static Mpu<El2Mpu> {
-        &EL2_MPU
+    /// Runs `f` on a shared view of `core`'s table (for self tests and
+    /// reports); the tables cannot be changed this way.
+    pub fn inspect<R>(core: usize, f: impl FnOnce(&MpuMap<El2Mpu>) -> R) -> Result<R, MapError> {
+        EL2_MPU.inspect(core, f)
+    }
+
+    /// Whether some core holds the MPU lock right now.
+    pub fn lock_is_held() -> bool {
+        EL2_MPU.is_locked()
     }
 
     /// Sets up the calling core's MPU: `static_band` from index 0, every

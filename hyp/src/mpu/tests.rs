@@ -761,6 +761,11 @@ fn each_core_has_its_own_table_and_mpu() {
         mpu.map(CORES, FREE, FREE + 64, Attrs::HYP_DATA),
         Err(MapError::NoSuchCore)
     );
+    assert_eq!(mpu.inspect(1, |m| m.transient_in_use()), Ok(1));
+    assert_eq!(
+        mpu.inspect(CORES, |m| m.transient_in_use()),
+        Err(MapError::NoSuchCore)
+    );
 }
 
 #[test]
