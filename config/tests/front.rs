@@ -372,3 +372,35 @@ fn garbage_never_panics() {
         let _ = checked.render();
     }
 }
+
+#[test]
+fn the_reference_documents_every_key_and_code() {
+    use hypcfg::front::diag::codes;
+    use hypcfg::front::schema::keys;
+    let doc = std::fs::read_to_string(config("../docs/config.md")).unwrap();
+    for c in codes::ALL {
+        assert!(
+            doc.contains(&format!("| {} | {} |", c.id, c.name)),
+            "docs/config.md lacks {}",
+            c.id
+        );
+    }
+    let tables = [
+        keys::ROOT,
+        keys::PLATFORM,
+        keys::BANK,
+        keys::DEVICE,
+        keys::HYPERVISOR,
+        keys::FIXED_BLOCK,
+        keys::POOL,
+        keys::PARTITION,
+        keys::REGION,
+        keys::CHANNEL,
+        keys::SHARED,
+        keys::SCHEDULE,
+        keys::WINDOW,
+    ];
+    for key in tables.iter().flat_map(|t| t.iter()) {
+        assert!(doc.contains(&format!("`{key}`")), "docs/config.md lacks `{key}`");
+    }
+}

@@ -153,7 +153,7 @@ pub fn system_text(s: &System) -> String {
         }
         let _ = writeln!(
             out,
-            "  {:>3}  {:<16} {:<7} {:<10} {:<10} {:>6}  {:<3} {:<3} {:<8}  {:<10} {:<10}",
+            "  {:>3}  {:<16} {:<7} {:<10} {:<10} {:>6}  {:<3} {:<3} {:<8}  {:<10} {}",
             "mpu", "region", "kind", "base", "limit", "size", "ap", "xn", "type", "HPRBAR", "HPRLAR"
         );
         for (ri, r) in p.regions.iter().enumerate() {
