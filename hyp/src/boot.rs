@@ -136,8 +136,28 @@ extern "C" fn hyp_secondary_main(core: u32) -> ! {
     );
     #[cfg(feature = "selftest")]
     crate::selftest::mpu::secondary_jobs();
-    cpu::halt()
+    // Wait until core 0 has loaded (or refused) the system.
+    loop {
+        match SYSTEM_STATE.load(Ordering::Acquire) {
+            SYSTEM_PENDING => aarch32_cpu::asm::wfe(),
+            SYSTEM_READY => match crate::partition::system() {
+                Some(s) => crate::partition::run_this_core(s),
+                None => cpu::halt(),
+            },
+            _ => cpu::halt(),
+        }
+    }
 }
+
+/// Core 0 has not looked at the system blob yet.
+const SYSTEM_PENDING: u32 = 0;
+/// The system is loaded; every core may start its partitions.
+const SYSTEM_READY: u32 = 1;
+/// The system was refused; no partition runs.
+const SYSTEM_REFUSED: u32 = 2;
+static SYSTEM_STATE: AtomicU32 = AtomicU32::new(SYSTEM_PENDING);
+/// Set by `forever` on the command line: stay up when the run is over.
+static FOREVER: AtomicU32 = AtomicU32::new(0);
 
 fn print_banner(core: u32) {
     let l = image_layout();
@@ -182,11 +202,41 @@ fn run() -> ! {
     if let Some(name) = args.split(' ').find_map(|w| w.strip_prefix("selftest=")) {
         crate::selftest::run(name)
     }
-    hprintln!("[hyp] all {} cores up; nothing else to run yet", cores_online());
     if args.split(' ').any(|w| w == "forever") {
-        cpu::halt()
+        FOREVER.store(1, Ordering::Release);
     }
-    exit(0)
+    let (base, size) = config_blob_area();
+    let system = match crate::partition::load_system(base, size) {
+        Ok(s) => s,
+        Err(e) => {
+            SYSTEM_STATE.store(SYSTEM_REFUSED, Ordering::Release);
+            aarch32_cpu::asm::sev();
+            hprintln!(
+                "[hyp] no partition started: the system blob at {:#010x} is refused: {}",
+                base,
+                e.message()
+            );
+            exit(1)
+        }
+    };
+    crate::partition::print_system(system);
+    crate::partition::arm_live_count(system);
+    SYSTEM_STATE.store(SYSTEM_READY, Ordering::Release);
+    aarch32_cpu::asm::dsb();
+    aarch32_cpu::asm::sev();
+    crate::partition::run_this_core(system)
+}
+
+/// Where the config tool's blob is loaded (`linker.ld`: BLOB).
+fn config_blob_area() -> (u32, u32) {
+    extern "C" {
+        static __config_blob_start: u8;
+        static __config_blob_size: u8;
+    }
+    (
+        &raw const __config_blob_start as u32,
+        &raw const __config_blob_size as u32,
+    )
 }
 
 /// The semihosting command line on QEMU builds, empty elsewhere.
@@ -200,9 +250,27 @@ fn semihosting_args(buf: &mut [u8]) -> &str {
     }
 }
 
-/// Ends the run: on QEMU builds through semihosting with `code`, on a board
-/// by halting the core.
+/// Top of core `core`'s Hyp stack (stacks grow down from `__stacks_end`).
+pub fn stack_top(core: usize) -> u32 {
+    extern "C" {
+        static __stacks_end: u8;
+        static HYP_STACK_SIZE: u8;
+    }
+    let end = &raw const __stacks_end as u32;
+    let size = &raw const HYP_STACK_SIZE as u32;
+    end - size * core as u32
+}
+
+/// Ends the run: on QEMU builds through semihosting with `code` (unless
+/// `forever` was asked for), on a board by halting the core.
 pub fn exit(code: u32) -> ! {
+    if FOREVER.load(Ordering::Acquire) != 0 {
+        hprintln!(
+            "[hyp] run over (exit code {}); staying up as asked (FOREVER=1)",
+            code
+        );
+        cpu::halt()
+    }
     if cfg!(feature = "qemu-exit") {
         semihosting::exit(code)
     }

@@ -9,17 +9,22 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 
+pub mod channel;
 pub mod console;
 pub mod guest_mem;
+pub mod health;
 pub mod hsr;
 pub mod hypercall;
 pub mod layout;
 pub mod mpu;
+pub mod sched;
 
 #[cfg(target_arch = "arm")]
 pub mod arch;
 #[cfg(target_arch = "arm")]
 pub mod boot;
+#[cfg(target_arch = "arm")]
+pub mod partition;
 #[cfg(all(target_arch = "arm", feature = "selftest"))]
 pub mod selftest;
 

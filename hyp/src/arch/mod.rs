@@ -6,4 +6,26 @@ pub mod cpu;
 pub mod mpu;
 pub mod semihosting;
 pub mod start;
+pub mod timer;
 pub mod vectors;
+
+/// Writes the whole `HCR` (never read-modify-write: bit 31 reads as 1 on
+/// QEMU 10 though it is RES0 on Armv8-R).
+pub fn set_hcr(value: u32) {
+    // SAFETY: HCR only controls how EL1/EL0 are trapped and translated;
+    // the hypervisor itself is unaffected.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c1, c1, 0", "isb", in(reg) value, options(nostack)) };
+}
+
+/// `HSR` of the exception being handled.
+pub fn read_hsr() -> u32 {
+    aarch32_cpu::register::Hsr::read().raw_value()
+}
+
+/// (`HDFAR`, `HIFAR`) of the exception being handled.
+pub fn read_fault_addresses() -> (u32, u32) {
+    (
+        aarch32_cpu::register::Hdfar::read().0,
+        aarch32_cpu::register::Hifar::read().0,
+    )
+}

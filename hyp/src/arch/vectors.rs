@@ -22,6 +22,47 @@ pub struct ExceptionFrame {
     pub lr: u32,
 }
 
+/// The state of a partition as its trap entry saved it: everything the
+/// hypervisor's own code may clobber (r0-r12, LR_usr, d0-d15, FPEXC) plus
+/// the return state (`ELR_hyp`, `SPSR_hyp`). Restoring it and `ERET`
+/// resumes the partition; writing another partition's frame here and
+/// returning switches to that partition.
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug)]
+pub struct GuestFrame {
+    /// d0-d15.
+    pub d: [u64; 16],
+    /// Unused (keeps the frame 8-byte aligned).
+    pub pad: u32,
+    /// FPEXC of the partition.
+    pub fpexc: u32,
+    /// PC to return to.
+    pub elr: u32,
+    /// CPSR to return with.
+    pub spsr: u32,
+    /// r0-r12.
+    pub r: [u32; 13],
+    /// LR_usr (Hyp mode shares LR with User/System mode).
+    pub lr: u32,
+}
+
+impl GuestFrame {
+    /// A partition about to run its first instruction at `entry`: SVC
+    /// mode, A32, IRQ/FIQ/asynchronous aborts masked, all registers zero,
+    /// the FPU enabled.
+    pub const fn at_entry(entry: u32) -> GuestFrame {
+        GuestFrame {
+            d: [0; 16],
+            pad: 0,
+            fpexc: 1 << 30,
+            elr: entry,
+            spsr: 0x1D3,
+            r: [0; 13],
+            lr: 0,
+        }
+    }
+}
+
 /// Vector offsets divided by four, as passed to [`hyp_exception`].
 pub const VECTOR_NAMES: [&str; 8] = [
     "reset",
@@ -38,6 +79,7 @@ core::arch::global_asm!(
     r#"
     .section .text.vectors, "ax"
     .arm
+    .fpu neon-fp-armv8
     .align 5
     .global hyp_vector_table
 hyp_vector_table:
@@ -50,7 +92,44 @@ hyp_vector_table:
     b       hyp_vec_6
     b       hyp_vec_7
 
-    .irp n, 0,1,2,3,4,5,6,7
+    @ Traps from a partition (HVC, stage-2 aborts, WFI, SMC...): save its
+    @ whole trap frame (see GuestFrame), make sure the FPU is on for the
+    @ hypervisor, and call hyp_guest_trap(frame).
+hyp_vec_5:
+    push    {{r0-r12, lr}}
+    mrs     r2, elr_hyp
+    mrs     r3, spsr
+    vmrs    r1, fpexc
+    push    {{r0-r3}}
+    orr     r0, r1, #(1 << 30)
+    vmsr    fpexc, r0
+    vpush   {{d0-d15}}
+    mov     r0, sp
+    bl      hyp_guest_trap
+    .global hyp_guest_return
+hyp_guest_return:
+    vpop    {{d0-d15}}
+    pop     {{r0-r3}}
+    vmsr    fpexc, r1
+    msr     elr_hyp, r2
+    msr     spsr_hyp, r3
+    pop     {{r0-r12, lr}}
+    eret
+
+    @ hyp_enter_guest(frame, stack_top): copy the frame to the top of this
+    @ core's stack and leave through the trap return path.
+    .global hyp_enter_guest
+hyp_enter_guest:
+    sub     sp, r1, #{frame_size}
+    mov     r2, sp
+    mov     r3, #{frame_size}
+1:  ldr     r12, [r0], #4
+    str     r12, [r2], #4
+    subs    r3, r3, #4
+    bne     1b
+    b       hyp_guest_return
+
+    .irp n, 0,1,2,3,4,6,7
 hyp_vec_\n:
     push    {{r0-r12, lr}}
     mov     r0, #\n
@@ -68,8 +147,22 @@ hyp_vec_common:
     msr     spsr_hyp, r3
     pop     {{r0-r12, lr}}
     eret
-"#
+"#,
+    frame_size = const core::mem::size_of::<GuestFrame>(),
 );
+
+extern "C" {
+    fn hyp_enter_guest(frame: *const GuestFrame, stack_top: u32) -> !;
+}
+
+/// Leaves the hypervisor into the partition state `frame`, resetting this
+/// core's Hyp stack to `stack_top` (nothing on it is needed any more).
+pub fn enter_guest(frame: &GuestFrame, stack_top: u32) -> ! {
+    // SAFETY: the frame is copied before the stack it may live on is
+    // reused (it is a static, not on the stack); the EL1 state, HCR and
+    // the partition's MPU band are set up by the caller.
+    unsafe { hyp_enter_guest(frame, stack_top) }
+}
 
 /// Points `HVBAR` at the vector table.
 pub fn install() {

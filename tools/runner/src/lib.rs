@@ -8,6 +8,7 @@
 pub mod build;
 pub mod qemu;
 pub mod size;
+pub mod system;
 
 use std::path::PathBuf;
 

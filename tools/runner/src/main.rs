@@ -40,6 +40,9 @@ enum Cmd {
         /// Seconds before QEMU is killed.
         #[arg(long, default_value_t = 120)]
         timeout: u64,
+        /// The system to boot.
+        #[arg(long, default_value = "config/demo.toml")]
+        config: std::path::PathBuf,
     },
     /// Print the size of each section of the hypervisor image.
     Size,
@@ -74,14 +77,23 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             selftest,
             icount,
             timeout,
+            config,
         } => {
             let variant = if selftest.is_some() {
                 Variant::Selftest
             } else {
                 Variant::Product
             };
-            let elf = build::build_hyp(variant)?;
-            let mut r = qemu::Run::new(elf);
+            let mut r = if selftest.is_some() {
+                qemu::Run::new(build::build_hyp(variant)?)
+            } else {
+                let config = if config.is_relative() {
+                    runner::workspace_root().join(config)
+                } else {
+                    config
+                };
+                runner::system::build_system(&config, variant)?.run()
+            };
             r.echo = true;
             r.icount = icount;
             r.timeout = (!forever).then(|| Duration::from_secs(timeout));

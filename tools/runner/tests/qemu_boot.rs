@@ -20,6 +20,18 @@ fn both_cores_boot_in_hyp_mode_with_mpu_on_and_text_write_faults() {
 }
 
 #[test]
+fn missing_system_blob_is_refused_with_a_clear_message() {
+    let elf = build_hyp(Variant::Product).expect("build the product image");
+    let out = Run::new(elf).run().expect("run QEMU");
+    out.expect_exit(1).unwrap();
+    assert!(
+        out.has("no partition started: the system blob at 0x10070000 is refused"),
+        "{}",
+        out.tail(30)
+    );
+}
+
+#[test]
 fn unexpected_fault_is_reported_and_stops_cleanly() {
     let out = selftest("unexpected-fault");
     out.expect_exit(3).unwrap();
@@ -34,8 +46,9 @@ fn unexpected_fault_is_reported_and_stops_cleanly() {
 
 #[test]
 fn product_image_prints_banner_from_both_cores_and_exits_zero() {
-    let elf = build_hyp(Variant::Product).expect("build the product image");
-    let out = Run::new(elf).run().expect("run QEMU");
+    let demo = runner::workspace_root().join("config/demo.toml");
+    let system = runner::system::build_system(&demo, Variant::Product).expect("build the demo system");
+    let out = system.run().run().expect("run QEMU");
     out.expect_exit(0).unwrap();
     assert!(out.has("static partitioning hypervisor"), "{}", out.tail(30));
     assert!(

@@ -1,0 +1,36 @@
+//! The generic timer as partitions see it: the counter is readable at EL1,
+//! the EL1 physical timer is the hypervisor's (trapped), and each
+//! partition's virtual timer runs with `CNTVOFF = 0`, so a partition's
+//! virtual time is the system count.
+
+/// `CNTHCTL.PL1PCTEN`: EL1 may read the physical counter.
+const PL1PCTEN: u32 = 1 << 0;
+
+/// Lets EL1 read the counter but not program the physical timer, and sets
+/// the virtual offset to zero. Called on each core before partitions run.
+pub fn allow_guest_counter() {
+    // SAFETY: CNTHCTL and CNTVOFF only affect EL1/EL0 timer access.
+    unsafe {
+        core::arch::asm!("mcr p15, 4, {}, c14, c1, 0", in(reg) PL1PCTEN, options(nostack));
+        core::arch::asm!("mcrr p15, 4, {z}, {z}, c14", z = in(reg) 0u32, options(nostack));
+    }
+    aarch32_cpu::asm::isb();
+}
+
+/// The physical count (`CNTPCT`).
+pub fn counter() -> u64 {
+    let (lo, hi): (u32, u32);
+    // SAFETY: reading CNTPCT has no side effects.
+    unsafe {
+        core::arch::asm!("isb", "mrrc p15, 0, {}, {}, c14", out(reg) lo, out(reg) hi, options(nostack))
+    };
+    (hi as u64) << 32 | lo as u64
+}
+
+/// The counter frequency in Hz (`CNTFRQ`).
+pub fn frequency() -> u32 {
+    let f: u32;
+    // SAFETY: reading CNTFRQ has no side effects.
+    unsafe { core::arch::asm!("mrc p15, 0, {}, c14, c0, 0", out(reg) f, options(nomem, nostack)) };
+    f
+}

@@ -1,0 +1,275 @@
+//! Inter-partition channels: bounded FIFO queues of messages whose slots
+//! live in memory no partition maps (the tool places it), reached by the
+//! hypervisor only through transient mappings ([`SlotMemory`]). The queue
+//! indices live in hypervisor memory, so no guest can corrupt them.
+//!
+//! A slot holds a 4-byte little-endian length followed by the message;
+//! the slot stride is `msg_size + 4` (the size the config tool reserves,
+//! `depth * (msg_size + 4)`), so headers may be unaligned: they are copied
+//! as bytes.
+
+use hypcfg::abi::Status;
+use hypcfg::system::{Channel, MAX_CHANNELS};
+
+/// Queue indices of one channel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueState {
+    /// Slot of the oldest message.
+    pub head: u32,
+    /// Messages waiting.
+    pub count: u32,
+}
+
+/// Byte distance between two slots of `ch`.
+pub const fn stride(ch: &Channel) -> u32 {
+    ch.msg_size + 4
+}
+
+/// Whether `ch`'s queue geometry is usable: a nonzero depth and message
+/// size, and every slot inside the queue storage without overflow.
+pub fn geometry_ok(ch: &Channel) -> bool {
+    ch.depth > 0
+        && ch.msg_size > 0
+        && ch.msg_size <= u32::MAX - 8
+        && ch
+            .depth
+            .checked_mul(stride(ch))
+            .is_some_and(|total| total <= ch.queue_size && ch.queue_base.checked_add(total - 1).is_some())
+}
+
+/// The hypervisor's access to slot memory (transient mappings on target,
+/// a byte array in tests).
+pub trait SlotMemory {
+    /// Writes the message header and copies `len` bytes from the sender's
+    /// buffer at `src` into the slot at `slot_addr`, reading the guest bytes
+    /// exactly once. Returns `Err` if the slot cannot be reached.
+    fn fill_slot(&mut self, slot_addr: u32, src: u32, len: u32) -> Result<(), Status>;
+    /// Reads the length header of the slot at `slot_addr`.
+    fn slot_len(&mut self, slot_addr: u32) -> Result<u32, Status>;
+    /// Copies `len` message bytes of the slot at `slot_addr` to the
+    /// receiver's buffer at `dst`.
+    fn drain_slot(&mut self, slot_addr: u32, dst: u32, len: u32) -> Result<(), Status>;
+}
+
+/// Finds channel `id` and checks that `caller` is its `sender` (or
+/// receiver when `sending` is false).
+pub fn endpoint(channels: &[Channel], id: u32, caller: u8, sending: bool) -> Result<&Channel, Status> {
+    let ch = channels.get(id as usize).ok_or(Status::NoChannel)?;
+    let owner = if sending { ch.sender } else { ch.receiver };
+    if owner != caller {
+        return Err(Status::NotOwner);
+    }
+    if !geometry_ok(ch) {
+        return Err(Status::NoChannel);
+    }
+    Ok(ch)
+}
+
+/// Queues the `len`-byte message at guest address `src` (already checked
+/// against the sender's memory). The queue is unchanged on every error.
+pub fn send(
+    ch: &Channel,
+    q: &mut QueueState,
+    mem: &mut impl SlotMemory,
+    src: u32,
+    len: u32,
+) -> Result<(), Status> {
+    if len > ch.msg_size {
+        return Err(Status::MessageTooLarge);
+    }
+    if q.count >= ch.depth {
+        return Err(Status::QueueFull);
+    }
+    let slot = (q.head + q.count) % ch.depth;
+    mem.fill_slot(ch.queue_base + slot * stride(ch), src, len)?;
+    q.count += 1;
+    Ok(())
+}
+
+/// Hands the oldest message to the receiver's buffer `[dst, dst + cap)`
+/// (already checked); returns its length. A message longer than `cap`
+/// stays queued ([`Status::BufferTooSmall`]).
+pub fn recv(
+    ch: &Channel,
+    q: &mut QueueState,
+    mem: &mut impl SlotMemory,
+    dst: u32,
+    cap: u32,
+) -> Result<u32, Status> {
+    if q.count == 0 {
+        return Err(Status::QueueEmpty);
+    }
+    let addr = ch.queue_base + (q.head % ch.depth) * stride(ch);
+    // The header is written only by the hypervisor; bound it anyway.
+    let len = mem.slot_len(addr)?.min(ch.msg_size);
+    if len > cap {
+        return Err(Status::BufferTooSmall);
+    }
+    mem.drain_slot(addr, dst, len)?;
+    q.head = (q.head + 1) % ch.depth;
+    q.count -= 1;
+    Ok(len)
+}
+
+/// Bitmap of the channels (bit = channel id) whose receiver is `caller`
+/// and that have messages waiting.
+pub fn pending(channels: &[Channel], queues: &[QueueState; MAX_CHANNELS], caller: u8) -> u32 {
+    channels
+        .iter()
+        .zip(queues.iter())
+        .enumerate()
+        .filter(|(_, (ch, q))| ch.receiver == caller && q.count > 0)
+        .fold(0, |bits, (i, _)| bits | (1 << i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QBASE: u32 = 0x3000_0000;
+    const GUEST: u32 = 0x2000_0000;
+
+    struct Mem {
+        queue: Vec<u8>,
+        guest: Vec<u8>,
+        guest_reads: usize,
+    }
+
+    impl SlotMemory for Mem {
+        fn fill_slot(&mut self, slot: u32, src: u32, len: u32) -> Result<(), Status> {
+            let s = (slot - QBASE) as usize;
+            let g = (src - GUEST) as usize;
+            self.queue[s..s + 4].copy_from_slice(&len.to_le_bytes());
+            self.queue[s + 4..s + 4 + len as usize].copy_from_slice(&self.guest[g..g + len as usize]);
+            self.guest_reads += 1;
+            Ok(())
+        }
+        fn slot_len(&mut self, slot: u32) -> Result<u32, Status> {
+            let s = (slot - QBASE) as usize;
+            Ok(u32::from_le_bytes(self.queue[s..s + 4].try_into().unwrap()))
+        }
+        fn drain_slot(&mut self, slot: u32, dst: u32, len: u32) -> Result<(), Status> {
+            let s = (slot - QBASE) as usize + 4;
+            let d = (dst - GUEST) as usize;
+            self.guest[d..d + len as usize].copy_from_slice(&self.queue[s..s + len as usize]);
+            Ok(())
+        }
+    }
+
+    fn chan(msg_size: u32, depth: u32) -> Channel {
+        Channel {
+            name: "c".try_into().unwrap(),
+            sender: 0,
+            receiver: 1,
+            msg_size,
+            depth,
+            queue_base: QBASE,
+            queue_size: depth * (msg_size + 4),
+        }
+    }
+
+    fn mem() -> Mem {
+        Mem {
+            queue: vec![0; 4096],
+            guest: vec![0; 4096],
+            guest_reads: 0,
+        }
+    }
+
+    #[test]
+    fn messages_come_out_in_order_with_their_lengths() {
+        let ch = chan(16, 4);
+        let (mut q, mut m) = (QueueState::default(), mem());
+        m.guest[..3].copy_from_slice(b"one");
+        send(&ch, &mut q, &mut m, GUEST, 3).unwrap();
+        m.guest[..5].copy_from_slice(b"three");
+        send(&ch, &mut q, &mut m, GUEST, 5).unwrap();
+        assert_eq!(recv(&ch, &mut q, &mut m, GUEST + 100, 16), Ok(3));
+        assert_eq!(&m.guest[100..103], b"one");
+        assert_eq!(recv(&ch, &mut q, &mut m, GUEST + 100, 16), Ok(5));
+        assert_eq!(&m.guest[100..105], b"three");
+    }
+
+    #[test]
+    fn full_queue_refuses_and_keeps_contents() {
+        let ch = chan(8, 2);
+        let (mut q, mut m) = (QueueState::default(), mem());
+        send(&ch, &mut q, &mut m, GUEST, 1).unwrap();
+        send(&ch, &mut q, &mut m, GUEST, 2).unwrap();
+        let before = (q, m.queue.clone());
+        assert_eq!(send(&ch, &mut q, &mut m, GUEST, 3), Err(Status::QueueFull));
+        assert_eq!((q, m.queue.clone()), before);
+    }
+
+    #[test]
+    fn empty_queue_refuses() {
+        let ch = chan(8, 2);
+        let (mut q, mut m) = (QueueState::default(), mem());
+        assert_eq!(recv(&ch, &mut q, &mut m, GUEST, 8), Err(Status::QueueEmpty));
+    }
+
+    #[test]
+    fn oversized_message_is_refused() {
+        let ch = chan(8, 2);
+        let (mut q, mut m) = (QueueState::default(), mem());
+        assert_eq!(send(&ch, &mut q, &mut m, GUEST, 9), Err(Status::MessageTooLarge));
+        assert_eq!(q, QueueState::default());
+        assert_eq!(m.guest_reads, 0);
+    }
+
+    #[test]
+    fn small_receive_buffer_keeps_the_message() {
+        let ch = chan(8, 2);
+        let (mut q, mut m) = (QueueState::default(), mem());
+        send(&ch, &mut q, &mut m, GUEST, 6).unwrap();
+        assert_eq!(recv(&ch, &mut q, &mut m, GUEST, 5), Err(Status::BufferTooSmall));
+        assert_eq!(q.count, 1);
+        assert_eq!(recv(&ch, &mut q, &mut m, GUEST, 6), Ok(6));
+    }
+
+    #[test]
+    fn wraps_around_the_ring() {
+        let ch = chan(4, 3);
+        let (mut q, mut m) = (QueueState::default(), mem());
+        for i in 0..10u8 {
+            m.guest[0] = i;
+            send(&ch, &mut q, &mut m, GUEST, 1).unwrap();
+            assert_eq!(recv(&ch, &mut q, &mut m, GUEST + 8, 4), Ok(1));
+            assert_eq!(m.guest[8], i);
+        }
+        assert_eq!(q.count, 0);
+    }
+
+    #[test]
+    fn endpoints_are_checked() {
+        let chans = [chan(8, 2)];
+        assert_eq!(endpoint(&chans, 1, 0, true).unwrap_err(), Status::NoChannel);
+        assert_eq!(endpoint(&chans, 0, 1, true).unwrap_err(), Status::NotOwner);
+        assert_eq!(endpoint(&chans, 0, 0, false).unwrap_err(), Status::NotOwner);
+        assert!(endpoint(&chans, 0, 0, true).is_ok());
+        assert!(endpoint(&chans, 0, 1, false).is_ok());
+    }
+
+    #[test]
+    fn bad_geometry_disables_a_channel() {
+        let mut c = chan(8, 2);
+        c.queue_size = 8;
+        assert!(!geometry_ok(&c));
+        c = chan(8, 0);
+        assert!(!geometry_ok(&c));
+        c = chan(8, 2);
+        c.queue_base = 0xFFFF_FFF0;
+        assert!(!geometry_ok(&c));
+    }
+
+    #[test]
+    fn pending_bitmap_names_the_receivers_channels() {
+        let mut chans = [chan(8, 2), chan(8, 2), chan(8, 2)];
+        chans[1].receiver = 2;
+        let mut qs = [QueueState::default(); MAX_CHANNELS];
+        qs[0].count = 1;
+        qs[1].count = 1;
+        assert_eq!(pending(&chans, &qs, 1), 0b001);
+        assert_eq!(pending(&chans, &qs, 2), 0b010);
+    }
+}

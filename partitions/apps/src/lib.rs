@@ -1,0 +1,37 @@
+//! Shared pieces of the demo partitions: the reading message format.
+#![no_std]
+
+/// Channel id of `readings` (channels are numbered in config order).
+pub const READINGS: u32 = 0;
+
+/// Number of readings the sensor produces before it shuts down.
+pub const READING_COUNT: u32 = 8;
+
+/// One wheel-speed reading as it travels over the `readings` channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// Sequence number.
+    pub seq: u32,
+    /// Wheel speed in rpm.
+    pub rpm: u32,
+}
+
+impl Reading {
+    /// Wire size.
+    pub const SIZE: usize = 8;
+
+    /// Encodes to the wire format (little-endian).
+    pub fn to_bytes(self) -> [u8; Self::SIZE] {
+        let mut b = [0u8; Self::SIZE];
+        b[..4].copy_from_slice(&self.seq.to_le_bytes());
+        b[4..].copy_from_slice(&self.rpm.to_le_bytes());
+        b
+    }
+
+    /// Decodes the wire format.
+    pub fn from_bytes(b: &[u8]) -> Option<Reading> {
+        let seq = u32::from_le_bytes(b.get(..4)?.try_into().ok()?);
+        let rpm = u32::from_le_bytes(b.get(4..8)?.try_into().ok()?);
+        Some(Reading { seq, rpm })
+    }
+}
