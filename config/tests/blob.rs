@@ -15,13 +15,16 @@ fn name(prefix: &str, i: usize) -> Name {
     n
 }
 
+/// One partition: core seed, region sizes in granules, permission seed,
+/// entry offset seed, fault-policy seed, image length.
+type PartShape = (u8, Vec<u16>, u8, u16, u8, Option<u16>);
+
 /// Parameters from which one valid system is built.
 #[derive(Clone, Debug)]
 struct Shape {
     cores: u8,
     transient: u8,
-    /// Per partition: (core seed, region sizes in granules, perms seed, entry offset seed, policy seed, image).
-    parts: Vec<(u8, Vec<u16>, u8, u16, u8, Option<u16>)>,
+    parts: Vec<PartShape>,
     /// (sender seed, receiver offset, msg, depth).
     channels: Vec<(u8, u8, u16, u8)>,
     durations: Vec<u16>,

@@ -92,6 +92,43 @@ pub mod codes {
     }
 }
 
+/// The hint given when a check has no more specific one.
+pub fn default_hint(code: Code) -> &'static str {
+    match code.id {
+        "E001" => "see https://toml.io for the syntax",
+        "E002" => "check the spelling against docs/config.md",
+        "E003" => "see docs/config.md for the type of each key",
+        "E004" => "add the key; docs/config.md lists the required ones",
+        "E005" => "see docs/config.md for the values this key takes",
+        "E006" => "the path is relative to the file that includes it",
+        "E007" => "give each element a unique name",
+        "E008" => "define it, or fix the name",
+        "E009" => "the hypervisor's tables have fixed sizes (see docs/config.md): split or merge elements",
+        "E010" => "give it a non-zero value",
+        "E011" => "use multiples of 64 bytes (the PMSAv8 MPU granule)",
+        "E012" => "lower the base or the size",
+        "E013" => "move one of them",
+        "E014" => "place it inside a platform memory bank",
+        "E015" => "split it into an \"r-x\" code region and an \"rw-\" data region",
+        "E016" => "use fewer regions in the partition, or reserve fewer transient slots",
+        "E017" => "a device has one owner",
+        "E018" => "an interrupt has one owner",
+        "E019" => "point the entry into a region with `x` permission",
+        "E020" => "use a core the platform has",
+        "E021" => "lengthen the major frame or shorten the windows",
+        "E022" => "put the window in the schedule of the partition's core",
+        "E023" => "give it a fixed `base`, or make room",
+        "E024" => "make it readable, and writable only in RAM",
+        "E025" => "a channel connects two different partitions",
+        "E026" => "link the partition with the fragment `hvcfg build` writes",
+        "E027" => "interrupts are GIC INTIDs: PPIs are 16..31, SPI n is 32 + n",
+        "E028" => "put all of a core's windows in one [[schedule]]",
+        "E029" => "make `hypervisor.blob` larger, or the system smaller",
+        "W001" => "add a window for it to its core's [[schedule]]",
+        _ => "this is a bug in hvcfg: please report it with the system file",
+    }
+}
+
 /// How bad it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -336,6 +373,17 @@ mod tests {
     fn suggests_only_close_names() {
         assert_eq!(did_you_mean("sise", ["base", "size", "perm"]), Some("size"));
         assert_eq!(did_you_mean("zzzzzz", ["base", "size"]), None);
+    }
+
+    #[test]
+    fn every_code_has_its_own_default_hint() {
+        let fallback = default_hint(Code {
+            id: "E000",
+            name: "none",
+        });
+        for c in codes::ALL.iter().filter(|c| c.id != "E099") {
+            assert_ne!(default_hint(*c), fallback, "{}", c.id);
+        }
     }
 
     #[test]

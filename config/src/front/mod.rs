@@ -216,6 +216,11 @@ pub fn check_with(path: &Path, loader: &mut dyn Loader) -> Checked {
     if let Some(c) = &compiled {
         diags.extend(c.warnings.iter().cloned());
     }
+    for d in &mut diags {
+        if d.hint.is_none() {
+            d.hint = Some(diag::default_hint(d.code).to_string());
+        }
+    }
     diags.sort_by_key(|d| {
         (
             d.severity != diag::Severity::Error,

@@ -153,8 +153,8 @@ pub fn system_text(s: &System) -> String {
         }
         let _ = writeln!(
             out,
-            "  {:>3}  {:<16} {:<7} {:<10} {:<10} {:>6}  {:<3} {:<3} {:<8}  {:<10} {}",
-            "mpu", "region", "kind", "base", "limit", "size", "ap", "xn", "type", "HPRBAR", "HPRLAR"
+            "  {:>3}  {:<16} {:<7} {:<10} {:<10} {:>6}  {:<3} {:<3} {:<8}  {:<10} HPRLAR",
+            "mpu", "region", "kind", "base", "limit", "size", "ap", "xn", "type", "HPRBAR"
         );
         for (ri, r) in p.regions.iter().enumerate() {
             let v = view(h.static_regions as usize + ri, &r.name, r.kind, &r.words);

@@ -349,6 +349,19 @@ fn join(path: &str, key: &str) -> String {
 }
 
 fn type_error(cx: &mut Cx, node: &Node, path: &str, expected: &str) {
+    let hint = if expected.starts_with("an integer") {
+        "write a number without quotes, e.g. `1` or `0x2000_0000`"
+    } else if expected.starts_with("a string") {
+        "put the value in double quotes"
+    } else if expected.starts_with("a size") {
+        "write a byte count (`4096`, `0x1000`) or a string with a unit (`\"64K\"`)"
+    } else if expected.starts_with("an array of tables") {
+        "write `[[key]]` sections, or `key = [{ ... }, { ... }]`"
+    } else if expected.starts_with("an array") {
+        "write a list in brackets, e.g. `[1, 2]` or `[\"a\", \"b\"]`"
+    } else {
+        "write a table, e.g. `{ key = value }` or a `[section]`"
+    };
     cx.push(
         Diagnostic::new(
             codes::TYPE,
@@ -356,7 +369,8 @@ fn type_error(cx: &mut Cx, node: &Node, path: &str, expected: &str) {
             path,
             format!("`{path}` must be {expected}, found {}", node.val.type_name()),
         )
-        .label(format!("expected {expected}")),
+        .label(format!("expected {expected}"))
+        .hint(hint),
     );
 }
 
@@ -506,7 +520,10 @@ impl<'a> Tab<'a> {
                 if let Some(m) = did_you_mean(&s.v, choices.iter().copied()) {
                     msg.push_str(&format!("; did you mean `{m}`?"));
                 }
-                cx.push(Diagnostic::new(codes::VALUE, Some(s.loc), &s.path, msg));
+                cx.push(
+                    Diagnostic::new(codes::VALUE, Some(s.loc), &s.path, msg)
+                        .hint(format!("`{key}` is one of {}", quoted(choices))),
+                );
                 None
             }
         }
@@ -581,12 +598,15 @@ pub fn node_u32(cx: &mut Cx, n: &Node, path: &str) -> Option<Sp<u32>> {
             path: path.to_string(),
         }),
         Val::Int(_) => {
-            cx.push(Diagnostic::new(
-                codes::VALUE,
-                Some(n.loc),
-                path,
-                format!("`{path}` must be between 0 and 0xFFFF_FFFF"),
-            ));
+            cx.push(
+                Diagnostic::new(
+                    codes::VALUE,
+                    Some(n.loc),
+                    path,
+                    format!("`{path}` must be between 0 and 0xFFFF_FFFF"),
+                )
+                .hint("addresses, sizes and counts are 32-bit and never negative"),
+            );
             None
         }
         _ => {
