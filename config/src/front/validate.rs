@@ -678,6 +678,15 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
                     ),
                 )
                 .hint = Some("add `r`".into());
+            } else if r.perm.v.x && r.mem == MemType::Device {
+                err(
+                    cx,
+                    codes::PERMISSION,
+                    r.perm.loc,
+                    &r.perm.path,
+                    format!("{label} is device memory and executable; code cannot run from device memory"),
+                )
+                .hint = Some("drop `x`, or use `type = \"normal\"`".into());
             }
             if r.block.ok && r.block.size.v == 0 {
                 err(
