@@ -361,15 +361,21 @@ impl<H: MpuHw> MpuMap<H> {
                     hypcfg::mpu::EncodeError::WriteExecute => MapError::WriteExecute,
                     _ => MapError::EmptyRange,
                 })?;
-                let mut region = Region {
+                let mut handles = [Handle::default(); MAX_HANDLES];
+                if let Some(first) = handles.first_mut() {
+                    *first = Handle {
+                        base: req.base,
+                        count: 1,
+                    };
+                }
+                let region = Region {
                     base: req.base,
                     last: req.last,
                     attrs,
                     band: Band::Transient,
                     words,
-                    handles: [Handle::default(); MAX_HANDLES],
+                    handles,
                 };
-                region.add_user(req.base)?;
                 let slot = self.slots.get_mut(index).ok_or(MapError::NoFreeSlot)?;
                 self.hw.write_region(index, words);
                 *slot = Some(region);
@@ -386,10 +392,15 @@ impl<H: MpuHw> MpuMap<H> {
             return Err(MapError::NotInitialised);
         }
         let granule = addr & !(GRANULE - 1);
+        let covers = |s: &Option<Region>| s.as_ref().is_some_and(|r| r.covers(granule, granule));
+        // The transient band first (the normal case); the rest only to say
+        // which band an address that is not transient belongs to.
         let index = self
-            .live()
-            .iter()
-            .position(|s| s.as_ref().is_some_and(|r| r.covers(granule, granule)))
+            .slots
+            .get(self.transient_start..self.total)
+            .and_then(|band| band.iter().position(covers))
+            .and_then(|i| i.checked_add(self.transient_start))
+            .or_else(|| self.live().iter().position(covers))
             .ok_or(MapError::NotMapped)?;
         let Some(slot) = self.slots.get_mut(index) else {
             return Err(MapError::NotMapped);
