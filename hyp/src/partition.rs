@@ -296,9 +296,10 @@ fn launch(s: &System, id: u8) -> ! {
 fn prepare(s: &System, id: u8) -> Result<(), &'static str> {
     let p = s.partitions.get(id as usize).ok_or("no such partition")?;
     mpu::load_partition_band(&[]).map_err(|e| e.message())?;
-    if let Some(img) = p.image {
-        copy_image(img)?;
-    }
+    let img = p
+        .image
+        .ok_or("it has no image (build the system with one per partition)")?;
+    copy_image(img)?;
     for r in p.regions.iter().filter(|r| r.kind == RegionKind::Memory) {
         if r.words.attrs().is_some_and(|a| a.access.writable()) {
             zero_region(&r.words)?;
@@ -549,43 +550,33 @@ fn on_fault(s: &System, frame: &mut GuestFrame, id: u8, fault: Fault, pc: u32, s
         Decision::Log => match fault {
             // Nothing to skip for an instruction fetch: resume at the
             // return address of the branch that got there.
-            Fault::PrefetchAbort { .. } => frame.elr = frame.lr,
+            Fault::PrefetchAbort { .. } => frame.elr = crate::arch::guest_lr(frame.spsr, frame.lr),
             _ => frame.elr = frame.elr.wrapping_add(skip),
         },
     }
 }
 
 fn report(p: &Partition, id: u8, fault: &Fault, pc: u32, decision: Decision) {
-    let core = cpu::core_id();
-    let action = match decision {
+    let mut action: heapless::String<24> = heapless::String::new();
+    let _ = match decision {
         Decision::Restart { attempt, budget } => {
-            hprintln!(
-                "[hyp] FAULT {} (partition {}, core {}): {} {} at {:#010x}, PC {:#010x} -> restart {}/{}",
-                p.name.as_str(),
-                id,
-                core,
-                fault.kind(),
-                fault.status(),
-                fault.addr().unwrap_or(0),
-                pc,
-                attempt,
-                budget
-            );
-            return;
+            core::fmt::write(&mut action, format_args!("restart {attempt}/{budget}"))
         }
-        Decision::Halt { .. } => "halt",
-        Decision::Log => "log and continue",
+        Decision::Halt { .. } => action.push_str("halt").map_err(|_| core::fmt::Error),
+        Decision::Log => action.push_str("log and continue").map_err(|_| core::fmt::Error),
     };
+    let sep = if fault.status().is_empty() { "" } else { ", " };
     hprintln!(
-        "[hyp] FAULT {} (partition {}, core {}): {} {} at {:#010x}, PC {:#010x} -> {}",
+        "[hyp] FAULT {} (partition {}, core {}): {}{}{} at {:#010x}, PC {:#010x} -> {}",
         p.name.as_str(),
         id,
-        core,
+        cpu::core_id(),
         fault.kind(),
+        sep,
         fault.status(),
-        fault.addr().unwrap_or(0),
+        fault.addr().unwrap_or(pc),
         pc,
-        action
+        action.as_str()
     );
 }
 

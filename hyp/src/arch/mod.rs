@@ -29,3 +29,22 @@ pub fn read_fault_addresses() -> (u32, u32) {
         aarch32_cpu::register::Hifar::read().0,
     )
 }
+
+/// The link register of the EL1 mode `spsr` names (the mode the
+/// partition was in when it trapped); `lr_usr` is the trap frame's LR,
+/// which User and System mode use.
+pub fn guest_lr(spsr: u32, lr_usr: u32) -> u32 {
+    let lr: u32;
+    // SAFETY: reading a banked register has no side effects.
+    unsafe {
+        match spsr & 0x1F {
+            0x13 => core::arch::asm!("mrs {}, lr_svc", out(reg) lr, options(nomem, nostack)),
+            0x17 => core::arch::asm!("mrs {}, lr_abt", out(reg) lr, options(nomem, nostack)),
+            0x1B => core::arch::asm!("mrs {}, lr_und", out(reg) lr, options(nomem, nostack)),
+            0x12 => core::arch::asm!("mrs {}, lr_irq", out(reg) lr, options(nomem, nostack)),
+            0x11 => core::arch::asm!("mrs {}, lr_fiq", out(reg) lr, options(nomem, nostack)),
+            _ => lr = lr_usr,
+        }
+    }
+    lr
+}

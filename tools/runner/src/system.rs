@@ -39,12 +39,13 @@ impl SystemImage {
 }
 
 /// Partition builds of different systems share one cargo target directory
-/// (so `core` is built once); this keeps one system's link + copy from
-/// interleaving with another's.
-static PARTITION_BUILD: Mutex<()> = Mutex::new(());
+/// (so `core` is built once); this keeps one system build (link, copy,
+/// writes) from interleaving with another's in the same process.
+static SYSTEM_BUILD: Mutex<()> = Mutex::new(());
 
 /// Builds the system described by `config` with the hypervisor `variant`.
 pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
+    let _guard = SYSTEM_BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let checked = front::check_file(config);
     let Some(mut compiled) = checked.compiled.clone().filter(|_| checked.ok()) else {
         return Err(Error(format!(
@@ -81,7 +82,6 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
     }
     let mut flats = Vec::new();
     if !bins.is_empty() {
-        let _guard = PARTITION_BUILD.lock().unwrap_or_else(|e| e.into_inner());
         let target_dir = workspace_root().join("target").join("arm").join("partitions");
         let mut cmd = cargo_for_target("apps", "", &target_dir)?;
         cmd.env("HYP_LAYOUT_DIR", &layouts);
@@ -100,7 +100,7 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
         for (bin, part) in &bins {
             let built = target_dir.join(TARGET).join("release").join(bin);
             let bytes = std::fs::read(&built).map_err(|e| Error(format!("{}: {e}", built.display())))?;
-            std::fs::write(elves.join(bin), &bytes).map_err(|e| Error(e.to_string()))?;
+            write_atomically(&elves.join(bin), &bytes)?;
             let flat = image::flatten_elf(&bytes).map_err(|e| Error(format!("{bin}: {e}")))?;
             flats.push((part.clone(), flat));
         }
@@ -119,14 +119,14 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
             )
         })?;
         let path = out.join("images.bin");
-        std::fs::write(&path, flash).map_err(|e| Error(e.to_string()))?;
+        write_atomically(&path, &flash)?;
         let base = flash_base.ok_or_else(|| Error("the platform has no flash bank for images".into()))?;
         Some((path, base))
     };
     let mut buf = vec![0u8; compiled.hyp_blob.size as usize];
     let len = blob::encode(&compiled.system, &mut buf).map_err(|e| Error(e.message().into()))?;
     let blob_path = out.join("system.blob");
-    std::fs::write(&blob_path, &buf[..len]).map_err(|e| Error(e.to_string()))?;
+    write_atomically(&blob_path, &buf[..len])?;
     let hyp = build_hyp(variant)?;
     Ok(SystemImage {
         hyp,
@@ -143,4 +143,12 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
         return Ok(());
     }
     std::fs::write(path, bytes).map_err(|e| Error(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Replaces `path` with `bytes` in one step (write aside, then rename), so
+/// a QEMU started by another test never loads a half-written file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| Error(format!("cannot write {}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error(format!("cannot rename to {}: {e}", path.display())))
 }
