@@ -120,7 +120,7 @@ fn resolve_include(
     let Some(pos) = entries.iter().position(|(k, _)| k.name == "include") else {
         return;
     };
-    let (key, value) = entries.remove(pos);
+    let (_, value) = entries.remove(pos);
     let Val::Str(rel) = &value.val else {
         cx.push(Diagnostic::new(
             codes::TYPE,
@@ -181,7 +181,6 @@ fn resolve_include(
         }
         merged.push((k, v));
     }
-    let _ = key;
     merged.append(entries);
     *entries = merged;
 }

@@ -898,10 +898,12 @@ fn mem_type(cx: &mut Cx, t: &Tab<'_>) -> MemType {
 }
 
 fn read_partition(cx: &mut Cx, i: usize, t: &Tab<'_>) -> RawPartition {
-    let mut ok = true;
-    let name = name_or(cx, t, "partition", i, &mut ok);
+    // A partition with a missing name or core is still checked as far as
+    // possible: placeholders keep it out of checks that would cascade.
+    let mut complete = true;
+    let name = name_or(cx, t, "partition", i, &mut complete);
     // A missing core is reported once; u32::MAX keeps it out of later checks.
-    let core = req(t.u32(cx, "core", true), u32::MAX, t, "core", &mut ok);
+    let core = req(t.u32(cx, "core", true), u32::MAX, t, "core", &mut complete);
     let entry = t.u32(cx, "entry", false);
     let image = t.string(cx, "image", false);
     let policy = t.choice(cx, "fault_policy", &["halt", "restart", "log"]);
@@ -974,7 +976,6 @@ fn read_partition(cx: &mut Cx, i: usize, t: &Tab<'_>) -> RawPartition {
         .collect();
     let devices = t.array(cx, "devices", |cx, n, p| node_string(cx, n, &p));
     let irqs = irq_list(cx, t);
-    let _ = ok;
     RawPartition {
         name,
         core,
