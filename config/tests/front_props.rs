@@ -56,7 +56,8 @@ fn toml(s: &Shape) -> String {
         let mut at = 0x3000_0000u32 + pi as u32 * 0x100_0000;
         for (ri, &(pages, fixed, perm, ty)) in regions.iter().enumerate() {
             let perm = if ri == 0 { "r-x" } else { PERMS[perm] };
-            let ty = if ri == 0 { "normal" } else { TYPES[ty] };
+            // Code cannot run from device memory (E024): executable regions are normal.
+            let ty = if ri == 0 || perm.contains('x') { "normal" } else { TYPES[ty] };
             let base = if fixed || ri == 0 {
                 format!("base = {at:#x}, ")
             } else {
@@ -146,7 +147,7 @@ proptest! {
                 let perm = if ri == 0 { "r-x" } else { PERMS[perm] };
                 prop_assert_eq!(attrs.access == Access::GuestRw, perm.contains('w'));
                 prop_assert_eq!(!attrs.xn, perm.contains('x'));
-                let ty = if ri == 0 { 0 } else { ty };
+                let ty = if ri == 0 || perm.contains('x') { 0 } else { ty };
                 let want = [MemType::Normal, MemType::NormalUncached, MemType::Device][ty];
                 prop_assert_eq!(attrs.mem, want);
                 at += size + 0x1000;
