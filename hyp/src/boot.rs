@@ -220,7 +220,7 @@ fn run() -> ! {
         }
     };
     crate::partition::print_system(system);
-    crate::partition::arm_live_count(system);
+    crate::partition::prepare_system(system);
     SYSTEM_STATE.store(SYSTEM_READY, Ordering::Release);
     aarch32_cpu::asm::dsb();
     aarch32_cpu::asm::sev();

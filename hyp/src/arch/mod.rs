@@ -48,3 +48,10 @@ pub fn guest_lr(spsr: u32, lr_usr: u32) -> u32 {
     }
     lr
 }
+
+/// Sets the Hyp stack the trap entry switches to (kept in `HTPIDR`): while
+/// a partition runs, `SP_hyp` points at the end of its frame instead.
+pub fn set_trap_stack(top: u32) {
+    // SAFETY: HTPIDR is a scratch register only the trap entry reads.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c13, c0, 2", in(reg) top, options(nostack)) };
+}

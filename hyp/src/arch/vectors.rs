@@ -92,9 +92,12 @@ hyp_vector_table:
     b       hyp_vec_6
     b       hyp_vec_7
 
-    @ Traps from a partition (HVC, stage-2 aborts, WFI, SMC...): save its
-    @ whole trap frame (see GuestFrame), make sure the FPU is on for the
-    @ hypervisor, and call hyp_guest_trap(frame).
+    @ Traps from a partition (HVC, stage-2 aborts, WFI, SMC...). While a
+    @ partition runs, SP_hyp points at the end of its own GuestFrame, so the
+    @ pushes below save its registers straight into it. Then: switch to this
+    @ core's Hyp stack (HTPIDR), make sure the FPU is on for the hypervisor,
+    @ and call hyp_guest_trap(frame), which returns the frame to resume
+    @ (another partition's after a switch).
 hyp_vec_5:
     push    {{r0-r12, lr}}
     mrs     r2, elr_hyp
@@ -105,9 +108,12 @@ hyp_vec_5:
     vmsr    fpexc, r0
     vpush   {{d0-d15}}
     mov     r0, sp
+    mrc     p15, 4, sp, c13, c0, 2
     bl      hyp_guest_trap
-    .global hyp_guest_return
-hyp_guest_return:
+    @ hyp_enter_guest(frame) joins here: resume the partition in `frame`.
+    .global hyp_enter_guest
+hyp_enter_guest:
+    mov     sp, r0
     vpop    {{d0-d15}}
     pop     {{r0-r3}}
     vmsr    fpexc, r1
@@ -115,19 +121,6 @@ hyp_guest_return:
     msr     spsr_hyp, r3
     pop     {{r0-r12, lr}}
     eret
-
-    @ hyp_enter_guest(frame, stack_top): copy the frame to the top of this
-    @ core's stack and leave through the trap return path.
-    .global hyp_enter_guest
-hyp_enter_guest:
-    sub     sp, r1, #{frame_size}
-    mov     r2, sp
-    mov     r3, #{frame_size}
-1:  ldr     r12, [r0], #4
-    str     r12, [r2], #4
-    subs    r3, r3, #4
-    bne     1b
-    b       hyp_guest_return
 
     .irp n, 0,1,2,3,4,6,7
 hyp_vec_\n:
@@ -147,21 +140,20 @@ hyp_vec_common:
     msr     spsr_hyp, r3
     pop     {{r0-r12, lr}}
     eret
-"#,
-    frame_size = const core::mem::size_of::<GuestFrame>(),
+"#
 );
 
 extern "C" {
-    fn hyp_enter_guest(frame: *const GuestFrame, stack_top: u32) -> !;
+    fn hyp_enter_guest(frame: *mut GuestFrame) -> !;
 }
 
-/// Leaves the hypervisor into the partition state `frame`, resetting this
-/// core's Hyp stack to `stack_top` (nothing on it is needed any more).
-pub fn enter_guest(frame: &GuestFrame, stack_top: u32) -> ! {
-    // SAFETY: the frame is copied before the stack it may live on is
-    // reused (it is a static, not on the stack); the EL1 state, HCR and
-    // the partition's MPU band are set up by the caller.
-    unsafe { hyp_enter_guest(frame, stack_top) }
+/// Leaves the hypervisor into the partition whose saved registers are
+/// `frame`; nothing on the current Hyp stack is needed any more (the next
+/// trap starts from the top of it again, see `set_trap_stack`).
+pub fn enter_guest(frame: *mut GuestFrame) -> ! {
+    // SAFETY: `frame` is a partition's static frame (never on the stack);
+    // its EL1 state, HCR and MPU band are set up by the caller.
+    unsafe { hyp_enter_guest(frame) }
 }
 
 /// Points `HVBAR` at the vector table.

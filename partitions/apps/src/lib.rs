@@ -35,3 +35,6 @@ impl Reading {
         Some(Reading { seq, rpm })
     }
 }
+
+/// Yield round trips the `bench` partition measures against `benchpeer`.
+pub const BENCH_SWITCH_ROUNDS: u32 = 5_000;

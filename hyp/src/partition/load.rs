@@ -1,0 +1,162 @@
+//! Loading: the system blob at boot, and a partition's pristine image and
+//! zeroed memory each time it starts or restarts. Everything the
+//! hypervisor reads or writes here outside its own memory goes through
+//! transient mappings.
+
+use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
+use hypcfg::system::{RegionKind, System};
+
+use super::{frame_of, set_state, this_core, RunState, EL1, LINES, RESET_EL1, SYSTEM};
+use crate::arch::context::El1State;
+use crate::arch::vectors::GuestFrame;
+use crate::boot::MAX_CORES;
+use crate::mpu;
+
+/// Attributes of the hypervisor's temporary view of memory it reads
+/// (blob, pristine images): read-only, execute-never, EL2 only.
+const HYP_READ: Attrs = Attrs { access: Access::HypRo, xn: true, mem: MemType::Normal };
+/// Attributes of the hypervisor's temporary view of memory it writes.
+pub(super) const HYP_WRITE: Attrs = Attrs { access: Access::HypRw, xn: true, mem: MemType::Normal };
+
+/// Why the system cannot start.
+#[derive(Clone, Copy, Debug)]
+pub enum LoadError {
+    /// The blob area could not be mapped.
+    Map(mpu::MapError),
+    /// The blob is damaged or invalid.
+    Blob(hypcfg::blob::BlobError),
+    /// The blob describes another board or hypervisor build.
+    Mismatch(&'static str),
+}
+
+impl LoadError {
+    /// A one-line explanation.
+    pub fn message(&self) -> &'static str {
+        match self {
+            LoadError::Map(e) => e.message(),
+            LoadError::Blob(e) => e.message(),
+            LoadError::Mismatch(m) => m,
+        }
+    }
+}
+
+/// Reads and checks the system blob at `[base, base + size)`: header, CRC,
+/// decoding, the invariants the hypervisor relies on, and that it was made
+/// for this board and this hypervisor build. Core 0, once, at boot.
+pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
+    let ptr = mpu::map_mm_range(base, base + size, HYP_READ).map_err(LoadError::Map)?;
+    // SAFETY: the range was just mapped readable for the hypervisor and
+    // stays mapped until the unmap below; nothing writes it.
+    let bytes = unsafe { core::slice::from_raw_parts(ptr as *const u8, size as usize) };
+    let header_len = hypcfg::blob::HEADER_LEN;
+    let body_len = bytes
+        .get(8..12)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let used = header_len.saturating_add(body_len).min(bytes.len());
+    let decoded = hypcfg::blob::decode(&bytes[..used]);
+    let _ = mpu::unmap_mm_range(base);
+    let system = decoded.map_err(LoadError::Blob)?;
+    check_platform(&system)?;
+    Ok(SYSTEM.call_once(|| system))
+}
+
+fn check_platform(s: &System) -> Result<(), LoadError> {
+    let h = &s.hypervisor;
+    if s.platform.cores as usize > MAX_CORES {
+        return Err(LoadError::Mismatch(
+            "the system has more cores than this hypervisor build",
+        ));
+    }
+    if s.platform.mpu_regions as usize != crate::arch::mpu::region_count() {
+        return Err(LoadError::Mismatch(
+            "the system's MPU region count is not this core's HMPUIR",
+        ));
+    }
+    if h.static_regions as usize != crate::layout::STATIC_REGIONS {
+        return Err(LoadError::Mismatch(
+            "the system's static band is not this hypervisor's",
+        ));
+    }
+    if h.transient_slots as usize != mpu::DEFAULT_TRANSIENT_SLOTS {
+        return Err(LoadError::Mismatch(
+            "the system reserves a different number of transient slots",
+        ));
+    }
+    if h.console_base != crate::boot::CONSOLE_UART_BASE {
+        return Err(LoadError::Mismatch(
+            "the system's console is not the one this hypervisor drives",
+        ));
+    }
+    Ok(())
+}
+
+/// Loads the pristine image and zeroes the writable memory of partition
+/// `id`, resets its registers and EL1 state, and loads its MPU band. The
+/// band is cleared first, so the copy goes through transient mappings with
+/// the hypervisor's own attributes. Runs on the partition's core.
+pub(super) fn prepare(s: &System, id: u8) -> Result<(), &'static str> {
+    let p = s.partitions.get(id as usize).ok_or("no such partition")?;
+    mpu::load_partition_band(&[]).map_err(|e| e.message())?;
+    let img = p.image.ok_or("it has no image (build the system with one per partition)")?;
+    copy_image(img)?;
+    for r in p.regions.iter().filter(|r| r.kind == RegionKind::Memory) {
+        if r.words.attrs().is_some_and(|a| a.access.writable()) {
+            zero_region(&r.words)?;
+        }
+    }
+    mpu::load_partition_band(super::band(id)).map_err(|e| e.message())?;
+    let reset = RESET_EL1[this_core()].get().copied().unwrap_or(El1State::ZERO);
+    // SAFETY: partition `id` is pinned to this core and is not running, so
+    // nothing else reads or writes its frame or EL1 state now.
+    unsafe {
+        *frame_of(id) = GuestFrame::at_entry(p.entry);
+        *EL1[id as usize].ptr() = reset;
+    }
+    if let Some(line) = LINES.get(id as usize) {
+        line.lock().clear();
+    }
+    set_state(id, RunState::Ready);
+    Ok(())
+}
+
+fn copy_image(img: hypcfg::system::Image) -> Result<(), &'static str> {
+    let src_end = img.store.checked_add(img.len).ok_or("image store wraps around")?;
+    let dst_end = img
+        .load
+        .checked_add(img.len)
+        .ok_or("image load range wraps around")?;
+    let src = mpu::map_mm_range(img.store, src_end, HYP_READ).map_err(|e| e.message())?;
+    let dst = match mpu::map_mm_range(img.load, dst_end, HYP_WRITE) {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = mpu::unmap_mm_range(img.store);
+            return Err(e.message());
+        }
+    };
+    // SAFETY: both ranges were just mapped for the hypervisor with exactly
+    // `len` bytes, and they do not overlap (flash store vs partition RAM,
+    // checked by the config tool).
+    let copied = unsafe {
+        core::ptr::copy_nonoverlapping(src as *const u8, dst, img.len as usize);
+        core::slice::from_raw_parts(dst as *const u8, img.len as usize)
+    };
+    let crc_ok = hypcfg::crc32::crc32(copied) == img.crc32;
+    let _ = mpu::unmap_mm_range(img.load);
+    let _ = mpu::unmap_mm_range(img.store);
+    if crc_ok {
+        Ok(())
+    } else {
+        Err("pristine image is damaged (CRC mismatch)")
+    }
+}
+
+fn zero_region(w: &RegionWords) -> Result<(), &'static str> {
+    let (base, size) = (w.base(), w.limit() - w.base() + 1);
+    let ptr = mpu::map_mm_range(base, base.wrapping_add(size), HYP_WRITE).map_err(|e| e.message())?;
+    // SAFETY: the region was just mapped writable for the hypervisor; the
+    // partition that owns it is not running.
+    unsafe { core::ptr::write_bytes(ptr, 0, size as usize) };
+    let _ = mpu::unmap_mm_range(base);
+    Ok(())
+}
+

@@ -1,0 +1,164 @@
+//! The trap path: every exception from a partition arrives in
+//! [`hyp_guest_trap`] with the partition's registers already saved in its
+//! own frame; the function returns the frame to resume, which is another
+//! partition's after a switch.
+
+use core::sync::atomic::Ordering;
+
+use hypcfg::system::{Partition, System};
+
+use super::env::{flush_line, CallEnv};
+use super::{
+    band, core_parts, frame_of, load, name_of, runnable, state, stop, this_core, RunState, CURRENT, EL1, FAULTS,
+    RESTARTS,
+};
+use crate::arch::context;
+use crate::arch::vectors::GuestFrame;
+use crate::health::{self, Decision, Fault};
+use crate::hsr::{ExceptionClass, Hsr};
+use crate::hypercall::{self, Effect};
+use crate::{hprintln, mpu, sched};
+
+/// Rust side of every trap from a partition (vector 0x14). `frame` is the
+/// running partition's frame; the return value is the frame to resume.
+#[no_mangle]
+extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
+    let hsr = Hsr(crate::arch::read_hsr());
+    let core = this_core();
+    let (Some(s), id) = (super::system(), CURRENT[core].load(Ordering::Relaxed)) else {
+        return frame;
+    };
+    // SAFETY: `frame` is the running partition's own frame, which only
+    // this core touches, and nothing else refers to it during the trap.
+    let f = unsafe { &mut *frame };
+    match hsr.class() {
+        ExceptionClass::Hvc => {
+            let (regs, effect) = hypercall::dispatch([f.r[0], f.r[1], f.r[2], f.r[3]], &mut CallEnv { s, id });
+            f.r[..4].copy_from_slice(&regs);
+            match effect {
+                Effect::Resume => frame,
+                other => apply(s, f, id, other),
+            }
+        }
+        ExceptionClass::WfiWfe => {
+            f.elr = f.elr.wrapping_add(if hsr.il32() { 4 } else { 2 });
+            reschedule(s, id)
+        }
+        _ => {
+            let (hdfar, hifar) = crate::arch::read_fault_addresses();
+            let pc = f.elr;
+            on_fault(s, f, id, Fault::from_trap(hsr, hdfar, hifar), pc, if hsr.il32() { 4 } else { 2 })
+        }
+    }
+}
+
+fn apply(s: &System, f: &mut GuestFrame, id: u8, effect: Effect) -> *mut GuestFrame {
+    match effect {
+        Effect::Resume => frame_of(id),
+        Effect::Yield => reschedule(s, id),
+        Effect::Restart => restart(s, id, "it asked to"),
+        Effect::Shutdown(code) => {
+            flush_line(s, id);
+            stop(s, id, RunState::Shutdown, code, "");
+            reschedule(s, id)
+        }
+        // The guest reported from its own vector and resumes after the
+        // hypercall if the policy lets it: nothing to skip.
+        Effect::Fault { kind, addr, pc } => on_fault(s, f, id, Fault::Reported { kind, addr }, pc, 0),
+    }
+}
+
+/// Makes the next runnable partition of this core after `from` the live
+/// one and returns its frame; idles the core if none is left.
+fn reschedule(s: &System, from: u8) -> *mut GuestFrame {
+    let Some(next) = sched::next(core_parts(), Some(from), runnable) else { super::idle_forever() };
+    if next == from {
+        return frame_of(from);
+    }
+    if runnable(from) {
+        // SAFETY: `from` is pinned to this core and has just trapped.
+        context::save(unsafe { &mut *EL1[from as usize].ptr() });
+    }
+    if state(next) == RunState::Unstarted {
+        if let Err(why) = load::prepare(s, next) {
+            stop(s, next, RunState::Halted, 0, why);
+            return reschedule(s, next);
+        }
+    } else if mpu::load_partition_band(band(next)).is_err() {
+        stop(s, next, RunState::Halted, 0, "its MPU band cannot be loaded");
+        return reschedule(s, next);
+    }
+    // SAFETY: `next` is pinned to this core and not running.
+    context::restore(unsafe { &*EL1[next as usize].ptr() });
+    CURRENT[this_core()].store(next, Ordering::Relaxed);
+    frame_of(next)
+}
+
+/// Restarts partition `id` in place from its pristine image.
+fn restart(s: &System, id: u8, why: &str) -> *mut GuestFrame {
+    hprintln!("[hyp] restarting {} ({})", name_of(s, id), why);
+    RESTARTS[id as usize].fetch_add(1, Ordering::AcqRel);
+    match load::prepare(s, id) {
+        Ok(()) => {
+            // SAFETY: `id` is pinned to this core; its state was just reset.
+            context::restore(unsafe { &*EL1[id as usize].ptr() });
+            frame_of(id)
+        }
+        Err(e) => {
+            stop(s, id, RunState::Halted, 0, e);
+            reschedule(s, id)
+        }
+    }
+}
+
+/// The health monitor: report the fault (at guest `pc`), then apply the
+/// policy; `skip` is the length of the faulting instruction, 0 when there
+/// is nothing to skip.
+fn on_fault(s: &System, f: &mut GuestFrame, id: u8, fault: Fault, pc: u32, skip: u32) -> *mut GuestFrame {
+    let Some(p) = s.partitions.get(id as usize) else { return frame_of(id) };
+    FAULTS[id as usize].fetch_add(1, Ordering::AcqRel);
+    let decision = health::decide(p.fault_policy, RESTARTS[id as usize].load(Ordering::Acquire));
+    report(p, id, &fault, pc, decision);
+    match decision {
+        Decision::Restart { .. } => restart(s, id, "fault policy"),
+        Decision::Halt { budget_exhausted } => {
+            let why = if budget_exhausted { "restart budget exhausted" } else { "fault policy is halt" };
+            flush_line(s, id);
+            stop(s, id, RunState::Halted, 0, why);
+            reschedule(s, id)
+        }
+        Decision::Log => {
+            match fault {
+                // Nothing to skip for an instruction fetch: resume at the
+                // return address of the branch that got there.
+                Fault::PrefetchAbort { .. } => f.elr = crate::arch::guest_lr(f.spsr, f.lr),
+                _ => f.elr = f.elr.wrapping_add(skip),
+            }
+            frame_of(id)
+        }
+    }
+}
+
+fn report(p: &Partition, id: u8, fault: &Fault, pc: u32, decision: Decision) {
+    let mut action: heapless::String<24> = heapless::String::new();
+    let _ = match decision {
+        Decision::Restart { attempt, budget } => {
+            core::fmt::write(&mut action, format_args!("restart {attempt}/{budget}"))
+        }
+        Decision::Halt { .. } => action.push_str("halt").map_err(|_| core::fmt::Error),
+        Decision::Log => action.push_str("log and continue").map_err(|_| core::fmt::Error),
+    };
+    let sep = if fault.status().is_empty() { "" } else { ", " };
+    hprintln!(
+        "[hyp] FAULT {} (partition {}, core {}): {}{}{} at {:#010x}, PC {:#010x} -> {}",
+        p.name.as_str(),
+        id,
+        this_core(),
+        fault.kind(),
+        sep,
+        fault.status(),
+        fault.addr().unwrap_or(pc),
+        pc,
+        action.as_str()
+    );
+}
