@@ -36,6 +36,7 @@ pub enum ExceptionClass {
 
 impl ExceptionClass {
     /// A short human name for reports.
+    #[inline]
     pub const fn name(self) -> &'static str {
         match self {
             ExceptionClass::Unknown => "unknown/undefined instruction",
@@ -62,6 +63,7 @@ pub struct Hsr(pub u32);
 
 impl Hsr {
     /// The exception class.
+    #[inline]
     pub const fn class(self) -> ExceptionClass {
         match (self.0 >> 26) as u8 {
             0x00 => ExceptionClass::Unknown,
@@ -82,31 +84,37 @@ impl Hsr {
     }
 
     /// The raw exception class number.
+    #[inline]
     pub const fn ec(self) -> u8 {
         (self.0 >> 26) as u8
     }
 
     /// Instruction length bit: `true` for a 32-bit instruction.
+    #[inline]
     pub const fn il32(self) -> bool {
         self.0 & (1 << 25) != 0
     }
 
     /// The instruction-specific syndrome.
+    #[inline]
     pub const fn iss(self) -> u32 {
         self.0 & 0x01FF_FFFF
     }
 
     /// For aborts: the fault status code (`DFSC`/`IFSC`).
+    #[inline]
     pub const fn fault_status(self) -> u8 {
         (self.0 & 0x3F) as u8
     }
 
     /// For data aborts: whether the access was a write (`WnR`).
+    #[inline]
     pub const fn is_write(self) -> bool {
         self.0 & (1 << 6) != 0
     }
 
     /// For aborts: a short name of the fault status code.
+    #[inline]
     pub const fn fault_name(self) -> &'static str {
         match self.fault_status() {
             0b000000..=0b000011 => "address size fault",

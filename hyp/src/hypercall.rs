@@ -61,79 +61,101 @@ pub trait Env {
     fn channel_poll(&mut self) -> u32;
 }
 
-fn status(s: Status) -> (Regs, Effect) {
-    ([s.to_reg(), 0, 0, 0], Effect::Resume)
+/// Writes a result: status in r0, values in r1-r3.
+#[inline(always)]
+fn ret(r: &mut Regs, s: Status, r1: u32, r2: u32, r3: u32) -> Effect {
+    *r = [s.to_reg(), r1, r2, r3];
+    Effect::Resume
 }
 
-fn ok(r1: u32, r2: u32, r3: u32) -> (Regs, Effect) {
-    ([Status::Ok.to_reg(), r1, r2, r3], Effect::Resume)
+#[inline(always)]
+fn ok(r: &mut Regs, r1: u32, r2: u32, r3: u32) -> Effect {
+    ret(r, Status::Ok, r1, r2, r3)
 }
 
-fn effect(e: Effect) -> (Regs, Effect) {
-    ([Status::Ok.to_reg(), 0, 0, 0], e)
+#[inline(always)]
+fn err(r: &mut Regs, s: Status) -> Effect {
+    ret(r, s, 0, 0, 0)
 }
 
-/// Runs hypercall `r[0]` with arguments `r[1..4]` for the caller in `env`.
-pub fn dispatch(r: Regs, env: &mut impl Env) -> (Regs, Effect) {
-    match r[0] {
-        call::VERSION => ok(abi::VERSION, 0, 0),
-        call::NOP => ok(0, 0, 0),
-        call::PARTITION_ID => ok(env.id() as u32, env.core() as u32, 0),
-        call::PARTITION_NAME => partition_name(r[1], r[2], env),
-        call::CONSOLE_WRITE => console_write(r[1], r[2], env),
-        call::YIELD => effect(Effect::Yield),
+/// Runs hypercall `r[0]` with arguments `r[1..4]` for the caller in `env`,
+/// writing the results into `r` (the caller's r0-r3) in place.
+pub fn dispatch(r: &mut Regs, env: &mut impl Env) -> Effect {
+    let [func, a1, a2, a3] = *r;
+    match func {
+        call::NOP => ok(r, 0, 0, 0),
+        call::VERSION => ok(r, abi::VERSION, 0, 0),
+        call::PARTITION_ID => ok(r, env.id() as u32, env.core() as u32, 0),
+        call::PARTITION_NAME => partition_name(r, a1, a2, env),
+        call::CONSOLE_WRITE => console_write(r, a1, a2, env),
+        call::YIELD => {
+            ok(r, 0, 0, 0);
+            Effect::Yield
+        }
         call::TIME => {
             let (count, freq) = env.counter();
-            ok(count as u32, (count >> 32) as u32, freq)
+            ok(r, count as u32, (count >> 32) as u32, freq)
         }
-        call::RESTART => effect(Effect::Restart),
-        call::SHUTDOWN => effect(Effect::Shutdown(r[1])),
-        call::PARTITION_INFO => partition_info(r[1], env),
-        call::REPORT_FAULT => effect(Effect::Fault {
-            kind: r[1],
-            addr: r[2],
-            pc: r[3],
-        }),
-        call::CHANNEL_SEND => match guest_mem::check(env.regions(), r[2], r[3], Need::Read, 1) {
-            Err(e) => status(e),
-            Ok(()) => match env.channel_send(r[1], r[2], r[3]) {
-                Ok(()) => ok(0, 0, 0),
-                Err(e) => status(e),
+        call::RESTART => {
+            ok(r, 0, 0, 0);
+            Effect::Restart
+        }
+        call::SHUTDOWN => {
+            ok(r, 0, 0, 0);
+            Effect::Shutdown(a1)
+        }
+        call::PARTITION_INFO => partition_info(r, a1, env),
+        call::REPORT_FAULT => {
+            ok(r, 0, 0, 0);
+            Effect::Fault {
+                kind: a1,
+                addr: a2,
+                pc: a3,
+            }
+        }
+        call::CHANNEL_SEND => match guest_mem::check(env.regions(), a2, a3, Need::Read, 1) {
+            Err(e) => err(r, e),
+            Ok(()) => match env.channel_send(a1, a2, a3) {
+                Ok(()) => ok(r, 0, 0, 0),
+                Err(e) => err(r, e),
             },
         },
-        call::CHANNEL_RECV => match guest_mem::check(env.regions(), r[2], r[3], Need::Write, 1) {
-            Err(e) => status(e),
-            Ok(()) => match env.channel_recv(r[1], r[2], r[3]) {
-                Ok(n) => ok(n, 0, 0),
-                Err(e) => status(e),
+        call::CHANNEL_RECV => match guest_mem::check(env.regions(), a2, a3, Need::Write, 1) {
+            Err(e) => err(r, e),
+            Ok(()) => match env.channel_recv(a1, a2, a3) {
+                Ok(n) => ok(r, n, 0, 0),
+                Err(e) => err(r, e),
             },
         },
-        call::CHANNEL_POLL => ok(env.channel_poll(), 0, 0),
-        _ => status(Status::UnknownCall),
+        call::CHANNEL_POLL => {
+            let bits = env.channel_poll();
+            ok(r, bits, 0, 0)
+        }
+        _ => err(r, Status::UnknownCall),
     }
 }
 
-fn partition_name(ptr: u32, cap: u32, env: &mut impl Env) -> (Regs, Effect) {
+fn partition_name(r: &mut Regs, ptr: u32, cap: u32, env: &mut impl Env) -> Effect {
     if let Err(e) = guest_mem::check(env.regions(), ptr, cap, Need::Write, 1) {
-        return status(e);
+        return err(r, e);
     }
     let mut buf = [0u8; hypcfg::system::MAX_NAME];
     let name = env.name().as_bytes();
     let n = name.len().min(buf.len());
     buf[..n].copy_from_slice(&name[..n]);
     if (cap as usize) < n {
-        return status(Status::TooLong);
+        return err(r, Status::TooLong);
     }
     env.write_guest(ptr, &buf[..n]);
-    ok(n as u32, 0, 0)
+    ok(r, n as u32, 0, 0)
 }
 
-fn console_write(ptr: u32, len: u32, env: &mut impl Env) -> (Regs, Effect) {
+fn console_write(r: &mut Regs, ptr: u32, len: u32, env: &mut impl Env) -> Effect {
     if len > abi::CONSOLE_MAX {
-        return status(Status::TooLong);
+        return err(r, Status::TooLong);
     }
     if let Err(e) = guest_mem::check(env.regions(), ptr, len, Need::Read, 1) {
-        return status(e);
+        return err(r, e);
     }
     // Copy once into hypervisor memory: the bytes printed are the bytes
     // checked, whatever another core does to shared memory meanwhile.
@@ -141,13 +163,13 @@ fn console_write(ptr: u32, len: u32, env: &mut impl Env) -> (Regs, Effect) {
     let bytes = &mut buf[..len as usize];
     env.read_guest(ptr, bytes);
     env.console(bytes);
-    ok(len, 0, 0)
+    ok(r, len, 0, 0)
 }
 
-fn partition_info(ptr: u32, env: &mut impl Env) -> (Regs, Effect) {
+fn partition_info(r: &mut Regs, ptr: u32, env: &mut impl Env) -> Effect {
     let size = core::mem::size_of::<PartitionInfo>() as u32;
     if let Err(e) = guest_mem::check(env.regions(), ptr, size, Need::Write, 4) {
-        return status(e);
+        return err(r, e);
     }
     let words = [env.id() as u32, env.core() as u32, env.restarts(), abi::VERSION];
     let mut bytes = [0u8; 16];
@@ -155,7 +177,7 @@ fn partition_info(ptr: u32, env: &mut impl Env) -> (Regs, Effect) {
         chunk.copy_from_slice(&w.to_le_bytes());
     }
     env.write_guest(ptr, &bytes);
-    ok(0, 0, 0)
+    ok(r, 0, 0, 0)
 }
 
 #[cfg(test)]
@@ -249,6 +271,16 @@ mod tests {
         fn channel_poll(&mut self) -> u32 {
             0b10
         }
+    }
+
+    /// Runs a call and returns (r0-r3, effect), as the tests read it.
+    fn dispatch(mut r: Regs, env: &mut Fake) -> (Regs, Effect) {
+        let e = super::dispatch(&mut r, env);
+        (r, e)
+    }
+
+    fn ok(r1: u32, r2: u32, r3: u32) -> (Regs, Effect) {
+        ([0, r1, r2, r3], Effect::Resume)
     }
 
     fn st(r0: u32) -> Status {

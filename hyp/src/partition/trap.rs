@@ -9,8 +9,8 @@ use hypcfg::system::{Partition, System};
 
 use super::env::{flush_line, CallEnv};
 use super::{
-    band, core_parts, frame_of, load, name_of, runnable, state, stop, this_core, RunState, CURRENT, EL1, FAULTS,
-    RESTARTS,
+    band, core_parts, frame_of, load, name_of, runnable, state, stop, this_core, RunState, CURRENT, EL1,
+    FAULTS, RESTARTS,
 };
 use crate::arch::context;
 use crate::arch::vectors::GuestFrame;
@@ -33,9 +33,10 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
     let f = unsafe { &mut *frame };
     match hsr.class() {
         ExceptionClass::Hvc => {
-            let (regs, effect) = hypercall::dispatch([f.r[0], f.r[1], f.r[2], f.r[3]], &mut CallEnv { s, id });
-            f.r[..4].copy_from_slice(&regs);
-            match effect {
+            let Some(regs) = f.r.first_chunk_mut::<4>() else {
+                return frame;
+            };
+            match hypercall::dispatch(regs, &mut CallEnv { s, id }) {
                 Effect::Resume => frame,
                 other => apply(s, f, id, other),
             }
@@ -47,7 +48,14 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
         _ => {
             let (hdfar, hifar) = crate::arch::read_fault_addresses();
             let pc = f.elr;
-            on_fault(s, f, id, Fault::from_trap(hsr, hdfar, hifar), pc, if hsr.il32() { 4 } else { 2 })
+            on_fault(
+                s,
+                f,
+                id,
+                Fault::from_trap(hsr, hdfar, hifar),
+                pc,
+                if hsr.il32() { 4 } else { 2 },
+            )
         }
     }
 }
@@ -71,7 +79,9 @@ fn apply(s: &System, f: &mut GuestFrame, id: u8, effect: Effect) -> *mut GuestFr
 /// Makes the next runnable partition of this core after `from` the live
 /// one and returns its frame; idles the core if none is left.
 fn reschedule(s: &System, from: u8) -> *mut GuestFrame {
-    let Some(next) = sched::next(core_parts(), Some(from), runnable) else { super::idle_forever() };
+    let Some(next) = sched::next(core_parts(), Some(from), runnable) else {
+        super::idle_forever()
+    };
     if next == from {
         return frame_of(from);
     }
@@ -115,14 +125,20 @@ fn restart(s: &System, id: u8, why: &str) -> *mut GuestFrame {
 /// policy; `skip` is the length of the faulting instruction, 0 when there
 /// is nothing to skip.
 fn on_fault(s: &System, f: &mut GuestFrame, id: u8, fault: Fault, pc: u32, skip: u32) -> *mut GuestFrame {
-    let Some(p) = s.partitions.get(id as usize) else { return frame_of(id) };
+    let Some(p) = s.partitions.get(id as usize) else {
+        return frame_of(id);
+    };
     FAULTS[id as usize].fetch_add(1, Ordering::AcqRel);
     let decision = health::decide(p.fault_policy, RESTARTS[id as usize].load(Ordering::Acquire));
     report(p, id, &fault, pc, decision);
     match decision {
         Decision::Restart { .. } => restart(s, id, "fault policy"),
         Decision::Halt { budget_exhausted } => {
-            let why = if budget_exhausted { "restart budget exhausted" } else { "fault policy is halt" };
+            let why = if budget_exhausted {
+                "restart budget exhausted"
+            } else {
+                "fault policy is halt"
+            };
             flush_line(s, id);
             stop(s, id, RunState::Halted, 0, why);
             reschedule(s, id)
