@@ -1,5 +1,8 @@
-//! Shared pieces of the demo partitions: the reading message format.
+//! Shared pieces of the demo and test partitions: the reading message
+//! format and the benchmark workload.
 #![no_std]
+
+pub mod workload;
 
 /// Channel id of `readings` (channels are numbered in config order).
 pub const READINGS: u32 = 0;
@@ -38,3 +41,10 @@ impl Reading {
 
 /// Yield round trips the `bench` partition measures against `benchpeer`.
 pub const BENCH_SWITCH_ROUNDS: u32 = 5_000;
+
+/// Message sizes of the IPC benchmark.
+pub const BENCH_IPC_SIZES: [usize; 4] = [8, 64, 256, 1024];
+/// Messages sent per batch (the channel's depth).
+pub const BENCH_IPC_BATCH: u32 = 16;
+/// Batches per message size.
+pub const BENCH_IPC_ROUNDS: u32 = 40;

@@ -1,28 +1,21 @@
 //! Benchmark partition (run under QEMU `-icount shift=0`, where one
 //! instruction is one nanosecond and one 62.5 MHz counter tick is 16
 //! instructions). Prints `BENCH <name> <instructions per operation>`.
-//! Shares core 0 with `benchpeer`, which yields straight back; core 1 has
-//! no partition and sleeps in WFI, so only measured code advances time.
+//! Shares core 0 with `benchpeer`; core 1 has no partition and sleeps in
+//! WFI, so only measured code advances time.
 #![no_std]
 #![no_main]
 
+use apps::workload::{compute, per_op, ticks, COMPUTE_ITERATIONS};
+use apps::{BENCH_IPC_BATCH, BENCH_IPC_ROUNDS, BENCH_IPC_SIZES, BENCH_SWITCH_ROUNDS};
 use guest::abi::call;
 use guest::{hvc, println};
 
 guest::entry!(main);
 
 const N: u32 = 20_000;
-/// Yield round trips measured; `benchpeer` yields one more time than this.
-const SWITCH_ROUNDS: u32 = apps::BENCH_SWITCH_ROUNDS;
-/// Instructions per counter tick under `-icount shift=0` at 62.5 MHz.
-const INSTR_PER_TICK: u64 = 16;
-
-fn ticks() -> u64 {
-    let (lo, hi): (u32, u32);
-    // SAFETY: reading CNTVCT has no side effects.
-    unsafe { core::arch::asm!("isb", "mrrc p15, 1, {}, {}, c14", out(reg) lo, out(reg) hi) };
-    (hi as u64) << 32 | lo as u64
-}
+/// Channel 0: bench -> benchpeer.
+const TO_PEER: u32 = 0;
 
 /// `n` null hypercalls in a tight loop.
 fn hvc_loop(n: u32) {
@@ -47,28 +40,69 @@ fn nop_loop(n: u32) {
     }
 }
 
-fn per_op(ticks: u64, ops: u64) -> u64 {
-    (ticks * INSTR_PER_TICK + ops / 2) / ops
-}
-
 fn main() -> u32 {
+    // Boot: the counter started with QEMU; this is the partition's first
+    // act after its entry code (stack, .data, .bss, vectors).
+    let boot = ticks();
+    println!(
+        "BENCH boot_to_first_partition {}",
+        boot * apps::workload::INSTR_PER_TICK
+    );
+
     let t0 = ticks();
     hvc_loop(N);
     let t1 = ticks();
     nop_loop(N);
     let t2 = ticks();
-    let null_hvc = per_op((t1 - t0).saturating_sub(t2 - t1), N as u64);
-    println!("BENCH null_hvc {}", null_hvc);
+    println!(
+        "BENCH null_hvc {}",
+        per_op((t1 - t0).saturating_sub(t2 - t1), N as u64)
+    );
+
+    let t0 = ticks();
+    let sum = compute(COMPUTE_ITERATIONS);
+    let t1 = ticks();
+    println!(
+        "BENCH compute_hyp {} (checksum {:#010x})",
+        (t1 - t0) * apps::workload::INSTR_PER_TICK,
+        sum
+    );
 
     // Each yield switches to benchpeer, which yields straight back: two
     // partition switches (each one YIELD hypercall) per iteration. The
     // first yield starts benchpeer (image load) and is not measured.
     hvc::yield_now();
     let t0 = ticks();
-    for _ in 0..SWITCH_ROUNDS {
+    for _ in 0..BENCH_SWITCH_ROUNDS {
         hvc::yield_now();
     }
     let t1 = ticks();
-    println!("BENCH partition_switch {}", per_op(t1 - t0, (SWITCH_ROUNDS * 2) as u64));
+    println!(
+        "BENCH partition_switch {}",
+        per_op(t1 - t0, (BENCH_SWITCH_ROUNDS * 2) as u64)
+    );
+
+    // IPC: per size, rounds of a batch of sends timed here, then a yield
+    // so benchpeer receives (and times) the batch.
+    let msg = [0x5Au8; 1024];
+    for &size in BENCH_IPC_SIZES.iter() {
+        let mut spent = 0;
+        for _ in 0..BENCH_IPC_ROUNDS {
+            let t0 = ticks();
+            for _ in 0..BENCH_IPC_BATCH {
+                if hvc::send(TO_PEER, &msg[..size]).is_err() {
+                    println!("send of {} bytes failed", size);
+                    return 1;
+                }
+            }
+            spent += ticks() - t0;
+            hvc::yield_now();
+        }
+        println!(
+            "BENCH ipc_send_{} {}",
+            size,
+            per_op(spent, (BENCH_IPC_ROUNDS * BENCH_IPC_BATCH) as u64)
+        );
+    }
     0
 }
