@@ -59,7 +59,7 @@ pub enum CheckError {
         /// Region index in the partition's band.
         region: u8,
     },
-    /// Regions of two partitions overlap and are not both shared memory.
+    /// Regions of two partitions overlap and are not the same shared block.
     RegionOverlap {
         /// Partition id.
         partition: u8,
@@ -142,7 +142,7 @@ impl CheckError {
                 "passthrough device region is not device memory or is executable"
             }
             CheckError::RegionOverlapSelf { .. } => "two regions of one partition overlap",
-            CheckError::RegionOverlap { .. } => "regions of two partitions overlap outside shared memory",
+            CheckError::RegionOverlap { .. } => "regions of two partitions overlap outside one shared block",
             CheckError::ConsoleOverlap { .. } => "partition region overlaps the hypervisor console",
             CheckError::IrqConflict { .. } => "interrupt owned by two partitions, or an SGI",
             CheckError::Entry { .. } => "entry point unaligned or outside the partition's executable memory",
@@ -326,9 +326,13 @@ impl System {
         for (pi, p) in self.partitions.iter().enumerate() {
             for (oi, o) in self.partitions.iter().enumerate().skip(pi + 1) {
                 for (ri, r) in p.regions.iter().enumerate() {
+                    // Only the same shared block may appear in two bands.
                     let clash = o.regions.iter().any(|x| {
-                        x.words.overlaps(r.words.base(), r.words.limit())
-                            && !(x.kind == RegionKind::Shared && r.kind == RegionKind::Shared)
+                        let same_block = x.kind == RegionKind::Shared
+                            && r.kind == RegionKind::Shared
+                            && x.words.base() == r.words.base()
+                            && x.words.limit() == r.words.limit();
+                        x.words.overlaps(r.words.base(), r.words.limit()) && !same_block
                     });
                     if clash {
                         return Err(CheckError::RegionOverlap {

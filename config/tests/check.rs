@@ -130,6 +130,15 @@ fn overlaps() {
             other: 1
         })
     );
+    // Two shared regions that overlap must be the same block.
+    assert_eq!(
+        broken(|s| s.partitions[1].regions[2].words = region(0x2030_0000, 0x2000, Access::GuestRo, true)),
+        Err(CheckError::RegionOverlap {
+            partition: 0,
+            region: 2,
+            other: 1
+        })
+    );
     assert_eq!(
         broken(|s| s.partitions[2].regions[1].words = region(0xE020_5000, 0x1000, Access::GuestRw, true)),
         Err(CheckError::ConsoleOverlap { partition: 2 })
