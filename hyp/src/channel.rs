@@ -272,4 +272,78 @@ mod tests {
         assert_eq!(pending(&chans, &qs, 1), 0b001);
         assert_eq!(pending(&chans, &qs, 2), 0b010);
     }
+
+    mod model {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::VecDeque;
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            Send(u8, u32),
+            Recv(u32),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (any::<u8>(), 0u32..24).prop_map(|(b, n)| Op::Send(b, n)),
+                (0u32..24).prop_map(Op::Recv),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+            /// Random sends and receives against a `VecDeque` of messages:
+            /// same results, same messages, and a refused call never
+            /// changes the queue.
+            #[test]
+            fn queue_matches_a_fifo_model(depth in 1u32..6, ops in proptest::collection::vec(op(), 1..60)) {
+                let ch = chan(16, depth);
+                let (mut q, mut m) = (QueueState::default(), mem());
+                let mut model: VecDeque<Vec<u8>> = VecDeque::new();
+                for op in ops {
+                    let before = q;
+                    match op {
+                        Op::Send(byte, len) => {
+                            m.guest[..len as usize].fill(byte);
+                            let got = send(&ch, &mut q, &mut m, GUEST, len);
+                            let want = if len > 16 {
+                                Err(Status::MessageTooLarge)
+                            } else if model.len() as u32 == depth {
+                                Err(Status::QueueFull)
+                            } else {
+                                model.push_back(vec![byte; len as usize]);
+                                Ok(())
+                            };
+                            prop_assert_eq!(got, want);
+                            if got.is_err() {
+                                prop_assert_eq!(q, before);
+                            }
+                        }
+                        Op::Recv(cap) => {
+                            let got = recv(&ch, &mut q, &mut m, GUEST + 512, cap);
+                            match model.front() {
+                                None => {
+                                    prop_assert_eq!(got, Err(Status::QueueEmpty));
+                                    prop_assert_eq!(q, before);
+                                }
+                                Some(msg) if msg.len() as u32 > cap => {
+                                    prop_assert_eq!(got, Err(Status::BufferTooSmall));
+                                    prop_assert_eq!(q, before);
+                                }
+                                Some(_) => {
+                                    let msg = model.pop_front().unwrap();
+                                    prop_assert_eq!(got, Ok(msg.len() as u32));
+                                    prop_assert_eq!(&m.guest[512..512 + msg.len()], &msg[..]);
+                                }
+                            }
+                        }
+                    }
+                    prop_assert_eq!(q.count as usize, model.len());
+                    prop_assert!(q.head < depth);
+                }
+            }
+        }
+    }
 }

@@ -1,5 +1,7 @@
-//! QEMU tests of channels: every error code, and 10,000 messages across
-//! cores with none lost, duplicated, reordered or damaged.
+//! QEMU tests of channels and shared memory: every error code, 10,000
+//! messages across cores and 100 on one core with none lost, duplicated,
+//! reordered or damaged, and a shared block visible to the partitions that
+//! map it (with their permissions) and faulting for the others.
 
 use runner::build::Variant;
 use runner::system::build_system;
@@ -42,4 +44,50 @@ fn cross_core_flood_and_every_channel_error_code() {
         "{}",
         out.tail(40)
     );
+    assert!(
+        out.has("[samecore] same-core: 100 messages in order"),
+        "{}",
+        out.tail(40)
+    );
+    assert!(
+        out.has("[hyp]   samecore     core 0  faults  0  restarts  0  shut down (exit 0)"),
+        "{}",
+        out.tail(10)
+    );
+}
+
+#[test]
+fn shared_memory_is_visible_to_its_partitions_and_faults_for_others() {
+    let path = runner::workspace_root().join("tools/runner/tests/systems/shm.toml");
+    let out = build_system(&path, Variant::Product)
+        .expect("build")
+        .run()
+        .run()
+        .expect("run QEMU");
+    out.expect_exit(0).unwrap();
+    assert!(
+        out.has("[shmreader] shared memory holds the writer's data"),
+        "{}",
+        out.tail(40)
+    );
+    assert!(
+        out.has(
+            "[hyp] FAULT shmreader (partition 1, core 1): data abort (write), permission fault at 0x20300000"
+        ),
+        "{}",
+        out.tail(40)
+    );
+    assert!(
+        out.has("[shmreader] write to read-only shared memory was skipped"),
+        "{}",
+        out.tail(40)
+    );
+    assert!(
+        out.has(
+            "[hyp] FAULT outsider (partition 2, core 0): data abort (read), permission fault at 0x20300000"
+        ),
+        "{}",
+        out.tail(40)
+    );
+    assert!(!out.has("isolation is broken"), "{}", out.tail(40));
 }

@@ -12,6 +12,8 @@ guest::entry!(main);
 
 const FLOOD: u32 = 0;
 const REPLY: u32 = 1;
+/// Channel 2: pinger -> samecore, on this same core.
+const LOCAL: u32 = 2;
 const COUNT: u32 = 10_000;
 
 fn expect(what: &str, got: Result<impl Sized, Status>, want: Status) -> bool {
@@ -69,6 +71,15 @@ fn main() -> u32 {
         hvc::recv(REPLY, &mut [0u8; 16]),
         Status::QueueEmpty,
     );
+    for seq in 0..100u32 {
+        while let Err(e) = hvc::send(LOCAL, &seq.to_le_bytes()) {
+            if e != Status::QueueFull {
+                println!("same-core send #{} failed: {:?}", seq, e);
+                return 1;
+            }
+            hvc::yield_now();
+        }
+    }
     let mut full = 0u32;
     for seq in 0..COUNT {
         let m = message(seq);
