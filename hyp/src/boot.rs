@@ -220,6 +220,9 @@ fn run() -> ! {
         }
     };
     crate::partition::print_system(system);
+    if let Err(e) = crate::arch::gic::init_distributor() {
+        hprintln!("[hyp] GIC distributor set-up failed: {}", e.0);
+    }
     crate::partition::prepare_system(system);
     SYSTEM_STATE.store(SYSTEM_READY, Ordering::Release);
     aarch32_cpu::asm::dsb();

@@ -34,3 +34,92 @@ mod tests {
         assert_eq!(next(&[], None, |_| true), None);
     }
 }
+
+/// A core's cyclic schedule in counter ticks, ready for the timer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timetable {
+    /// Partition of each window, in order.
+    pub parts: heapless::Vec<u8, { hypcfg::system::MAX_WINDOWS }>,
+    /// Length of each window in ticks.
+    pub ticks: heapless::Vec<u64, { hypcfg::system::MAX_WINDOWS }>,
+    /// Ticks of the whole major frame (idle time after the last window
+    /// belongs to no partition and is added to the last window).
+    pub frame_ticks: u64,
+}
+
+impl Timetable {
+    /// Converts a core's schedule at counter frequency `hz`. Windows shorter
+    /// than one tick are dropped; idle time at the end of the major frame
+    /// stretches the last window so the frame keeps its length.
+    pub fn new(s: &hypcfg::system::Schedule, hz: u32) -> Timetable {
+        let to_ticks = |us: u32| us as u64 * hz as u64 / 1_000_000;
+        let mut t = Timetable {
+            frame_ticks: to_ticks(s.major_frame_us),
+            ..Default::default()
+        };
+        for w in &s.windows {
+            let ticks = to_ticks(w.duration_us);
+            if ticks > 0 && t.parts.push(w.partition).is_ok() {
+                let _ = t.ticks.push(ticks);
+            }
+        }
+        let used: u64 = t.ticks.iter().sum();
+        if let Some(last) = t.ticks.last_mut() {
+            *last += t.frame_ticks.saturating_sub(used);
+        }
+        t
+    }
+
+    /// Whether the core needs window switches at all: more than one
+    /// distinct partition in its windows.
+    pub fn needs_timer(&self) -> bool {
+        self.parts.iter().any(|&p| Some(&p) != self.parts.first())
+    }
+
+    /// The window after `index`.
+    pub fn next(&self, index: usize) -> usize {
+        if self.parts.is_empty() {
+            0
+        } else {
+            (index + 1) % self.parts.len()
+        }
+    }
+}
+
+#[cfg(test)]
+mod timetable_tests {
+    use super::*;
+    use hypcfg::system::{Schedule, Window};
+
+    fn schedule(frame: u32, windows: &[(u8, u32)]) -> Schedule {
+        Schedule {
+            core: 0,
+            major_frame_us: frame,
+            windows: windows
+                .iter()
+                .map(|&(partition, duration_us)| Window {
+                    partition,
+                    duration_us,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn windows_convert_to_ticks_and_idle_time_stretches_the_last() {
+        let t = Timetable::new(&schedule(10_000, &[(0, 5_000), (2, 4_000)]), 62_500_000);
+        assert_eq!(t.parts.as_slice(), &[0, 2]);
+        assert_eq!(t.ticks.as_slice(), &[312_500, 312_500]);
+        assert_eq!(t.frame_ticks, 625_000);
+        assert!(t.needs_timer());
+        assert_eq!(t.next(1), 0);
+    }
+
+    #[test]
+    fn one_partition_needs_no_timer() {
+        let t = Timetable::new(&schedule(10_000, &[(1, 10_000)]), 62_500_000);
+        assert!(!t.needs_timer());
+        let t = Timetable::new(&schedule(10_000, &[(1, 5_000), (1, 5_000)]), 62_500_000);
+        assert!(!t.needs_timer());
+    }
+}

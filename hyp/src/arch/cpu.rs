@@ -23,3 +23,14 @@ pub fn halt() -> ! {
         aarch32_cpu::asm::wfi();
     }
 }
+
+/// Waits on behalf of an idle partition, with interrupts masked: for an
+/// event (`WFE`, the partition executed WFE) or an interrupt (`WFI`); a
+/// pending interrupt ends the wait and is taken once the partition runs.
+pub fn wait(for_event: bool) {
+    if for_event {
+        aarch32_cpu::asm::wfe();
+    } else {
+        aarch32_cpu::asm::wfi();
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod cpu;
+pub mod gic;
 pub mod mpu;
 pub mod semihosting;
 pub mod start;

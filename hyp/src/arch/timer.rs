@@ -34,3 +34,20 @@ pub fn frequency() -> u32 {
     unsafe { core::arch::asm!("mrc p15, 0, {}, c14, c0, 0", out(reg) f, options(nomem, nostack)) };
     f
 }
+
+/// Programs the EL2 physical timer (`CNTHP`) to fire at counter value
+/// `deadline`, unmasked.
+pub fn set_hyp_deadline(deadline: u64) {
+    // SAFETY: CNTHP is the hypervisor's own timer.
+    unsafe {
+        core::arch::asm!("mcrr p15, 6, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32,
+            options(nostack));
+        core::arch::asm!("mcr p15, 4, {}, c14, c2, 1", "isb", in(reg) 1u32, options(nostack));
+    }
+}
+
+/// Stops the EL2 physical timer.
+pub fn stop_hyp_timer() {
+    // SAFETY: CNTHP is the hypervisor's own timer.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c14, c2, 1", "isb", in(reg) 0u32, options(nostack)) };
+}

@@ -80,6 +80,21 @@ core::arch::global_asm!(
     .section .text.vectors, "ax"
     .arm
     .fpu neon-fp-armv8
+
+    .macro GUEST_ENTRY handler
+    push    {{r0-r12, lr}}
+    mrs     r2, elr_hyp
+    mrs     r3, spsr
+    vmrs    r1, fpexc
+    push    {{r0-r3}}
+    orr     r0, r1, #(1 << 30)
+    vmsr    fpexc, r0
+    vpush   {{d0-d15}}
+    mov     r0, sp
+    mrc     p15, 4, sp, c13, c0, 2
+    bl      \handler
+    .endm
+
     .align 5
     .global hyp_vector_table
 hyp_vector_table:
@@ -98,18 +113,14 @@ hyp_vector_table:
     @ core's Hyp stack (HTPIDR), make sure the FPU is on for the hypervisor,
     @ and call hyp_guest_trap(frame), which returns the frame to resume
     @ (another partition's after a switch).
+    @ IRQs: the hypervisor runs with IRQs masked, so an IRQ always
+    @ interrupts a partition: same entry, handled by hyp_guest_irq.
+hyp_vec_6:
+    GUEST_ENTRY hyp_guest_irq
+    b       hyp_enter_guest
+
 hyp_vec_5:
-    push    {{r0-r12, lr}}
-    mrs     r2, elr_hyp
-    mrs     r3, spsr
-    vmrs    r1, fpexc
-    push    {{r0-r3}}
-    orr     r0, r1, #(1 << 30)
-    vmsr    fpexc, r0
-    vpush   {{d0-d15}}
-    mov     r0, sp
-    mrc     p15, 4, sp, c13, c0, 2
-    bl      hyp_guest_trap
+    GUEST_ENTRY hyp_guest_trap
     @ hyp_enter_guest(frame) joins here: resume the partition in `frame`.
     .global hyp_enter_guest
 hyp_enter_guest:
@@ -122,7 +133,7 @@ hyp_enter_guest:
     pop     {{r0-r12, lr}}
     eret
 
-    .irp n, 0,1,2,3,4,6,7
+    .irp n, 0,1,2,3,4,7
 hyp_vec_\n:
     push    {{r0-r12, lr}}
     mov     r0, #\n

@@ -16,11 +16,14 @@ use crate::hypercall::Env;
 use crate::{hprintln, mpu};
 
 /// Queue indices of every channel (hypervisor memory: no guest can reach them).
-static QUEUES: Mutex<[QueueState; MAX_CHANNELS]> = Mutex::new([QueueState { head: 0, count: 0 }; MAX_CHANNELS]);
+static QUEUES: Mutex<[QueueState; MAX_CHANNELS]> =
+    Mutex::new([QueueState { head: 0, count: 0 }; MAX_CHANNELS]);
 
 /// Prints what partition `id` has buffered of an unfinished line.
 pub(super) fn flush_line(s: &System, id: u8) {
-    let Some(line) = LINES.get(id as usize) else { return };
+    let Some(line) = LINES.get(id as usize) else {
+        return;
+    };
     let mut line = line.lock();
     if !line.is_empty() {
         print_line(name_of(s, id), &line);
@@ -56,7 +59,9 @@ impl Env for CallEnv<'_> {
         self.partition().map_or("", |p| p.name.as_str())
     }
     fn restarts(&self) -> u32 {
-        RESTARTS.get(self.id as usize).map_or(0, |r| r.load(Ordering::Acquire))
+        RESTARTS
+            .get(self.id as usize)
+            .map_or(0, |r| r.load(Ordering::Acquire))
     }
     fn regions(&self) -> &[PartitionRegion] {
         self.partition().map_or(&[], |p| &p.regions)
@@ -72,7 +77,9 @@ impl Env for CallEnv<'_> {
     }
     fn console(&mut self, bytes: &[u8]) {
         let name = self.name();
-        let Some(line) = LINES.get(self.id as usize) else { return };
+        let Some(line) = LINES.get(self.id as usize) else {
+            return;
+        };
         let mut line = line.lock();
         for &b in bytes {
             if b == b'\n' || line.is_full() {

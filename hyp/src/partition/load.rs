@@ -14,9 +14,17 @@ use crate::mpu;
 
 /// Attributes of the hypervisor's temporary view of memory it reads
 /// (blob, pristine images): read-only, execute-never, EL2 only.
-const HYP_READ: Attrs = Attrs { access: Access::HypRo, xn: true, mem: MemType::Normal };
+const HYP_READ: Attrs = Attrs {
+    access: Access::HypRo,
+    xn: true,
+    mem: MemType::Normal,
+};
 /// Attributes of the hypervisor's temporary view of memory it writes.
-pub(super) const HYP_WRITE: Attrs = Attrs { access: Access::HypRw, xn: true, mem: MemType::Normal };
+pub(super) const HYP_WRITE: Attrs = Attrs {
+    access: Access::HypRw,
+    xn: true,
+    mem: MemType::Normal,
+};
 
 /// Why the system cannot start.
 #[derive(Clone, Copy, Debug)]
@@ -97,7 +105,9 @@ fn check_platform(s: &System) -> Result<(), LoadError> {
 pub(super) fn prepare(s: &System, id: u8) -> Result<(), &'static str> {
     let p = s.partitions.get(id as usize).ok_or("no such partition")?;
     mpu::load_partition_band(&[]).map_err(|e| e.message())?;
-    let img = p.image.ok_or("it has no image (build the system with one per partition)")?;
+    let img = p
+        .image
+        .ok_or("it has no image (build the system with one per partition)")?;
     copy_image(img)?;
     for r in p.regions.iter().filter(|r| r.kind == RegionKind::Memory) {
         if r.words.attrs().is_some_and(|a| a.access.writable()) {
@@ -115,6 +125,7 @@ pub(super) fn prepare(s: &System, id: u8) -> Result<(), &'static str> {
     if let Some(line) = LINES.get(id as usize) {
         line.lock().clear();
     }
+    super::vgic::reset(id);
     set_state(id, RunState::Ready);
     Ok(())
 }
@@ -159,4 +170,3 @@ fn zero_region(w: &RegionWords) -> Result<(), &'static str> {
     let _ = mpu::unmap_mm_range(base);
     Ok(())
 }
-

@@ -9,6 +9,8 @@
 mod env;
 mod load;
 mod trap;
+mod vgic;
+mod windows;
 
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
@@ -20,7 +22,7 @@ use spin::{Mutex, Once};
 
 use crate::arch::context::{self, El1State};
 use crate::arch::vectors::{self, GuestFrame};
-use crate::arch::{cpu, timer};
+use crate::arch::{cpu, gic, timer};
 use crate::boot::MAX_CORES;
 use crate::{hprintln, mpu, sched};
 
@@ -113,7 +115,9 @@ pub fn system() -> Option<&'static System> {
 }
 
 fn state(id: u8) -> RunState {
-    STATE.get(id as usize).map_or(RunState::Halted, |s| RunState::from_u32(s.load(Ordering::Acquire)))
+    STATE.get(id as usize).map_or(RunState::Halted, |s| {
+        RunState::from_u32(s.load(Ordering::Acquire))
+    })
 }
 
 fn set_state(id: u8, st: RunState) {
@@ -127,7 +131,10 @@ fn runnable(id: u8) -> bool {
 }
 
 fn band(id: u8) -> &'static [RegionWords] {
-    BANDS.get().and_then(|b| b.get(id as usize)).map_or(&[], |v| v.as_slice())
+    BANDS
+        .get()
+        .and_then(|b| b.get(id as usize))
+        .map_or(&[], |v| v.as_slice())
 }
 
 fn frame_of(id: u8) -> *mut GuestFrame {
@@ -174,7 +181,9 @@ pub fn prepare_system(s: &System) {
     LIVE.store(s.partitions.len() as u32, Ordering::Release);
     BANDS.call_once(|| {
         core::array::from_fn(|i| {
-            s.partitions.get(i).map_or(Vec::new(), |p| p.regions.iter().map(|r| r.words).collect())
+            s.partitions
+                .get(i)
+                .map_or(Vec::new(), |p| p.regions.iter().map(|r| r.words).collect())
         })
     });
 }
@@ -184,13 +193,30 @@ pub fn run_this_core(s: &'static System) -> ! {
     let core = this_core();
     RESET_EL1[core].call_once(context::reset_state);
     CORE_PARTS[core].call_once(|| {
-        s.partitions.iter().enumerate().filter(|(_, p)| p.core as usize == core).map(|(i, _)| i as u8).collect()
+        s.partitions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.core as usize == core)
+            .map(|(i, _)| i as u8)
+            .collect()
     });
     timer::allow_guest_counter();
     crate::arch::set_trap_stack(crate::boot::stack_top(core));
+    if let Err(e) = gic::init_this_core(core as u32) {
+        hprintln!(
+            "[hyp] core {}: GIC set-up failed ({}); no timer windows on this core",
+            core,
+            e.0
+        );
+    }
+    // The first window's partition starts; if it cannot, the next one.
+    let first = windows::start(s, core).filter(|&p| runnable(p));
     let mut from = None;
     loop {
-        let Some(id) = sched::next(core_parts(), from, runnable) else { idle_forever() };
+        let pick = first
+            .filter(|_| from.is_none())
+            .or_else(|| sched::next(core_parts(), from, runnable));
+        let Some(id) = pick else { idle_forever() };
         match load::prepare(s, id) {
             Ok(()) => {
                 // SAFETY: `id` is pinned to this core and not running.
@@ -218,7 +244,11 @@ fn stop(s: &System, id: u8, st: RunState, code: u32, why: &str) {
     }
     set_state(id, st);
     match st {
-        RunState::Shutdown => hprintln!("[hyp] partition {} shut down (exit code {})", name_of(s, id), code),
+        RunState::Shutdown => hprintln!(
+            "[hyp] partition {} shut down (exit code {})",
+            name_of(s, id),
+            code
+        ),
         _ => hprintln!("[hyp] partition {} halted: {}", name_of(s, id), why),
     }
     if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -250,6 +280,18 @@ fn summary_and_exit(s: &System) -> ! {
             RESTARTS[i].load(Ordering::Acquire),
             what
         );
+    }
+    for core in 0..MAX_CORES {
+        let (started, max, mean) = windows::stats(core);
+        if started > 0 {
+            hprintln!(
+                "[hyp]   core {} windows: {} started, boundary-to-switch jitter max {} / mean {} instructions",
+                core,
+                started,
+                max,
+                mean
+            );
+        }
     }
     crate::boot::exit(exit)
 }

@@ -12,8 +12,9 @@ use super::{
     band, core_parts, frame_of, load, name_of, runnable, state, stop, this_core, RunState, CURRENT, EL1,
     FAULTS, RESTARTS,
 };
-use crate::arch::context;
+use super::{vgic, windows};
 use crate::arch::vectors::GuestFrame;
+use crate::arch::{context, gic};
 use crate::health::{self, Decision, Fault};
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::hypercall::{self, Effect};
@@ -43,7 +44,15 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
         }
         ExceptionClass::WfiWfe => {
             f.elr = f.elr.wrapping_add(if hsr.il32() { 4 } else { 2 });
-            reschedule(s, id)
+            // Idle: the core goes to another partition; with none, the
+            // hypervisor waits for the partition's next event itself.
+            match sched::next(core_parts(), Some(id), runnable) {
+                Some(next) if next != id => switch(s, id, next),
+                _ => {
+                    crate::arch::cpu::wait(hsr.iss() & 1 == 1);
+                    frame
+                }
+            }
         }
         _ => {
             let (hdfar, hifar) = crate::arch::read_fault_addresses();
@@ -82,6 +91,14 @@ fn reschedule(s: &System, from: u8) -> *mut GuestFrame {
     let Some(next) = sched::next(core_parts(), Some(from), runnable) else {
         super::idle_forever()
     };
+    switch(s, from, next)
+}
+
+/// Switches this core from partition `from` (which just trapped, and may
+/// have stopped) to the runnable partition `next`: saves `from`'s EL1 and
+/// virtual-interrupt state, starts `next` if it never ran or loads its
+/// band, restores its state, and returns its frame.
+fn switch(s: &System, from: u8, next: u8) -> *mut GuestFrame {
     if next == from {
         return frame_of(from);
     }
@@ -89,6 +106,7 @@ fn reschedule(s: &System, from: u8) -> *mut GuestFrame {
         // SAFETY: `from` is pinned to this core and has just trapped.
         context::save(unsafe { &mut *EL1[from as usize].ptr() });
     }
+    vgic::switch_out(from);
     if state(next) == RunState::Unstarted {
         if let Err(why) = load::prepare(s, next) {
             stop(s, next, RunState::Halted, 0, why);
@@ -100,8 +118,44 @@ fn reschedule(s: &System, from: u8) -> *mut GuestFrame {
     }
     // SAFETY: `next` is pinned to this core and not running.
     context::restore(unsafe { &*EL1[next as usize].ptr() });
+    vgic::switch_in(next);
     CURRENT[this_core()].store(next, Ordering::Relaxed);
     frame_of(next)
+}
+
+/// Rust side of every IRQ taken while a partition runs (vector 0x18).
+#[no_mangle]
+extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
+    let core = this_core();
+    let intid = gic::acknowledge();
+    let (Some(s), id) = (super::system(), CURRENT[core].load(Ordering::Relaxed)) else {
+        gic::priority_drop(intid);
+        gic::deactivate(intid);
+        return frame;
+    };
+    match intid {
+        gic::INTID_HYP_TIMER => {
+            gic::priority_drop(intid);
+            gic::deactivate(intid);
+            match windows::boundary(core) {
+                Some(p) if p != id && runnable(p) => switch(s, id, p),
+                _ => frame,
+            }
+        }
+        gic::INTID_VTIMER => {
+            // The running partition's own virtual timer: pass it on. It
+            // stays active until the partition deactivates it.
+            vgic::inject_hw(intid);
+            gic::priority_drop(intid);
+            frame
+        }
+        gic::SPURIOUS.. => frame,
+        other => {
+            gic::priority_drop(other);
+            gic::deactivate(other);
+            frame
+        }
+    }
 }
 
 /// Restarts partition `id` in place from its pristine image.

@@ -10,6 +10,7 @@
 
 pub mod console;
 pub mod hvc;
+pub mod irq;
 #[cfg(target_arch = "arm")]
 mod rt;
 

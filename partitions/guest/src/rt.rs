@@ -13,7 +13,7 @@ core::arch::global_asm!(
     .global _start
     .arm
 _start:
-    @ Stacks: UND at the top of DATA, ABT below it, SVC below that.
+    @ Stacks: UND at the top of DATA, ABT, IRQ below it, SVC below that.
     ldr     r0, =__stack_top
     cps     #0x1B                       @ UND
     mov     sp, r0
@@ -21,6 +21,9 @@ _start:
     cps     #0x17                       @ ABT
     mov     sp, r0
     sub     r0, r0, #0x200
+    cps     #0x12                       @ IRQ
+    mov     sp, r0
+    sub     r0, r0, #0x400
     cps     #0x13                       @ back to SVC
     mov     sp, r0
     ldr     r0, =__data_load
@@ -53,7 +56,7 @@ guest_vectors:
     b       guest_pabt
     b       guest_dabt
     b       guest_other
-    b       guest_other                 @ IRQ: not enabled yet
+    b       guest_irq
     b       guest_other                 @ FIQ
 
     @ Each handler reports the fault to the health monitor; if the policy
@@ -80,6 +83,12 @@ guest_dabt:
     mrc     p15, 0, r1, c6, c0, 0       @ DFAR
     sub     r2, lr, #8
     bl      guest_report
+    pop     {{r0-r3, r12, lr}}
+    subs    pc, lr, #4
+    @ IRQ: acknowledge, run the handler (guest::irq), end of interrupt.
+guest_irq:
+    push    {{r0-r3, r12, lr}}
+    bl      guest_irq_dispatch
     pop     {{r0-r3, r12, lr}}
     subs    pc, lr, #4
 guest_other:

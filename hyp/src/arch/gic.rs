@@ -1,0 +1,201 @@
+//! The GICv3 as the hypervisor drives it: distributor and this core's
+//! redistributor set up once at boot (through `ioremap`, unmapped again:
+//! at run time only system registers are used), the EL2 CPU interface
+//! (`ICC_*`), and the virtual CPU interface's list registers (`ICH_*`),
+//! which the R52 model has (4 LRs), to deliver virtual interrupts.
+//!
+//! EOI mode 1 is used at EL2: writing `ICC_EOIR1` only drops the running
+//! priority; an interrupt passed to a partition stays active until the
+//! partition deactivates its virtual twin, which, through the list
+//! register's HW link, deactivates the physical interrupt too.
+
+use hypcfg::mpu::Attrs;
+
+use crate::mpu;
+
+/// GIC distributor base (`mps3-an536`).
+pub const GICD_BASE: u32 = 0xF000_0000;
+/// First redistributor; each core's frame is 128 KiB.
+pub const GICR_BASE: u32 = 0xF010_0000;
+const GICR_STRIDE: u32 = 0x2_0000;
+/// INTID of the EL2 physical timer (window boundaries).
+pub const INTID_HYP_TIMER: u32 = 26;
+/// INTID of the EL1 virtual timer (each partition's own timer).
+pub const INTID_VTIMER: u32 = 27;
+/// Priority of every interrupt the hypervisor enables.
+const PRIORITY: u8 = 0x80;
+/// Spurious INTID (nothing pending).
+pub const SPURIOUS: u32 = 1023;
+/// Number of list registers used (the R52 model has 4).
+pub const LRS: usize = 4;
+
+const GICD_CTLR: u32 = 0x0;
+const GICR_WAKER: u32 = 0x14;
+const SGI_BASE: u32 = 0x1_0000;
+const GICR_IGROUPR0: u32 = SGI_BASE + 0x80;
+const GICR_ISENABLER0: u32 = SGI_BASE + 0x100;
+const GICR_IPRIORITYR: u32 = SGI_BASE + 0x400;
+
+/// Why the GIC could not be set up.
+#[derive(Clone, Copy, Debug)]
+pub struct GicError(pub &'static str);
+
+fn write32(addr: u32, v: u32) {
+    // SAFETY: callers pass an address inside a window just ioremapped.
+    unsafe { core::ptr::write_volatile(addr as *mut u32, v) }
+}
+
+fn read32(addr: u32) -> u32 {
+    // SAFETY: as for `write32`.
+    unsafe { core::ptr::read_volatile(addr as *const u32) }
+}
+
+/// Enables affinity routing and both groups in the distributor (core 0,
+/// once). The distributor window is unmapped again afterwards.
+pub fn init_distributor() -> Result<(), GicError> {
+    mpu::ioremap(GICD_BASE, 0x1_0000, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
+    // Single security state (no EL3 on the R52): ARE = bit 4, then the
+    // group enables (bit 0, bit 1).
+    write32(GICD_BASE + GICD_CTLR, 1 << 4);
+    write32(GICD_BASE + GICD_CTLR, (1 << 4) | 0b11);
+    let _ = mpu::unmap_mm_range(GICD_BASE);
+    Ok(())
+}
+
+/// Wakes this core's redistributor and enables the hypervisor's timer
+/// PPIs (EL2 physical timer, EL1 virtual timer) as group-1 interrupts;
+/// then sets up the EL2 CPU interface and the virtual interface.
+pub fn init_this_core(core: u32) -> Result<(), GicError> {
+    let rd = GICR_BASE + core * GICR_STRIDE;
+    mpu::ioremap(rd, GICR_STRIDE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
+    write32(rd + GICR_WAKER, read32(rd + GICR_WAKER) & !(1 << 1));
+    let mut spins = 0u32;
+    while read32(rd + GICR_WAKER) & (1 << 2) != 0 {
+        spins += 1;
+        if spins > 1_000_000 {
+            let _ = mpu::unmap_mm_range(rd);
+            return Err(GicError("the redistributor does not wake up"));
+        }
+    }
+    let bits = (1 << INTID_HYP_TIMER) | (1 << INTID_VTIMER);
+    write32(rd + GICR_IGROUPR0, read32(rd + GICR_IGROUPR0) | bits);
+    for intid in [INTID_HYP_TIMER, INTID_VTIMER] {
+        let reg = rd + GICR_IPRIORITYR + (intid & !3);
+        let shift = (intid & 3) * 8;
+        let v = (read32(reg) & !(0xFF << shift)) | ((PRIORITY as u32) << shift);
+        write32(reg, v);
+    }
+    write32(rd + GICR_ISENABLER0, bits);
+    let _ = mpu::unmap_mm_range(rd);
+    init_cpu_interface();
+    Ok(())
+}
+
+fn init_cpu_interface() {
+    // SAFETY: GIC CPU interface system registers of this core; they only
+    // change how interrupts are signalled to and from it.
+    unsafe {
+        // ICC_HSRE: SRE | Enable (EL1 may use its system-register interface).
+        core::arch::asm!("mcr p15, 4, {}, c12, c9, 5", in(reg) 0b1001u32);
+        core::arch::asm!("isb");
+        // ICC_PMR: let every priority through.
+        core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32);
+        // ICC_BPR1 = 0, ICC_CTLR.EOImode = 1 (bit 1).
+        core::arch::asm!("mcr p15, 0, {}, c12, c12, 3", in(reg) 0u32);
+        core::arch::asm!("mcr p15, 0, {}, c12, c12, 4", in(reg) 0b10u32);
+        // ICC_IGRPEN1: group 1 on.
+        core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", in(reg) 1u32);
+        // ICH_HCR.En: the virtual CPU interface on.
+        core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) 1u32);
+        core::arch::asm!("isb");
+    }
+}
+
+/// Acknowledges the highest-priority pending interrupt (`ICC_IAR1`).
+pub fn acknowledge() -> u32 {
+    let v: u32;
+    // SAFETY: reading IAR1 acknowledges an interrupt; the caller handles it.
+    unsafe { core::arch::asm!("mrc p15, 0, {}, c12, c12, 0", out(reg) v, options(nostack)) };
+    v & 0xFF_FFFF
+}
+
+/// Drops the running priority (`ICC_EOIR1`; EOI mode 1).
+pub fn priority_drop(intid: u32) {
+    // SAFETY: ends the priority of an interrupt this core acknowledged.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c12, 1", in(reg) intid, options(nostack)) };
+}
+
+/// Deactivates an interrupt the hypervisor handled itself (`ICC_DIR`).
+pub fn deactivate(intid: u32) {
+    // SAFETY: deactivates an interrupt this core acknowledged.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c11, 1", in(reg) intid, options(nostack)) };
+}
+
+/// A list register's two halves (`ICH_LRn`, `ICH_LRCn`).
+pub type ListReg = (u32, u32);
+
+/// A pending, HW-linked, group-1 virtual interrupt for `intid`.
+pub const fn hw_pending(intid: u32) -> ListReg {
+    // LRC: State = pending (bits 31:30 = 01), HW (29), Group1 (28),
+    // priority (23:16), pINTID (9:0).
+    (
+        intid,
+        (0b01 << 30) | (1 << 29) | (1 << 28) | ((PRIORITY as u32) << 16) | (intid & 0x3FF),
+    )
+}
+
+/// Whether a list register holds nothing (state invalid).
+pub const fn lr_free(lr: ListReg) -> bool {
+    lr.1 >> 30 == 0
+}
+
+macro_rules! lr_access {
+    ($($n:literal),*) => {
+        /// Reads list register `n`.
+        pub fn read_lr(n: usize) -> ListReg {
+            let (lo, hi): (u32, u32);
+            match n {
+                $($n => {
+                    // SAFETY: reading a list register has no side effects.
+                    unsafe {
+                        core::arch::asm!(concat!("mrc p15, 4, {}, c12, c12, ", $n), out(reg) lo);
+                        core::arch::asm!(concat!("mrc p15, 4, {}, c12, c14, ", $n), out(reg) hi);
+                    }
+                })*
+                _ => return (0, 0),
+            }
+            (lo, hi)
+        }
+
+        /// Writes list register `n`.
+        pub fn write_lr(n: usize, lr: ListReg) {
+            match n {
+                $($n => {
+                    // SAFETY: list registers only affect the virtual CPU
+                    // interface seen by EL1.
+                    unsafe {
+                        core::arch::asm!(concat!("mcr p15, 4, {}, c12, c12, ", $n), in(reg) lr.0);
+                        core::arch::asm!(concat!("mcr p15, 4, {}, c12, c14, ", $n), in(reg) lr.1);
+                    }
+                })*
+                _ => {}
+            }
+        }
+    };
+}
+lr_access!(0, 1, 2, 3);
+
+/// `ICH_VMCR`: the virtual CPU interface's control (the guest's own PMR,
+/// BPR, group enables), saved and restored per partition.
+pub fn read_vmcr() -> u32 {
+    let v: u32;
+    // SAFETY: reading ICH_VMCR has no side effects.
+    unsafe { core::arch::asm!("mrc p15, 4, {}, c12, c11, 7", out(reg) v, options(nostack)) };
+    v
+}
+
+/// Writes `ICH_VMCR`.
+pub fn write_vmcr(v: u32) {
+    // SAFETY: only the virtual CPU interface seen by EL1 changes.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 7", in(reg) v, options(nostack)) };
+}

@@ -1,0 +1,80 @@
+//! QEMU tests of temporal partitioning and virtual timer interrupts
+//! (`tests/systems/windows.toml`, run under `-icount shift=0` so time is
+//! instruction-counted and the figures repeat exactly).
+
+use std::sync::OnceLock;
+
+use runner::build::Variant;
+use runner::qemu::Outcome;
+use runner::system::build_system;
+
+fn windows_run() -> &'static Outcome {
+    static RUN: OnceLock<Outcome> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let path = runner::workspace_root().join("tools/runner/tests/systems/windows.toml");
+        let mut run = build_system(&path, Variant::Product).expect("build").run();
+        run.icount = true;
+        run.run().expect("run QEMU")
+    })
+}
+
+/// The number after `key` in the first console line containing `key`.
+fn number_after(out: &Outcome, key: &str) -> u64 {
+    let line = out
+        .console
+        .iter()
+        .find(|l| l.contains(key))
+        .unwrap_or_else(|| panic!("no `{key}`:\n{}", out.tail(40)));
+    let rest = &line[line.find(key).unwrap_or(0) + key.len()..];
+    rest.trim_start()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after `{key}` in `{line}`"))
+}
+
+#[test]
+fn windows_start_on_time_although_a_partition_spins_with_interrupts_masked() {
+    let out = windows_run();
+    out.expect_exit(0).unwrap();
+    assert!(
+        out.has("[spinner] spinning with interrupts masked"),
+        "{}",
+        out.tail(40)
+    );
+    // 8 windows of ticker, one per 2 ms major frame (125,000 ticks at
+    // 62.5 MHz), while spinner never gives the core up.
+    assert!(out.has("[ticker] window 8:"), "{}", out.tail(40));
+    let spacing = number_after(out, "(one per");
+    assert!(
+        (124_000..=126_000).contains(&spacing),
+        "window spacing {spacing} ticks:\n{}",
+        out.tail(40)
+    );
+    // The hypervisor's own measurement of its boundaries.
+    let started = number_after(out, "core 0 windows:");
+    assert!(started >= 16, "only {started} windows started:\n{}", out.tail(20));
+    let jitter = number_after(out, "jitter max");
+    println!("window boundary-to-switch latency: max {jitter} instructions");
+    assert!(
+        jitter < 5_000,
+        "boundary-to-switch latency {jitter} instructions:\n{}",
+        out.tail(20)
+    );
+}
+
+#[test]
+fn a_partitions_timer_interrupts_arrive_at_the_programmed_rate() {
+    let out = windows_run();
+    out.expect_exit(0).unwrap();
+    let n = number_after(out, "[periodic]");
+    assert_eq!(n, 20, "{}", out.tail(40));
+    let period = number_after(out, "mean period");
+    let programmed = number_after(out, "(programmed");
+    assert_eq!(programmed, 62_500);
+    assert!(
+        period.abs_diff(programmed) * 100 <= programmed * 5,
+        "mean period {period} ticks:\n{}",
+        out.tail(40)
+    );
+}
