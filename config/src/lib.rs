@@ -15,6 +15,7 @@ pub mod abi;
 pub mod blob;
 pub mod check;
 pub mod crc32;
+pub mod flash;
 pub mod mpu;
 pub mod system;
 
