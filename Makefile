@@ -29,6 +29,11 @@ test: setup
 size: setup
 	@$(HVRUN) size
 
+## bench: benchmark suite under -icount: table, bench/results.json, bench/ipc.svg
+.PHONY: bench
+bench: setup
+	@$(HVRUN) bench
+
 ## debug: QEMU halted, waiting for gdb-multiarch on :1234
 debug: setup
 	@$(HVRUN) debug

@@ -5,6 +5,7 @@
 //! benchmarks.
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod build;
 pub mod qemu;
 pub mod size;

@@ -1,5 +1,5 @@
 //! `hvrun`: build the hypervisor image and run it in QEMU (the Makefile's
-//! `build`, `qemu`, `size` and `debug` targets call this).
+//! `build`, `qemu`, `size`, `debug` and `bench` targets call this).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -50,6 +50,13 @@ enum Cmd {
     Debug,
     /// Check that QEMU and the target toolchain are usable.
     Doctor,
+    /// Run the benchmark suite under `-icount`: a table on stdout,
+    /// `results.json` and `ipc.svg` in the output directory.
+    Bench {
+        /// Where to write `results.json` and `ipc.svg` (default: `bench/`).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -132,6 +139,10 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             r.args.push("forever".into());
             let out = r.run()?;
             return Ok(ExitCode::from(out.exit_code.unwrap_or(1).clamp(0, 255) as u8));
+        }
+        Cmd::Bench { out } => {
+            let out = out.unwrap_or_else(|| runner::workspace_root().join("bench"));
+            runner::bench::run_all(&out)?;
         }
         Cmd::Doctor => {
             qemu::check_qemu()?;
