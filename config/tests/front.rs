@@ -404,3 +404,25 @@ fn the_reference_documents_every_key_and_code() {
         assert!(doc.contains(&format!("`{key}`")), "docs/config.md lacks `{key}`");
     }
 }
+
+#[test]
+fn build_produces_blob_and_fragments_and_refuses_an_oversized_blob() {
+    let c = front::check_file(&config("demo.toml")).compiled.unwrap();
+    let art = front::build::build(c.clone(), &[], "config/demo.toml").unwrap();
+    assert_eq!(blob::decode(&art.blob), Ok(c.system.clone()));
+    let names: Vec<&str> = art.fragments.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["sensor.ld", "controller.ld", "rogue.ld"]);
+    assert!(art.flash.is_none());
+
+    let mut small = c;
+    small.hyp_blob.size = 128;
+    let errs = front::build::build(small, &[], "x").unwrap_err();
+    assert_eq!(errs[0].code.id, "E029");
+    assert!(
+        errs[0]
+            .message
+            .contains(&format!("needs {} bytes", art.blob.len())),
+        "{}",
+        errs[0].message
+    );
+}

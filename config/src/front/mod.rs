@@ -6,6 +6,7 @@
 //!      --validate/place--> Compiled { System, layout } --blob::encode--> blob
 //! ```
 
+pub mod build;
 pub mod diag;
 pub mod image;
 pub mod report;

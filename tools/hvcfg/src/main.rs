@@ -15,7 +15,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hypcfg::blob;
-use hypcfg::front::{self, diag::Severity, image, report, Checked};
+use hypcfg::front::diag::{codes, Diagnostic, Severity};
+use hypcfg::front::{self, image, report, Checked};
 
 /// Checks, builds and inspects hypervisor system descriptions.
 #[derive(Parser)]
@@ -195,7 +196,7 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> ExitCode {
 
 fn build(config: &Path, out: &Path, images: &[String], format: Format) -> ExitCode {
     let checked = front::check_file(config);
-    let Some(mut c) = checked.compiled.clone().filter(|_| checked.ok()) else {
+    let Some(c) = checked.compiled.clone().filter(|_| checked.ok()) else {
         report_diags(&checked, format, None);
         if format == Format::Text {
             eprintln!("{}", failed(&checked));
@@ -216,71 +217,54 @@ fn build(config: &Path, out: &Path, images: &[String], format: Format) -> ExitCo
         match image::flatten_elf(&bytes) {
             Ok(f) => flats.push((name.to_string(), f)),
             Err(e) => {
-                eprintln!("error[E026]: `{path}`: {e}");
+                let d = Diagnostic::new(
+                    codes::IMAGE,
+                    None,
+                    format!("--image {name}"),
+                    format!("`{path}`: {e}"),
+                )
+                .hint("give the partition's linked ELF (32-bit Arm)");
+                eprint!("{}", d.render(&checked.sources));
                 return ExitCode::from(1);
             }
         }
     }
-    let flash = if flats.is_empty() {
-        None
-    } else {
-        match image::attach(&mut c, &flats) {
-            Ok(f) => Some(f),
-            Err(diags) => {
-                for d in diags {
-                    eprint!("{}", d.render(&checked.sources));
-                }
-                return ExitCode::from(1);
+    let art = match front::build::build(c, &flats, &config.display().to_string()) {
+        Ok(a) => a,
+        Err(diags) => {
+            for d in diags {
+                eprint!("{}", d.render(&checked.sources));
             }
-        }
-    };
-    let mut buf = vec![0u8; c.hyp_blob.size as usize];
-    let len = match blob::encode(&c.system, &mut buf) {
-        Ok(n) => n,
-        Err(blob::BlobError::BufferTooSmall) => {
-            eprintln!(
-                "error[E029]: the blob does not fit the {} bytes of `hypervisor.blob` (blob-size)",
-                c.hyp_blob.size
-            );
-            return ExitCode::from(1);
-        }
-        Err(e) => {
-            eprintln!("error[E099]: cannot encode the blob: {} (internal)", e.message());
             return ExitCode::from(1);
         }
     };
     if let Err(e) = std::fs::create_dir_all(out) {
         return io_error("create", out, e);
     }
+    let mut files: Vec<(String, &[u8])> = vec![("system.blob".into(), &art.blob)];
+    files.extend(
+        art.fragments
+            .iter()
+            .map(|(name, text)| (name.clone(), text.as_bytes())),
+    );
+    if let Some(flash) = &art.flash {
+        files.push(("images.bin".into(), flash));
+    }
     let mut written = Vec::new();
-    let mut write = |name: String, bytes: &[u8]| -> Result<(), ExitCode> {
-        let path = out.join(&name);
-        std::fs::write(&path, bytes).map_err(|e| io_error("write", &path, e))?;
+    for (name, bytes) in files {
+        let path = out.join(name);
+        if let Err(e) = std::fs::write(&path, bytes) {
+            return io_error("write", &path, e);
+        }
         written.push(path.display().to_string());
-        Ok(())
-    };
-    if let Err(code) = write("system.blob".into(), &buf[..len]) {
-        return code;
     }
-    let source = config.display().to_string();
-    for (pi, p) in c.partitions.iter().enumerate() {
-        let Some(text) = report::linker_fragment(&c, pi, &source) else {
-            continue;
-        };
-        if let Err(code) = write(format!("{}.ld", p.name), text.as_bytes()) {
-            return code;
-        }
-    }
-    if let Some(flash) = &flash {
-        if let Err(code) = write("images.bin".into(), flash) {
-            return code;
-        }
-    }
+    let c = &art.compiled;
     match format {
         Format::Text => {
-            println!("{}", summary(config, &c).0);
+            println!("{}", summary(config, c).0);
             println!(
-                "blob: {len} bytes (of {}), format version {}",
+                "blob: {} bytes (of {}), format version {}",
+                art.blob.len(),
                 c.hyp_blob.size,
                 blob::FORMAT_VERSION
             );
@@ -289,7 +273,7 @@ fn build(config: &Path, out: &Path, images: &[String], format: Format) -> ExitCo
             }
         }
         Format::Json => {
-            let doc = serde_json::json!({ "ok": true, "blob_len": len, "files": written });
+            let doc = serde_json::json!({ "ok": true, "blob_len": art.blob.len(), "files": written });
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
     }
