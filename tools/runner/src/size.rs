@@ -1,8 +1,9 @@
-//! `make size`: the hypervisor's sections, read from its ELF image.
+//! `make size`: the hypervisor's sections, read from its ELF image, with
+//! the stacks broken down per core and code+rodata against its budget.
 
 use std::path::Path;
 
-use object::{Object, ObjectSection};
+use object::{Object, ObjectSection, ObjectSymbol};
 
 use crate::{Error, Result};
 
@@ -19,7 +20,16 @@ pub struct SizeReport {
     pub bss: u64,
     /// `.stacks` (all cores).
     pub stacks: u64,
+    /// One core's stack (`HYP_STACK_SIZE` in `linker.ld`), if the image
+    /// has the symbol.
+    pub stack_per_core: Option<u64>,
+    /// Cores the image has stacks for (`HYP_MAX_CORES`), if it has the
+    /// symbol.
+    pub cores: Option<u64>,
 }
+
+/// The code+rodata budget of issue 7 for the full feature set (32 KiB).
+pub const CODE_BUDGET: u64 = 32 * 1024;
 
 impl SizeReport {
     /// Code plus constants: the figure the size budget is about.
@@ -33,12 +43,16 @@ pub fn measure(elf: &Path) -> Result<SizeReport> {
     let data = std::fs::read(elf).map_err(|e| Error(format!("cannot read {}: {e}", elf.display())))?;
     let file = object::File::parse(&*data).map_err(|e| Error(format!("{}: {e}", elf.display())))?;
     let size = |name: &str| file.section_by_name(name).map(|s| s.size()).unwrap_or(0);
+    // The linker script's absolute symbols (their value is the number).
+    let symbol = |name: &str| file.symbols().find(|s| s.name() == Ok(name)).map(|s| s.address());
     Ok(SizeReport {
         text: size(".text"),
         rodata: size(".rodata"),
         data: size(".data"),
         bss: size(".bss"),
         stacks: size(".stacks"),
+        stack_per_core: symbol("HYP_STACK_SIZE"),
+        cores: symbol("HYP_MAX_CORES"),
     })
 }
 
@@ -52,12 +66,57 @@ pub fn table(r: &SizeReport) -> String {
         (".bss", r.bss),
         (".stacks", r.stacks),
     ] {
-        s.push_str(&format!("{name:<10} {v:>7}\n"));
+        s.push_str(&format!("{name:<10} {v:>7}"));
+        if name == ".stacks" {
+            if let (Some(per), Some(n)) = (r.stack_per_core, r.cores) {
+                s.push_str(&format!("  ({n} cores x {per} bytes)"));
+            }
+        }
+        s.push('\n');
     }
+    let code = r.code_bytes();
     s.push_str(&format!(
-        "{:<10} {:>7}  (.text + .rodata)\n",
+        "{:<10} {:>7}  (.text + .rodata; budget {} = 32 KiB: {})\n",
         "code",
-        r.code_bytes()
+        code,
+        CODE_BUDGET,
+        if code <= CODE_BUDGET {
+            "within".to_string()
+        } else {
+            format!("{} over", code - CODE_BUDGET)
+        }
+    ));
+    s.push_str(&format!(
+        "{:<10} {:>7}  (.data + .bss + .stacks)\n",
+        "ram",
+        r.data + r.bss + r.stacks
     ));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_reports_stacks_per_core_and_the_code_budget() {
+        let r = SizeReport {
+            text: 30_000,
+            rodata: 4_000,
+            data: 100,
+            bss: 200,
+            stacks: 32_768,
+            stack_per_core: Some(16_384),
+            cores: Some(2),
+        };
+        let t = table(&r);
+        assert!(t.contains(".stacks      32768  (2 cores x 16384 bytes)"), "{t}");
+        assert!(
+            t.contains("code         34000  (.text + .rodata; budget 32768 = 32 KiB: 1232 over)"),
+            "{t}"
+        );
+        assert!(t.contains("ram          33068"), "{t}");
+        let small = SizeReport { text: 100, ..r };
+        assert!(table(&small).contains("32 KiB: within"));
+    }
 }
