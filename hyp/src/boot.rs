@@ -205,7 +205,9 @@ fn run() -> ! {
     if args.split(' ').any(|w| w == "forever") {
         FOREVER.store(1, Ordering::Release);
     }
-    let (base, size) = config_blob_area();
+    // The blob of the flash image (checked first, refused if damaged), or
+    // one loaded on its own when the flash is blank (image.rs).
+    let (base, size) = crate::image::boot_blob_area().unwrap_or_else(config_blob_area);
     let system = match crate::partition::load_system(base, size) {
         Ok(s) => s,
         Err(e) => {

@@ -15,6 +15,7 @@ pub mod guest_mem;
 pub mod health;
 pub mod hsr;
 pub mod hypercall;
+pub mod image;
 pub mod layout;
 pub mod mpu;
 pub mod sched;

@@ -7,34 +7,42 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use hypcfg::blob;
+use hypcfg::flash::{self, Part, SectionKind};
 use hypcfg::front::{self, image, report};
 
 use crate::build::{build_hyp, cargo_for_target, Variant};
 use crate::qemu::Run;
 use crate::{workspace_root, Error, Result, TARGET};
 
-/// Everything QEMU needs to boot a system.
+/// A built system: the one file QEMU boots ([`SystemImage::elf`]), the
+/// flashable image it wraps, and the parts they were made from.
 #[derive(Clone, Debug)]
 pub struct SystemImage {
-    /// The hypervisor ELF (`-kernel`).
+    /// The hypervisor ELF (its loadable bytes are a section of `flash`).
     pub hyp: PathBuf,
-    /// The blob, loaded at `blob_addr`.
+    /// The blob (a section of `flash`; the hypervisor reads it there).
     pub blob: PathBuf,
-    /// Load address of the blob.
+    /// The blob area of the hypervisor's link (`linker.ld` `BLOB`), where a
+    /// blob loaded without a flash image is looked for.
     pub blob_addr: u32,
-    /// The flash image with every partition's pristine copy, if any.
+    /// The partition image store (every partition's pristine copy), if
+    /// any, and its address in flash (it is a section of `flash`).
     pub images: Option<(PathBuf, u32)>,
+    /// The one flashable file (`system.img`, see `docs/image.md`): header,
+    /// partition image store, blob and hypervisor, for `flash_base`.
+    pub flash: PathBuf,
+    /// Where `flash` is written (the platform's first ROM bank).
+    pub flash_base: u32,
+    /// `system.elf`: the same bytes as one ELF for QEMU's `-kernel` (the
+    /// flash image at `flash_base`, the hypervisor section already copied
+    /// to its load address, entry at the hypervisor's).
+    pub elf: PathBuf,
 }
 
 impl SystemImage {
-    /// A QEMU run of this system.
+    /// A QEMU run of this system: it boots the one file `system.elf`.
     pub fn run(&self) -> Run {
-        let mut r = Run::new(&self.hyp);
-        r.loads.push((self.blob.clone(), Some(self.blob_addr)));
-        if let Some((path, addr)) = &self.images {
-            r.loads.push((path.clone(), Some(*addr)));
-        }
-        r
+        Run::new(&self.elf)
     }
 }
 
@@ -105,7 +113,8 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
             flats.push((part.clone(), flat));
         }
     }
-    let flash_base = compiled.banks.iter().find(|b| b.rom).map(|b| b.span.base);
+    let flash_bank = compiled.banks.iter().find(|b| b.rom).map(|b| b.span);
+    let flash_base = flash_bank.map(|b| b.base);
     let images = if flats.is_empty() {
         None
     } else {
@@ -121,19 +130,146 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
         let path = out.join("images.bin");
         write_atomically(&path, &flash)?;
         let base = flash_base.ok_or_else(|| Error("the platform has no flash bank for images".into()))?;
-        Some((path, base))
+        // In the flash image the store comes first, after the header.
+        rebase_stores(&mut compiled.system, flash::data_offset(3));
+        Some((path, base + flash::data_offset(3)))
     };
     let mut buf = vec![0u8; compiled.hyp_blob.size as usize];
     let len = blob::encode(&compiled.system, &mut buf).map_err(|e| Error(e.message().into()))?;
     let blob_path = out.join("system.blob");
     write_atomically(&blob_path, &buf[..len])?;
     let hyp = build_hyp(variant)?;
+    let bank =
+        flash_bank.ok_or_else(|| Error("the platform has no flash (ROM) bank for the image".into()))?;
+    let store = images
+        .as_ref()
+        .map(|(p, _)| std::fs::read(p).map_err(|e| Error(format!("{}: {e}", p.display()))))
+        .transpose()?;
+    let (flash_path, elf) = write_flash_image(&out, &hyp, &buf[..len], store.as_deref(), bank)?;
     Ok(SystemImage {
         hyp,
         blob: blob_path,
         blob_addr: compiled.hyp_blob.base,
         images,
+        flash: flash_path,
+        flash_base: bank.base,
+        elf,
     })
+}
+
+/// Moves every partition's pristine image `by` bytes up in flash (the
+/// store is placed after the flash image header, not at the bank's base).
+fn rebase_stores(system: &mut hypcfg::system::System, by: u32) {
+    for img in system.partitions.iter_mut().filter_map(|p| p.image.as_mut()) {
+        img.store += by;
+    }
+}
+
+/// Packs the flash image (`system.img`: header, partition image store,
+/// blob, hypervisor) for the flash bank `bank` and wraps it with the
+/// hypervisor in `system.elf` for QEMU. Returns both paths.
+fn write_flash_image(
+    out: &Path,
+    hyp_elf: &Path,
+    blob: &[u8],
+    store: Option<&[u8]>,
+    bank: front::validate::Span,
+) -> Result<(PathBuf, PathBuf)> {
+    let elf_bytes = std::fs::read(hyp_elf).map_err(|e| Error(format!("{}: {e}", hyp_elf.display())))?;
+    let hyp = image::flatten_elf(&elf_bytes).map_err(|e| Error(format!("hypervisor: {e}")))?;
+    let mut parts = Vec::new();
+    if let Some(store) = store {
+        parts.push(Part {
+            kind: SectionKind::Images,
+            load: 0,
+            data: store,
+        });
+    }
+    parts.push(Part {
+        kind: SectionKind::Blob,
+        load: 0,
+        data: blob,
+    });
+    parts.push(Part {
+        kind: SectionKind::Hypervisor,
+        load: hyp.load,
+        data: &hyp.data,
+    });
+    let (offsets, total) =
+        flash::plan(&parts).ok_or_else(|| Error("the flash image does not fit 4 GiB".into()))?;
+    if store.is_some() && offsets[0] != flash::data_offset(3) {
+        return Err(Error("the image store is not where the blob says it is".into()));
+    }
+    if total > bank.size {
+        return Err(Error(format!(
+            "the flash image needs {total:#x} bytes; the flash bank at {:#x} holds {:#x}",
+            bank.base, bank.size
+        )));
+    }
+    let mut img = vec![0u8; total as usize];
+    let n = flash::write(&mut img, bank.base, hyp.entry, &parts)
+        .map_err(|e| Error(format!("cannot write the flash image: {e}")))?;
+    img.truncate(n);
+    let img_path = out.join("system.img");
+    write_atomically(&img_path, &img)?;
+    // QEMU's ELF loader plays the first-stage loader: the hypervisor
+    // section goes to its load address, the whole image to flash.
+    let header = flash::Header::parse(&img).map_err(|e| Error(e.to_string()))?;
+    let hyp_section = header
+        .require(SectionKind::Hypervisor)
+        .map_err(|e| Error(e.to_string()))?;
+    let e_flags = object::read::elf::ElfFile32::<object::Endianness>::parse(&*elf_bytes)
+        .map(|f| {
+            use object::read::elf::FileHeader;
+            f.elf_header().e_flags(f.endian())
+        })
+        .map_err(|e| Error(format!("hypervisor: {e}")))?;
+    let segments = [
+        (hyp_section.load, header.bytes_of(&img, hyp_section), PF_RWX),
+        (bank.base, &img[..], PF_R),
+    ];
+    let elf_path = out.join("system.elf");
+    write_atomically(&elf_path, &boot_elf(hyp.entry, e_flags, &segments))?;
+    Ok((img_path, elf_path))
+}
+
+/// ELF segment permissions.
+const PF_R: u32 = 4;
+const PF_RWX: u32 = 7;
+
+/// A minimal static 32-bit little-endian Arm ELF: entry, `e_flags` and one
+/// `PT_LOAD` per `(address, bytes, flags)`, no section table. Hand-written
+/// because it is four fixed-size records; `object` (already a dependency)
+/// reads it back in the tests.
+fn boot_elf(entry: u32, e_flags: u32, segments: &[(u32, &[u8], u32)]) -> Vec<u8> {
+    const EHDR: usize = 52;
+    const PHDR: usize = 32;
+    const ALIGN: usize = 64;
+    let round = |n: usize| n.div_ceil(ALIGN) * ALIGN;
+    let mut out = vec![0u8; round(EHDR + PHDR * segments.len())];
+    let put = |out: &mut Vec<u8>, at: usize, bytes: &[u8]| out[at..at + bytes.len()].copy_from_slice(bytes);
+    put(&mut out, 0, &[0x7F, b'E', b'L', b'F', 1, 1, 1]); // ELFCLASS32, LSB, EV_CURRENT
+    put(&mut out, 16, &2u16.to_le_bytes()); // ET_EXEC
+    put(&mut out, 18, &40u16.to_le_bytes()); // EM_ARM
+    put(&mut out, 20, &1u32.to_le_bytes()); // e_version
+    put(&mut out, 24, &entry.to_le_bytes());
+    put(&mut out, 28, &(EHDR as u32).to_le_bytes()); // e_phoff
+    put(&mut out, 36, &e_flags.to_le_bytes());
+    put(&mut out, 40, &(EHDR as u16).to_le_bytes()); // e_ehsize
+    put(&mut out, 42, &(PHDR as u16).to_le_bytes());
+    put(&mut out, 44, &(segments.len() as u16).to_le_bytes());
+    put(&mut out, 46, &40u16.to_le_bytes()); // e_shentsize (no sections)
+    for (i, (addr, bytes, flags)) in segments.iter().enumerate() {
+        let offset = out.len();
+        let len = bytes.len() as u32;
+        let words = [1, offset as u32, *addr, *addr, len, len, *flags, ALIGN as u32];
+        for (k, w) in words.iter().enumerate() {
+            put(&mut out, EHDR + PHDR * i + 4 * k, &w.to_le_bytes());
+        }
+        out.extend_from_slice(bytes);
+        out.resize(round(out.len()), 0);
+    }
+    out
 }
 
 /// Writes `bytes` unless the file already holds them (keeps cargo from
