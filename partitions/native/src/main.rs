@@ -9,13 +9,17 @@
 //! in `WFI` so that, under `-icount`, only the measured code advances the
 //! virtual clock. At EL1 the program times the workload with the virtual
 //! counter exactly as the `bench` partition does and prints
-//! `BENCH compute_native <instructions>` over semihosting, then ends the
-//! run with exit code 0.
+//! `BENCH compute_native <instructions>` over semihosting; then it runs
+//! the timer-interrupt loop ([`irq`]: virtual timer deadline to the first
+//! instruction of the handler, the native twin of `irq_to_guest`), prints
+//! `BENCH irq_native <instructions>` and ends the run with exit code 0.
 //!
 //! On the host this builds as an ordinary program that only says it is a
 //! target program, so `cargo build --workspace` keeps working.
 #![cfg_attr(target_arch = "arm", no_std, no_main)]
 
+#[cfg(target_arch = "arm")]
+mod irq;
 #[cfg(target_arch = "arm")]
 mod semihosting;
 #[cfg(target_arch = "arm")]
@@ -37,6 +41,13 @@ extern "C" fn native_main() -> ! {
         (t1 - t0) * INSTR_PER_TICK,
         sum
     ));
+    match irq::irq_latency() {
+        Ok(n) => semihosting::print(format_args!("BENCH irq_native {n}\n")),
+        Err(why) => {
+            semihosting::print(format_args!("[native] timer interrupt loop: {why}\n"));
+            semihosting::exit(1)
+        }
+    }
     semihosting::exit(0)
 }
 

@@ -14,8 +14,13 @@
 //!    `SPSR_hyp = 0x1D3` (SVC, A/I/F masked) and `ELR_hyp` to the EL1 entry,
 //!    and `ERET`s.
 //!
-//! At EL1 it points `VBAR` at vectors that end the run on any exception,
-//! takes the SVC stack, zeroes `.bss` and calls `native_main`.
+//! It also sets `CNTVOFF = 0` (the virtual count is the system count, as
+//! under the hypervisor) and `ICC_HSRE.SRE|Enable` (EL1 may use the GIC
+//! CPU interface's system registers).
+//!
+//! At EL1 it points `VBAR` at vectors that end the run on any exception
+//! but IRQ (the timer benchmark's, see [`crate::irq`]), takes the IRQ and
+//! SVC stacks, zeroes `.bss` and calls `native_main`.
 
 core::arch::global_asm!(
     r#"
@@ -40,10 +45,18 @@ _start:
     mov     r0, #(1 << 30)
     vmsr    fpexc, r0
 
-    @ CNTHCTL: PL1PCTEN | PL1PCEN.
+    @ CNTHCTL: PL1PCTEN | PL1PCEN; CNTVOFF = 0 (virtual count = physical,
+    @ as under the hypervisor).
     mrc     p15, 4, r0, c14, c1, 0
     orr     r0, r0, #3
     mcr     p15, 4, r0, c14, c1, 0
+    mov     r0, #0
+    mcrr    p15, 4, r0, r0, c14
+
+    @ ICC_HSRE: SRE | Enable, so EL1 may use the GIC's system registers.
+    mov     r0, #0x9
+    mcr     p15, 4, r0, c12, c9, 5
+    isb
 
     @ HCR = 0 (written whole: it reads 0x80000000 at reset on QEMU 10).
     mov     r0, #0
@@ -61,7 +74,13 @@ native_el1:
     ldr     r0, =native_vectors
     mcr     p15, 0, r0, c12, c0, 0      @ VBAR
     isb
-    ldr     sp, =__stack_top
+    @ IRQ mode stack below the top, SVC stack below that.
+    ldr     r0, =__stack_top
+    cps     #0x12
+    mov     sp, r0
+    sub     r0, r0, #0x800
+    cps     #0x13
+    mov     sp, r0
     ldr     r0, =__bss_start
     ldr     r1, =__bss_end
     mov     r2, #0
@@ -83,7 +102,7 @@ native_vectors:
     b       13f                         @ prefetch abort
     b       14f                         @ data abort
     b       15f                         @ hyp trap (not taken at EL1)
-    b       16f                         @ IRQ
+    b       native_irq                  @ IRQ: the timer benchmark
     b       17f                         @ FIQ
 10: mov     r0, #0
     b       8f
@@ -97,8 +116,14 @@ native_vectors:
     b       8f
 15: mov     r0, #5
     b       8f
-16: mov     r0, #6
-    b       8f
+
+    @ IRQ: the same entry as a partition's (partitions/guest rt.rs):
+    @ save the caller-saved registers, acknowledge + handle + end in Rust.
+native_irq:
+    push    {{r0-r3, r12, lr}}
+    bl      native_irq_dispatch
+    pop     {{r0-r3, r12, lr}}
+    subs    pc, lr, #4
 17: mov     r0, #7
 8:  mov     r1, lr
     ldr     sp, =__stack_top

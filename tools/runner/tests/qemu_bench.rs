@@ -30,12 +30,14 @@ fn bench_system_prints_every_figure() {
 }
 
 #[test]
-fn native_baseline_prints_its_compute_figure() {
+fn native_baseline_prints_its_compute_and_interrupt_figures() {
     let out = bench::run_native().expect("build and run the native baseline");
     let raw = parse_lines(output_lines(&out));
-    let v = raw
-        .get("compute_native")
-        .copied()
-        .unwrap_or_else(|| panic!("no `BENCH compute_native` line:\n{}", out.tail(20)));
-    assert!(v > 0, "{}", out.tail(20));
+    for name in ["compute_native", "irq_native"] {
+        let v = raw
+            .get(name)
+            .copied()
+            .unwrap_or_else(|| panic!("no `BENCH {name}` line:\n{}", out.tail(20)));
+        assert!(v > 0, "BENCH {name} is {v}:\n{}", out.tail(20));
+    }
 }
