@@ -452,6 +452,12 @@ impl Header {
     /// padding byte, in flash order, so the first damaged part is named.
     /// One pass over the image; `image` starts at the image's first byte.
     pub fn check_contents(&self, image: &[u8]) -> Result<(), FlashError> {
+        self.check_contents_with(image, crc32)
+    }
+
+    /// [`Header::check_contents`] with another implementation of the same
+    /// CRC-32 (IEEE): the hypervisor passes the core's CRC32 instructions.
+    pub fn check_contents_with(&self, image: &[u8], crc32: impl Fn(&[u8]) -> u32) -> Result<(), FlashError> {
         let body = image
             .get(..self.total_len as usize)
             .ok_or(truncated(self.total_len as usize, image.len()))?;

@@ -11,11 +11,13 @@
 //! refused with a console line naming what is wrong, and the run ends
 //! with exit code 1; no partition starts.
 //!
-//! Flash that holds no image at all (erased: the first word all `0xFF`, or
-//! never written: all `0x00`, as in QEMU when only the hypervisor ELF is
-//! loaded) is not an error: the hypervisor then looks for a blob loaded on
-//! its own in the blob area of its link (the development path of the self
-//! tests and `make debug`).
+//! Without an image (no `RHIM` magic in flash) the hypervisor looks for a
+//! blob loaded on its own in the blob area of its link: the loose parts
+//! `hvcfg build` writes (`system.blob` there, `images.bin` at the flash
+//! base), or nothing in flash at all (the self tests, `make debug`). That
+//! holds only when the flash is blank (first word all `0x00` or all
+//! `0xFF`) or a loose blob is there (`RHYP` magic); otherwise what is in
+//! flash is taken for an image with a damaged magic and refused.
 
 use core::fmt;
 
@@ -64,9 +66,8 @@ impl fmt::Display for ImageError {
     }
 }
 
-/// Whether the flash holds no image at all: the first word is erased
-/// (`0xFF`) or never written (`0x00`). Anything else is an image, damaged
-/// or not.
+/// Whether the flash holds nothing: the first word is erased (`0xFF`) or
+/// never written (`0x00`).
 pub fn is_blank(first: &[u8]) -> bool {
     match first.get(..4) {
         Some(w) => w.iter().all(|&b| b == 0xFF) || w.iter().all(|&b| b == 0),
@@ -74,10 +75,36 @@ pub fn is_blank(first: &[u8]) -> bool {
     }
 }
 
+/// Where the system comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The flash image (to be checked with [`check`]).
+    Image,
+    /// Loose parts: the blob loaded on its own in the link's blob area.
+    Loose,
+}
+
+/// Decides from the first bytes of the flash and of the link's blob area
+/// where the system comes from; flash that is neither an image, nor blank,
+/// nor next to a loose blob is an image with a damaged magic.
+pub fn source(flash: &[u8], blob_area: &[u8]) -> Result<Source, ImageError> {
+    if flash.get(..4) == Some(&hypcfg::flash::MAGIC[..]) {
+        return Ok(Source::Image);
+    }
+    if is_blank(flash) || blob_area.get(..4) == Some(&hypcfg::blob::MAGIC[..]) {
+        return Ok(Source::Loose);
+    }
+    let mut magic = [0u8; 4];
+    for (m, b) in magic.iter_mut().zip(flash) {
+        *m = *b;
+    }
+    Err(FlashError::BadMagic(magic).into())
+}
+
 /// Checks the image `bytes` found at address `at` for the hypervisor whose
 /// text starts at `running`, and returns where its blob section is, as
 /// `(address, length)`. `bytes` may run past the image (the rest of the
-/// flash bank).
+/// flash bank). The CRCs are computed with [`crc32`].
 pub fn check(bytes: &[u8], at: u32, running: u32) -> Result<(u32, u32), ImageError> {
     let header = Header::parse(bytes)?;
     if header.base != at {
@@ -90,7 +117,7 @@ pub fn check(bytes: &[u8], at: u32, running: u32) -> Result<(u32, u32), ImageErr
     if header.total_len > FLASH_SIZE {
         return Err(ImageError::TooLong(header.total_len));
     }
-    header.check_contents(bytes)?;
+    header.check_contents_with(bytes, crc32)?;
     let hyp = header.require(SectionKind::Hypervisor)?;
     if hyp.load != running {
         return Err(ImageError::OtherHypervisor {
@@ -102,9 +129,85 @@ pub fn check(bytes: &[u8], at: u32, running: u32) -> Result<(u32, u32), ImageErr
     Ok((header.address_of(blob), blob.len))
 }
 
+/// CRC-32 (IEEE) of `bytes`, the same function as [`hypcfg::crc32::crc32`].
+/// On the target it uses the core's `CRC32W`/`CRC32B` instructions when
+/// `ID_ISAR5` reports them and they give the standard check value (about
+/// half an instruction per byte instead of seven for the table: checking
+/// an 80 KiB image costs ~40,000 instructions, not ~550,000); elsewhere, or
+/// without them, the table.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    #[cfg(target_arch = "arm")]
+    if hw::usable() {
+        return hw::crc32(bytes);
+    }
+    hypcfg::crc32::crc32(bytes)
+}
+
+#[cfg(target_arch = "arm")]
+mod hw {
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    /// 0: not probed yet, 1: usable, 2: absent or wrong.
+    static STATE: AtomicU8 = AtomicU8::new(0);
+
+    /// Whether the CRC32 instructions exist and compute the IEEE CRC.
+    pub fn usable() -> bool {
+        match STATE.load(Ordering::Relaxed) {
+            1 => true,
+            2 => false,
+            _ => {
+                let isar5: u32;
+                // SAFETY: reading ID_ISAR5 has no side effects.
+                unsafe {
+                    core::arch::asm!("mrc p15, 0, {0}, c0, c2, 5", out(reg) isar5, options(nomem, nostack, preserves_flags))
+                };
+                // ID_ISAR5.CRC32 (bits 19:16), then the standard check value.
+                let ok = (isar5 >> 16) & 0xF != 0 && crc32(b"123456789") == 0xCBF4_3926;
+                STATE.store(if ok { 1 } else { 2 }, Ordering::Relaxed);
+                ok
+            }
+        }
+    }
+
+    fn byte(c: u32, b: u8) -> u32 {
+        let mut c = c;
+        // SAFETY: CRC32B only computes on registers; callers have checked
+        // (or are probing, after ID_ISAR5 said so) that the core has it.
+        unsafe {
+            core::arch::asm!(".arch_extension crc", "crc32b {c}, {c}, {b}", c = inout(reg) c, b = in(reg) b as u32, options(pure, nomem, nostack, preserves_flags))
+        };
+        c
+    }
+
+    fn word(c: u32, w: u32) -> u32 {
+        let mut c = c;
+        // SAFETY: as for `byte`, with CRC32W (four bytes, little-endian).
+        unsafe {
+            core::arch::asm!(".arch_extension crc", "crc32w {c}, {c}, {w}", c = inout(reg) c, w = in(reg) w, options(pure, nomem, nostack, preserves_flags))
+        };
+        c
+    }
+
+    /// The CRC with the instructions: bytes up to a word boundary, words,
+    /// then the last bytes.
+    pub fn crc32(bytes: &[u8]) -> u32 {
+        // SAFETY: every bit pattern is a valid u32, so viewing the aligned
+        // middle of a byte slice as words is sound.
+        let (head, words, tail) = unsafe { bytes.align_to::<u32>() };
+        let mut c = head.iter().fold(!0u32, |c, &b| byte(c, b));
+        let mut quads = words.chunks_exact(4);
+        for q in &mut quads {
+            c = word(word(word(word(c, q[0]), q[1]), q[2]), q[3]);
+        }
+        c = quads.remainder().iter().fold(c, |c, &w| word(c, w));
+        !tail.iter().fold(c, |c, &b| byte(c, b))
+    }
+}
+
 /// Core 0, at boot: checks the flash image and returns its blob section
-/// as `(address, length)`, or `None` when the flash is blank. Refuses a
-/// damaged image on the console and ends the run with exit code 1.
+/// as `(address, length)`, or `None` when the system comes from loose
+/// parts ([`Source::Loose`]). Refuses a damaged image on the console and
+/// ends the run with exit code 1.
 #[cfg(target_arch = "arm")]
 pub fn boot_blob_area() -> Option<(u32, u32)> {
     use crate::hprintln;
@@ -126,15 +229,27 @@ fn check_flash() -> Result<Option<(u32, u32)>, ImageError> {
         xn: true,
         mem: MemType::Normal,
     };
-    let ptr = crate::mpu::map_mm_range(FLASH_BASE, FLASH_BASE + FLASH_SIZE, HYP_READ)
-        .map_err(|e| ImageError::Map(e.message()))?;
+    extern "C" {
+        static __config_blob_start: u8;
+    }
+    let map = |base: u32, len: u32| {
+        crate::mpu::map_mm_range(base, base + len, HYP_READ).map_err(|e| ImageError::Map(e.message()))
+    };
+    // Only the symbol's address is taken (linker.ld: BLOB).
+    let blob_area = &raw const __config_blob_start as u32;
+    let ptr = map(blob_area, 4)?;
+    // SAFETY: 4 bytes (widened to a granule) of the blob area were just
+    // mapped readable for the hypervisor; copied out before the unmap.
+    let loose: [u8; 4] = unsafe { core::ptr::read(ptr as *const [u8; 4]) };
+    let _ = crate::mpu::unmap_mm_range(blob_area);
+    let ptr = map(FLASH_BASE, FLASH_SIZE)?;
     // SAFETY: the whole flash bank was just mapped readable for the
     // hypervisor and stays mapped until the unmap below; it is ROM.
     let bytes = unsafe { core::slice::from_raw_parts(ptr as *const u8, FLASH_SIZE as usize) };
-    let result = if is_blank(bytes) {
-        Ok(None)
-    } else {
-        check(bytes, FLASH_BASE, crate::boot::image_layout().text.0).map(Some)
+    let result = match source(bytes, &loose) {
+        Ok(Source::Image) => check(bytes, FLASH_BASE, crate::boot::image_layout().text.0).map(Some),
+        Ok(Source::Loose) => Ok(None),
+        Err(e) => Err(e),
     };
     let _ = crate::mpu::unmap_mm_range(FLASH_BASE);
     result
@@ -193,6 +308,23 @@ mod tests {
         assert!(is_blank(&[0; 64]));
         assert!(is_blank(&[]));
         assert!(!is_blank(b"RHIN...."));
+    }
+
+    #[test]
+    fn the_source_is_the_image_loose_parts_or_a_damaged_magic() {
+        let img = image(HYP);
+        let none = [0u8; 4];
+        assert_eq!(source(&img, &none), Ok(Source::Image));
+        assert_eq!(source(&[0xFF; 64], &none), Ok(Source::Loose));
+        assert_eq!(source(&[0; 64], &none), Ok(Source::Loose));
+        // hvcfg's loose parts: images.bin in flash, the blob in BRAM.
+        assert_eq!(source(&[0x11; 64], b"RHYP"), Ok(Source::Loose));
+        let mut bad = img.clone();
+        bad[2] ^= 4;
+        assert!(source(&bad, &none)
+            .unwrap_err()
+            .to_string()
+            .starts_with("bad magic 52 48 4d 4d"));
     }
 
     #[test]

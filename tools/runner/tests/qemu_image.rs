@@ -139,3 +139,33 @@ fn damaged_header_is_refused() {
     let out = boot_damaged(None, 8, "damaged-header");
     expect_refused(&out, "header CRC mismatch (expected 0x");
 }
+
+#[test]
+fn loose_parts_as_hvcfg_build_writes_them_still_boot() {
+    // `hvcfg build` output: the blob in BRAM, images.bin at the flash base
+    // (so the blob's image stores are not re-based past a header).
+    let sys = demo();
+    let blob = std::fs::read(&sys.blob).unwrap();
+    let mut system = hypcfg::blob::decode(&blob).unwrap();
+    let (images, at) = sys.images.clone().unwrap();
+    for img in system.partitions.iter_mut().filter_map(|p| p.image.as_mut()) {
+        img.store = img.store - at + sys.flash_base;
+    }
+    let mut buf = vec![0u8; 64 << 10];
+    let n = hypcfg::blob::encode(&system, &mut buf).unwrap();
+    let dir = runner::workspace_root().join("target").join("qemu_image");
+    std::fs::create_dir_all(&dir).unwrap();
+    let loose = dir.join("loose.blob");
+    std::fs::write(&loose, &buf[..n]).unwrap();
+    let mut r = Run::new(&sys.hyp);
+    r.timeout = Some(Duration::from_secs(30));
+    r.loads.push((loose, Some(sys.blob_addr)));
+    r.loads.push((images, Some(sys.flash_base)));
+    let out = r.run().expect("run QEMU");
+    out.expect_exit(0).unwrap();
+    assert!(
+        out.has("[hyp] all partitions stopped; summary:"),
+        "{}",
+        out.tail(30)
+    );
+}
