@@ -4,6 +4,7 @@
 pub mod context;
 pub mod cpu;
 pub mod gic;
+pub mod mem;
 pub mod mpu;
 pub mod semihosting;
 pub mod start;

@@ -148,7 +148,7 @@ fn copy_image(img: hypcfg::system::Image) -> Result<(), &'static str> {
     // `len` bytes, and they do not overlap (flash store vs partition RAM,
     // checked by the config tool).
     let copied = unsafe {
-        core::ptr::copy_nonoverlapping(src as *const u8, dst, img.len as usize);
+        crate::arch::mem::copy(dst, src as *const u8, img.len as usize);
         core::slice::from_raw_parts(dst as *const u8, img.len as usize)
     };
     let crc_ok = hypcfg::crc32::crc32(copied) == img.crc32;
@@ -166,7 +166,7 @@ fn zero_region(w: &RegionWords) -> Result<(), &'static str> {
     let ptr = mpu::map_mm_range(base, base.wrapping_add(size), HYP_WRITE).map_err(|e| e.message())?;
     // SAFETY: the region was just mapped writable for the hypervisor; the
     // partition that owns it is not running.
-    unsafe { core::ptr::write_bytes(ptr, 0, size as usize) };
+    unsafe { crate::arch::mem::zero(ptr, size as usize) };
     let _ = mpu::unmap_mm_range(base);
     Ok(())
 }

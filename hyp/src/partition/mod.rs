@@ -284,8 +284,11 @@ fn summary_and_exit(s: &System) -> ! {
     for core in 0..MAX_CORES {
         let (started, max, mean) = windows::stats(core);
         if started > 0 {
+            if core == 0 {
+                hprintln!("[hyp] BENCH window_switch {}", mean);
+            }
             hprintln!(
-                "[hyp]   core {} windows: {} started, boundary-to-switch jitter max {} / mean {} instructions",
+                "[hyp]   core {} windows: {} started, deadline to partition resumed: max {} / mean {} instructions",
                 core,
                 started,
                 max,

@@ -137,10 +137,20 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
         gic::INTID_HYP_TIMER => {
             gic::priority_drop(intid);
             gic::deactivate(intid);
-            match windows::boundary(core) {
-                Some(p) if p != id && runnable(p) => switch(s, id, p),
-                _ => frame,
+            let Some((next, due)) = windows::boundary(core) else {
+                return frame;
+            };
+            if next == id || !runnable(next) {
+                return frame;
             }
+            // A partition's very first window includes loading its image:
+            // that start-up is not counted as window-switch time.
+            let first_start = state(next) == RunState::Unstarted;
+            let resume = switch(s, id, next);
+            if !first_start {
+                windows::record(core, due);
+            }
+            resume
         }
         gic::INTID_VTIMER => {
             // The running partition's own virtual timer: pass it on. It

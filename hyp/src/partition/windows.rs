@@ -63,24 +63,34 @@ pub fn start(s: &System, core: usize) -> Option<u8> {
 }
 
 /// At a window boundary (the `CNTHP` interrupt): moves to the next
-/// window, re-arms the timer for its end, and returns its partition.
-pub fn boundary(core: usize) -> Option<u8> {
+/// window, re-arms the timer for its end, and returns its partition and
+/// the boundary's deadline (for [`record`]).
+pub fn boundary(core: usize) -> Option<(u8, u64)> {
     let mut w = WINDOWS.get(core)?.lock();
     if !w.armed {
         timer::stop_hyp_timer();
         return None;
     }
-    let now = timer::counter();
-    let late = now.saturating_sub(w.deadline);
-    w.started += 1;
-    w.jitter_max = w.jitter_max.max(late);
-    w.jitter_sum += late;
+    let due = w.deadline;
     w.index = w.table.next(w.index);
     let len = w.table.ticks.get(w.index).copied().unwrap_or(0);
     // Boundaries stay on the grid even if this one was served late.
     w.deadline += len;
     timer::set_hyp_deadline(w.deadline);
-    w.table.parts.get(w.index).copied()
+    w.table.parts.get(w.index).copied().map(|p| (p, due))
+}
+
+/// Records how long after its deadline `due` a window's partition got the
+/// core back (called just before returning to it; boundaries that keep the
+/// running partition or start one for the first time are not recorded).
+pub fn record(core: usize, due: u64) {
+    if let Some(w) = WINDOWS.get(core) {
+        let mut w = w.lock();
+        let late = timer::counter().saturating_sub(due);
+        w.started += 1;
+        w.jitter_max = w.jitter_max.max(late);
+        w.jitter_sum += late;
+    }
 }
 
 /// Window statistics of `core`: (windows started, max jitter, mean jitter)
