@@ -282,9 +282,12 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Replaces `path` with `bytes` in one step (write aside, then rename), so
-/// a QEMU started by another test never loads a half-written file.
+/// a QEMU started by another test never loads a half-written file. The
+/// temporary name is per file and per process (`system.img` and
+/// `system.elf` must not share one, nor two test processes).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(|e| Error(format!("cannot write {}: {e}", tmp.display())))?;
     std::fs::rename(&tmp, path).map_err(|e| Error(format!("cannot rename to {}: {e}", path.display())))
 }
