@@ -1,14 +1,16 @@
 //! `make bench` (`hvrun bench`): the deterministic benchmark suite.
 //!
-//! Three QEMU runs, all under `-icount shift=0,align=off,sleep=off` (one
+//! Four QEMU runs, all under `-icount shift=0,align=off,sleep=off` (one
 //! instruction is one virtual nanosecond, so one tick of the 62.5 MHz
 //! generic counter is 16 instructions and every figure repeats run to run):
 //!
 //! 1. the system `tools/runner/tests/systems/bench.toml` (the `bench` and
 //!    `benchpeer` partitions on core 0, core 1 asleep);
-//! 2. the self-test image with `selftest=bench-map` (map+unmap pairs);
-//! 3. the native baseline `partitions/native` (the same compute workload
-//!    alone at EL1, no hypervisor).
+//! 2. the system `tools/runner/tests/systems/windows.toml` (temporal
+//!    partitioning; the hypervisor prints `BENCH window_switch`);
+//! 3. the self-test image with `selftest=bench-map` (map+unmap pairs);
+//! 4. the native baseline `partitions/native` (the same compute workload
+//!    and timer-interrupt loop alone at EL1, no hypervisor).
 //!
 //! Every console line holding `BENCH <name> <number>` is collected (a
 //! `[partition] ` prefix and trailing text are fine); `ipc_<S>` is
@@ -88,8 +90,8 @@ fn missing_reason(name: &str) -> String {
                            (GIC interrupt virtualization, issue 8); no image prints \
                            `BENCH irq_to_guest`"
             .into(),
-        "window_switch" => "no image prints `BENCH window_switch` yet (timer-driven \
-                            schedule windows)"
+        "window_switch" => "the windows system (tools/runner/tests/systems/windows.toml) \
+                            printed no `BENCH window_switch` line"
             .into(),
         "code_bytes" => "the product hypervisor ELF could not be measured".into(),
         "irq_native" => "the native baseline printed no `BENCH irq_native` line".into(),
@@ -405,10 +407,10 @@ fn nice_step(max: u64) -> u64 {
 /// bar per size (send below, receive above, total on top), the issue's
 /// 64-byte target as a dashed mark. `points` are `(size, send, recv)`.
 pub fn ipc_svg(points: &[(u32, u64, u64)], caption: &str) -> String {
-    const W: u64 = 640;
+    const W: u64 = 680;
     const H: u64 = 400;
     const LEFT: u64 = 80;
-    const RIGHT: u64 = 150;
+    const RIGHT: u64 = 190;
     const TOP: u64 = 50;
     const BOTTOM: u64 = 70;
     let plot_w = W - LEFT - RIGHT;
@@ -464,13 +466,11 @@ pub fn ipc_svg(points: &[(u32, u64, u64)], caption: &str) -> String {
         if size == 64 {
             let t = lookup(&TARGETS, "ipc_64").unwrap_or(400);
             s.push_str(&format!(
-                "<line x1=\"{x1}\" y1=\"{ty}\" x2=\"{x2}\" y2=\"{ty}\" stroke=\"#c00\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n\
-                 <text x=\"{tx}\" y=\"{tly}\" fill=\"#c00\">target \u{2264} {t}</text>\n",
+                "<line x1=\"{x1}\" y1=\"{ty}\" x2=\"{x2}\" y2=\"{ty}\" stroke=\"#c00\" stroke-width=\"2\" \
+                 stroke-dasharray=\"6,4\"><title>64-byte target: {t}</title></line>\n",
                 x1 = x - 8,
                 ty = y(t),
                 x2 = x + bar + 8,
-                tx = x + bar + 10,
-                tly = y(t) + 4,
             ));
         }
     }
@@ -485,6 +485,8 @@ pub fn ipc_svg(points: &[(u32, u64, u64)], caption: &str) -> String {
          <text x=\"{5}\" y=\"{6}\">recv (benchpeer)</text>\n\
          <rect x=\"{lx}\" y=\"{7}\" width=\"12\" height=\"12\" fill=\"#4e79a7\"/>\n\
          <text x=\"{5}\" y=\"{8}\">send (bench)</text>\n\
+         <line x1=\"{lx}\" y1=\"{9}\" x2=\"{10}\" y2=\"{9}\" stroke=\"#c00\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n\
+         <text x=\"{5}\" y=\"{11}\">target \u{2264} {12} (64 B)</text>\n\
          </svg>\n",
         TOP + plot_h,
         LEFT + plot_w,
@@ -495,6 +497,10 @@ pub fn ipc_svg(points: &[(u32, u64, u64)], caption: &str) -> String {
         TOP + 10,
         TOP + 20,
         TOP + 30,
+        TOP + 46,
+        lx + 12,
+        TOP + 50,
+        lookup(&TARGETS, "ipc_64").unwrap_or(400),
     ));
     s
 }
@@ -534,6 +540,18 @@ pub fn run_bench_system() -> Result<(Outcome, PathBuf)> {
     Ok((out, system.hyp))
 }
 
+/// The temporal-partitioning system, whose end-of-run summary has the
+/// hypervisor's own `BENCH window_switch` figure.
+pub fn windows_system() -> PathBuf {
+    workspace_root().join("tools/runner/tests/systems/windows.toml")
+}
+
+/// Builds and runs the `windows.toml` system under `-icount`.
+pub fn run_windows_system() -> Result<Outcome> {
+    let system = crate::system::build_system(&windows_system(), Variant::Product)?;
+    run_counted(system.run(), "the windows system")
+}
+
 /// Builds and runs the `bench-map` self test under `-icount`.
 pub fn run_map_selftest() -> Result<Outcome> {
     let mut run = Run::new(build_hyp(Variant::Selftest)?);
@@ -557,11 +575,13 @@ pub fn output_lines(out: &Outcome) -> impl Iterator<Item = &str> {
 pub fn run_all(out_dir: &Path) -> Result<()> {
     eprintln!("bench: the bench system ({})", bench_system().display());
     let (system, hyp) = run_bench_system()?;
+    eprintln!("bench: the windows system ({})", windows_system().display());
+    let windows = run_windows_system()?;
     eprintln!("bench: the bench-map self test");
     let map = run_map_selftest()?;
     eprintln!("bench: the native baseline");
     let native = run_native()?;
-    let runs = [&system, &map, &native];
+    let runs = [&system, &windows, &map, &native];
     let raw = parse_lines(runs.into_iter().flat_map(output_lines));
     let sums =
         ["compute_hyp", "compute_native"].map(|name| checksum(runs.into_iter().flat_map(output_lines), name));
