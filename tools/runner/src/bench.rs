@@ -272,7 +272,8 @@ pub const METHOD: &str = "QEMU mps3-an536 with -icount shift=0,align=off,sleep=o
     deadline (CNTV_CVAL) to the first instruction of the interrupt handler body, in the \
     bench partition / natively at EL1, stepping the handler through 0..15 extra NOPs to \
     resolve the 16-instruction tick. window_switch: the hypervisor's own figure, window \
-    deadline to the next partition resumed. code_bytes: .text + .rodata of the \
+    deadline to the window's partition resumed, mean over core 0's windows in windows.toml \
+    (there core 1 runs a partition that waits in WFI between 1 ms timer interrupts). code_bytes: .text + .rodata of the \
     product hypervisor ELF.";
 
 /// The `bench/results.json` document.
