@@ -44,6 +44,16 @@ fn cross_core_flood_and_every_channel_error_code() {
         "{}",
         out.tail(40)
     );
+    // The flood fills the 16-deep queue: QueueFull is returned (and the
+    // pinger yields and retries) without losing a message.
+    let full: u64 = out
+        .console
+        .iter()
+        .find_map(|l| l.split("queue was full ").nth(1))
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(full > 0, "the queue never reported QueueFull:\n{}", out.tail(40));
     assert!(
         out.has("[samecore] same-core: 100 messages in order"),
         "{}",
