@@ -174,6 +174,20 @@ fn widen(base: u32, limit: u32, attrs: Attrs) -> Result<Request, MapError> {
     Ok(Request { base: down, last })
 }
 
+/// The bit of slot `index` in [`MpuMap::enabled`] (0 past bit 31).
+const fn bit(index: usize) -> u32 {
+    if index < 32 {
+        1 << index
+    } else {
+        0
+    }
+}
+
+/// The enabled-slot mask of `slots`.
+fn mask_of(slots: &[Option<Region>; MAX_REGIONS]) -> u32 {
+    slots.iter().enumerate().filter(|(_, s)| s.is_some()).fold(0, |m, (i, _)| m | bit(i))
+}
+
 /// What already sits at a range.
 enum Lookup {
     /// Nothing overlaps it.
@@ -201,6 +215,9 @@ pub struct MpuMap<H> {
     static_end: usize,
     /// Start of the transient band (= end of the partition band).
     transient_start: usize,
+    /// Bit `i` set when slot `i` holds a region (what `lookup` walks, so a
+    /// map or unmap looks at the live regions only, not every slot).
+    enabled: u32,
 }
 
 impl<H: MpuHw> MpuMap<H> {
@@ -212,6 +229,7 @@ impl<H: MpuHw> MpuMap<H> {
             total: 0,
             static_end: 0,
             transient_start: 0,
+            enabled: 0,
         }
     }
 
@@ -256,6 +274,7 @@ impl<H: MpuHw> MpuMap<H> {
             }
         }
         self.slots = slots;
+        self.enabled = mask_of(&slots);
         self.total = total;
         self.static_end = static_end;
         self.transient_start = total.saturating_sub(transient_slots);
@@ -290,9 +309,7 @@ impl<H: MpuHw> MpuMap<H> {
                 });
             }
             if let Some(other) = self
-                .live()
-                .iter()
-                .flatten()
+                .live_regions()
                 .find(|o| o.band != Band::Partition && o.overlaps(r.base, r.last))
             {
                 return Err(MapError::BandOverlap {
@@ -311,11 +328,13 @@ impl<H: MpuHw> MpuMap<H> {
                 Some(r) => {
                     self.hw.write_region(index, r.words);
                     *slot = Some(r);
+                    self.enabled |= bit(index);
                 }
                 None => {
                     if slot.take().is_some() {
                         self.hw.disable_region(index);
                     }
+                    self.enabled &= !bit(index);
                 }
             }
         }
@@ -379,6 +398,7 @@ impl<H: MpuHw> MpuMap<H> {
                 let slot = self.slots.get_mut(index).ok_or(MapError::NoFreeSlot)?;
                 self.hw.write_region(index, words);
                 *slot = Some(region);
+                self.enabled |= bit(index);
                 Ok(base)
             }
         }
@@ -415,6 +435,7 @@ impl<H: MpuHw> MpuMap<H> {
         if region.users() == 0 {
             self.hw.disable_region(index);
             *slot = None;
+            self.enabled &= !bit(index);
         }
         Ok(())
     }
@@ -437,8 +458,11 @@ impl<H: MpuHw> MpuMap<H> {
     }
 
     fn lookup(&self, base: u32, last: u32) -> Lookup {
-        for (index, r) in self.live().iter().enumerate() {
-            let Some(r) = r else { continue };
+        let mut live = self.enabled;
+        while live != 0 {
+            let index = live.trailing_zeros() as usize;
+            live &= live - 1;
+            let Some(Some(r)) = self.slots.get(index) else { continue };
             if r.covers(base, last) {
                 return Lookup::Covered(index);
             }
@@ -447,6 +471,21 @@ impl<H: MpuHw> MpuMap<H> {
             }
         }
         Lookup::Free
+    }
+
+    /// The enabled regions, walked through the enabled-slot mask.
+    fn live_regions(&self) -> impl Iterator<Item = &Region> {
+        let mut live = self.enabled;
+        core::iter::from_fn(move || {
+            while live != 0 {
+                let index = live.trailing_zeros() as usize;
+                live &= live - 1;
+                if let Some(Some(r)) = self.slots.get(index) {
+                    return Some(r);
+                }
+            }
+            None
+        })
     }
 
     /// The slots of the regions the table manages.
