@@ -44,11 +44,11 @@ pub trait SlotMemory {
     /// buffer at `src` into the slot at `slot_addr`, reading the guest bytes
     /// exactly once. Returns `Err` if the slot cannot be reached.
     fn fill_slot(&mut self, slot_addr: u32, src: u32, len: u32) -> Result<(), Status>;
-    /// Reads the length header of the slot at `slot_addr`.
-    fn slot_len(&mut self, slot_addr: u32) -> Result<u32, Status>;
-    /// Copies `len` message bytes of the slot at `slot_addr` to the
-    /// receiver's buffer at `dst`.
-    fn drain_slot(&mut self, slot_addr: u32, dst: u32, len: u32) -> Result<(), Status>;
+    /// Reads the length header of the slot at `slot_addr` (bounded by
+    /// `max`) and, if the message fits `cap`, copies it to the receiver's
+    /// buffer at `dst`, all under one mapping. Returns the length, or
+    /// `BufferTooSmall` without copying.
+    fn drain_slot(&mut self, slot_addr: u32, max: u32, dst: u32, cap: u32) -> Result<u32, Status>;
 }
 
 /// Finds channel `id` and checks that `caller` is its `sender` (or
@@ -100,12 +100,8 @@ pub fn recv(
         return Err(Status::QueueEmpty);
     }
     let addr = ch.queue_base + (q.head % ch.depth) * stride(ch);
-    // The header is written only by the hypervisor; bound it anyway.
-    let len = mem.slot_len(addr)?.min(ch.msg_size);
-    if len > cap {
-        return Err(Status::BufferTooSmall);
-    }
-    mem.drain_slot(addr, dst, len)?;
+    // The header is written only by the hypervisor; it is bounded anyway.
+    let len = mem.drain_slot(addr, ch.msg_size, dst, cap)?;
     q.head = (q.head + 1) % ch.depth;
     q.count -= 1;
     Ok(len)
@@ -144,15 +140,15 @@ mod tests {
             self.guest_reads += 1;
             Ok(())
         }
-        fn slot_len(&mut self, slot: u32) -> Result<u32, Status> {
+        fn drain_slot(&mut self, slot: u32, max: u32, dst: u32, cap: u32) -> Result<u32, Status> {
             let s = (slot - QBASE) as usize;
-            Ok(u32::from_le_bytes(self.queue[s..s + 4].try_into().unwrap()))
-        }
-        fn drain_slot(&mut self, slot: u32, dst: u32, len: u32) -> Result<(), Status> {
-            let s = (slot - QBASE) as usize + 4;
+            let len = u32::from_le_bytes(self.queue[s..s + 4].try_into().unwrap()).min(max);
+            if len > cap {
+                return Err(Status::BufferTooSmall);
+            }
             let d = (dst - GUEST) as usize;
-            self.guest[d..d + len as usize].copy_from_slice(&self.queue[s..s + len as usize]);
-            Ok(())
+            self.guest[d..d + len as usize].copy_from_slice(&self.queue[s + 4..s + 4 + len as usize]);
+            Ok(len)
         }
     }
 

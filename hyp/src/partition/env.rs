@@ -141,19 +141,20 @@ impl SlotMemory for TransientSlots {
             }
         })
     }
-    fn slot_len(&mut self, slot: u32) -> Result<u32, Status> {
-        Self::with_slot(slot, 4, |p| {
+    fn drain_slot(&mut self, slot: u32, max: u32, dst: u32, cap: u32) -> Result<u32, Status> {
+        Self::with_slot(slot, max + 4, |p| {
             let mut b = [0u8; 4];
-            // SAFETY: `p` maps the 4-byte header.
+            // SAFETY: `p` maps the slot: the 4-byte header, then up to `max`
+            // message bytes.
             unsafe { core::ptr::copy_nonoverlapping(p as *const u8, b.as_mut_ptr(), 4) };
-            u32::from_le_bytes(b)
-        })
-    }
-    fn drain_slot(&mut self, slot: u32, dst: u32, len: u32) -> Result<(), Status> {
-        Self::with_slot(slot, len + 4, |p| {
-            // SAFETY: `p` maps the slot; `dst` was checked to be `len`
-            // writable bytes of the receiver's memory.
+            let len = u32::from_le_bytes(b).min(max);
+            if len > cap {
+                return Err(Status::BufferTooSmall);
+            }
+            // SAFETY: `p` maps `len + 4 <= max + 4` bytes of the slot; `dst`
+            // was checked to be `cap >= len` writable bytes of the receiver.
             unsafe { core::ptr::copy_nonoverlapping(p.add(4) as *const u8, dst as *mut u8, len as usize) };
-        })
+            Ok(len)
+        })?
     }
 }
