@@ -203,61 +203,139 @@ pub enum FlashError {
     BufferTooSmall,
 }
 
-impl fmt::Display for FlashError {
+/// A message in parts: the section it is about, what is wrong, and up to
+/// two labelled numbers. One formatting routine prints every message
+/// (`section 'blob' CRC mismatch (expected 0x.., found 0x..)`), which
+/// keeps the hypervisor's code small.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    /// The section concerned, if any.
+    pub section: Option<SectionKind>,
+    /// What is wrong.
+    pub what: &'static str,
+    /// Labelled numbers, printed in hexadecimal.
+    pub numbers: [Option<(&'static str, u32)>; 2],
+}
+
+impl Explanation {
+    /// A message with no section and no numbers.
+    pub const fn plain(what: &'static str) -> Explanation {
+        Explanation {
+            section: None,
+            what,
+            numbers: [None, None],
+        }
+    }
+
+    /// A message with one or two labelled numbers.
+    pub const fn with(
+        what: &'static str,
+        a: (&'static str, u32),
+        b: Option<(&'static str, u32)>,
+    ) -> Explanation {
+        Explanation {
+            section: None,
+            what,
+            numbers: [Some(a), b],
+        }
+    }
+
+    /// The same message about `kind`.
+    pub const fn about(mut self, kind: SectionKind) -> Explanation {
+        self.section = Some(kind);
+        self
+    }
+}
+
+impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(k) = self.section {
+            write!(f, "section '{}' ", k.name())?;
+        }
+        f.write_str(self.what)?;
+        let mut sep = " (";
+        for (label, value) in self.numbers.iter().flatten() {
+            write!(f, "{sep}{label} {value:#x}")?;
+            sep = ", ";
+        }
+        if sep == ", " {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+impl FlashError {
+    /// The message, in parts.
+    pub fn explain(&self) -> Explanation {
+        use Explanation as E;
         match *self {
             FlashError::Truncated { need, have } => {
-                write!(f, "image truncated (needs {need:#x} bytes, has {have:#x})")
+                E::with("image truncated", ("needs", need), Some(("has", have)))
             }
-            FlashError::BadMagic(m) => write!(
-                f,
-                "bad magic {:02x} {:02x} {:02x} {:02x} (expected \"RHIM\")",
-                m[0], m[1], m[2], m[3]
+            FlashError::BadMagic(m) => E::with(
+                "bad magic",
+                ("expected", u32::from_le_bytes(MAGIC)),
+                Some(("found", u32::from_le_bytes(m))),
             ),
-            FlashError::UnsupportedVersion(v) => {
-                write!(f, "format version {v} (this hypervisor reads {FORMAT_VERSION})")
+            FlashError::UnsupportedVersion(v) => E::with(
+                "unsupported format version",
+                ("expected", FORMAT_VERSION as u32),
+                Some(("found", v as u32)),
+            ),
+            FlashError::UnknownFlags(x) => {
+                E::with("reserved header flags are set", ("found", x as u32), None)
             }
-            FlashError::UnknownFlags(x) => write!(f, "reserved header flags {x:#06x} are set"),
-            FlashError::SectionCount(n) => write!(f, "{n} sections (1..={MAX_SECTIONS} allowed)"),
-            FlashError::HeaderLength(h) => write!(f, "header length {h} does not match its section count"),
-            FlashError::HeaderCrc { expected, found } => {
-                write!(
-                    f,
-                    "header CRC mismatch (expected {expected:#010x}, found {found:#010x})"
-                )
-            }
-            FlashError::UnknownKind { index, code } => {
-                write!(f, "section {index} has unknown kind {code}")
-            }
-            FlashError::DuplicateSection(k) => write!(f, "section '{}' appears twice", k.name()),
-            FlashError::BadSection { kind, why } => write!(f, "section '{}' {why}", kind.name()),
-            FlashError::TotalLength(t) => {
-                write!(f, "total length {t:#x} does not end with the last section")
-            }
+            FlashError::SectionCount(n) => E::with("section count out of range", ("found", n as u32), None),
+            FlashError::HeaderLength(h) => E::with(
+                "header length does not match the section count",
+                ("found", h as u32),
+                None,
+            ),
+            FlashError::HeaderCrc { expected, found } => E::with(
+                "header CRC mismatch",
+                ("expected", expected),
+                Some(("found", found)),
+            ),
+            FlashError::UnknownKind { index, code } => E::with(
+                "unknown section kind",
+                ("entry", index as u32),
+                Some(("kind", code)),
+            ),
+            FlashError::DuplicateSection(k) => E::plain("appears twice").about(k),
+            FlashError::BadSection { kind, why } => E::plain(why).about(kind),
+            FlashError::TotalLength(t) => E::with(
+                "total length does not end with the last section",
+                ("found", t),
+                None,
+            ),
             FlashError::SectionCrc {
                 kind,
                 expected,
                 found,
-            } => write!(
-                f,
-                "section '{}' CRC mismatch (expected {expected:#010x}, found {found:#010x})",
-                kind.name()
-            ),
+            } => E::with("CRC mismatch", ("expected", expected), Some(("found", found))).about(kind),
             FlashError::Padding { offset } => {
-                write!(f, "padding byte at offset {offset:#x} is not {FILL:#04x}")
+                E::with("padding byte is not 0xff", ("at offset", offset), None)
             }
-            FlashError::BodyCrc { expected, found } => {
-                write!(
-                    f,
-                    "body CRC mismatch (expected {expected:#010x}, found {found:#010x})"
-                )
-            }
-            FlashError::MissingSection(k) => write!(f, "no '{}' section", k.name()),
-            FlashError::WrongBase { header, actual } => {
-                write!(f, "built for {header:#010x} but found at {actual:#010x}")
-            }
-            FlashError::BufferTooSmall => f.write_str("output buffer too small for the image"),
+            FlashError::BodyCrc { expected, found } => E::with(
+                "body CRC mismatch",
+                ("expected", expected),
+                Some(("found", found)),
+            ),
+            FlashError::MissingSection(k) => E::plain("is missing").about(k),
+            FlashError::WrongBase { header, actual } => E::with(
+                "image at the wrong address",
+                ("built for", header),
+                Some(("found at", actual)),
+            ),
+            FlashError::BufferTooSmall => E::plain("output buffer too small for the image"),
         }
+    }
+}
+
+impl fmt::Display for FlashError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.explain().fmt(f)
     }
 }
 

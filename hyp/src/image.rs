@@ -21,7 +21,7 @@
 
 use core::fmt;
 
-use hypcfg::flash::{FlashError, Header, SectionKind};
+use hypcfg::flash::{Explanation, FlashError, Header, SectionKind};
 
 /// Base of the QSPI flash bank of the MPS3 AN536, where the image sits.
 pub const FLASH_BASE: u32 = 0x0800_0000;
@@ -52,17 +52,28 @@ impl From<FlashError> for ImageError {
     }
 }
 
+impl ImageError {
+    /// The message, in parts (one formatting routine for all of them).
+    pub fn explain(&self) -> Explanation {
+        match *self {
+            ImageError::Flash(e) => e.explain(),
+            ImageError::TooLong(n) => {
+                Explanation::with("image longer than the flash bank", ("length", n), None)
+            }
+            ImageError::OtherHypervisor { load, running } => Explanation::with(
+                "is not this hypervisor's",
+                ("loads at", load),
+                Some(("running at", running)),
+            )
+            .about(SectionKind::Hypervisor),
+            ImageError::Map(m) => Explanation::plain(m),
+        }
+    }
+}
+
 impl fmt::Display for ImageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ImageError::Flash(e) => e.fmt(f),
-            ImageError::TooLong(n) => write!(f, "{n:#x} bytes long, more than the flash bank"),
-            ImageError::OtherHypervisor { load, running } => write!(
-                f,
-                "its hypervisor section loads at {load:#010x}, not at this hypervisor's {running:#010x}"
-            ),
-            ImageError::Map(m) => write!(f, "cannot map the flash: {m}"),
-        }
+        self.explain().fmt(f)
     }
 }
 
@@ -324,7 +335,7 @@ mod tests {
         assert!(source(&bad, &none)
             .unwrap_err()
             .to_string()
-            .starts_with("bad magic 52 48 4d 4d"));
+            .starts_with("bad magic (expected 0x4d494852, found 0x4d4d4852)"));
     }
 
     #[test]
