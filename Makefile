@@ -48,8 +48,10 @@ check-config:
 fmt:
 	$(CARGO) fmt --all
 
-clippy:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+## clippy: lints, host crates and then the target crates for armv8r-none-eabihf
+clippy: setup
+	$(CARGO) clippy --all-targets -- -D warnings
+	@$(HVRUN) clippy
 
 clean:
 	$(CARGO) clean

@@ -138,7 +138,12 @@ mod tests {
 
     #[test]
     fn status_round_trips_through_r0() {
-        for s in [Status::Ok, Status::UnknownCall, Status::Wraparound, Status::InvalidArgument] {
+        for s in [
+            Status::Ok,
+            Status::UnknownCall,
+            Status::Wraparound,
+            Status::InvalidArgument,
+        ] {
             assert_eq!(Status::from_reg(s.to_reg()), Some(s));
         }
         assert_eq!(Status::from_reg(0x7FFF_0000), None);

@@ -57,7 +57,11 @@ fn toml(s: &Shape) -> String {
         for (ri, &(pages, fixed, perm, ty)) in regions.iter().enumerate() {
             let perm = if ri == 0 { "r-x" } else { PERMS[perm] };
             // Code cannot run from device memory (E024): executable regions are normal.
-            let ty = if ri == 0 || perm.contains('x') { "normal" } else { TYPES[ty] };
+            let ty = if ri == 0 || perm.contains('x') {
+                "normal"
+            } else {
+                TYPES[ty]
+            };
             let base = if fixed || ri == 0 {
                 format!("base = {at:#x}, ")
             } else {

@@ -158,6 +158,14 @@ const SYSTEM_REFUSED: u32 = 2;
 static SYSTEM_STATE: AtomicU32 = AtomicU32::new(SYSTEM_PENDING);
 /// Set by `forever` on the command line: stay up when the run is over.
 static FOREVER: AtomicU32 = AtomicU32::new(0);
+/// Set by `bench` on the command line: print the hypervisor's own
+/// benchmark figures (`BENCH ...` lines) at the end of the run.
+static BENCH_OUTPUT: AtomicU32 = AtomicU32::new(0);
+
+/// Whether the run was started with `bench` (see [`BENCH_OUTPUT`]).
+pub fn bench_output() -> bool {
+    BENCH_OUTPUT.load(Ordering::Acquire) != 0
+}
 
 fn print_banner(core: u32) {
     let l = image_layout();
@@ -204,6 +212,9 @@ fn run() -> ! {
     }
     if args.split(' ').any(|w| w == "forever") {
         FOREVER.store(1, Ordering::Release);
+    }
+    if args.split(' ').any(|w| w == "bench") {
+        BENCH_OUTPUT.store(1, Ordering::Release);
     }
     // The blob of the flash image (checked first, refused if damaged), or
     // one loaded on its own when the flash is blank (image.rs).

@@ -49,7 +49,11 @@ extern "C" {
 /// # Safety
 /// `dst..dst+len` must be writable memory the caller owns.
 pub unsafe fn zero(dst: *mut u8, len: usize) {
-    let blocks = if (dst as usize) % 4 == 0 { len / 32 } else { 0 };
+    let blocks = if (dst as usize).is_multiple_of(4) {
+        len / 32
+    } else {
+        0
+    };
     // SAFETY: the caller's contract; the routine writes `blocks * 32` bytes.
     unsafe {
         hyp_zero_blocks(dst, blocks);
@@ -63,7 +67,7 @@ pub unsafe fn zero(dst: *mut u8, len: usize) {
 /// # Safety
 /// Both ranges must be valid for `len` bytes and disjoint.
 pub unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
-    let aligned = (dst as usize | src as usize) % 4 == 0;
+    let aligned = (dst as usize | src as usize).is_multiple_of(4);
     let blocks = if aligned { len / 32 } else { 0 };
     // SAFETY: the caller's contract; the routine moves `blocks * 32` bytes.
     unsafe {

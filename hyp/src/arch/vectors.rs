@@ -161,9 +161,12 @@ extern "C" {
 /// Leaves the hypervisor into the partition whose saved registers are
 /// `frame`; nothing on the current Hyp stack is needed any more (the next
 /// trap starts from the top of it again, see `set_trap_stack`).
-pub fn enter_guest(frame: *mut GuestFrame) -> ! {
-    // SAFETY: `frame` is a partition's static frame (never on the stack);
-    // its EL1 state, HCR and MPU band are set up by the caller.
+///
+/// # Safety
+/// `frame` must be a partition's static frame (never on the stack), whose
+/// EL1 state, `HCR` and MPU band the caller has set up on this core.
+pub unsafe fn enter_guest(frame: *mut GuestFrame) -> ! {
+    // SAFETY: forwarded to the caller.
     unsafe { hyp_enter_guest(frame) }
 }
 

@@ -185,7 +185,11 @@ const fn bit(index: usize) -> u32 {
 
 /// The enabled-slot mask of `slots`.
 fn mask_of(slots: &[Option<Region>; MAX_REGIONS]) -> u32 {
-    slots.iter().enumerate().filter(|(_, s)| s.is_some()).fold(0, |m, (i, _)| m | bit(i))
+    slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_some())
+        .fold(0, |m, (i, _)| m | bit(i))
 }
 
 /// What already sits at a range.
@@ -461,8 +465,10 @@ impl<H: MpuHw> MpuMap<H> {
         let mut live = self.enabled;
         while live != 0 {
             let index = live.trailing_zeros() as usize;
-            live &= live - 1;
-            let Some(Some(r)) = self.slots.get(index) else { continue };
+            live &= live.wrapping_sub(1);
+            let Some(Some(r)) = self.slots.get(index) else {
+                continue;
+            };
             if r.covers(base, last) {
                 return Lookup::Covered(index);
             }
@@ -479,7 +485,7 @@ impl<H: MpuHw> MpuMap<H> {
         core::iter::from_fn(move || {
             while live != 0 {
                 let index = live.trailing_zeros() as usize;
-                live &= live - 1;
+                live &= live.wrapping_sub(1);
                 if let Some(Some(r)) = self.slots.get(index) {
                     return Some(r);
                 }

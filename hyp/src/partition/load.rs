@@ -151,7 +151,7 @@ fn copy_image(img: hypcfg::system::Image) -> Result<(), &'static str> {
         crate::arch::mem::copy(dst, src as *const u8, img.len as usize);
         core::slice::from_raw_parts(dst as *const u8, img.len as usize)
     };
-    let crc_ok = hypcfg::crc32::crc32(copied) == img.crc32;
+    let crc_ok = crate::image::crc32(copied) == img.crc32;
     let _ = mpu::unmap_mm_range(img.load);
     let _ = mpu::unmap_mm_range(img.store);
     if crc_ok {

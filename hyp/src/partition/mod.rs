@@ -223,7 +223,8 @@ pub fn run_this_core(s: &'static System) -> ! {
                 context::restore(unsafe { &*EL1[id as usize].ptr() });
                 CURRENT[core].store(id, Ordering::Release);
                 crate::arch::set_hcr(HCR_GUEST);
-                vectors::enter_guest(frame_of(id))
+                // SAFETY: `id`'s frame is static; its EL1 state, HCR and band are set.
+                unsafe { vectors::enter_guest(frame_of(id)) }
             }
             Err(why) => {
                 stop(s, id, RunState::Halted, 0, why);
@@ -284,7 +285,7 @@ fn summary_and_exit(s: &System) -> ! {
     for core in 0..MAX_CORES {
         let (started, max, mean) = windows::stats(core);
         if started > 0 {
-            if core == 0 {
+            if core == 0 && crate::boot::bench_output() {
                 hprintln!("[hyp] BENCH window_switch {}", mean);
             }
             hprintln!(

@@ -74,13 +74,19 @@ pub fn time() -> (u64, u32) {
 /// Restarts this partition from its pristine image.
 pub fn restart() -> ! {
     raw(call::RESTART, 0, 0, 0);
-    loop {}
+    // Not reached: the hypervisor restarts the partition instead.
+    loop {
+        core::hint::spin_loop()
+    }
 }
 
 /// Stops this partition for good with `code`.
 pub fn shutdown(code: u32) -> ! {
     raw(call::SHUTDOWN, code, 0, 0);
-    loop {}
+    // Not reached: the hypervisor never runs the partition again.
+    loop {
+        core::hint::spin_loop()
+    }
 }
 
 /// Id, core, restart count and ABI version.

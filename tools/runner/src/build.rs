@@ -88,9 +88,19 @@ pub fn target_dir(variant: Variant) -> PathBuf {
 
 /// A `cargo` command set up to build `package` for the target.
 pub fn cargo_for_target(package: &str, features: &str, target_dir: &Path) -> Result<Command> {
+    cargo_subcommand_for_target("build", package, features, target_dir)
+}
+
+/// Like [`cargo_for_target`] with another cargo subcommand (`clippy`).
+pub fn cargo_subcommand_for_target(
+    sub: &str,
+    package: &str,
+    features: &str,
+    target_dir: &Path,
+) -> Result<Command> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(workspace_root())
-        .args(["build", "--release", "--target", TARGET, "-p", package])
+        .args([sub, "--release", "--target", TARGET, "-p", package])
         .arg("--target-dir")
         .arg(target_dir);
     if !features.is_empty() {
@@ -118,4 +128,28 @@ pub fn build_hyp(variant: Variant) -> Result<PathBuf> {
         return Err(Error(format!("building the hypervisor ({variant:?}) failed")));
     }
     Ok(dir.join(TARGET).join("release").join("hyp"))
+}
+
+/// Lints the target crates (hypervisor with every feature, guest library,
+/// partitions, native baseline) for the target, warnings as errors.
+pub fn clippy_target() -> Result<()> {
+    let dir = workspace_root().join("target").join("arm").join("clippy");
+    for (package, features) in [
+        ("hyp", "qemu-exit,selftest"),
+        ("guest", ""),
+        ("apps", ""),
+        ("native", ""),
+    ] {
+        let mut cmd = cargo_subcommand_for_target("clippy", package, features, &dir)?;
+        cmd.args(["--", "-D", "warnings"]);
+        let status = cmd
+            .status()
+            .map_err(|e| Error(format!("cannot start cargo: {e}")))?;
+        if !status.success() {
+            return Err(Error(format!(
+                "clippy found problems in `{package}` (target build)"
+            )));
+        }
+    }
+    Ok(())
 }

@@ -50,6 +50,8 @@ enum Cmd {
     Debug,
     /// Check that QEMU and the target toolchain are usable.
     Doctor,
+    /// Run clippy on the target crates for armv8r-none-eabihf.
+    Clippy,
     /// Run the benchmark suite under `-icount`: a table on stdout,
     /// `results.json` and `ipc.svg` in the output directory.
     Bench {
@@ -144,6 +146,7 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             let out = out.unwrap_or_else(|| runner::workspace_root().join("bench"));
             runner::bench::run_all(&out)?;
         }
+        Cmd::Clippy => build::clippy_target()?,
         Cmd::Doctor => {
             qemu::check_qemu()?;
             let src = build::core_source()?;

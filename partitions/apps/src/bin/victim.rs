@@ -12,10 +12,11 @@ const DONE: u32 = 0;
 static mut CANARY: [u32; 16] = [0; 16];
 
 fn main() -> u32 {
-    // SAFETY: single-threaded partition; no other code touches CANARY.
-    let canary = unsafe { &mut *(&raw mut CANARY) };
-    for (i, w) in canary.iter_mut().enumerate() {
-        *w = 0xC0DE_0000 | i as u32;
+    let canary = (&raw mut CANARY).cast::<u32>();
+    for i in 0..16 {
+        // SAFETY: in bounds of CANARY; single-threaded partition, volatile so
+        // the check below reads memory, not a register.
+        unsafe { canary.add(i).write_volatile(0xC0DE_0000 | i as u32) };
     }
     println!("victim up, canary set");
     let mut beats = 0u32;
@@ -25,7 +26,7 @@ fn main() -> u32 {
             Ok(_) => break,
             Err(Status::QueueEmpty) => {
                 beats += 1;
-                if beats % 2000 == 0 {
+                if beats.is_multiple_of(2000) {
                     println!("heartbeat {}", beats / 2000);
                 }
                 hvc::yield_now();
@@ -36,10 +37,8 @@ fn main() -> u32 {
             }
         }
     }
-    let intact = canary
-        .iter()
-        .enumerate()
-        .all(|(i, &w)| w == 0xC0DE_0000 | i as u32);
+    // SAFETY: as above.
+    let intact = (0..16).all(|i| unsafe { canary.add(i).read_volatile() } == 0xC0DE_0000 | i as u32);
     println!(
         "attacker finished; canary {}",
         if intact { "intact" } else { "CORRUPTED" }
