@@ -233,7 +233,7 @@ fn run() -> ! {
         }
     };
     crate::partition::print_system(system);
-    if let Err(e) = crate::arch::gic::init_distributor() {
+    if let Err(e) = crate::arch::gic::init_distributor(crate::partition::device_interrupts(system)) {
         hprintln!("[hyp] GIC distributor set-up failed: {}", e.0);
     }
     crate::partition::prepare_system(system);

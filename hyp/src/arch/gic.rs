@@ -30,6 +30,10 @@ pub const SPURIOUS: u32 = 1023;
 pub const LRS: usize = 4;
 
 const GICD_CTLR: u32 = 0x0;
+const GICD_IGROUPR: u32 = 0x80;
+const GICD_ISENABLER: u32 = 0x100;
+const GICD_IPRIORITYR: u32 = 0x400;
+const GICD_IROUTER: u32 = 0x6000;
 const GICR_WAKER: u32 = 0x14;
 const SGI_BASE: u32 = 0x1_0000;
 const GICR_IGROUPR0: u32 = SGI_BASE + 0x80;
@@ -50,14 +54,34 @@ fn read32(addr: u32) -> u32 {
     unsafe { core::ptr::read_volatile(addr as *const u32) }
 }
 
-/// Enables affinity routing and both groups in the distributor (core 0,
-/// once). The distributor window is unmapped again afterwards.
-pub fn init_distributor() -> Result<(), GicError> {
+/// Enables affinity routing and both groups in the distributor, then
+/// routes each SPI in `spis` (INTID, owner's core) to that core as an
+/// enabled group-1 interrupt (core 0, once). The distributor window is
+/// unmapped again afterwards.
+pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), GicError> {
     mpu::ioremap(GICD_BASE, 0x1_0000, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
     // Single security state (no EL3 on the R52): ARE = bit 4, then the
     // group enables (bit 0, bit 1).
     write32(GICD_BASE + GICD_CTLR, 1 << 4);
     write32(GICD_BASE + GICD_CTLR, (1 << 4) | 0b11);
+    for (intid, core) in spis.filter(|&(i, _)| (32..1020).contains(&i)) {
+        let word = (intid / 32) * 4;
+        let bit = 1 << (intid % 32);
+        write32(
+            GICD_BASE + GICD_IGROUPR + word,
+            read32(GICD_BASE + GICD_IGROUPR + word) | bit,
+        );
+        let reg = GICD_BASE + GICD_IPRIORITYR + (intid & !3);
+        let shift = (intid & 3) * 8;
+        write32(
+            reg,
+            (read32(reg) & !(0xFF << shift)) | ((PRIORITY as u32) << shift),
+        );
+        // IROUTER: Aff0 = the owner's core, interrupt routing mode 0.
+        write32(GICD_BASE + GICD_IROUTER + intid * 8, core);
+        write32(GICD_BASE + GICD_IROUTER + intid * 8 + 4, 0);
+        write32(GICD_BASE + GICD_ISENABLER + word, bit);
+    }
     let _ = mpu::unmap_mm_range(GICD_BASE);
     Ok(())
 }

@@ -125,7 +125,7 @@ pub(super) fn prepare(s: &System, id: u8) -> Result<(), &'static str> {
     if let Some(line) = LINES.get(id as usize) {
         line.lock().clear();
     }
-    super::vgic::reset(id);
+    super::vgic::reset(s, id);
     set_state(id, RunState::Ready);
     Ok(())
 }

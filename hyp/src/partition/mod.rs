@@ -176,6 +176,12 @@ pub fn print_system(s: &System) {
     }
 }
 
+/// Records the owner of every device interrupt and returns (INTID, core)
+/// pairs for the distributor's routing (core 0, at boot).
+pub fn device_interrupts(s: &System) -> impl Iterator<Item = (u32, u32)> + '_ {
+    vgic::set_owners(s)
+}
+
 /// Shared set-up before any core runs a partition (core 0, once).
 pub fn prepare_system(s: &System) {
     LIVE.store(s.partitions.len() as u32, Ordering::Release);

@@ -118,7 +118,7 @@ fn switch(s: &System, from: u8, next: u8) -> *mut GuestFrame {
     }
     // SAFETY: `next` is pinned to this core and not running.
     context::restore(unsafe { &*EL1[next as usize].ptr() });
-    vgic::switch_in(next);
+    vgic::switch_in(s, next);
     CURRENT[this_core()].store(next, Ordering::Relaxed);
     frame_of(next)
 }
@@ -161,8 +161,7 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
         }
         gic::SPURIOUS.. => frame,
         other => {
-            gic::priority_drop(other);
-            gic::deactivate(other);
+            vgic::device_irq(s, other, id);
             frame
         }
     }
@@ -172,10 +171,13 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
 fn restart(s: &System, id: u8, why: &str) -> *mut GuestFrame {
     hprintln!("[hyp] restarting {} ({})", name_of(s, id), why);
     RESTARTS[id as usize].fetch_add(1, Ordering::AcqRel);
+    // Its interrupts in the list registers go with its old life.
+    vgic::switch_out(id);
     match load::prepare(s, id) {
         Ok(()) => {
             // SAFETY: `id` is pinned to this core; its state was just reset.
             context::restore(unsafe { &*EL1[id as usize].ptr() });
+            vgic::switch_in(s, id);
             frame_of(id)
         }
         Err(e) => {

@@ -8,9 +8,61 @@
 //! switch-out: the timer's level raises it again when the partition's own
 //! timer state is back in the hardware.
 
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
 use super::Owned;
 use crate::arch::gic::{self, ListReg, LRS};
-use hypcfg::system::MAX_PARTITIONS;
+use hypcfg::system::{System, MAX_PARTITIONS};
+
+/// INTIDs below this have an owner entry (covers 224 SPIs).
+const OWNED_INTIDS: usize = 256;
+const NO_OWNER: u8 = 0xFF;
+/// Partition owning each device interrupt (from the system's `irqs`).
+static OWNER: [AtomicU8; OWNED_INTIDS] = [const { AtomicU8::new(NO_OWNER) }; OWNED_INTIDS];
+/// Device interrupts held for each partition while it is not running:
+/// bit `i` stands for the partition's `irqs[i]`.
+static PENDING: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
+
+/// Records which partition owns each device interrupt (core 0, at boot),
+/// and returns (INTID, owner's core) of every SPI for the distributor.
+pub fn set_owners(s: &System) -> impl Iterator<Item = (u32, u32)> + '_ {
+    for (id, p) in s.partitions.iter().enumerate() {
+        for &irq in &p.irqs {
+            if let Some(o) = OWNER.get(irq as usize) {
+                o.store(id as u8, Ordering::Release);
+            }
+        }
+    }
+    s.partitions
+        .iter()
+        .flat_map(|p| p.irqs.iter().map(move |&i| (i as u32, p.core as u32)))
+}
+
+/// A device interrupt arrived on this core while partition `current` ran:
+/// pass it to its owner now if the owner is running, hold it (physical
+/// interrupt left active) until the owner's next turn if the owner is a
+/// partition of this core, or drop it.
+pub fn device_irq(s: &System, intid: u32, current: u8) {
+    let owner = OWNER
+        .get(intid as usize)
+        .map_or(NO_OWNER, |o| o.load(Ordering::Acquire));
+    gic::priority_drop(intid);
+    if owner == current {
+        inject_hw(intid);
+        return;
+    }
+    let slot = s
+        .partitions
+        .get(owner as usize)
+        .filter(|p| p.core as usize == super::this_core())
+        .and_then(|p| p.irqs.iter().position(|&i| i as u32 == intid));
+    match (slot, PENDING.get(owner as usize)) {
+        (Some(bit), Some(pending)) if super::runnable(owner) => {
+            pending.fetch_or(1 << bit, Ordering::AcqRel);
+        }
+        _ => gic::deactivate(intid),
+    }
+}
 
 /// Saved virtual-interface state of one partition.
 #[derive(Clone, Copy)]
@@ -67,8 +119,9 @@ pub fn switch_out(id: u8) {
     }
 }
 
-/// Loads partition `id`'s list registers and VMCR.
-pub fn switch_in(id: u8) {
+/// Loads partition `id`'s list registers and VMCR, then passes on the
+/// device interrupts held for it while it was not running.
+pub fn switch_in(s: &System, id: u8) {
     let Some(slot) = VGIC.get(id as usize) else { return };
     // SAFETY: `id` is pinned to this core and not running.
     let st = unsafe { &*slot.ptr() };
@@ -76,10 +129,31 @@ pub fn switch_in(id: u8) {
     for (n, lr) in st.lrs.iter().enumerate() {
         gic::write_lr(n, *lr);
     }
+    let held = PENDING
+        .get(id as usize)
+        .map_or(0, |p| p.swap(0, Ordering::AcqRel));
+    if let Some(p) = s.partitions.get(id as usize) {
+        for (bit, &irq) in p.irqs.iter().enumerate() {
+            if held & (1 << bit) != 0 {
+                inject_hw(irq as u32);
+            }
+        }
+    }
 }
 
-/// Clears partition `id`'s saved state (at start and restart).
-pub fn reset(id: u8) {
+/// Clears partition `id`'s saved state (at start and restart); held
+/// device interrupts are deactivated (their sources raise them again).
+pub fn reset(s: &System, id: u8) {
+    let held = PENDING
+        .get(id as usize)
+        .map_or(0, |p| p.swap(0, Ordering::AcqRel));
+    if let Some(p) = s.partitions.get(id as usize) {
+        for (bit, &irq) in p.irqs.iter().enumerate() {
+            if held & (1 << bit) != 0 {
+                gic::deactivate(irq as u32);
+            }
+        }
+    }
     if let Some(slot) = VGIC.get(id as usize) {
         // SAFETY: `id` is pinned to this core and not running.
         unsafe {

@@ -78,3 +78,22 @@ fn a_partitions_timer_interrupts_arrive_at_the_programmed_rate() {
         out.tail(40)
     );
 }
+
+#[test]
+fn a_device_interrupt_reaches_only_its_owner_and_waits_for_its_window() {
+    let path = runner::workspace_root().join("tools/runner/tests/systems/devirq.toml");
+    let mut run = build_system(&path, Variant::Product).expect("build").run();
+    run.icount = true;
+    let out = run.run().expect("run QEMU");
+    out.expect_exit(0).unwrap();
+    assert!(out.has("[hog] no interrupt reached me"), "{}", out.tail(30));
+    assert_eq!(number_after(&out, "received"), 1, "{}", out.tail(30));
+    // The timer expires about 0.2 ms after arming, inside hog's 2 ms
+    // window; the interrupt must wait for devirq's next window.
+    let delay = number_after(&out, "time(s),");
+    assert!(
+        delay > 125_000,
+        "delivered after {delay} ticks, inside hog's window:\n{}",
+        out.tail(30)
+    );
+}
