@@ -14,6 +14,8 @@ fn windows_run() -> &'static Outcome {
         let path = runner::workspace_root().join("tools/runner/tests/systems/windows.toml");
         let mut run = build_system(&path, Variant::Product).expect("build").run();
         run.icount = true;
+        // `bench`: the hypervisor prints its window timings.
+        run.args.push("bench".into());
         run.run().expect("run QEMU")
     })
 }
