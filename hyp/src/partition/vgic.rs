@@ -129,13 +129,19 @@ pub fn switch_in(s: &System, id: u8) {
     for (n, lr) in st.lrs.iter().enumerate() {
         gic::write_lr(n, *lr);
     }
+    take_held(s, id, inject_hw);
+}
+
+/// Clears the device interrupts held for partition `id` and calls `f`
+/// with each of their INTIDs.
+fn take_held(s: &System, id: u8, f: impl Fn(u32)) {
     let held = PENDING
         .get(id as usize)
         .map_or(0, |p| p.swap(0, Ordering::AcqRel));
     if let Some(p) = s.partitions.get(id as usize) {
         for (bit, &irq) in p.irqs.iter().enumerate() {
             if held & (1 << bit) != 0 {
-                inject_hw(irq as u32);
+                f(irq as u32);
             }
         }
     }
@@ -144,16 +150,7 @@ pub fn switch_in(s: &System, id: u8) {
 /// Clears partition `id`'s saved state (at start and restart); held
 /// device interrupts are deactivated (their sources raise them again).
 pub fn reset(s: &System, id: u8) {
-    let held = PENDING
-        .get(id as usize)
-        .map_or(0, |p| p.swap(0, Ordering::AcqRel));
-    if let Some(p) = s.partitions.get(id as usize) {
-        for (bit, &irq) in p.irqs.iter().enumerate() {
-            if held & (1 << bit) != 0 {
-                gic::deactivate(irq as u32);
-            }
-        }
-    }
+    take_held(s, id, gic::deactivate);
     if let Some(slot) = VGIC.get(id as usize) {
         // SAFETY: `id` is pinned to this core and not running.
         unsafe {

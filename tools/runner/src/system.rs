@@ -291,3 +291,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&tmp, bytes).map_err(|e| Error(format!("cannot write {}: {e}", tmp.display())))?;
     std::fs::rename(&tmp, path).map_err(|e| Error(format!("cannot rename to {}: {e}", path.display())))
 }
+
+/// Builds the system at `path` (relative to the workspace root) and runs it
+/// in QEMU, after `configure` has adjusted the run (icount, arguments...).
+/// The tests' one way to boot a system.
+pub fn build_and_run(path: &str, configure: impl FnOnce(&mut Run)) -> Result<crate::qemu::Outcome> {
+    let image = build_system(&workspace_root().join(path), Variant::Product)?;
+    let mut run = image.run();
+    configure(&mut run);
+    run.run()
+}

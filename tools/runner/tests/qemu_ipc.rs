@@ -3,17 +3,11 @@
 //! reordered or damaged, and a shared block visible to the partitions that
 //! map it (with their permissions) and faulting for the others.
 
-use runner::build::Variant;
-use runner::system::build_system;
+use runner::system::build_and_run;
 
 #[test]
 fn cross_core_flood_and_every_channel_error_code() {
-    let path = runner::workspace_root().join("tools/runner/tests/systems/ipc.toml");
-    let out = build_system(&path, Variant::Product)
-        .expect("build")
-        .run()
-        .run()
-        .expect("run QEMU");
+    let out = build_and_run("tools/runner/tests/systems/ipc.toml", |_| {}).expect("build and run");
     out.expect_exit(0).unwrap();
     for what in [
         "send on the receiver's channel: Some(NotOwner)",
@@ -68,12 +62,7 @@ fn cross_core_flood_and_every_channel_error_code() {
 
 #[test]
 fn shared_memory_is_visible_to_its_partitions_and_faults_for_others() {
-    let path = runner::workspace_root().join("tools/runner/tests/systems/shm.toml");
-    let out = build_system(&path, Variant::Product)
-        .expect("build")
-        .run()
-        .run()
-        .expect("run QEMU");
+    let out = build_and_run("tools/runner/tests/systems/shm.toml", |_| {}).expect("build and run");
     out.expect_exit(0).unwrap();
     assert!(
         out.has("[shmreader] shared memory holds the writer's data"),

@@ -4,19 +4,18 @@
 
 use std::sync::OnceLock;
 
-use runner::build::Variant;
 use runner::qemu::Outcome;
-use runner::system::build_system;
+use runner::system::build_and_run;
 
 fn windows_run() -> &'static Outcome {
     static RUN: OnceLock<Outcome> = OnceLock::new();
     RUN.get_or_init(|| {
-        let path = runner::workspace_root().join("tools/runner/tests/systems/windows.toml");
-        let mut run = build_system(&path, Variant::Product).expect("build").run();
-        run.icount = true;
-        // `bench`: the hypervisor prints its window timings.
-        run.args.push("bench".into());
-        run.run().expect("run QEMU")
+        build_and_run("tools/runner/tests/systems/windows.toml", |run| {
+            run.icount = true;
+            // `bench`: the hypervisor prints its window timings.
+            run.args.push("bench".into());
+        })
+        .expect("build and run")
     })
 }
 
@@ -83,10 +82,8 @@ fn a_partitions_timer_interrupts_arrive_at_the_programmed_rate() {
 
 #[test]
 fn a_device_interrupt_reaches_only_its_owner_and_waits_for_its_window() {
-    let path = runner::workspace_root().join("tools/runner/tests/systems/devirq.toml");
-    let mut run = build_system(&path, Variant::Product).expect("build").run();
-    run.icount = true;
-    let out = run.run().expect("run QEMU");
+    let out = build_and_run("tools/runner/tests/systems/devirq.toml", |run| run.icount = true)
+        .expect("build and run");
     out.expect_exit(0).unwrap();
     assert!(out.has("[hog] no interrupt reached me"), "{}", out.tail(30));
     assert_eq!(number_after(&out, "received"), 1, "{}", out.tail(30));
