@@ -101,6 +101,8 @@ pub enum MapError {
     NotInitialised,
     /// The core number has no table.
     NoSuchCore,
+    /// No partition band is registered under that id.
+    NoSuchBand,
     /// A static or partition region given to `init`/`load_partition_band`
     /// cannot be used (disabled, unknown memory type, inverted, or W+X).
     BadRegionWords {
@@ -178,6 +180,10 @@ impl MapError {
             MapError::NotInitialised => {
                 "refused: this core's MPU table is not set up yet; boot must run mpu init \
                  on every core before mapping"
+            }
+            MapError::NoSuchBand => {
+                "refused: no partition band is registered under this id; boot registers \
+                 each partition's band on its core before the first switch"
             }
             MapError::NoSuchCore => {
                 "refused: there is no MPU table for this core number; the image supports \

@@ -110,7 +110,7 @@ mod tests;
 pub use error::{AttrDiff, MapError};
 pub use hw::MpuHw;
 pub use hypcfg::mpu::GRANULE;
-pub use table::{Band, Bands, Handle, MpuMap, Region, MAX_HANDLES, MAX_REGIONS};
+pub use table::{Band, Bands, Handle, MpuMap, Region, MAX_BANDS, MAX_BAND_REGIONS, MAX_HANDLES, MAX_REGIONS};
 
 use hypcfg::mpu::{Attrs, RegionWords};
 
@@ -166,6 +166,16 @@ impl<H: MpuHw> Mpu<H> {
     /// [`MpuMap::load_partition_band`] on `core`'s table.
     pub fn load_partition_band(&self, core: usize, words: &[RegionWords]) -> Result<(), MapError> {
         self.with_core(core, |m| m.load_partition_band(words))?
+    }
+
+    /// [`MpuMap::register_band`] on `core`'s table.
+    pub fn register_band(&self, core: usize, id: usize, words: &[RegionWords]) -> Result<(), MapError> {
+        self.with_core(core, |m| m.register_band(id, words))?
+    }
+
+    /// [`MpuMap::load_registered_band`] on `core`'s table.
+    pub fn load_registered_band(&self, core: usize, id: usize) -> Result<(), MapError> {
+        self.with_core(core, |m| m.load_registered_band(id))?
     }
 
     /// [`MpuMap::map_range`] on `core`'s table.
@@ -229,6 +239,18 @@ mod el2 {
     /// partition band (see [`MpuMap::load_partition_band`]).
     pub fn load_partition_band(words: &[RegionWords]) -> Result<(), MapError> {
         EL2_MPU.load_partition_band(this_core(), words)
+    }
+
+    /// Checks partition `id`'s band once on the calling core and keeps it
+    /// for [`load_registered_band`] (see [`MpuMap::register_band`]).
+    pub fn register_band(id: usize, words: &[RegionWords]) -> Result<(), MapError> {
+        EL2_MPU.register_band(this_core(), id, words)
+    }
+
+    /// Loads partition `id`'s registered band on the calling core: the
+    /// switch path (see [`MpuMap::load_registered_band`]).
+    pub fn load_registered_band(id: usize) -> Result<(), MapError> {
+        EL2_MPU.load_registered_band(this_core(), id)
     }
 
     /// Maps `[base, limit)` with `attrs` on the calling core and returns a

@@ -222,6 +222,21 @@ pub struct MpuMap<H> {
     /// Bit `i` set when slot `i` holds a region (what `lookup` walks, so a
     /// map or unmap looks at the live regions only, not every slot).
     enabled: u32,
+    /// Partition bands checked once ([`MpuMap::register_band`]) and kept
+    /// here, so a switch loads them without checking them again.
+    bands: [Option<RegisteredBand>; MAX_BANDS],
+}
+
+/// Most partition bands a table keeps (one per partition of a system).
+pub const MAX_BANDS: usize = 8;
+/// Most regions in one kept band.
+pub const MAX_BAND_REGIONS: usize = 8;
+
+/// A partition band that passed the checks, copied into the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RegisteredBand {
+    words: [RegionWords; MAX_BAND_REGIONS],
+    len: usize,
 }
 
 impl<H: MpuHw> MpuMap<H> {
@@ -234,6 +249,7 @@ impl<H: MpuHw> MpuMap<H> {
             static_end: 0,
             transient_start: 0,
             enabled: 0,
+            bands: [None; MAX_BANDS],
         }
     }
 
@@ -294,6 +310,54 @@ impl<H: MpuHw> MpuMap<H> {
     /// a new one for a few instructions; neither the hypervisor nor a
     /// partition touches partition memory during a switch.
     pub fn load_partition_band(&mut self, words: &[RegionWords]) -> Result<(), MapError> {
+        self.check_band(words)?;
+        self.install_band(words);
+        Ok(())
+    }
+
+    /// Checks partition band `words` once (as [`load_partition_band`]
+    /// does) and keeps a copy under `id`, for
+    /// [`load_registered_band`](MpuMap::load_registered_band).
+    pub fn register_band(&mut self, id: usize, words: &[RegionWords]) -> Result<(), MapError> {
+        if words.len() > MAX_BAND_REGIONS {
+            return Err(MapError::BandsDoNotFit);
+        }
+        self.check_band(words)?;
+        let slot = self.bands.get_mut(id).ok_or(MapError::NoSuchBand)?;
+        let mut kept = RegisteredBand {
+            words: [RegionWords { prbar: 0, prlar: 0 }; MAX_BAND_REGIONS],
+            len: 0,
+        };
+        for (k, w) in kept.words.iter_mut().zip(words) {
+            *k = *w;
+        }
+        kept.len = words.len();
+        *slot = Some(kept);
+        Ok(())
+    }
+
+    /// Loads the band registered under `id`. It was checked against the
+    /// static band (which never changes) when registered, so it is checked
+    /// again only if transient mappings are live, the one thing that can
+    /// have changed since.
+    pub fn load_registered_band(&mut self, id: usize) -> Result<(), MapError> {
+        let kept = self
+            .bands
+            .get(id)
+            .copied()
+            .flatten()
+            .ok_or(MapError::NoSuchBand)?;
+        let words = kept.words.get(..kept.len).ok_or(MapError::NoSuchBand)?;
+        if self.transient_live() {
+            self.check_band(words)?;
+        }
+        self.install_band(words);
+        Ok(())
+    }
+
+    /// Checks a partition band: each region usable, all fit, none overlaps
+    /// another, the static band or a live transient mapping.
+    fn check_band(&self, words: &[RegionWords]) -> Result<(), MapError> {
         if self.total == 0 {
             return Err(MapError::NotInitialised);
         }
@@ -322,6 +386,12 @@ impl<H: MpuHw> MpuMap<H> {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Writes a checked band into the partition band, disabling the rest.
+    fn install_band(&mut self, words: &[RegionWords]) {
+        let band = self.static_end..self.transient_start;
         let mut given = words.iter();
         for index in band {
             let new = given.next().and_then(|w| Region::from_words(*w, Band::Partition));
@@ -342,7 +412,6 @@ impl<H: MpuHw> MpuMap<H> {
                 }
             }
         }
-        Ok(())
     }
 
     /// Maps `[base, limit)` (limit exclusive) with `attrs` on this core and
@@ -527,6 +596,17 @@ impl<H: MpuHw> MpuMap<H> {
     }
 
     /// Number of transient slots in use.
+    /// Whether any transient region is live (from the enabled mask).
+    fn transient_live(&self) -> bool {
+        let all = 1u64.checked_shl(self.total as u32).unwrap_or(0).wrapping_sub(1);
+        let below = 1u64
+            .checked_shl(self.transient_start as u32)
+            .unwrap_or(0)
+            .wrapping_sub(1);
+        u64::from(self.enabled) & (all & !below) != 0
+    }
+
+    /// How many transient regions are live.
     pub fn transient_in_use(&self) -> usize {
         self.regions().filter(|(_, r)| r.band == Band::Transient).count()
     }

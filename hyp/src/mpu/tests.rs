@@ -826,6 +826,7 @@ fn every_error_has_its_own_actionable_message() {
         MapError::NotHypOnly,
         MapError::NotInitialised,
         MapError::NoSuchCore,
+        MapError::NoSuchBand,
         MapError::BadRegionWords {
             band: Band::Static,
             index: 0,
@@ -843,4 +844,59 @@ fn every_error_has_its_own_actionable_message() {
         assert!(msg.contains(';'), "no advice in: {msg}");
         assert!(e.to_string().starts_with(msg));
     }
+}
+
+#[test]
+fn registered_band_loads_exactly_like_a_checked_load() {
+    let mut a = setup();
+    let mut b = setup();
+    a.load_partition_band(&[]).unwrap();
+    b.load_partition_band(&[]).unwrap();
+    a.register_band(3, &partition_band()).unwrap();
+    a.hw_log_clear();
+    b.hw_log_clear();
+    a.load_registered_band(3).unwrap();
+    b.load_partition_band(&partition_band()).unwrap();
+    assert_eq!(a.snapshot(), b.snapshot());
+    assert_eq!(a.log(), b.log());
+}
+
+#[test]
+fn registering_a_band_over_the_static_band_is_refused() {
+    let mut m = setup();
+    let bad = [words(DATA, GUEST_RW)];
+    assert_eq!(
+        m.register_band(0, &bad),
+        Err(MapError::BandOverlap {
+            band: Band::Partition,
+            other: Band::Static
+        })
+    );
+    assert_eq!(m.load_registered_band(0), Err(MapError::NoSuchBand));
+}
+
+#[test]
+fn unregistered_or_out_of_range_band_is_no_such_band() {
+    let mut m = setup();
+    assert_eq!(m.load_registered_band(1), Err(MapError::NoSuchBand));
+    assert_eq!(m.register_band(99, &partition_band()), Err(MapError::NoSuchBand));
+}
+
+#[test]
+fn registered_band_is_checked_again_against_live_transient_mappings() {
+    let mut m = setup();
+    m.load_partition_band(&[]).unwrap();
+    m.register_band(0, &partition_band()).unwrap();
+    // A transient mapping now sits where the band wants to go.
+    m.map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, Attrs::HYP_DATA)
+        .unwrap();
+    let before = m.snapshot();
+    assert_eq!(
+        m.load_registered_band(0),
+        Err(MapError::BandOverlap {
+            band: Band::Partition,
+            other: Band::Transient
+        })
+    );
+    assert_eq!(m.snapshot(), before);
 }

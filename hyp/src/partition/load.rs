@@ -114,7 +114,7 @@ pub(super) fn prepare(s: &System, id: u8) -> Result<(), &'static str> {
             zero_region(&r.words)?;
         }
     }
-    mpu::load_partition_band(super::band(id)).map_err(|e| e.message())?;
+    mpu::load_registered_band(id as usize).map_err(|e| e.message())?;
     let reset = RESET_EL1[this_core()].get().copied().unwrap_or(El1State::ZERO);
     // SAFETY: partition `id` is pinned to this core and is not running, so
     // nothing else reads or writes its frame or EL1 state now.

@@ -215,6 +215,13 @@ pub fn run_this_core(s: &'static System) -> ! {
             e.0
         );
     }
+    // Each band is checked once, here, against this core's static band;
+    // switches then load it without checking it again.
+    for &id in core_parts() {
+        if let Err(e) = mpu::register_band(id as usize, band(id)) {
+            stop(s, id, RunState::Halted, 0, e.message());
+        }
+    }
     // The first window's partition starts; if it cannot, the next one.
     let first = windows::start(s, core).filter(|&p| runnable(p));
     let mut from = None;

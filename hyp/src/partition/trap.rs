@@ -9,8 +9,8 @@ use hypcfg::system::{Partition, System};
 
 use super::env::{flush_line, CallEnv};
 use super::{
-    band, core_parts, frame_of, load, name_of, runnable, state, stop, this_core, RunState, CURRENT, EL1,
-    FAULTS, RESTARTS,
+    core_parts, frame_of, load, name_of, runnable, state, stop, this_core, RunState, CURRENT, EL1, FAULTS,
+    RESTARTS,
 };
 use super::{vgic, windows};
 use crate::arch::vectors::GuestFrame;
@@ -112,7 +112,7 @@ fn switch(s: &System, from: u8, next: u8) -> *mut GuestFrame {
             stop(s, next, RunState::Halted, 0, why);
             return reschedule(s, next);
         }
-    } else if mpu::load_partition_band(band(next)).is_err() {
+    } else if mpu::load_registered_band(next as usize).is_err() {
         stop(s, next, RunState::Halted, 0, "its MPU band cannot be loaded");
         return reschedule(s, next);
     }
