@@ -5,7 +5,7 @@
 use core::sync::atomic::Ordering;
 
 use hypcfg::abi::Status;
-use hypcfg::system::{Partition, PartitionRegion, System, MAX_CHANNELS};
+use hypcfg::system::{Channel, Partition, PartitionRegion, System, MAX_CHANNELS};
 use spin::Mutex;
 
 use super::load::HYP_WRITE;
@@ -36,19 +36,28 @@ fn print_line(name: &str, bytes: &[u8]) {
     hprintln!("[{}] {}", name, text);
 }
 
-/// The hypercall environment of the calling partition.
-pub(super) struct CallEnv<'a> {
-    pub(super) s: &'a System,
+/// The hypercall environment of the calling partition. The system is
+/// looked up only by the calls that need it, so register-only calls (the
+/// null hypercall, `VERSION`) stay as short as they can be.
+pub(super) struct CallEnv {
     pub(super) id: u8,
 }
 
-impl CallEnv<'_> {
-    fn partition(&self) -> Option<&Partition> {
-        self.s.partitions.get(self.id as usize)
+impl CallEnv {
+    fn system(&self) -> Option<&'static System> {
+        super::system()
+    }
+
+    fn partition(&self) -> Option<&'static Partition> {
+        self.system()?.partitions.get(self.id as usize)
+    }
+
+    fn channels(&self) -> &'static [Channel] {
+        self.system().map_or(&[], |s| &s.channels)
     }
 }
 
-impl Env for CallEnv<'_> {
+impl Env for CallEnv {
     fn id(&self) -> u8 {
         self.id
     }
@@ -96,7 +105,7 @@ impl Env for CallEnv<'_> {
         (timer::counter(), timer::frequency())
     }
     fn channel_send(&mut self, ch: u32, ptr: u32, len: u32) -> Result<(), Status> {
-        let c = channel::endpoint(&self.s.channels, ch, self.id, true)?;
+        let c = channel::endpoint(self.channels(), ch, self.id, true)?;
         let mut queues = QUEUES.lock();
         let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
         let r = channel::send(c, q, &mut TransientSlots, ptr, len);
@@ -107,13 +116,13 @@ impl Env for CallEnv<'_> {
         r
     }
     fn channel_recv(&mut self, ch: u32, ptr: u32, cap: u32) -> Result<u32, Status> {
-        let c = channel::endpoint(&self.s.channels, ch, self.id, false)?;
+        let c = channel::endpoint(self.channels(), ch, self.id, false)?;
         let mut queues = QUEUES.lock();
         let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
         channel::recv(c, q, &mut TransientSlots, ptr, cap)
     }
     fn channel_poll(&mut self) -> u32 {
-        channel::pending(&self.s.channels, &QUEUES.lock(), self.id)
+        channel::pending(self.channels(), &QUEUES.lock(), self.id)
     }
 }
 

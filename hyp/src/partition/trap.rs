@@ -25,23 +25,26 @@ use crate::{hprintln, mpu, sched};
 #[no_mangle]
 extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
     let hsr = Hsr(crate::arch::read_hsr());
-    let core = this_core();
-    let (Some(s), id) = (super::system(), CURRENT[core].load(Ordering::Relaxed)) else {
-        return frame;
-    };
+    let id = CURRENT[this_core()].load(Ordering::Relaxed);
     // SAFETY: `frame` is the running partition's own frame, which only
     // this core touches, and nothing else refers to it during the trap.
     let f = unsafe { &mut *frame };
+    if hsr.class() == ExceptionClass::Hvc {
+        let Some(regs) = f.r.first_chunk_mut::<4>() else {
+            return frame;
+        };
+        return match hypercall::dispatch(regs, &mut CallEnv { id }) {
+            Effect::Resume => frame,
+            other => match super::system() {
+                Some(s) => apply(s, f, id, other),
+                None => frame,
+            },
+        };
+    }
+    let Some(s) = super::system() else {
+        return frame;
+    };
     match hsr.class() {
-        ExceptionClass::Hvc => {
-            let Some(regs) = f.r.first_chunk_mut::<4>() else {
-                return frame;
-            };
-            match hypercall::dispatch(regs, &mut CallEnv { s, id }) {
-                Effect::Resume => frame,
-                other => apply(s, f, id, other),
-            }
-        }
         ExceptionClass::WfiWfe => {
             f.elr = f.elr.wrapping_add(if hsr.il32() { 4 } else { 2 });
             // Idle: the core goes to another partition; with none, the
