@@ -2,6 +2,7 @@
 //! format and the benchmark workload.
 #![no_std]
 
+pub mod ctx;
 pub mod workload;
 
 /// Channel id of `readings` (channels are numbered in config order).

@@ -179,3 +179,17 @@ fn halt_stops_a_partition_for_good() {
     controller_undisturbed(&out);
     assert!(out.has("[hyp]   phoenix      core 0  faults  1  restarts  0  halted by the health monitor"));
 }
+
+#[test]
+fn a_switch_saves_and_restores_every_el1_register_a_partition_can_change() {
+    let out = run("tools/runner/tests/systems/context.toml");
+    out.expect_exit(0).unwrap();
+    for p in ["ctx_a", "ctx_b"] {
+        assert!(
+            out.has(&format!("[{p}] context intact over 300 switches")),
+            "{p}:\n{}",
+            out.tail(30)
+        );
+    }
+    assert!(!out.has("FAULT"), "{}", out.tail(30));
+}

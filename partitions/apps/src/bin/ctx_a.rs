@@ -1,0 +1,27 @@
+//! Test: context-switch check, first copy (see `apps::ctx`); shares its
+//! core with `ctx_b` and yields to it after filling its EL1 state.
+#![no_std]
+#![no_main]
+
+use apps::ctx::{check, fill, ROUNDS};
+use guest::{hvc, println};
+
+guest::entry!(main);
+
+fn main() -> u32 {
+    let id = hvc::id().0;
+    let mut bad = 0;
+    for round in 0..ROUNDS {
+        let seed = (id + 1) * 0x1000 + round;
+        fill(seed);
+        hvc::yield_now();
+        bad += check(seed);
+    }
+    if bad == 0 {
+        println!("context intact over {} switches", ROUNDS);
+        0
+    } else {
+        println!("context CORRUPTED: {} mismatches", bad);
+        1
+    }
+}
