@@ -19,6 +19,7 @@ pub mod image;
 pub mod layout;
 pub mod mpu;
 pub mod sched;
+pub mod vgic_mmio;
 
 #[cfg(target_arch = "arm")]
 pub mod arch;

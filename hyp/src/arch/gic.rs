@@ -17,7 +17,8 @@ use crate::mpu;
 pub const GICD_BASE: u32 = 0xF000_0000;
 /// First redistributor; each core's frame is 128 KiB.
 pub const GICR_BASE: u32 = 0xF010_0000;
-const GICR_STRIDE: u32 = 0x2_0000;
+/// Size of one core's redistributor frame.
+pub const GICR_STRIDE: u32 = 0x2_0000;
 /// INTID of the EL2 physical timer (window boundaries).
 pub const INTID_HYP_TIMER: u32 = 26;
 /// INTID of the EL1 virtual timer (each partition's own timer).

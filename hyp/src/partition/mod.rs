@@ -7,6 +7,7 @@
 //! (run state, counters) is atomic. The system is read-only after boot.
 
 mod env;
+mod gic_emul;
 mod load;
 mod trap;
 mod vgic;

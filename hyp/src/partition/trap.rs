@@ -12,7 +12,7 @@ use super::{
     core_parts, frame_of, load, name_of, runnable, state, stop, this_core, RunState, CURRENT, EL1, FAULTS,
     RESTARTS,
 };
-use super::{vgic, windows};
+use super::{gic_emul, vgic, windows};
 use crate::arch::vectors::GuestFrame;
 use crate::arch::{context, gic};
 use crate::health::{self, Decision, Fault};
@@ -59,6 +59,9 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
         }
         _ => {
             let (hdfar, hifar) = crate::arch::read_fault_addresses();
+            if hsr.class() == ExceptionClass::DataAbortLower && gic_emul::try_emulate(s, id, f, hsr, hdfar) {
+                return frame;
+            }
             let pc = f.elr;
             on_fault(
                 s,

@@ -96,3 +96,29 @@ fn a_device_interrupt_reaches_only_its_owner_and_waits_for_its_window() {
         out.tail(30)
     );
 }
+
+#[test]
+fn a_partition_programs_the_gic_itself_within_what_it_owns() {
+    let out = build_and_run("tools/runner/tests/systems/gic.toml", |_| {}).expect("build and run");
+    out.expect_exit(0).unwrap();
+    // Its own driver's writes took effect where they concern its interrupts.
+    assert!(out.has("[gicdriver] PPI 27 enabled: true"), "{}", out.tail(30));
+    assert!(out.has("[gicdriver] SPI 33 enabled: true"), "{}", out.tail(30));
+    assert!(
+        out.has("[gicdriver] 5 timer interrupts through its own GIC set-up"),
+        "{}",
+        out.tail(30)
+    );
+    // Another partition's interrupt and a route to another core: refused, reported.
+    assert!(
+        out.has("[hyp] GIC: partition gicdriver may not change interrupt 39 (enable/disable of an interrupt it does not own)"),
+        "{}",
+        out.tail(30)
+    );
+    assert!(
+        out.has("[hyp] GIC: partition gicdriver may not change interrupt 33 (routing to another core)"),
+        "{}",
+        out.tail(30)
+    );
+    assert!(!out.has("FAULT"), "{}", out.tail(30));
+}

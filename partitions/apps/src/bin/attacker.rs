@@ -17,7 +17,10 @@ const HYP_DATA: u32 = 0x1000_8000;
 const CONFIG_BLOB: u32 = 0x1007_0000;
 const FLASH_IMAGES: u32 = 0x0800_0000;
 const UART3: u32 = 0xE020_6000;
-const GICD: u32 = 0xF000_0000;
+/// GICD_ISENABLER1: set-enable for SPIs 0..31 (INTIDs 32..63).
+const GICD_ISENABLER1: u32 = 0xF000_0104;
+/// The redistributor of core 1 (the victim's core).
+const GICR_CORE1: u32 = 0xF012_0000;
 /// Channel 0: attacker -> victim, "done".
 const DONE: u32 = 0;
 
@@ -55,7 +58,7 @@ fn expect(what: &str, r0: u32, want: Status) -> bool {
 }
 
 fn main() -> u32 {
-    let attacks: [(&str, &dyn Fn()); 14] = [
+    let attacks: [(&str, &dyn Fn()); 15] = [
         ("read the victim's data", &|| read(VICTIM_DATA)),
         ("write the victim's data", &|| write(VICTIM_DATA + 4)),
         ("read the victim's code", &|| read(VICTIM_CODE)),
@@ -67,7 +70,12 @@ fn main() -> u32 {
             call_addr(&raw const RET_IN_DATA as u32)
         }),
         ("read UART3 (not its device)", &|| read(UART3)),
-        ("write the GIC distributor", &|| write(GICD)),
+        // SAFETY: a trapped, emulated GIC access: refused and reported.
+        (
+            "enable the victim's UART interrupt (INTID 39) in the GIC",
+            &|| unsafe { core::ptr::write_volatile(GICD_ISENABLER1 as *mut u32, 1 << 7) },
+        ),
+        ("write the other core's GIC redistributor", &|| write(GICR_CORE1)),
         ("read the system blob", &|| read(CONFIG_BLOB)),
         ("write the pristine image store", &|| write(FLASH_IMAGES)),
         // SAFETY: SMC is trapped by the hypervisor (HCR.TSC); emitted as a

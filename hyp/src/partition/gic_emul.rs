@@ -1,0 +1,116 @@
+//! The target side of [`crate::vgic_mmio`]: a partition's access to the GIC
+//! distributor or to its own core's redistributor arrives as a stage-2
+//! data abort; it is decoded from `HSR` (a single 32-bit load or store with
+//! a valid syndrome), emulated, and the partition resumes after it. A
+//! refused write is reported on the console and ignored.
+
+use hypcfg::mpu::Attrs;
+use hypcfg::system::{Partition, System};
+
+use super::this_core;
+use crate::arch::gic::{GICD_BASE, GICR_BASE, INTID_VTIMER};
+use crate::arch::vectors::GuestFrame;
+use crate::hprintln;
+use crate::hsr::Hsr;
+use crate::mpu;
+use crate::vgic_mmio::{self, Frame, GicRegs, Outcome, Owns};
+
+const GICD_SIZE: u32 = 0x1_0000;
+const GICR_STRIDE: u32 = 0x2_0000;
+
+/// The interrupts partition `p` owns: its own, and its virtual timer.
+struct PartOwns<'a> {
+    p: &'a Partition,
+}
+
+impl Owns for PartOwns<'_> {
+    fn owns(&self, intid: u32) -> bool {
+        intid == INTID_VTIMER || self.p.irqs.iter().any(|&i| i as u32 == intid)
+    }
+    fn core(&self) -> u32 {
+        self.p.core as u32
+    }
+}
+
+/// The physical GIC, reached through a transient device mapping per access.
+struct Mmio {
+    redist: u32,
+}
+
+fn with_window<R>(base: u32, size: u32, f: impl FnOnce(u32) -> R) -> Option<R> {
+    let p = mpu::ioremap(base, size, Attrs::HYP_DEVICE).ok()?;
+    let r = f(p as u32);
+    let _ = mpu::unmap_mm_range(base);
+    Some(r)
+}
+
+impl GicRegs for Mmio {
+    fn dist_read(&mut self, offset: u32) -> u32 {
+        // SAFETY: a word inside the distributor window just mapped.
+        with_window(GICD_BASE, GICD_SIZE, |b| unsafe {
+            core::ptr::read_volatile((b + offset) as *const u32)
+        })
+        .unwrap_or(0)
+    }
+    fn dist_write(&mut self, offset: u32, value: u32) {
+        // SAFETY: as for `dist_read`.
+        with_window(GICD_BASE, GICD_SIZE, |b| unsafe {
+            core::ptr::write_volatile((b + offset) as *mut u32, value)
+        });
+    }
+    fn redist_read(&mut self, offset: u32) -> u32 {
+        // SAFETY: a word inside this core's redistributor window.
+        with_window(self.redist, GICR_STRIDE, |b| unsafe {
+            core::ptr::read_volatile((b + offset) as *const u32)
+        })
+        .unwrap_or(0)
+    }
+}
+
+/// Emulates the access that faulted at `addr` if it is a GIC access the
+/// emulation covers; returns `false` (a fault for the health monitor)
+/// otherwise: another core's redistributor, or an access without a valid
+/// syndrome, not a single aligned word, or through SP/LR/PC.
+pub(super) fn try_emulate(s: &System, id: u8, f: &mut GuestFrame, hsr: Hsr, addr: u32) -> bool {
+    let core = this_core() as u32;
+    let redist = GICR_BASE + core * GICR_STRIDE;
+    let at = if (GICD_BASE..GICD_BASE + GICD_SIZE).contains(&addr) {
+        Frame::Dist(addr - GICD_BASE)
+    } else if (redist..redist + GICR_STRIDE).contains(&addr) {
+        Frame::Redist(addr - redist)
+    } else {
+        return false;
+    };
+    let iss = hsr.iss();
+    let valid = iss & (1 << 24) != 0;
+    let word = (iss >> 22) & 0b11 == 0b10;
+    let rt = ((iss >> 16) & 0xF) as usize;
+    let Some(p) = s.partitions.get(id as usize) else {
+        return false;
+    };
+    if !valid || !word || !addr.is_multiple_of(4) || rt > 12 {
+        return false;
+    }
+    let write = if hsr.is_write() {
+        f.r.get(rt).copied()
+    } else {
+        None
+    };
+    match vgic_mmio::access(at, write, &PartOwns { p }, &mut Mmio { redist }) {
+        Outcome::Read(v) => {
+            if let Some(r) = f.r.get_mut(rt) {
+                *r = v;
+            }
+        }
+        Outcome::Done => {}
+        Outcome::Refused { intid, why } => hprintln!(
+            "[hyp] GIC: partition {} may not change interrupt {} ({}); write at {:#010x} ignored",
+            p.name.as_str(),
+            intid,
+            why,
+            addr
+        ),
+    }
+    f.elr = f.elr.wrapping_add(if hsr.il32() { 4 } else { 2 });
+    true
+}

@@ -1,0 +1,425 @@
+//! Trap-and-emulate of the GIC distributor and a partition's own
+//! redistributor, for partitions with their own GIC driver: neither is
+//! mapped for partitions, so every access arrives as a stage-2 data abort
+//! and is emulated here, register by register. Writes that concern
+//! interrupts the partition owns reach the hardware; writes that would
+//! change another's are refused (and reported by the caller); everything
+//! else reads as the architecture allows (fixed values or zero) and
+//! ignores writes. Portable: the hardware is behind [`GicRegs`].
+
+/// Where an access landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// The distributor, at this offset.
+    Dist(u32),
+    /// The partition's own redistributor (RD_base then SGI_base), at this
+    /// offset.
+    Redist(u32),
+}
+
+/// The physical registers behind the emulation.
+pub trait GicRegs {
+    /// Reads a 32-bit distributor register.
+    fn dist_read(&mut self, offset: u32) -> u32;
+    /// Writes a 32-bit distributor register.
+    fn dist_write(&mut self, offset: u32, value: u32);
+    /// Reads a 32-bit register of the partition's core's redistributor.
+    fn redist_read(&mut self, offset: u32) -> u32;
+}
+
+/// What the partition may touch: the interrupts it owns.
+pub trait Owns {
+    /// Whether the partition owns INTID `intid`.
+    fn owns(&self, intid: u32) -> bool;
+    /// The partition's core (its only allowed routing target).
+    fn core(&self) -> u32;
+}
+
+/// The result of one emulated access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A read: the value for the partition's register.
+    Read(u32),
+    /// A write that was applied or ignored as the architecture allows.
+    Done,
+    /// A write refused because it concerns INTID `intid`, which the
+    /// partition does not own (or a routing it may not choose).
+    Refused {
+        /// The interrupt concerned.
+        intid: u32,
+        /// Why, for the report.
+        why: &'static str,
+    },
+}
+
+const GICD_CTLR: u32 = 0x0;
+const GICD_TYPER: u32 = 0x4;
+const GICD_IIDR: u32 = 0x8;
+const GICD_IGROUPR: u32 = 0x80;
+const GICD_ISENABLER: u32 = 0x100;
+const GICD_ICENABLER: u32 = 0x180;
+const GICD_IPRIORITYR: u32 = 0x400;
+const GICD_ICFGR: u32 = 0xC00;
+const GICD_IROUTER: u32 = 0x6000;
+const GICD_PIDR2: u32 = 0xFFE8;
+const GICR_TYPER: u32 = 0x8;
+const GICR_WAKER: u32 = 0x14;
+const SGI_BASE: u32 = 0x1_0000;
+
+/// The mask of owned INTIDs in the 32-interrupt word starting at `first`.
+fn owned_mask(o: &impl Owns, first: u32) -> u32 {
+    (0..32).filter(|b| o.owns(first + b)).fold(0, |m, b| m | 1 << b)
+}
+
+/// Emulates one 32-bit access (`write` = the value written, `None` for a
+/// read) at `at`.
+pub fn access(at: Frame, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
+    match at {
+        Frame::Dist(off) => dist(off, write, o, hw),
+        Frame::Redist(off) => redist(off, write, o, hw),
+    }
+}
+
+/// A bitmap register (one bit per INTID): owned bits pass to `apply`,
+/// setting a bit the partition does not own is refused.
+fn bitmap(first: u32, write: Option<u32>, o: &impl Owns, read: u32, apply: impl FnOnce(u32)) -> Outcome {
+    let mask = owned_mask(o, first);
+    match write {
+        None => Outcome::Read(read & mask),
+        Some(v) if v & !mask != 0 => Outcome::Refused {
+            intid: first + (v & !mask).trailing_zeros(),
+            why: "enable/disable of an interrupt it does not own",
+        },
+        Some(v) => {
+            if v != 0 {
+                apply(v);
+            }
+            Outcome::Done
+        }
+    }
+}
+
+/// A field register (`bits` per INTID): owned fields are read and written
+/// through, changing another's field is refused.
+fn fields(
+    first: u32,
+    bits: u32,
+    write: Option<u32>,
+    o: &impl Owns,
+    current: u32,
+    what: &'static str,
+) -> (Outcome, Option<u32>) {
+    let per = 32 / bits;
+    let field = (1u32 << bits) - 1;
+    let mask = (0..per)
+        .filter(|k| o.owns(first + k))
+        .fold(0u32, |m, k| m | field << (k * bits));
+    match write {
+        None => (Outcome::Read(current & mask), None),
+        Some(v) => {
+            // Fields it does not own read as 0: writing back 0 (a
+            // read-modify-write) or their real value changes nothing.
+            let foreign = v & !mask;
+            if foreign != 0 && foreign != current & !mask {
+                let k = (foreign ^ (current & !mask)).trailing_zeros() / bits;
+                return (
+                    Outcome::Refused {
+                        intid: first + k,
+                        why: what,
+                    },
+                    None,
+                );
+            }
+            (Outcome::Done, Some((current & !mask) | (v & mask)))
+        }
+    }
+}
+
+fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
+    match off {
+        // Affinity routing on, both groups enabled: what the hypervisor set.
+        GICD_CTLR => write.map_or(Outcome::Read((1 << 4) | 0b11), |_| Outcome::Done),
+        GICD_TYPER | GICD_IIDR | GICD_PIDR2 => {
+            write.map_or_else(|| Outcome::Read(hw.dist_read(off)), |_| Outcome::Done)
+        }
+        // Every interrupt a partition owns is group 1.
+        0x80..=0xFC => {
+            let first = (off - GICD_IGROUPR) * 8;
+            bitmap(first, write, o, u32::MAX, |_| {})
+        }
+        0x100..=0x17C => {
+            let first = (off - GICD_ISENABLER) * 8;
+            let read = hw.dist_read(off);
+            bitmap(first, write, o, read, |v| hw.dist_write(off, v))
+        }
+        0x180..=0x1FC => {
+            let first = (off - GICD_ICENABLER) * 8;
+            let read = hw.dist_read(off);
+            bitmap(first, write, o, read, |v| hw.dist_write(off, v))
+        }
+        0x400..=0x7F8 => {
+            let first = off - GICD_IPRIORITYR;
+            let current = hw.dist_read(off);
+            let (out, new) = fields(
+                first,
+                8,
+                write,
+                o,
+                current,
+                "priority of an interrupt it does not own",
+            );
+            if let Some(v) = new {
+                hw.dist_write(off, v);
+            }
+            out
+        }
+        0xC00..=0xCFC => {
+            let first = (off - GICD_ICFGR) * 4;
+            let current = hw.dist_read(off);
+            let (out, new) = fields(
+                first,
+                2,
+                write,
+                o,
+                current,
+                "configuration of an interrupt it does not own",
+            );
+            if let Some(v) = new {
+                hw.dist_write(off, v);
+            }
+            out
+        }
+        0x6100..=0x7FDC => {
+            let intid = (off - GICD_IROUTER) / 8;
+            let high = off % 8 == 4;
+            match write {
+                None if !o.owns(intid) => Outcome::Read(0),
+                None => Outcome::Read(if high { 0 } else { hw.dist_read(off) }),
+                Some(_) if !o.owns(intid) => Outcome::Refused {
+                    intid,
+                    why: "routing of an interrupt it does not own",
+                },
+                Some(v) if high && v != 0 => Outcome::Refused {
+                    intid,
+                    why: "routing to another core",
+                },
+                Some(v) if !high && v & 0xFF_FFFF != o.core() => Outcome::Refused {
+                    intid,
+                    why: "routing to another core",
+                },
+                Some(_) => Outcome::Done,
+            }
+        }
+        _ => write.map_or(Outcome::Read(0), |_| Outcome::Done),
+    }
+}
+
+fn redist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
+    match off {
+        // TYPER (both words) and IIDR as the hardware says.
+        0x4 | GICR_TYPER | 0xC => write.map_or_else(|| Outcome::Read(hw.redist_read(off)), |_| Outcome::Done),
+        // Always awake: the hypervisor woke it at boot.
+        GICR_WAKER => write.map_or(Outcome::Read(0), |_| Outcome::Done),
+        // SGIs and PPIs: the owned ones (the virtual timer and the PPIs
+        // the partition owns) are group 1 and enabled by the hypervisor;
+        // the partition's writes to them are accepted, others refused.
+        o_ if o_ == SGI_BASE + 0x80 => bitmap(0, write, o, u32::MAX, |_| {}),
+        o_ if o_ == SGI_BASE + 0x100 || o_ == SGI_BASE + 0x180 => {
+            let read = hw.redist_read(SGI_BASE + 0x100);
+            bitmap(0, write, o, read, |_| {})
+        }
+        o_ if (SGI_BASE + 0x400..=SGI_BASE + 0x41C).contains(&o_) => {
+            let first = o_ - SGI_BASE - 0x400;
+            let current = hw.redist_read(o_);
+            // Priorities of owned PPIs stay the hypervisor's: accepted, not applied.
+            fields(
+                first,
+                8,
+                write,
+                o,
+                current,
+                "priority of an interrupt it does not own",
+            )
+            .0
+        }
+        _ => write.map_or(Outcome::Read(0), |_| Outcome::Done),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Hw {
+        dist: std::collections::HashMap<u32, u32>,
+        writes: Vec<(u32, u32)>,
+    }
+
+    impl GicRegs for Hw {
+        fn dist_read(&mut self, off: u32) -> u32 {
+            *self.dist.get(&off).unwrap_or(&0)
+        }
+        fn dist_write(&mut self, off: u32, v: u32) {
+            self.writes.push((off, v));
+            self.dist.insert(off, v);
+        }
+        fn redist_read(&mut self, off: u32) -> u32 {
+            if off == SGI_BASE + 0x100 {
+                1 << 27 | 1 << 26
+            } else {
+                0x55
+            }
+        }
+    }
+
+    /// Owns the virtual timer PPI 27 and SPI 33 (the dual timer); core 0.
+    struct Part;
+
+    impl Owns for Part {
+        fn owns(&self, intid: u32) -> bool {
+            intid == 27 || intid == 33
+        }
+        fn core(&self) -> u32 {
+            0
+        }
+    }
+
+    fn hw() -> Hw {
+        Hw {
+            dist: Default::default(),
+            writes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn enabling_an_owned_spi_reaches_the_distributor() {
+        let mut h = hw();
+        assert_eq!(
+            access(Frame::Dist(0x104), Some(1 << 1), &Part, &mut h),
+            Outcome::Done
+        );
+        assert_eq!(h.writes, vec![(0x104, 1 << 1)]);
+    }
+
+    #[test]
+    fn enabling_someone_elses_spi_is_refused_and_nothing_is_written() {
+        let mut h = hw();
+        let out = access(Frame::Dist(0x104), Some(1 << 2), &Part, &mut h);
+        assert_eq!(
+            out,
+            Outcome::Refused {
+                intid: 34,
+                why: "enable/disable of an interrupt it does not own"
+            }
+        );
+        assert!(h.writes.is_empty());
+    }
+
+    #[test]
+    fn reads_show_only_owned_interrupts() {
+        let mut h = hw();
+        h.dist.insert(0x104, u32::MAX);
+        assert_eq!(
+            access(Frame::Dist(0x104), None, &Part, &mut h),
+            Outcome::Read(1 << 1)
+        );
+        assert_eq!(
+            access(Frame::Dist(0x84), None, &Part, &mut h),
+            Outcome::Read(1 << 1)
+        );
+    }
+
+    #[test]
+    fn priority_bytes_of_owned_interrupts_only() {
+        let mut h = hw();
+        // INTIDs 32..35 share 0x420; 33 is byte 1.
+        assert_eq!(
+            access(Frame::Dist(0x420), Some(0x0000_A000), &Part, &mut h),
+            Outcome::Done
+        );
+        assert_eq!(h.writes, vec![(0x420, 0x0000_A000)]);
+        let out = access(Frame::Dist(0x420), Some(0x00A0_A000), &Part, &mut h);
+        assert_eq!(
+            out,
+            Outcome::Refused {
+                intid: 34,
+                why: "priority of an interrupt it does not own"
+            }
+        );
+    }
+
+    #[test]
+    fn read_modify_write_of_a_shared_priority_word_is_accepted() {
+        let mut h = hw();
+        h.dist.insert(0x420, 0x8080_0080);
+        let Outcome::Read(seen) = access(Frame::Dist(0x420), None, &Part, &mut h) else {
+            panic!()
+        };
+        assert_eq!(seen, 0);
+        assert_eq!(
+            access(Frame::Dist(0x420), Some(seen | 0xA000), &Part, &mut h),
+            Outcome::Done
+        );
+        assert_eq!(h.dist[&0x420], 0x8080_A080);
+    }
+
+    #[test]
+    fn routing_an_owned_spi_to_its_own_core_is_accepted_elsewhere_refused() {
+        let mut h = hw();
+        assert_eq!(
+            access(Frame::Dist(0x6000 + 33 * 8), Some(0), &Part, &mut h),
+            Outcome::Done
+        );
+        assert_eq!(
+            access(Frame::Dist(0x6000 + 33 * 8), Some(1), &Part, &mut h),
+            Outcome::Refused {
+                intid: 33,
+                why: "routing to another core"
+            }
+        );
+        assert_eq!(
+            access(Frame::Dist(0x6000 + 34 * 8), Some(0), &Part, &mut h),
+            Outcome::Refused {
+                intid: 34,
+                why: "routing of an interrupt it does not own"
+            }
+        );
+    }
+
+    #[test]
+    fn control_and_wake_read_as_a_running_gic() {
+        let mut h = hw();
+        assert_eq!(access(Frame::Dist(0), None, &Part, &mut h), Outcome::Read(0x13));
+        assert_eq!(access(Frame::Dist(0), Some(0), &Part, &mut h), Outcome::Done);
+        assert_eq!(access(Frame::Redist(0x14), None, &Part, &mut h), Outcome::Read(0));
+        assert!(h.writes.is_empty());
+    }
+
+    #[test]
+    fn ppi_enable_of_the_virtual_timer_is_accepted_others_refused() {
+        let mut h = hw();
+        assert_eq!(
+            access(Frame::Redist(SGI_BASE + 0x100), Some(1 << 27), &Part, &mut h),
+            Outcome::Done
+        );
+        assert_eq!(
+            access(Frame::Redist(SGI_BASE + 0x100), None, &Part, &mut h),
+            Outcome::Read(1 << 27)
+        );
+        assert_eq!(
+            access(Frame::Redist(SGI_BASE + 0x100), Some(1 << 26), &Part, &mut h),
+            Outcome::Refused {
+                intid: 26,
+                why: "enable/disable of an interrupt it does not own"
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_registers_read_zero_and_ignore_writes() {
+        let mut h = hw();
+        assert_eq!(access(Frame::Dist(0x3000), None, &Part, &mut h), Outcome::Read(0));
+        assert_eq!(access(Frame::Dist(0x3000), Some(7), &Part, &mut h), Outcome::Done);
+        assert!(h.writes.is_empty());
+    }
+}
