@@ -137,9 +137,10 @@ fn fields(
 
 fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
     match off {
-        // Affinity routing on, both groups enabled: what the hypervisor set.
-        GICD_CTLR => write.map_or(Outcome::Read((1 << 4) | 0b11), |_| Outcome::Done),
-        GICD_TYPER | GICD_IIDR | GICD_PIDR2 => {
+        // Control (affinity routing on, both groups enabled, as the
+        // hypervisor set it), type and identification: as the hardware
+        // says; writes are ignored.
+        GICD_CTLR | GICD_TYPER | GICD_IIDR | GICD_PIDR2 => {
             write.map_or_else(|| Outcome::Read(hw.dist_read(off)), |_| Outcome::Done)
         }
         // Every interrupt a partition owns is group 1.
@@ -389,7 +390,8 @@ mod tests {
     #[test]
     fn control_and_wake_read_as_a_running_gic() {
         let mut h = hw();
-        assert_eq!(access(Frame::Dist(0), None, &Part, &mut h), Outcome::Read(0x13));
+        h.dist.insert(0, 0x53);
+        assert_eq!(access(Frame::Dist(0), None, &Part, &mut h), Outcome::Read(0x53));
         assert_eq!(access(Frame::Dist(0), Some(0), &Part, &mut h), Outcome::Done);
         assert_eq!(access(Frame::Redist(0x14), None, &Part, &mut h), Outcome::Read(0));
         assert!(h.writes.is_empty());

@@ -9,5 +9,8 @@ fn main() {
     println!("cargo:rerun-if-changed={}", link_x.display());
     if env::var("TARGET").unwrap_or_default().starts_with("armv8r") {
         println!("cargo:rustc-link-arg-bin=native=-T{}", link_x.display());
+        let baremetal_x = manifest.join("baremetal.x");
+        println!("cargo:rerun-if-changed={}", baremetal_x.display());
+        println!("cargo:rustc-link-arg-bin=baremetal=-T{}", baremetal_x.display());
     }
 }

@@ -46,6 +46,10 @@ impl SystemImage {
     }
 }
 
+/// Programs for the bare board that systems may run unchanged as
+/// partitions: (binary, package).
+pub const BARE_BOARD_PROGRAMS: &[(&str, &str)] = &[("baremetal", "native")];
+
 /// Partition builds of different systems share one cargo target directory
 /// (so `core` is built once); this keeps one system build (link, copy,
 /// writes) from interleaving with another's in the same process.
@@ -89,11 +93,31 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
         bins.push((bin, p.name.clone()));
     }
     let mut flats = Vec::new();
-    if !bins.is_empty() {
+    // Programs written for the bare board (not on the guest library) keep
+    // their own link script; the config must give them that very layout,
+    // which `image::attach` checks.
+    let (bare, linked): (Vec<_>, Vec<_>) = bins
+        .iter()
+        .cloned()
+        .partition(|(bin, _)| BARE_BOARD_PROGRAMS.iter().any(|(b, _)| b == bin));
+    let mut groups = Vec::new();
+    if !linked.is_empty() {
+        groups.push(("apps", Some(&layouts), linked));
+    }
+    for (bin, part) in bare {
+        let package = BARE_BOARD_PROGRAMS
+            .iter()
+            .find(|(b, _)| *b == bin)
+            .map_or("native", |(_, p)| *p);
+        groups.push((package, None, vec![(bin, part)]));
+    }
+    for (package, layout_dir, group) in groups {
         let target_dir = workspace_root().join("target").join("arm").join("partitions");
-        let mut cmd = cargo_for_target("apps", "", &target_dir)?;
-        cmd.env("HYP_LAYOUT_DIR", &layouts);
-        for (bin, _) in &bins {
+        let mut cmd = cargo_for_target(package, "", &target_dir)?;
+        if let Some(dir) = layout_dir {
+            cmd.env("HYP_LAYOUT_DIR", dir);
+        }
+        for (bin, _) in &group {
             cmd.args(["--bin", bin]);
         }
         let status = cmd
@@ -105,7 +129,7 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
                 config.display()
             )));
         }
-        for (bin, part) in &bins {
+        for (bin, part) in &group {
             let built = target_dir.join(TARGET).join("release").join(bin);
             let bytes = std::fs::read(&built).map_err(|e| Error(format!("{}: {e}", built.display())))?;
             write_atomically(&elves.join(bin), &bytes)?;
@@ -300,4 +324,24 @@ pub fn build_and_run(path: &str, configure: impl FnOnce(&mut Run)) -> Result<cra
     let mut run = image.run();
     configure(&mut run);
     run.run()
+}
+
+/// Builds bare-board program `bin` (one of [`BARE_BOARD_PROGRAMS`]) on its
+/// own, to run without the hypervisor; returns its ELF.
+pub fn build_bare_program(bin: &str) -> Result<PathBuf> {
+    let package = BARE_BOARD_PROGRAMS
+        .iter()
+        .find(|(b, _)| *b == bin)
+        .map(|(_, p)| *p)
+        .ok_or_else(|| Error(format!("`{bin}` is not a bare-board program")))?;
+    let target_dir = workspace_root().join("target").join("arm").join("bare");
+    let mut cmd = cargo_for_target(package, "", &target_dir)?;
+    cmd.args(["--bin", bin]);
+    let status = cmd
+        .status()
+        .map_err(|e| Error(format!("cannot start cargo: {e}")))?;
+    if !status.success() {
+        return Err(Error(format!("building `{bin}` failed")));
+    }
+    Ok(target_dir.join(TARGET).join("release").join(bin))
 }

@@ -122,3 +122,35 @@ fn a_partition_programs_the_gic_itself_within_what_it_owns() {
     );
     assert!(!out.has("FAULT"), "{}", out.tail(30));
 }
+
+#[test]
+fn an_unmodified_bare_board_program_runs_as_a_partition_with_the_same_output() {
+    let lines = |o: &Outcome| -> Vec<String> {
+        o.stderr
+            .lines()
+            .chain(o.console.iter().map(String::as_str))
+            .filter(|l| l.starts_with("baremetal:"))
+            .map(String::from)
+            .collect()
+    };
+    let elf = runner::system::build_bare_program("baremetal").expect("build the bare program");
+    let bare = runner::qemu::Run::new(elf).run().expect("run it alone");
+    bare.expect_exit(0).unwrap();
+    let part =
+        build_and_run("tools/runner/tests/systems/baremetal.toml", |_| {}).expect("run it as a partition");
+    part.expect_exit(0).unwrap();
+    let alone = lines(&bare);
+    assert!(
+        alone.iter().any(|l| l == "baremetal: timer interrupt 5"),
+        "{alone:?}"
+    );
+    assert!(
+        alone.iter().any(|l| l.contains("timer PPI enabled true")),
+        "{alone:?}"
+    );
+    assert_eq!(
+        alone,
+        lines(&part),
+        "output differs between the bare board and the partition"
+    );
+}
