@@ -1,6 +1,6 @@
 //! The EL1 state of a partition that is not in the trap frame: every banked
 //! mode's SP/LR/SPSR, the EL1 system registers a guest can change, its
-//! EL1 MPU (16 regions), its virtual timer, FPSCR and d16-d31. (r0-r12,
+//! EL1 MPU (16 regions), its virtual and physical timers, FPSCR and d16-d31. (r0-r12,
 //! LR_usr, PC, CPSR, FPEXC and d0-d15 are in the trap frame, saved by the
 //! vector on every entry.) Saved and restored as a whole on a partition
 //! switch by two assembly routines.
@@ -18,6 +18,9 @@ pub struct El1State {
     pub sys: [u32; 17],
     /// CNTV_CVAL (low, high).
     pub cntv_cval: [u32; 2],
+    /// The EL1 physical timer: CNTP_CTL, CNTP_CVAL (low, high), and a word
+    /// that keeps `mpu` after it in step with the assembly's batches.
+    pub cntp: [u32; 4],
     /// EL1 MPU: PRBAR0, PRLAR0, ... PRBAR15, PRLAR15.
     pub mpu: [u32; 32],
     /// d16-d31, where the FPU has them.
@@ -37,6 +40,7 @@ impl El1State {
         banked: [0; 21],
         sys: [0; 17],
         cntv_cval: [0; 2],
+        cntp: [0; 4],
         mpu: [0; 32],
         vfp_high: [0; 16],
     };
@@ -79,14 +83,15 @@ pub fn reset_state() -> El1State {
     s.mpu = [0; 32];
     s.vfp_high = [0; 16];
     s.cntv_cval = [0; 2];
+    s.cntp = [0; 4];
     s.sys[SYS_CNTV_CTL] = 0;
     s.sys[SYS_CPACR] |= 0xF << 20;
     s
 }
 
-// The assembly below stores the 72 words before `vfp_high` in field order.
-const _: () = assert!(core::mem::offset_of!(El1State, vfp_high) == 72 * 4);
-const _: () = assert!(core::mem::offset_of!(El1State, mpu) == 40 * 4);
+// The assembly below stores the 76 words before `vfp_high` in field order.
+const _: () = assert!(core::mem::offset_of!(El1State, vfp_high) == 76 * 4);
+const _: () = assert!(core::mem::offset_of!(El1State, mpu) == 44 * 4);
 
 core::arch::global_asm!(
     r#"
@@ -95,7 +100,7 @@ core::arch::global_asm!(
     .fpu neon-fp-armv8
     .align 2
     @ Both routines walk El1State in field order, six words per ldm/stm;
-    @ after the 72 words r0 points at vfp_high.
+    @ after the 76 words r0 points at vfp_high.
     .global hyp_el1_save
     .type hyp_el1_save, %function
 hyp_el1_save:
@@ -145,44 +150,48 @@ hyp_el1_save:
     mrc     p15, 0, r2, c14, c3, 1      @ CNTV_CTL
     vmrs    r3, fpscr
     mrrc    p15, 3, r4, r5, c14         @ CNTV_CVAL
-    mrc     p15, 0, r6, c6, c8, 0      @ PRBAR0
-    mrc     p15, 0, r7, c6, c8, 1      @ PRLAR0
+    mrc     p15, 0, r6, c14, c2, 1      @ CNTP_CTL
+    stmia   r0!, {{r2-r6}}
+    mrrc    p15, 2, r2, r3, c14         @ CNTP_CVAL
+    mov     r4, #0                  @ (padding word)
+    mrc     p15, 0, r5, c6, c8, 0      @ PRBAR0
+    mrc     p15, 0, r6, c6, c8, 1      @ PRLAR0
+    mrc     p15, 0, r7, c6, c8, 4      @ PRBAR1
     stmia   r0!, {{r2-r7}}
-    mrc     p15, 0, r2, c6, c8, 4      @ PRBAR1
-    mrc     p15, 0, r3, c6, c8, 5      @ PRLAR1
-    mrc     p15, 0, r4, c6, c9, 0      @ PRBAR2
-    mrc     p15, 0, r5, c6, c9, 1      @ PRLAR2
-    mrc     p15, 0, r6, c6, c9, 4      @ PRBAR3
-    mrc     p15, 0, r7, c6, c9, 5      @ PRLAR3
+    mrc     p15, 0, r2, c6, c8, 5      @ PRLAR1
+    mrc     p15, 0, r3, c6, c9, 0      @ PRBAR2
+    mrc     p15, 0, r4, c6, c9, 1      @ PRLAR2
+    mrc     p15, 0, r5, c6, c9, 4      @ PRBAR3
+    mrc     p15, 0, r6, c6, c9, 5      @ PRLAR3
+    mrc     p15, 0, r7, c6, c10, 0      @ PRBAR4
     stmia   r0!, {{r2-r7}}
-    mrc     p15, 0, r2, c6, c10, 0      @ PRBAR4
-    mrc     p15, 0, r3, c6, c10, 1      @ PRLAR4
-    mrc     p15, 0, r4, c6, c10, 4      @ PRBAR5
-    mrc     p15, 0, r5, c6, c10, 5      @ PRLAR5
-    mrc     p15, 0, r6, c6, c11, 0      @ PRBAR6
-    mrc     p15, 0, r7, c6, c11, 1      @ PRLAR6
+    mrc     p15, 0, r2, c6, c10, 1      @ PRLAR4
+    mrc     p15, 0, r3, c6, c10, 4      @ PRBAR5
+    mrc     p15, 0, r4, c6, c10, 5      @ PRLAR5
+    mrc     p15, 0, r5, c6, c11, 0      @ PRBAR6
+    mrc     p15, 0, r6, c6, c11, 1      @ PRLAR6
+    mrc     p15, 0, r7, c6, c11, 4      @ PRBAR7
     stmia   r0!, {{r2-r7}}
-    mrc     p15, 0, r2, c6, c11, 4      @ PRBAR7
-    mrc     p15, 0, r3, c6, c11, 5      @ PRLAR7
-    mrc     p15, 0, r4, c6, c12, 0      @ PRBAR8
-    mrc     p15, 0, r5, c6, c12, 1      @ PRLAR8
-    mrc     p15, 0, r6, c6, c12, 4      @ PRBAR9
-    mrc     p15, 0, r7, c6, c12, 5      @ PRLAR9
+    mrc     p15, 0, r2, c6, c11, 5      @ PRLAR7
+    mrc     p15, 0, r3, c6, c12, 0      @ PRBAR8
+    mrc     p15, 0, r4, c6, c12, 1      @ PRLAR8
+    mrc     p15, 0, r5, c6, c12, 4      @ PRBAR9
+    mrc     p15, 0, r6, c6, c12, 5      @ PRLAR9
+    mrc     p15, 0, r7, c6, c13, 0      @ PRBAR10
     stmia   r0!, {{r2-r7}}
-    mrc     p15, 0, r2, c6, c13, 0      @ PRBAR10
-    mrc     p15, 0, r3, c6, c13, 1      @ PRLAR10
-    mrc     p15, 0, r4, c6, c13, 4      @ PRBAR11
-    mrc     p15, 0, r5, c6, c13, 5      @ PRLAR11
-    mrc     p15, 0, r6, c6, c14, 0      @ PRBAR12
-    mrc     p15, 0, r7, c6, c14, 1      @ PRLAR12
+    mrc     p15, 0, r2, c6, c13, 1      @ PRLAR10
+    mrc     p15, 0, r3, c6, c13, 4      @ PRBAR11
+    mrc     p15, 0, r4, c6, c13, 5      @ PRLAR11
+    mrc     p15, 0, r5, c6, c14, 0      @ PRBAR12
+    mrc     p15, 0, r6, c6, c14, 1      @ PRLAR12
+    mrc     p15, 0, r7, c6, c14, 4      @ PRBAR13
     stmia   r0!, {{r2-r7}}
-    mrc     p15, 0, r2, c6, c14, 4      @ PRBAR13
-    mrc     p15, 0, r3, c6, c14, 5      @ PRLAR13
-    mrc     p15, 0, r4, c6, c15, 0      @ PRBAR14
-    mrc     p15, 0, r5, c6, c15, 1      @ PRLAR14
-    mrc     p15, 0, r6, c6, c15, 4      @ PRBAR15
-    mrc     p15, 0, r7, c6, c15, 5      @ PRLAR15
-    stmia   r0!, {{r2-r7}}
+    mrc     p15, 0, r2, c6, c14, 5      @ PRLAR13
+    mrc     p15, 0, r3, c6, c15, 0      @ PRBAR14
+    mrc     p15, 0, r4, c6, c15, 1      @ PRLAR14
+    mrc     p15, 0, r5, c6, c15, 4      @ PRBAR15
+    mrc     p15, 0, r6, c6, c15, 5      @ PRLAR15
+    stmia   r0!, {{r2-r6}}
     pop     {{r4-r7}}
     cmp     r1, #0
     vstmiane r0, {{d16-d31}}
@@ -233,47 +242,50 @@ hyp_el1_restore:
     mcr     p15, 0, r5, c10, c2, 1      @ MAIR1
     mcr     p15, 0, r6, c6, c2, 1      @ PRSELR
     mcr     p15, 0, r7, c14, c1, 0      @ CNTKCTL
-    ldmia   r0!, {{r2-r7}}
+    ldmia   r0!, {{r2-r6}}
     mcr     p15, 0, r2, c14, c3, 1      @ CNTV_CTL
     vmsr    fpscr, r3
     mcrr    p15, 3, r4, r5, c14         @ CNTV_CVAL
-    mcr     p15, 0, r6, c6, c8, 0      @ PRBAR0
-    mcr     p15, 0, r7, c6, c8, 1      @ PRLAR0
+    mcr     p15, 0, r6, c14, c2, 1      @ CNTP_CTL
     ldmia   r0!, {{r2-r7}}
-    mcr     p15, 0, r2, c6, c8, 4      @ PRBAR1
-    mcr     p15, 0, r3, c6, c8, 5      @ PRLAR1
-    mcr     p15, 0, r4, c6, c9, 0      @ PRBAR2
-    mcr     p15, 0, r5, c6, c9, 1      @ PRLAR2
-    mcr     p15, 0, r6, c6, c9, 4      @ PRBAR3
-    mcr     p15, 0, r7, c6, c9, 5      @ PRLAR3
+    mcrr    p15, 2, r2, r3, c14         @ CNTP_CVAL
+    mcr     p15, 0, r5, c6, c8, 0      @ PRBAR0
+    mcr     p15, 0, r6, c6, c8, 1      @ PRLAR0
+    mcr     p15, 0, r7, c6, c8, 4      @ PRBAR1
     ldmia   r0!, {{r2-r7}}
-    mcr     p15, 0, r2, c6, c10, 0      @ PRBAR4
-    mcr     p15, 0, r3, c6, c10, 1      @ PRLAR4
-    mcr     p15, 0, r4, c6, c10, 4      @ PRBAR5
-    mcr     p15, 0, r5, c6, c10, 5      @ PRLAR5
-    mcr     p15, 0, r6, c6, c11, 0      @ PRBAR6
-    mcr     p15, 0, r7, c6, c11, 1      @ PRLAR6
+    mcr     p15, 0, r2, c6, c8, 5      @ PRLAR1
+    mcr     p15, 0, r3, c6, c9, 0      @ PRBAR2
+    mcr     p15, 0, r4, c6, c9, 1      @ PRLAR2
+    mcr     p15, 0, r5, c6, c9, 4      @ PRBAR3
+    mcr     p15, 0, r6, c6, c9, 5      @ PRLAR3
+    mcr     p15, 0, r7, c6, c10, 0      @ PRBAR4
     ldmia   r0!, {{r2-r7}}
-    mcr     p15, 0, r2, c6, c11, 4      @ PRBAR7
-    mcr     p15, 0, r3, c6, c11, 5      @ PRLAR7
-    mcr     p15, 0, r4, c6, c12, 0      @ PRBAR8
-    mcr     p15, 0, r5, c6, c12, 1      @ PRLAR8
-    mcr     p15, 0, r6, c6, c12, 4      @ PRBAR9
-    mcr     p15, 0, r7, c6, c12, 5      @ PRLAR9
+    mcr     p15, 0, r2, c6, c10, 1      @ PRLAR4
+    mcr     p15, 0, r3, c6, c10, 4      @ PRBAR5
+    mcr     p15, 0, r4, c6, c10, 5      @ PRLAR5
+    mcr     p15, 0, r5, c6, c11, 0      @ PRBAR6
+    mcr     p15, 0, r6, c6, c11, 1      @ PRLAR6
+    mcr     p15, 0, r7, c6, c11, 4      @ PRBAR7
     ldmia   r0!, {{r2-r7}}
-    mcr     p15, 0, r2, c6, c13, 0      @ PRBAR10
-    mcr     p15, 0, r3, c6, c13, 1      @ PRLAR10
-    mcr     p15, 0, r4, c6, c13, 4      @ PRBAR11
-    mcr     p15, 0, r5, c6, c13, 5      @ PRLAR11
-    mcr     p15, 0, r6, c6, c14, 0      @ PRBAR12
-    mcr     p15, 0, r7, c6, c14, 1      @ PRLAR12
+    mcr     p15, 0, r2, c6, c11, 5      @ PRLAR7
+    mcr     p15, 0, r3, c6, c12, 0      @ PRBAR8
+    mcr     p15, 0, r4, c6, c12, 1      @ PRLAR8
+    mcr     p15, 0, r5, c6, c12, 4      @ PRBAR9
+    mcr     p15, 0, r6, c6, c12, 5      @ PRLAR9
+    mcr     p15, 0, r7, c6, c13, 0      @ PRBAR10
     ldmia   r0!, {{r2-r7}}
-    mcr     p15, 0, r2, c6, c14, 4      @ PRBAR13
-    mcr     p15, 0, r3, c6, c14, 5      @ PRLAR13
-    mcr     p15, 0, r4, c6, c15, 0      @ PRBAR14
-    mcr     p15, 0, r5, c6, c15, 1      @ PRLAR14
-    mcr     p15, 0, r6, c6, c15, 4      @ PRBAR15
-    mcr     p15, 0, r7, c6, c15, 5      @ PRLAR15
+    mcr     p15, 0, r2, c6, c13, 1      @ PRLAR10
+    mcr     p15, 0, r3, c6, c13, 4      @ PRBAR11
+    mcr     p15, 0, r4, c6, c13, 5      @ PRLAR11
+    mcr     p15, 0, r5, c6, c14, 0      @ PRBAR12
+    mcr     p15, 0, r6, c6, c14, 1      @ PRLAR12
+    mcr     p15, 0, r7, c6, c14, 4      @ PRBAR13
+    ldmia   r0!, {{r2-r6}}
+    mcr     p15, 0, r2, c6, c14, 5      @ PRLAR13
+    mcr     p15, 0, r3, c6, c15, 0      @ PRBAR14
+    mcr     p15, 0, r4, c6, c15, 1      @ PRLAR14
+    mcr     p15, 0, r5, c6, c15, 4      @ PRBAR15
+    mcr     p15, 0, r6, c6, c15, 5      @ PRLAR15
     pop     {{r4-r7}}
     cmp     r1, #0
     vldmiane r0, {{d16-d31}}

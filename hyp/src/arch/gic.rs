@@ -23,6 +23,8 @@ pub const GICR_STRIDE: u32 = 0x2_0000;
 pub const INTID_HYP_TIMER: u32 = 26;
 /// INTID of the EL1 virtual timer (each partition's own timer).
 pub const INTID_VTIMER: u32 = 27;
+/// INTID of the EL1 physical timer (also each partition's own).
+pub const INTID_PTIMER: u32 = 30;
 /// Priority of every interrupt the hypervisor enables.
 const PRIORITY: u8 = 0x80;
 /// Spurious INTID (nothing pending).
@@ -87,8 +89,8 @@ pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), Gi
     Ok(())
 }
 
-/// Wakes this core's redistributor and enables the hypervisor's timer
-/// PPIs (EL2 physical timer, EL1 virtual timer) as group-1 interrupts;
+/// Wakes this core's redistributor and enables the timer PPIs (EL2
+/// physical timer, EL1 virtual and physical timers) as group-1 interrupts;
 /// then sets up the EL2 CPU interface and the virtual interface.
 pub fn init_this_core(core: u32) -> Result<(), GicError> {
     let rd = GICR_BASE + core * GICR_STRIDE;
@@ -102,9 +104,9 @@ pub fn init_this_core(core: u32) -> Result<(), GicError> {
             return Err(GicError("the redistributor does not wake up"));
         }
     }
-    let bits = (1 << INTID_HYP_TIMER) | (1 << INTID_VTIMER);
+    let bits = (1 << INTID_HYP_TIMER) | (1 << INTID_VTIMER) | (1 << INTID_PTIMER);
     write32(rd + GICR_IGROUPR0, read32(rd + GICR_IGROUPR0) | bits);
-    for intid in [INTID_HYP_TIMER, INTID_VTIMER] {
+    for intid in [INTID_HYP_TIMER, INTID_VTIMER, INTID_PTIMER] {
         let reg = rd + GICR_IPRIORITYR + (intid & !3);
         let shift = (intid & 3) * 8;
         let v = (read32(reg) & !(0xFF << shift)) | ((PRIORITY as u32) << shift);

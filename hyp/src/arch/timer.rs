@@ -1,17 +1,21 @@
 //! The generic timer as partitions see it: the counter is readable at EL1,
-//! the EL1 physical timer is the hypervisor's (trapped), and each
+//! the EL1 physical timer and the virtual timer are the running
+//! partition's (saved and restored on a switch), and each
 //! partition's virtual timer runs with `CNTVOFF = 0`, so a partition's
 //! virtual time is the system count.
 
 /// `CNTHCTL.PL1PCTEN`: EL1 may read the physical counter.
 const PL1PCTEN: u32 = 1 << 0;
+/// `CNTHCTL.PL1PCEN`: EL1 may use the EL1 physical timer.
+const PL1PCEN: u32 = 1 << 1;
 
-/// Lets EL1 read the counter but not program the physical timer, and sets
-/// the virtual offset to zero. Called on each core before partitions run.
+/// Lets EL1 read the counter and use its physical timer (a partition's
+/// `CNTP_*` is part of its context), and sets the virtual offset to zero.
+/// Called on each core before partitions run.
 pub fn allow_guest_counter() {
     // SAFETY: CNTHCTL and CNTVOFF only affect EL1/EL0 timer access.
     unsafe {
-        core::arch::asm!("mcr p15, 4, {}, c14, c1, 0", in(reg) PL1PCTEN, options(nostack));
+        core::arch::asm!("mcr p15, 4, {}, c14, c1, 0", in(reg) PL1PCTEN | PL1PCEN, options(nostack));
         core::arch::asm!("mcrr p15, 4, {z}, {z}, c14", z = in(reg) 0u32, options(nostack));
     }
     aarch32_cpu::asm::isb();

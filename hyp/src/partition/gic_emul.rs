@@ -8,7 +8,7 @@ use hypcfg::mpu::Attrs;
 use hypcfg::system::{Partition, System};
 
 use super::this_core;
-use crate::arch::gic::{GICD_BASE, GICR_BASE, INTID_VTIMER};
+use crate::arch::gic::{GICD_BASE, GICR_BASE, INTID_PTIMER, INTID_VTIMER};
 use crate::arch::vectors::GuestFrame;
 use crate::hprintln;
 use crate::hsr::Hsr;
@@ -18,14 +18,14 @@ use crate::vgic_mmio::{self, Frame, GicRegs, Outcome, Owns};
 const GICD_SIZE: u32 = 0x1_0000;
 const GICR_STRIDE: u32 = 0x2_0000;
 
-/// The interrupts partition `p` owns: its own, and its virtual timer.
+/// The interrupts partition `p` owns: its own, and its two EL1 timers.
 struct PartOwns<'a> {
     p: &'a Partition,
 }
 
 impl Owns for PartOwns<'_> {
     fn owns(&self, intid: u32) -> bool {
-        intid == INTID_VTIMER || self.p.irqs.iter().any(|&i| i as u32 == intid)
+        intid == INTID_VTIMER || intid == INTID_PTIMER || self.p.irqs.iter().any(|&i| i as u32 == intid)
     }
     fn core(&self) -> u32 {
         self.p.core as u32

@@ -158,8 +158,8 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
             }
             resume
         }
-        gic::INTID_VTIMER => {
-            // The running partition's own virtual timer: pass it on. It
+        gic::INTID_VTIMER | gic::INTID_PTIMER => {
+            // The running partition's own timers: pass it on. It
             // stays active until the partition deactivates it.
             vgic::inject_hw(intid);
             gic::priority_drop(intid);

@@ -106,7 +106,9 @@ pub fn switch_out(id: u8) {
         let mut saved = (lo, hi);
         if !gic::lr_free((lo, hi)) && hi & LRC_HW != 0 {
             gic::deactivate(hi & 0x3FF);
-            saved = if hi >> 30 == LRC_STATE_PENDING >> 30 && lo == gic::INTID_VTIMER {
+            saved = if hi >> 30 == LRC_STATE_PENDING >> 30
+                && (lo == gic::INTID_VTIMER || lo == gic::INTID_PTIMER)
+            {
                 (0, 0)
             } else {
                 (lo, hi & !(LRC_HW | 0x3FF))

@@ -120,6 +120,8 @@ fn a_partition_programs_the_gic_itself_within_what_it_owns() {
         "{}",
         out.tail(30)
     );
+    // The EL1 physical timer behaves as on the board for the other partition.
+    assert!(out.has("[other] 3 physical timer interrupts"), "{}", out.tail(30));
     assert!(!out.has("FAULT"), "{}", out.tail(30));
 }
 
