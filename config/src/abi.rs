@@ -129,6 +129,11 @@ pub mod fault {
     pub const PANIC: u32 = 4;
 }
 
+/// Virtual INTID of a channel notification: pending for a partition when
+/// a message has been queued on one of its receive channels since it last
+/// ran (`CHANNEL_POLL` tells which channels).
+pub const NOTIFY_INTID: u32 = 8;
+
 /// Longest console write the hypervisor takes in one call.
 pub const CONSOLE_MAX: u32 = 256;
 

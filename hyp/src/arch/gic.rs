@@ -25,6 +25,9 @@ pub const INTID_HYP_TIMER: u32 = 26;
 pub const INTID_VTIMER: u32 = 27;
 /// INTID of the EL1 physical timer (also each partition's own).
 pub const INTID_PTIMER: u32 = 30;
+/// SGI one core sends another when a partition of the other core has a
+/// channel notification waiting.
+pub const INTID_KICK: u32 = 9;
 /// Priority of every interrupt the hypervisor enables.
 const PRIORITY: u8 = 0x80;
 /// Spurious INTID (nothing pending).
@@ -104,9 +107,9 @@ pub fn init_this_core(core: u32) -> Result<(), GicError> {
             return Err(GicError("the redistributor does not wake up"));
         }
     }
-    let bits = (1 << INTID_HYP_TIMER) | (1 << INTID_VTIMER) | (1 << INTID_PTIMER);
+    let bits = (1 << INTID_HYP_TIMER) | (1 << INTID_VTIMER) | (1 << INTID_PTIMER) | (1 << INTID_KICK);
     write32(rd + GICR_IGROUPR0, read32(rd + GICR_IGROUPR0) | bits);
-    for intid in [INTID_HYP_TIMER, INTID_VTIMER, INTID_PTIMER] {
+    for intid in [INTID_HYP_TIMER, INTID_VTIMER, INTID_PTIMER, INTID_KICK] {
         let reg = rd + GICR_IPRIORITYR + (intid & !3);
         let shift = (intid & 3) * 8;
         let v = (read32(reg) & !(0xFF << shift)) | ((PRIORITY as u32) << shift);
@@ -169,6 +172,20 @@ pub const fn hw_pending(intid: u32) -> ListReg {
         intid,
         (0b01 << 30) | (1 << 29) | (1 << 28) | ((PRIORITY as u32) << 16) | (intid & 0x3FF),
     )
+}
+
+/// A pending, group-1 virtual interrupt `intid` with no physical twin.
+pub const fn virtual_pending(intid: u32) -> ListReg {
+    (intid, (0b01 << 30) | (1 << 28) | ((PRIORITY as u32) << 16))
+}
+
+/// Sends SGI [`INTID_KICK`] to `core` (same cluster, `Aff0 = core`).
+pub fn kick(core: u32) {
+    let lo = (1u32 << (core & 0xF)) | (INTID_KICK << 24);
+    // SAFETY: ICC_SGI1R only raises an interrupt on the target core.
+    unsafe {
+        core::arch::asm!("mcrr p15, 0, {}, {}, c12", "isb", in(reg) lo, in(reg) 0u32, options(nostack))
+    };
 }
 
 /// Whether a list register holds nothing (state invalid).

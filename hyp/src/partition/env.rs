@@ -111,7 +111,13 @@ impl Env for CallEnv {
         let r = channel::send(c, q, &mut TransientSlots, ptr, len);
         drop(queues);
         if r.is_ok() {
-            aarch32_cpu::asm::sev();
+            let core = self
+                .system()
+                .and_then(|s| s.partitions.get(c.receiver as usize))
+                .map(|p| p.core);
+            if let Some(core) = core {
+                super::vgic::notify(c.receiver, core as u32);
+            }
         }
         r
     }

@@ -52,7 +52,10 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
             match sched::next(core_parts(), Some(id), runnable) {
                 Some(next) if next != id => switch(s, id, next),
                 _ => {
-                    crate::arch::cpu::wait(hsr.iss() & 1 == 1);
+                    vgic::deliver_notification(id);
+                    if !vgic::has_pending() {
+                        crate::arch::cpu::wait(hsr.iss() & 1 == 1);
+                    }
                     frame
                 }
             }
@@ -163,6 +166,13 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
             // stays active until the partition deactivates it.
             vgic::inject_hw(intid);
             gic::priority_drop(intid);
+            frame
+        }
+        gic::INTID_KICK => {
+            // Another core queued a message for a partition of this core.
+            gic::priority_drop(intid);
+            gic::deactivate(intid);
+            vgic::deliver_notification(id);
             frame
         }
         gic::SPURIOUS.. => frame,

@@ -19,6 +19,51 @@ const OWNED_INTIDS: usize = 256;
 const NO_OWNER: u8 = 0xFF;
 /// Partition owning each device interrupt (from the system's `irqs`).
 static OWNER: [AtomicU8; OWNED_INTIDS] = [const { AtomicU8::new(NO_OWNER) }; OWNED_INTIDS];
+/// A channel notification waits for each partition (see [`notify`]).
+static NOTIFY: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
+
+/// Marks a channel notification for partition `receiver` (pinned to
+/// `core`) and, if that is another core, kicks it; the notification is
+/// delivered as virtual interrupt `hypcfg::abi::NOTIFY_INTID` when the
+/// receiver runs.
+pub fn notify(receiver: u8, core: u32) {
+    if let Some(n) = NOTIFY.get(receiver as usize) {
+        n.store(1, Ordering::Release);
+    }
+    if core as usize != super::this_core() {
+        gic::kick(core);
+    }
+}
+
+/// Whether the running partition has a virtual interrupt pending in a list
+/// register: then a trapped `WFI` must not wait (as on hardware, where a
+/// pending interrupt ends `WFI` even with interrupts masked).
+pub fn has_pending() -> bool {
+    (0..LRS).any(|n| gic::read_lr(n).1 >> 30 & 0b01 != 0)
+}
+
+/// Delivers partition `id`'s waiting notification, if any (it runs).
+pub fn deliver_notification(id: u8) {
+    if NOTIFY
+        .get(id as usize)
+        .is_some_and(|n| n.swap(0, Ordering::AcqRel) != 0)
+    {
+        inject_virtual(hypcfg::abi::NOTIFY_INTID);
+    }
+}
+
+/// Queues a virtual interrupt with no physical twin for the running
+/// partition (dropped if every list register is taken: notifications are
+/// level-like, the partition sees the messages when it next receives).
+fn inject_virtual(intid: u32) {
+    for n in 0..LRS {
+        if gic::lr_free(gic::read_lr(n)) {
+            gic::write_lr(n, gic::virtual_pending(intid));
+            return;
+        }
+    }
+}
+
 /// Device interrupts held for each partition while it is not running:
 /// bit `i` stands for the partition's `irqs[i]`.
 static PENDING: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
@@ -132,6 +177,7 @@ pub fn switch_in(s: &System, id: u8) {
         gic::write_lr(n, *lr);
     }
     take_held(s, id, inject_hw);
+    deliver_notification(id);
 }
 
 /// Clears the device interrupts held for partition `id` and calls `f`

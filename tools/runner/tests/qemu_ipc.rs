@@ -90,3 +90,22 @@ fn shared_memory_is_visible_to_its_partitions_and_faults_for_others() {
     );
     assert!(!out.has("isolation is broken"), "{}", out.tail(40));
 }
+
+#[test]
+fn a_receiver_sleeping_in_wfi_is_woken_by_channel_notifications() {
+    let out = build_and_run("tools/runner/tests/systems/notify.toml", |_| {}).expect("build and run");
+    out.expect_exit(0).unwrap();
+    assert!(out.has("[notifier] sent 20 messages"), "{}", out.tail(20));
+    let line = out
+        .console
+        .iter()
+        .find(|l| l.starts_with("[waiter] received 20 messages after "))
+        .unwrap_or_else(|| panic!("the waiter did not get its messages:\n{}", out.tail(20)));
+    let n: u32 = line
+        .split("after ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(n >= 1, "{line}");
+}
