@@ -57,7 +57,6 @@ const GICD_TYPER: u32 = 0x4;
 const GICD_IIDR: u32 = 0x8;
 const GICD_IGROUPR: u32 = 0x80;
 const GICD_ISENABLER: u32 = 0x100;
-const GICD_ICENABLER: u32 = 0x180;
 const GICD_IPRIORITYR: u32 = 0x400;
 const GICD_ICFGR: u32 = 0xC00;
 const GICD_IROUTER: u32 = 0x6000;
@@ -135,6 +134,25 @@ fn fields(
     }
 }
 
+/// A distributor register of `bits`-wide fields starting at INTID `first`:
+/// owned fields are written through to the hardware.
+fn field_register(
+    off: u32,
+    first: u32,
+    bits: u32,
+    write: Option<u32>,
+    o: &impl Owns,
+    hw: &mut impl GicRegs,
+    what: &'static str,
+) -> Outcome {
+    let current = hw.dist_read(off);
+    let (out, new) = fields(first, bits, write, o, current, what);
+    if let Some(v) = new {
+        hw.dist_write(off, v);
+    }
+    out
+}
+
 fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
     match off {
         // Control (affinity routing on, both groups enabled, as the
@@ -148,48 +166,30 @@ fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> O
             let first = (off - GICD_IGROUPR) * 8;
             bitmap(first, write, o, u32::MAX, |_| {})
         }
-        0x100..=0x17C => {
-            let first = (off - GICD_ISENABLER) * 8;
+        // Set-enable and clear-enable: owned bits go to the same register.
+        0x100..=0x1FC => {
+            let first = ((off - GICD_ISENABLER) % 0x80) * 8;
             let read = hw.dist_read(off);
             bitmap(first, write, o, read, |v| hw.dist_write(off, v))
         }
-        0x180..=0x1FC => {
-            let first = (off - GICD_ICENABLER) * 8;
-            let read = hw.dist_read(off);
-            bitmap(first, write, o, read, |v| hw.dist_write(off, v))
-        }
-        0x400..=0x7F8 => {
-            let first = off - GICD_IPRIORITYR;
-            let current = hw.dist_read(off);
-            let (out, new) = fields(
-                first,
-                8,
-                write,
-                o,
-                current,
-                "priority of an interrupt it does not own",
-            );
-            if let Some(v) = new {
-                hw.dist_write(off, v);
-            }
-            out
-        }
-        0xC00..=0xCFC => {
-            let first = (off - GICD_ICFGR) * 4;
-            let current = hw.dist_read(off);
-            let (out, new) = fields(
-                first,
-                2,
-                write,
-                o,
-                current,
-                "configuration of an interrupt it does not own",
-            );
-            if let Some(v) = new {
-                hw.dist_write(off, v);
-            }
-            out
-        }
+        0x400..=0x7F8 => field_register(
+            off,
+            off - GICD_IPRIORITYR,
+            8,
+            write,
+            o,
+            hw,
+            "priority of an interrupt it does not own",
+        ),
+        0xC00..=0xCFC => field_register(
+            off,
+            (off - GICD_ICFGR) * 4,
+            2,
+            write,
+            o,
+            hw,
+            "configuration of an interrupt it does not own",
+        ),
         0x6100..=0x7FDC => {
             let intid = (off - GICD_IROUTER) / 8;
             let high = off % 8 == 4;

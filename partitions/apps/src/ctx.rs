@@ -77,3 +77,17 @@ pub fn check(seed: u32) -> u32 {
     ];
     r.iter().zip(want.iter()).filter(|(a, b)| a != b).count() as u32
 }
+
+/// The test's loop: `ROUNDS` times fill the state with this partition's
+/// pattern, let the other copy run (`yield_now`), and check the state.
+/// Returns the number of mismatches.
+pub fn run(id: u32, yield_now: impl Fn()) -> u32 {
+    (0..ROUNDS)
+        .map(|round| {
+            let seed = (id + 1) * 0x1000 + round;
+            fill(seed);
+            yield_now();
+            check(seed)
+        })
+        .sum()
+}

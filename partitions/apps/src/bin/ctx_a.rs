@@ -3,22 +3,14 @@
 #![no_std]
 #![no_main]
 
-use apps::ctx::{check, fill, ROUNDS};
 use guest::{hvc, println};
 
 guest::entry!(main);
 
 fn main() -> u32 {
-    let id = hvc::id().0;
-    let mut bad = 0;
-    for round in 0..ROUNDS {
-        let seed = (id + 1) * 0x1000 + round;
-        fill(seed);
-        hvc::yield_now();
-        bad += check(seed);
-    }
+    let bad = apps::ctx::run(hvc::id().0, hvc::yield_now);
     if bad == 0 {
-        println!("context intact over {} switches", ROUNDS);
+        println!("context intact over {} switches", apps::ctx::ROUNDS);
         0
     } else {
         println!("context CORRUPTED: {} mismatches", bad);
