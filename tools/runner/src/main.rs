@@ -128,13 +128,15 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             print!("{}", size::table(&size::measure(&elf)?));
         }
         Cmd::Debug => {
-            let elf = build::build_hyp(Variant::Product)?;
-            let script = qemu::write_gdb_script(&elf)?;
+            // The demo system (the one file `make qemu` boots), halted for gdb.
+            let demo = runner::workspace_root().join("config/demo.toml");
+            let system = runner::system::build_system(&demo, Variant::Product)?;
+            let script = qemu::write_gdb_script(&system.hyp)?;
             println!(
                 "QEMU is waiting for gdb; in another terminal run:\n    gdb-multiarch -x {}",
                 script.display()
             );
-            let mut r = qemu::Run::new(elf);
+            let mut r = system.run();
             r.echo = true;
             r.gdb = true;
             r.timeout = None;
