@@ -277,6 +277,30 @@ pub fn stack_top(core: usize) -> u32 {
     end - size * core as u32
 }
 
+/// The canary `_start` writes at the bottom of each core's stack.
+const STACK_CANARY: u32 = 0x5AC5_5AC5;
+/// Words of canary per stack.
+const STACK_CANARY_WORDS: usize = 64;
+
+/// The first core whose stack canary is damaged (its stack overflowed into
+/// whatever lies below it), if any.
+pub fn stack_overflowed() -> Option<usize> {
+    extern "C" {
+        static __stacks_start: u8;
+        static HYP_STACK_SIZE: u8;
+    }
+    let start = &raw const __stacks_start as usize;
+    let size = &raw const HYP_STACK_SIZE as usize;
+    // Core n's stack is the n-th from the top, so core MAX_CORES-1's is lowest.
+    (0..MAX_CORES).find(|&core| {
+        let bottom = start + (MAX_CORES - 1 - core) * size;
+        // SAFETY: the canary words lie inside the stacks area, which the
+        // static band maps read/write for the hypervisor.
+        (0..STACK_CANARY_WORDS)
+            .any(|i| unsafe { core::ptr::read_volatile((bottom + 4 * i) as *const u32) } != STACK_CANARY)
+    })
+}
+
 /// Ends the run: on QEMU builds through semihosting with `code` (unless
 /// `forever` was asked for), on a board by halting the core.
 pub fn exit(code: u32) -> ! {

@@ -38,7 +38,20 @@ _start:
     cmp     r4, #0
     bne     2f
 
-    @ Core 0: zero .bss, then boot.
+    @ Core 0: put a canary at the bottom of every core's stack (checked
+    @ at the end of the run: boot::stack_overflowed), zero .bss, then boot.
+    ldr     r0, =__stacks_start
+    ldr     r1, =HYP_STACK_SIZE
+    ldr     r2, =HYP_MAX_CORES
+    ldr     r3, =0x5AC55AC5
+4:  mov     r5, #64                     @ words of canary per stack
+    mov     r6, r0
+5:  str     r3, [r6], #4
+    subs    r5, r5, #1
+    bne     5b
+    add     r0, r0, r1
+    subs    r2, r2, #1
+    bne     4b
     ldr     r0, =__bss_start
     ldr     r1, =__bss_end
     mov     r2, #0

@@ -316,6 +316,13 @@ fn summary_and_exit(s: &System) -> ! {
             );
         }
     }
+    if let Some(core) = crate::boot::stack_overflowed() {
+        hprintln!(
+            "[hyp] ERROR: core {} overflowed its Hyp stack (canary overwritten)",
+            core
+        );
+        exit = 1;
+    }
     crate::boot::exit(exit)
 }
 
