@@ -3,6 +3,7 @@
 #![no_std]
 
 pub mod ctx;
+pub mod irqbench;
 pub mod workload;
 
 /// Channel id of `readings` (channels are numbered in config order).

@@ -8,7 +8,6 @@
 //! difference between the two figures is what the hypervisor adds.
 
 use core::ptr::{read_volatile, write_volatile};
-use core::sync::atomic::{AtomicU32, Ordering};
 
 /// GICv3 distributor of `mps3-an536`.
 const GICD_BASE: usize = 0xF000_0000;
@@ -68,48 +67,10 @@ fn init_gic() -> Result<(), &'static str> {
 }
 
 /// The virtual count (`CNTVCT`).
-fn now() -> u64 {
-    apps::workload::ticks()
-}
-
-/// Fires the virtual timer when the virtual count reaches `deadline`.
-fn set_deadline(deadline: u64) {
-    // SAFETY: this core's own EL1 virtual timer (CNTV_CVAL, CNTV_CTL).
-    unsafe {
-        core::arch::asm!("mcrr p15, 3, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32);
-        core::arch::asm!("mcr p15, 0, {}, c14, c3, 1", "isb", in(reg) 1u32);
-    }
-}
-
-/// Stops the virtual timer.
-fn stop_timer() {
-    // SAFETY: this core's own EL1 virtual timer.
-    unsafe { core::arch::asm!("mcr p15, 0, {}, c14, c3, 1", "isb", in(reg) 0u32) };
-}
-
-/// Extra `nop`s before the handler reads the counter in the current trial.
-static PAD: AtomicU32 = AtomicU32::new(0);
-/// Counter value the handler read (0 = not yet).
-static SEEN: AtomicU32 = AtomicU32::new(0);
-
-/// The handler body (the same as the `bench` partition's `on_timer`):
-/// `PAD` nops, read the counter, stop the timer.
+/// The handler body, shared with the `bench` partition.
 #[inline(never)]
 fn on_timer(_intid: u32) {
-    macro_rules! pad_then_read {
-        ($($n:literal),*) => {
-            match PAD.load(Ordering::Relaxed) {
-                $($n => {
-                    // SAFETY: `nop`s only.
-                    unsafe { core::arch::asm!(concat!(".rept ", $n), "nop", ".endr") };
-                })*
-                _ => {}
-            }
-        };
-    }
-    pad_then_read!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    SEEN.store(now() as u32, Ordering::Release);
-    stop_timer();
+    apps::irqbench::handler_body();
 }
 
 /// Rust side of the IRQ vector: acknowledge, handle, end of interrupt
@@ -136,18 +97,8 @@ pub fn irq_latency() -> Result<u64, &'static str> {
     init_gic()?;
     // SAFETY: the IRQ vector and stack are set up by the entry code.
     unsafe { core::arch::asm!("cpsie i") };
-    let mut total: u64 = 0;
-    for trial in 0..16 * ROUNDS {
-        let pad = trial % 16;
-        PAD.store(pad, Ordering::Relaxed);
-        SEEN.store(0, Ordering::Release);
-        let deadline = now() + 64;
-        set_deadline(deadline);
-        while SEEN.load(Ordering::Acquire) == 0 {}
-        let ticks = SEEN.load(Ordering::Acquire).wrapping_sub(deadline as u32) as u64;
-        total += (ticks * apps::workload::INSTR_PER_TICK).saturating_sub(pad as u64);
-    }
+    let latency = apps::irqbench::measure(ROUNDS);
     // SAFETY: masking interrupts is always sound.
     unsafe { core::arch::asm!("cpsid i") };
-    Ok(total / (16 * ROUNDS) as u64)
+    Ok(latency)
 }

@@ -8,10 +8,9 @@
 
 use apps::workload::{compute, per_op, ticks, COMPUTE_ITERATIONS};
 use apps::{BENCH_IPC_BATCH, BENCH_IPC_ROUNDS, BENCH_IPC_SIZES, BENCH_SWITCH_ROUNDS};
-use core::sync::atomic::{AtomicU32, Ordering};
 
 use guest::abi::call;
-use guest::irq::{self, vtimer};
+use guest::irq;
 use guest::{hvc, println};
 
 guest::entry!(main);
@@ -43,28 +42,9 @@ fn nop_loop(n: u32) {
     }
 }
 
-/// Extra `nop`s before the handler reads the counter in the current trial.
-static PAD: AtomicU32 = AtomicU32::new(0);
-/// Counter value the handler read (0 = not yet).
-static SEEN: AtomicU32 = AtomicU32::new(0);
-
-/// Reads the counter after `PAD` nops: the first thing the handler body
-/// does. Stepping the padding 0..15 resolves the 16-instruction tick.
+/// The handler: the shared measured body (`apps::irqbench`).
 fn on_timer(_intid: u32) {
-    macro_rules! pad_then_read {
-        ($($n:literal),*) => {
-            match PAD.load(Ordering::Relaxed) {
-                $($n => {
-                    // SAFETY: `nop`s only.
-                    unsafe { core::arch::asm!(concat!(".rept ", $n), "nop", ".endr") };
-                })*
-                _ => {}
-            }
-        };
-    }
-    pad_then_read!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    SEEN.store(vtimer::now() as u32, Ordering::Release);
-    vtimer::stop();
+    apps::irqbench::handler_body();
 }
 
 /// Mean instructions from the virtual timer's deadline to the first
@@ -73,21 +53,9 @@ fn irq_to_guest() -> u64 {
     irq::set_handler(on_timer);
     irq::enable_cpu_interface();
     irq::enable();
-    let rounds = 4;
-    let mut total: u64 = 0;
-    for trial in 0..16 * rounds {
-        let pad = trial % 16;
-        PAD.store(pad, Ordering::Relaxed);
-        SEEN.store(0, Ordering::Release);
-        let deadline = vtimer::now() + 64;
-        vtimer::set_deadline(deadline);
-        while SEEN.load(Ordering::Acquire) == 0 {}
-        let ticks = SEEN.load(Ordering::Acquire).wrapping_sub(deadline as u32) as u64;
-        total += ticks * apps::workload::INSTR_PER_TICK - pad as u64;
-    }
+    let latency = apps::irqbench::measure(4);
     irq::disable();
-    // Mean over whole sweeps of the padding: the tick quantisation cancels.
-    total / (16 * rounds) as u64
+    latency
 }
 
 fn main() -> u32 {
