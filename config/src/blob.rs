@@ -109,6 +109,16 @@ fn field<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
     bytes.get(at..at.checked_add(N)?)?.try_into().ok()
 }
 
+/// The length of the blob at the start of `bytes` (header plus the body
+/// length its header announces), for a reader that finds the blob in a
+/// larger area; `None` if not even a header fits. [`decode`] still checks
+/// everything, the length included.
+pub fn blob_len(bytes: &[u8]) -> Option<usize> {
+    // The body length field of the header (see `decode`).
+    let len = u32::from_le_bytes(field(bytes, 8)?);
+    HEADER_LEN.checked_add(usize::try_from(len).ok()?)
+}
+
 /// Checks and decodes a blob. Never panics, whatever `bytes` holds.
 pub fn decode(bytes: &[u8]) -> Result<System, BlobError> {
     let (header, body) = bytes.split_at_checked(HEADER_LEN).ok_or(BlobError::Truncated)?;

@@ -340,3 +340,19 @@ fn small_buffers_are_refused_not_overrun() {
         );
     }
 }
+
+#[test]
+fn blob_len_finds_the_blob_in_a_larger_area() {
+    let system = hypcfg::front::check_file(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/demo.toml"
+    )))
+    .compiled
+    .expect("demo is valid")
+    .system;
+    let mut area = vec![0xFFu8; 64 * 1024];
+    let n = hypcfg::blob::encode(&system, &mut area).expect("encode");
+    assert_eq!(hypcfg::blob::blob_len(&area), Some(n));
+    assert_eq!(hypcfg::blob::decode(&area[..n]).expect("decode"), system);
+    assert_eq!(hypcfg::blob::blob_len(&area[..5]), None);
+}

@@ -56,12 +56,10 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
     // SAFETY: the range was just mapped readable for the hypervisor and
     // stays mapped until the unmap below; nothing writes it.
     let bytes = unsafe { core::slice::from_raw_parts(ptr as *const u8, size as usize) };
-    let header_len = hypcfg::blob::HEADER_LEN;
-    let body_len = bytes
-        .get(8..12)
-        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
-    let used = header_len.saturating_add(body_len).min(bytes.len());
-    let decoded = hypcfg::blob::decode(&bytes[..used]);
+    // The blob area is larger than the blob: hand the decoder exactly the
+    // blob (it checks the length, the CRC and the rest).
+    let used = hypcfg::blob::blob_len(bytes).unwrap_or(0).min(bytes.len());
+    let decoded = hypcfg::blob::decode(bytes.get(..used).unwrap_or(&[]));
     let _ = mpu::unmap_mm_range(base);
     let system = decoded.map_err(LoadError::Blob)?;
     check_platform(&system)?;
