@@ -1,0 +1,21 @@
+//! The portable core of the hypervisor's EL2 kernel: every rule that does
+//! not touch a coprocessor register, a vector or MMIO. It has no `unsafe`
+//! (forbidden below), reaches the hardware only through narrow seams
+//! ([`mpu::MpuHw`], [`channel::SlotMemory`], [`hypercall::Env`],
+//! [`vgic_mmio::GicRegs`]), and is unit-tested on the host with
+//! `cargo test`. The target crate (`hyp`) implements those seams with the
+//! Cortex-R52's registers and holds the reset code, vectors and boot.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod channel;
+pub mod guest_mem;
+pub mod health;
+pub mod hsr;
+pub mod hypercall;
+pub mod image;
+pub mod layout;
+pub mod mpu;
+pub mod sched;
+pub mod vgic_mmio;
