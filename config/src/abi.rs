@@ -73,6 +73,10 @@ pub enum Status {
     BufferTooSmall = -12,
     /// An argument is out of range.
     InvalidArgument = -13,
+    /// The hypervisor could not reach memory it needed for the call (a
+    /// transient mapping failed); nothing was changed, and the failure is
+    /// reported on the console.
+    Internal = -14,
 }
 
 impl Status {
@@ -98,6 +102,7 @@ impl Status {
             -11 => Status::MessageTooLarge,
             -12 => Status::BufferTooSmall,
             -13 => Status::InvalidArgument,
+            -14 => Status::Internal,
             _ => return None,
         })
     }
@@ -148,6 +153,7 @@ mod tests {
             Status::UnknownCall,
             Status::Wraparound,
             Status::InvalidArgument,
+            Status::Internal,
         ] {
             assert_eq!(Status::from_reg(s.to_reg()), Some(s));
         }

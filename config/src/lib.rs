@@ -16,6 +16,7 @@ pub mod blob;
 pub mod check;
 pub mod crc32;
 pub mod flash;
+pub mod ids;
 pub mod mpu;
 pub mod system;
 

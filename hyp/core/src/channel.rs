@@ -9,7 +9,11 @@
 //! as bytes.
 
 use hypcfg::abi::Status;
+use hypcfg::ids::PartitionId;
 use hypcfg::system::{Channel, MAX_CHANNELS};
+use spin::Mutex;
+
+use crate::guest_mem::{GuestRead, GuestWrite};
 
 /// Queue indices of one channel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -40,23 +44,28 @@ pub fn geometry_ok(ch: &Channel) -> bool {
 /// The hypervisor's access to slot memory (transient mappings on target,
 /// a byte array in tests).
 pub trait SlotMemory {
-    /// Writes the message header and copies `len` bytes from the sender's
-    /// buffer at `src` into the slot at `slot_addr`, reading the guest bytes
-    /// exactly once. Returns `Err` if the slot cannot be reached.
-    fn fill_slot(&mut self, slot_addr: u32, src: u32, len: u32) -> Result<(), Status>;
+    /// Writes the message header and copies the sender's checked buffer
+    /// `msg` into the slot at `slot_addr`, reading the guest bytes exactly
+    /// once. Returns `Err` if the slot cannot be reached.
+    fn fill_slot(&mut self, slot_addr: u32, msg: &GuestRead) -> Result<(), Status>;
     /// Reads the length header of the slot at `slot_addr` (bounded by
-    /// `max`) and, if the message fits `cap`, copies it to the receiver's
-    /// buffer at `dst`, all under one mapping. Returns the length, or
+    /// `max`) and, if the message fits the receiver's checked buffer `dst`,
+    /// copies it there, all under one mapping. Returns the length, or
     /// `BufferTooSmall` without copying.
-    fn drain_slot(&mut self, slot_addr: u32, max: u32, dst: u32, cap: u32) -> Result<u32, Status>;
+    fn drain_slot(&mut self, slot_addr: u32, max: u32, dst: &GuestWrite) -> Result<u32, Status>;
 }
 
 /// Finds channel `id` and checks that `caller` is its `sender` (or
 /// receiver when `sending` is false).
-pub fn endpoint(channels: &[Channel], id: u32, caller: u8, sending: bool) -> Result<&Channel, Status> {
+pub fn endpoint(
+    channels: &[Channel],
+    id: u32,
+    caller: PartitionId,
+    sending: bool,
+) -> Result<&Channel, Status> {
     let ch = channels.get(id as usize).ok_or(Status::NoChannel)?;
     let owner = if sending { ch.sender } else { ch.receiver };
-    if owner != caller {
+    if owner != caller.0 {
         return Err(Status::NotOwner);
     }
     if !geometry_ok(ch) {
@@ -65,43 +74,41 @@ pub fn endpoint(channels: &[Channel], id: u32, caller: u8, sending: bool) -> Res
     Ok(ch)
 }
 
-/// Queues the `len`-byte message at guest address `src` (already checked
-/// against the sender's memory). The queue is unchanged on every error.
+/// Queues the message `msg` (a checked buffer of the sender's memory).
+/// The queue is unchanged on every error.
 pub fn send(
     ch: &Channel,
     q: &mut QueueState,
     mem: &mut impl SlotMemory,
-    src: u32,
-    len: u32,
+    msg: &GuestRead,
 ) -> Result<(), Status> {
-    if len > ch.msg_size {
+    if msg.len() > ch.msg_size {
         return Err(Status::MessageTooLarge);
     }
     if q.count >= ch.depth {
         return Err(Status::QueueFull);
     }
     let slot = (q.head + q.count) % ch.depth;
-    mem.fill_slot(ch.queue_base + slot * stride(ch), src, len)?;
+    mem.fill_slot(ch.queue_base + slot * stride(ch), msg)?;
     q.count += 1;
     Ok(())
 }
 
-/// Hands the oldest message to the receiver's buffer `[dst, dst + cap)`
-/// (already checked); returns its length. A message longer than `cap`
-/// stays queued ([`Status::BufferTooSmall`]).
+/// Hands the oldest message to the receiver's checked buffer `dst`;
+/// returns its length. A message longer than `dst` stays queued
+/// ([`Status::BufferTooSmall`]).
 pub fn recv(
     ch: &Channel,
     q: &mut QueueState,
     mem: &mut impl SlotMemory,
-    dst: u32,
-    cap: u32,
+    dst: &GuestWrite,
 ) -> Result<u32, Status> {
     if q.count == 0 {
         return Err(Status::QueueEmpty);
     }
     let addr = ch.queue_base + (q.head % ch.depth) * stride(ch);
     // The header is written only by the hypervisor; it is bounded anyway.
-    let len = mem.drain_slot(addr, ch.msg_size, dst, cap)?;
+    let len = mem.drain_slot(addr, ch.msg_size, dst)?;
     q.head = (q.head + 1) % ch.depth;
     q.count -= 1;
     Ok(len)
@@ -109,30 +116,101 @@ pub fn recv(
 
 /// Bitmap of the channels (bit = channel id) whose receiver is `caller`
 /// and that have messages waiting.
-pub fn pending(channels: &[Channel], queues: &[QueueState; MAX_CHANNELS], caller: u8) -> u32 {
+pub fn pending(channels: &[Channel], queues: &[QueueState; MAX_CHANNELS], caller: PartitionId) -> u32 {
     channels
         .iter()
         .zip(queues.iter())
         .enumerate()
-        .filter(|(_, (ch, q))| ch.receiver == caller && q.count > 0)
+        .filter(|(_, (ch, q))| ch.receiver == caller.0 && q.count > 0)
         .fold(0, |bits, (i, _)| bits | (1 << i))
+}
+
+/// Every channel's queue indices, behind one lock both cores take: the
+/// whole of a `CHANNEL_SEND`, `CHANNEL_RECV` or `CHANNEL_POLL` (endpoint
+/// check, queue update, slot copy) happens here, so the target's hypercall
+/// adapter only supplies the slot memory and delivers the notification.
+pub struct Channels {
+    queues: Mutex<[QueueState; MAX_CHANNELS]>,
+}
+
+impl Default for Channels {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Channels {
+    /// All queues empty.
+    pub const fn new() -> Self {
+        Channels {
+            queues: Mutex::new([QueueState { head: 0, count: 0 }; MAX_CHANNELS]),
+        }
+    }
+
+    /// `CHANNEL_SEND` by `caller` on channel `ch` of `channels`: checks
+    /// that the caller is its sender, queues `msg`, and returns the
+    /// partition to notify (the channel's receiver).
+    pub fn send(
+        &self,
+        channels: &[Channel],
+        caller: PartitionId,
+        ch: u32,
+        msg: &GuestRead,
+        mem: &mut impl SlotMemory,
+    ) -> Result<PartitionId, Status> {
+        let c = endpoint(channels, ch, caller, true)?;
+        let mut queues = self.queues.lock();
+        let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
+        send(c, q, mem, msg)?;
+        Ok(PartitionId(c.receiver))
+    }
+
+    /// `CHANNEL_RECV` by `caller` on channel `ch`: checks that the caller
+    /// is its receiver and hands it the oldest message.
+    pub fn recv(
+        &self,
+        channels: &[Channel],
+        caller: PartitionId,
+        ch: u32,
+        dst: &GuestWrite,
+        mem: &mut impl SlotMemory,
+    ) -> Result<u32, Status> {
+        let c = endpoint(channels, ch, caller, false)?;
+        let mut queues = self.queues.lock();
+        let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
+        recv(c, q, mem, dst)
+    }
+
+    /// `CHANNEL_POLL` by `caller`: its receive channels with messages.
+    pub fn poll(&self, channels: &[Channel], caller: PartitionId) -> u32 {
+        pending(channels, &self.queues.lock(), caller)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
+    use hypcfg::system::{PartitionRegion, RegionKind};
 
     const QBASE: u32 = 0x3000_0000;
     const GUEST: u32 = 0x2000_0000;
+    const P0: PartitionId = PartitionId(0);
+    const P1: PartitionId = PartitionId(1);
 
     struct Mem {
         queue: Vec<u8>,
         guest: Vec<u8>,
         guest_reads: usize,
+        unreachable: bool,
     }
 
     impl SlotMemory for Mem {
-        fn fill_slot(&mut self, slot: u32, src: u32, len: u32) -> Result<(), Status> {
+        fn fill_slot(&mut self, slot: u32, msg: &GuestRead) -> Result<(), Status> {
+            let (src, len) = (msg.addr(), msg.len());
+            if self.unreachable {
+                return Err(Status::Internal);
+            }
             let s = (slot - QBASE) as usize;
             let g = (src - GUEST) as usize;
             self.queue[s..s + 4].copy_from_slice(&len.to_le_bytes());
@@ -140,7 +218,11 @@ mod tests {
             self.guest_reads += 1;
             Ok(())
         }
-        fn drain_slot(&mut self, slot: u32, max: u32, dst: u32, cap: u32) -> Result<u32, Status> {
+        fn drain_slot(&mut self, slot: u32, max: u32, dst: &GuestWrite) -> Result<u32, Status> {
+            let (dst, cap) = (dst.addr(), dst.len());
+            if self.unreachable {
+                return Err(Status::Internal);
+            }
             let s = (slot - QBASE) as usize;
             let len = u32::from_le_bytes(self.queue[s..s + 4].try_into().unwrap()).min(max);
             if len > cap {
@@ -164,11 +246,35 @@ mod tests {
         }
     }
 
+    /// A checked readable buffer of the fake guest memory.
+    fn rd(addr: u32, len: u32) -> GuestRead {
+        crate::guest_mem::check_read(&guest_regions(), addr, len, 1).unwrap()
+    }
+
+    /// A checked writable buffer of the fake guest memory.
+    fn wr(addr: u32, len: u32) -> GuestWrite {
+        crate::guest_mem::check_write(&guest_regions(), addr, len, 1).unwrap()
+    }
+
+    fn guest_regions() -> [PartitionRegion; 1] {
+        let attrs = Attrs {
+            access: Access::GuestRw,
+            xn: true,
+            mem: MemType::Normal,
+        };
+        [PartitionRegion {
+            name: "ram".try_into().unwrap(),
+            kind: RegionKind::Memory,
+            words: RegionWords::encode(GUEST, GUEST + 0xFFF, attrs).unwrap(),
+        }]
+    }
+
     fn mem() -> Mem {
         Mem {
             queue: vec![0; 4096],
             guest: vec![0; 4096],
             guest_reads: 0,
+            unreachable: false,
         }
     }
 
@@ -177,12 +283,12 @@ mod tests {
         let ch = chan(16, 4);
         let (mut q, mut m) = (QueueState::default(), mem());
         m.guest[..3].copy_from_slice(b"one");
-        send(&ch, &mut q, &mut m, GUEST, 3).unwrap();
+        send(&ch, &mut q, &mut m, &rd(GUEST, 3)).unwrap();
         m.guest[..5].copy_from_slice(b"three");
-        send(&ch, &mut q, &mut m, GUEST, 5).unwrap();
-        assert_eq!(recv(&ch, &mut q, &mut m, GUEST + 100, 16), Ok(3));
+        send(&ch, &mut q, &mut m, &rd(GUEST, 5)).unwrap();
+        assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST + 100, 16)), Ok(3));
         assert_eq!(&m.guest[100..103], b"one");
-        assert_eq!(recv(&ch, &mut q, &mut m, GUEST + 100, 16), Ok(5));
+        assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST + 100, 16)), Ok(5));
         assert_eq!(&m.guest[100..105], b"three");
     }
 
@@ -190,10 +296,10 @@ mod tests {
     fn full_queue_refuses_and_keeps_contents() {
         let ch = chan(8, 2);
         let (mut q, mut m) = (QueueState::default(), mem());
-        send(&ch, &mut q, &mut m, GUEST, 1).unwrap();
-        send(&ch, &mut q, &mut m, GUEST, 2).unwrap();
+        send(&ch, &mut q, &mut m, &rd(GUEST, 1)).unwrap();
+        send(&ch, &mut q, &mut m, &rd(GUEST, 2)).unwrap();
         let before = (q, m.queue.clone());
-        assert_eq!(send(&ch, &mut q, &mut m, GUEST, 3), Err(Status::QueueFull));
+        assert_eq!(send(&ch, &mut q, &mut m, &rd(GUEST, 3)), Err(Status::QueueFull));
         assert_eq!((q, m.queue.clone()), before);
     }
 
@@ -201,14 +307,17 @@ mod tests {
     fn empty_queue_refuses() {
         let ch = chan(8, 2);
         let (mut q, mut m) = (QueueState::default(), mem());
-        assert_eq!(recv(&ch, &mut q, &mut m, GUEST, 8), Err(Status::QueueEmpty));
+        assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST, 8)), Err(Status::QueueEmpty));
     }
 
     #[test]
     fn oversized_message_is_refused() {
         let ch = chan(8, 2);
         let (mut q, mut m) = (QueueState::default(), mem());
-        assert_eq!(send(&ch, &mut q, &mut m, GUEST, 9), Err(Status::MessageTooLarge));
+        assert_eq!(
+            send(&ch, &mut q, &mut m, &rd(GUEST, 9)),
+            Err(Status::MessageTooLarge)
+        );
         assert_eq!(q, QueueState::default());
         assert_eq!(m.guest_reads, 0);
     }
@@ -217,10 +326,13 @@ mod tests {
     fn small_receive_buffer_keeps_the_message() {
         let ch = chan(8, 2);
         let (mut q, mut m) = (QueueState::default(), mem());
-        send(&ch, &mut q, &mut m, GUEST, 6).unwrap();
-        assert_eq!(recv(&ch, &mut q, &mut m, GUEST, 5), Err(Status::BufferTooSmall));
+        send(&ch, &mut q, &mut m, &rd(GUEST, 6)).unwrap();
+        assert_eq!(
+            recv(&ch, &mut q, &mut m, &wr(GUEST, 5)),
+            Err(Status::BufferTooSmall)
+        );
         assert_eq!(q.count, 1);
-        assert_eq!(recv(&ch, &mut q, &mut m, GUEST, 6), Ok(6));
+        assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST, 6)), Ok(6));
     }
 
     #[test]
@@ -229,8 +341,8 @@ mod tests {
         let (mut q, mut m) = (QueueState::default(), mem());
         for i in 0..10u8 {
             m.guest[0] = i;
-            send(&ch, &mut q, &mut m, GUEST, 1).unwrap();
-            assert_eq!(recv(&ch, &mut q, &mut m, GUEST + 8, 4), Ok(1));
+            send(&ch, &mut q, &mut m, &rd(GUEST, 1)).unwrap();
+            assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST + 8, 4)), Ok(1));
             assert_eq!(m.guest[8], i);
         }
         assert_eq!(q.count, 0);
@@ -239,11 +351,11 @@ mod tests {
     #[test]
     fn endpoints_are_checked() {
         let chans = [chan(8, 2)];
-        assert_eq!(endpoint(&chans, 1, 0, true).unwrap_err(), Status::NoChannel);
-        assert_eq!(endpoint(&chans, 0, 1, true).unwrap_err(), Status::NotOwner);
-        assert_eq!(endpoint(&chans, 0, 0, false).unwrap_err(), Status::NotOwner);
-        assert!(endpoint(&chans, 0, 0, true).is_ok());
-        assert!(endpoint(&chans, 0, 1, false).is_ok());
+        assert_eq!(endpoint(&chans, 1, P0, true).unwrap_err(), Status::NoChannel);
+        assert_eq!(endpoint(&chans, 0, P1, true).unwrap_err(), Status::NotOwner);
+        assert_eq!(endpoint(&chans, 0, P0, false).unwrap_err(), Status::NotOwner);
+        assert!(endpoint(&chans, 0, P0, true).is_ok());
+        assert!(endpoint(&chans, 0, P1, false).is_ok());
     }
 
     #[test]
@@ -265,8 +377,70 @@ mod tests {
         let mut qs = [QueueState::default(); MAX_CHANNELS];
         qs[0].count = 1;
         qs[1].count = 1;
-        assert_eq!(pending(&chans, &qs, 1), 0b001);
-        assert_eq!(pending(&chans, &qs, 2), 0b010);
+        assert_eq!(pending(&chans, &qs, P1), 0b001);
+        assert_eq!(pending(&chans, &qs, PartitionId(2)), 0b010);
+    }
+
+    #[test]
+    fn send_checks_the_sender_queues_and_names_the_receiver() {
+        let chans = [chan(8, 2)];
+        let (channels, mut m) = (Channels::new(), mem());
+        m.guest[..2].copy_from_slice(b"hi");
+        assert_eq!(
+            channels.send(&chans, P1, 0, &rd(GUEST, 2), &mut m),
+            Err(Status::NotOwner)
+        );
+        assert_eq!(
+            channels.send(&chans, P0, 1, &rd(GUEST, 2), &mut m),
+            Err(Status::NoChannel)
+        );
+        assert_eq!(m.guest_reads, 0, "a refused send reads no guest byte");
+        assert_eq!(channels.send(&chans, P0, 0, &rd(GUEST, 2), &mut m), Ok(P1));
+        assert_eq!(channels.poll(&chans, P1), 0b1);
+        assert_eq!(channels.poll(&chans, P0), 0);
+    }
+
+    #[test]
+    fn recv_checks_the_receiver_and_drains_in_order() {
+        let chans = [chan(8, 2)];
+        let (channels, mut m) = (Channels::new(), mem());
+        m.guest[..3].copy_from_slice(b"abc");
+        channels.send(&chans, P0, 0, &rd(GUEST, 3), &mut m).unwrap();
+        assert_eq!(
+            channels.recv(&chans, P0, 0, &wr(GUEST + 64, 8), &mut m),
+            Err(Status::NotOwner)
+        );
+        assert_eq!(channels.recv(&chans, P1, 0, &wr(GUEST + 64, 8), &mut m), Ok(3));
+        assert_eq!(&m.guest[64..67], b"abc");
+        assert_eq!(
+            channels.recv(&chans, P1, 0, &wr(GUEST + 64, 8), &mut m),
+            Err(Status::QueueEmpty)
+        );
+        assert_eq!(channels.poll(&chans, P1), 0);
+    }
+
+    #[test]
+    fn unreachable_slot_memory_keeps_its_own_status_and_the_queue() {
+        let chans = [chan(8, 2)];
+        let (channels, mut m) = (Channels::new(), mem());
+        m.unreachable = true;
+        assert_eq!(
+            channels.send(&chans, P0, 0, &rd(GUEST, 2), &mut m),
+            Err(Status::Internal)
+        );
+        assert_eq!(channels.poll(&chans, P1), 0, "a failed send queues nothing");
+        m.unreachable = false;
+        channels.send(&chans, P0, 0, &rd(GUEST, 2), &mut m).unwrap();
+        m.unreachable = true;
+        assert_eq!(
+            channels.recv(&chans, P1, 0, &wr(GUEST, 8), &mut m),
+            Err(Status::Internal)
+        );
+        assert_eq!(
+            channels.poll(&chans, P1),
+            0b1,
+            "a failed receive keeps the message"
+        );
     }
 
     mod model {
@@ -303,7 +477,7 @@ mod tests {
                     match op {
                         Op::Send(byte, len) => {
                             m.guest[..len as usize].fill(byte);
-                            let got = send(&ch, &mut q, &mut m, GUEST, len);
+                            let got = send(&ch, &mut q, &mut m, &rd(GUEST, len));
                             let want = if len > 16 {
                                 Err(Status::MessageTooLarge)
                             } else if model.len() as u32 == depth {
@@ -318,7 +492,7 @@ mod tests {
                             }
                         }
                         Op::Recv(cap) => {
-                            let got = recv(&ch, &mut q, &mut m, GUEST + 512, cap);
+                            let got = recv(&ch, &mut q, &mut m, &wr(GUEST + 512, cap));
                             match model.front() {
                                 None => {
                                     prop_assert_eq!(got, Err(Status::QueueEmpty));

@@ -14,14 +14,92 @@ pub enum Need {
     Write,
 }
 
+/// A guest buffer the hypervisor may read: `[addr, addr + len)` lies in
+/// one of the caller's own readable memory regions. Only [`check_read`]
+/// makes one, so holding one is proof of the check; it names the memory,
+/// it does not borrow it (the adapter that copies is the only code that
+/// turns it into a pointer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestRead {
+    addr: u32,
+    len: u32,
+}
+
+/// A guest buffer the hypervisor may write: `[addr, addr + len)` lies in
+/// one of the caller's own writable memory regions. Only [`check_write`]
+/// makes one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestWrite {
+    addr: u32,
+    len: u32,
+}
+
+impl GuestRead {
+    /// First guest address of the buffer.
+    pub fn addr(&self) -> u32 {
+        self.addr
+    }
+    /// Length in bytes.
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+    /// Whether the buffer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl GuestWrite {
+    /// First guest address of the buffer.
+    pub fn addr(&self) -> u32 {
+        self.addr
+    }
+    /// Length in bytes (the capacity the guest offered).
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+    /// Whether the buffer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The first `n` bytes of the buffer, or `None` if it is shorter: a
+    /// sub-buffer of a checked buffer is checked too.
+    pub fn prefix(&self, n: u32) -> Option<GuestWrite> {
+        (n <= self.len).then_some(GuestWrite {
+            addr: self.addr,
+            len: n,
+        })
+    }
+}
+
 /// Checks that `[ptr, ptr + len)` lies inside one of the caller's memory or
-/// shared-memory regions with the permission `need`, and that `ptr` is a
-/// multiple of `align` (a power of two). A zero-length buffer is valid
-/// wherever it points (nothing is accessed), but is still alignment-checked.
+/// shared-memory regions and is readable by it, and that `ptr` is a
+/// multiple of `align` (a power of two). See [`check`].
+pub fn check_read(regions: &[PartitionRegion], ptr: u32, len: u32, align: u32) -> Result<GuestRead, Status> {
+    check(regions, ptr, len, Need::Read, align)?;
+    Ok(GuestRead { addr: ptr, len })
+}
+
+/// As [`check_read`], and the caller may write the buffer.
+pub fn check_write(
+    regions: &[PartitionRegion],
+    ptr: u32,
+    len: u32,
+    align: u32,
+) -> Result<GuestWrite, Status> {
+    check(regions, ptr, len, Need::Write, align)?;
+    Ok(GuestWrite { addr: ptr, len })
+}
+
+/// The rules behind [`check_read`] and [`check_write`]: `[ptr, ptr + len)`
+/// inside one of the caller's memory or shared-memory regions with the
+/// permission `need`, and `ptr` a multiple of `align` (a power of two). A
+/// zero-length buffer is valid wherever it points (nothing is accessed),
+/// but is still alignment-checked.
 ///
 /// Device regions never hold buffers: the hypervisor does not do MMIO on a
 /// guest's behalf.
-pub fn check(regions: &[PartitionRegion], ptr: u32, len: u32, need: Need, align: u32) -> Result<(), Status> {
+fn check(regions: &[PartitionRegion], ptr: u32, len: u32, need: Need, align: u32) -> Result<(), Status> {
     if align == 0 || !align.is_power_of_two() {
         return Err(Status::InvalidArgument);
     }
@@ -139,6 +217,26 @@ mod tests {
     fn zero_length_is_valid_but_alignment_still_counts() {
         assert_eq!(check(&regions(), 0, 0, Need::Read, 1), Ok(()));
         assert_eq!(check(&regions(), 3, 0, Need::Read, 4), Err(Status::Misaligned));
+    }
+
+    #[test]
+    fn checked_buffers_carry_the_checked_range() {
+        let r = check_read(&regions(), 0x2000_0100, 16, 4).unwrap();
+        assert_eq!((r.addr(), r.len()), (0x2000_0100, 16));
+        let w = check_write(&regions(), 0x2001_0000, 32, 1).unwrap();
+        assert_eq!((w.addr(), w.len()), (0x2001_0000, 32));
+        assert_eq!(
+            check_write(&regions(), 0x2000_0000, 4, 1),
+            Err(Status::Permission)
+        );
+    }
+
+    #[test]
+    fn a_prefix_of_a_writable_buffer_never_grows_it() {
+        let w = check_write(&regions(), 0x2001_0000, 32, 1).unwrap();
+        assert_eq!(w.prefix(8).map(|p| (p.addr(), p.len())), Some((0x2001_0000, 8)));
+        assert_eq!(w.prefix(32).map(|p| p.len()), Some(32));
+        assert_eq!(w.prefix(33), None);
     }
 
     #[test]

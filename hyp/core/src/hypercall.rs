@@ -4,9 +4,10 @@
 //! The ABI itself is in `hypcfg::abi` and `docs/hypercalls.md`.
 
 use hypcfg::abi::{self, call, PartitionInfo, Status};
+use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::PartitionRegion;
 
-use crate::guest_mem::{self, Need};
+use crate::guest_mem::{self, GuestRead, GuestWrite};
 
 /// What the scheduler must do after the call has returned its registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,27 +37,29 @@ pub type Regs = [u32; 4];
 /// What the dispatcher needs from the partition that called.
 pub trait Env {
     /// The caller's partition id.
-    fn id(&self) -> u8;
+    fn id(&self) -> PartitionId;
     /// The core it runs on.
-    fn core(&self) -> u8;
+    fn core(&self) -> CoreId;
     /// Its name.
     fn name(&self) -> &str;
     /// How many times it has been restarted.
     fn restarts(&self) -> u32;
     /// Its band of regions (what it may access).
     fn regions(&self) -> &[PartitionRegion];
-    /// Copies guest bytes at `ptr` (already checked) into `buf`.
-    fn read_guest(&mut self, ptr: u32, buf: &mut [u8]);
-    /// Copies `data` to guest memory at `ptr` (already checked).
-    fn write_guest(&mut self, ptr: u32, data: &[u8]);
+    /// Copies the first `buf.len()` bytes of the checked buffer `src`
+    /// into `buf` (never more than `src.len()`).
+    fn read_guest(&mut self, src: &GuestRead, buf: &mut [u8]);
+    /// Copies `data` to the start of the checked buffer `dst` (never more
+    /// than `dst.len()` bytes).
+    fn write_guest(&mut self, dst: &GuestWrite, data: &[u8]);
     /// Takes console output from the caller.
     fn console(&mut self, bytes: &[u8]);
     /// The counter value and its frequency.
     fn counter(&self) -> (u64, u32);
-    /// Sends the checked buffer `[ptr, ptr+len)` on channel `ch`.
-    fn channel_send(&mut self, ch: u32, ptr: u32, len: u32) -> Result<(), Status>;
-    /// Receives into the checked buffer `[ptr, ptr+cap)`; returns the length.
-    fn channel_recv(&mut self, ch: u32, ptr: u32, cap: u32) -> Result<u32, Status>;
+    /// Sends the checked buffer `msg` on channel `ch`.
+    fn channel_send(&mut self, ch: u32, msg: &GuestRead) -> Result<(), Status>;
+    /// Receives into the checked buffer `dst`; returns the length.
+    fn channel_recv(&mut self, ch: u32, dst: &GuestWrite) -> Result<u32, Status>;
     /// Bitmap of the caller's receive channels with messages waiting.
     fn channel_poll(&mut self) -> u32;
 }
@@ -85,7 +88,7 @@ pub fn dispatch(r: &mut Regs, env: &mut impl Env) -> Effect {
     match func {
         call::NOP => ok(r, 0, 0, 0),
         call::VERSION => ok(r, abi::VERSION, 0, 0),
-        call::PARTITION_ID => ok(r, env.id() as u32, env.core() as u32, 0),
+        call::PARTITION_ID => ok(r, env.id().0 as u32, env.core().0 as u32, 0),
         call::PARTITION_NAME => partition_name(r, a1, a2, env),
         call::CONSOLE_WRITE => console_write(r, a1, a2, env),
         call::YIELD => {
@@ -113,16 +116,16 @@ pub fn dispatch(r: &mut Regs, env: &mut impl Env) -> Effect {
                 pc: a3,
             }
         }
-        call::CHANNEL_SEND => match guest_mem::check(env.regions(), a2, a3, Need::Read, 1) {
+        call::CHANNEL_SEND => match guest_mem::check_read(env.regions(), a2, a3, 1) {
             Err(e) => err(r, e),
-            Ok(()) => match env.channel_send(a1, a2, a3) {
+            Ok(msg) => match env.channel_send(a1, &msg) {
                 Ok(()) => ok(r, 0, 0, 0),
                 Err(e) => err(r, e),
             },
         },
-        call::CHANNEL_RECV => match guest_mem::check(env.regions(), a2, a3, Need::Write, 1) {
+        call::CHANNEL_RECV => match guest_mem::check_write(env.regions(), a2, a3, 1) {
             Err(e) => err(r, e),
-            Ok(()) => match env.channel_recv(a1, a2, a3) {
+            Ok(dst) => match env.channel_recv(a1, &dst) {
                 Ok(n) => ok(r, n, 0, 0),
                 Err(e) => err(r, e),
             },
@@ -136,9 +139,10 @@ pub fn dispatch(r: &mut Regs, env: &mut impl Env) -> Effect {
 }
 
 fn partition_name(r: &mut Regs, ptr: u32, cap: u32, env: &mut impl Env) -> Effect {
-    if let Err(e) = guest_mem::check(env.regions(), ptr, cap, Need::Write, 1) {
-        return err(r, e);
-    }
+    let dst = match guest_mem::check_write(env.regions(), ptr, cap, 1) {
+        Ok(dst) => dst,
+        Err(e) => return err(r, e),
+    };
     let mut buf = [0u8; hypcfg::system::MAX_NAME];
     let name = env.name().as_bytes();
     let n = name.len().min(buf.len());
@@ -146,7 +150,7 @@ fn partition_name(r: &mut Regs, ptr: u32, cap: u32, env: &mut impl Env) -> Effec
     if (cap as usize) < n {
         return err(r, Status::TooLong);
     }
-    env.write_guest(ptr, &buf[..n]);
+    env.write_guest(&dst, &buf[..n]);
     ok(r, n as u32, 0, 0)
 }
 
@@ -154,29 +158,36 @@ fn console_write(r: &mut Regs, ptr: u32, len: u32, env: &mut impl Env) -> Effect
     if len > abi::CONSOLE_MAX {
         return err(r, Status::TooLong);
     }
-    if let Err(e) = guest_mem::check(env.regions(), ptr, len, Need::Read, 1) {
-        return err(r, e);
-    }
+    let src = match guest_mem::check_read(env.regions(), ptr, len, 1) {
+        Ok(src) => src,
+        Err(e) => return err(r, e),
+    };
     // Copy once into hypervisor memory: the bytes printed are the bytes
     // checked, whatever another core does to shared memory meanwhile.
     let mut buf = [0u8; abi::CONSOLE_MAX as usize];
     let bytes = &mut buf[..len as usize];
-    env.read_guest(ptr, bytes);
+    env.read_guest(&src, bytes);
     env.console(bytes);
     ok(r, len, 0, 0)
 }
 
 fn partition_info(r: &mut Regs, ptr: u32, env: &mut impl Env) -> Effect {
     let size = core::mem::size_of::<PartitionInfo>() as u32;
-    if let Err(e) = guest_mem::check(env.regions(), ptr, size, Need::Write, 4) {
-        return err(r, e);
-    }
-    let words = [env.id() as u32, env.core() as u32, env.restarts(), abi::VERSION];
+    let dst = match guest_mem::check_write(env.regions(), ptr, size, 4) {
+        Ok(dst) => dst,
+        Err(e) => return err(r, e),
+    };
+    let words = [
+        env.id().0 as u32,
+        env.core().0 as u32,
+        env.restarts(),
+        abi::VERSION,
+    ];
     let mut bytes = [0u8; 16];
     for (chunk, w) in bytes.chunks_exact_mut(4).zip(words) {
         chunk.copy_from_slice(&w.to_le_bytes());
     }
-    env.write_guest(ptr, &bytes);
+    env.write_guest(&dst, &bytes);
     ok(r, 0, 0, 0)
 }
 
@@ -230,11 +241,11 @@ mod tests {
     }
 
     impl Env for Fake {
-        fn id(&self) -> u8 {
-            2
+        fn id(&self) -> PartitionId {
+            PartitionId(2)
         }
-        fn core(&self) -> u8 {
-            1
+        fn core(&self) -> CoreId {
+            CoreId(1)
         }
         fn name(&self) -> &str {
             "sensor"
@@ -245,13 +256,15 @@ mod tests {
         fn regions(&self) -> &[PartitionRegion] {
             &self.regions
         }
-        fn read_guest(&mut self, ptr: u32, buf: &mut [u8]) {
-            let off = (ptr - RAM) as usize;
-            buf.copy_from_slice(&self.ram[off..off + buf.len()]);
+        fn read_guest(&mut self, src: &GuestRead, buf: &mut [u8]) {
+            let off = (src.addr() - RAM) as usize;
+            let n = buf.len().min(src.len() as usize);
+            buf[..n].copy_from_slice(&self.ram[off..off + n]);
         }
-        fn write_guest(&mut self, ptr: u32, data: &[u8]) {
-            let off = (ptr - RAM) as usize;
-            self.ram[off..off + data.len()].copy_from_slice(data);
+        fn write_guest(&mut self, dst: &GuestWrite, data: &[u8]) {
+            let off = (dst.addr() - RAM) as usize;
+            let n = data.len().min(dst.len() as usize);
+            self.ram[off..off + n].copy_from_slice(&data[..n]);
         }
         fn console(&mut self, bytes: &[u8]) {
             self.console.extend_from_slice(bytes);
@@ -259,13 +272,13 @@ mod tests {
         fn counter(&self) -> (u64, u32) {
             (0x1_2345_6789, 62_500_000)
         }
-        fn channel_send(&mut self, ch: u32, ptr: u32, len: u32) -> Result<(), Status> {
-            let mut b = vec![0; len as usize];
-            self.read_guest(ptr, &mut b);
+        fn channel_send(&mut self, ch: u32, msg: &GuestRead) -> Result<(), Status> {
+            let mut b = vec![0; msg.len() as usize];
+            self.read_guest(msg, &mut b);
             self.sent.push((ch, b));
             Ok(())
         }
-        fn channel_recv(&mut self, _ch: u32, _ptr: u32, _cap: u32) -> Result<u32, Status> {
+        fn channel_recv(&mut self, _ch: u32, _dst: &GuestWrite) -> Result<u32, Status> {
             Err(Status::QueueEmpty)
         }
         fn channel_poll(&mut self) -> u32 {

@@ -4,13 +4,12 @@
 /// Picks the partition to run after `current` among `ids` (the core's
 /// partitions in config order): the next runnable one after `current`,
 /// wrapping around, `current` itself last. `None` if nothing can run.
-pub fn next(ids: &[u8], current: Option<u8>, runnable: impl Fn(u8) -> bool) -> Option<u8> {
+pub fn next<T: Copy + PartialEq>(ids: &[T], current: Option<T>, runnable: impl Fn(T) -> bool) -> Option<T> {
     let start = current
         .and_then(|c| ids.iter().position(|&i| i == c))
         .map_or(0, |p| p + 1);
-    (0..ids.len())
-        .map(|k| ids[(start + k) % ids.len()])
-        .find(|&id| runnable(id))
+    let (after, before) = ids.split_at(start.min(ids.len()));
+    before.iter().chain(after).copied().find(|&id| runnable(id))
 }
 
 #[cfg(test)]
@@ -31,7 +30,7 @@ mod tests {
         assert_eq!(next(&ids, Some(1), |i| i != 3), Some(4));
         assert_eq!(next(&ids, None, |i| i == 4), Some(4));
         assert_eq!(next(&ids, Some(1), |_| false), None);
-        assert_eq!(next(&[], None, |_| true), None);
+        assert_eq!(next::<u8>(&[], None, |_| true), None);
     }
 }
 

@@ -1,32 +1,30 @@
-//! The hypercall environment of the calling partition: its identity and
-//! memory, console lines, the clock, and channels whose slots are reached
-//! through transient mappings.
+//! The target side of the hypercall seam ([`crate::hypercall::Env`]): the
+//! calling partition's identity, console line and the clock, guest copies
+//! of buffers [`crate::guest_mem`] has checked, and the slot memory of the
+//! channels, reached through transient mappings. The channel rules
+//! themselves (endpoints, queues, whom to notify) are the portable
+//! [`crate::channel::Channels`].
 
-use core::sync::atomic::Ordering;
-
+use heapless::Vec;
 use hypcfg::abi::Status;
-use hypcfg::system::{Channel, Partition, PartitionRegion, System, MAX_CHANNELS};
-use spin::Mutex;
+use hypcfg::ids::{CoreId, PartitionId};
+use hypcfg::system::{Channel, Partition, PartitionRegion, System};
 
+use super::block::{PartitionStatus, LINE_MAX};
 use super::load::HYP_WRITE;
-use super::{name_of, LINES, RESTARTS};
 use crate::arch::timer;
-use crate::channel::{self, QueueState, SlotMemory};
+use crate::channel::{Channels, SlotMemory};
+use crate::guest_mem::{GuestRead, GuestWrite};
 use crate::hypercall::Env;
 use crate::{hprintln, mpu};
 
-/// Queue indices of every channel (hypervisor memory: no guest can reach them).
-static QUEUES: Mutex<[QueueState; MAX_CHANNELS]> =
-    Mutex::new([QueueState { head: 0, count: 0 }; MAX_CHANNELS]);
+/// Every channel's queue (hypervisor memory: no guest can reach it).
+static CHANNELS: Channels = Channels::new();
 
-/// Prints what partition `id` has buffered of an unfinished line.
-pub(super) fn flush_line(s: &System, id: u8) {
-    let Some(line) = LINES.get(id as usize) else {
-        return;
-    };
-    let mut line = line.lock();
+/// Prints what a partition named `name` has buffered of an unfinished line.
+pub(super) fn flush_line(name: &str, line: &mut Vec<u8, LINE_MAX>) {
     if !line.is_empty() {
-        print_line(name_of(s, id), &line);
+        print_line(name, line);
         line.clear();
     }
 }
@@ -36,20 +34,25 @@ fn print_line(name: &str, bytes: &[u8]) {
     hprintln!("[{}] {}", name, text);
 }
 
-/// The hypercall environment of the calling partition. The system is
-/// looked up only by the calls that need it, so register-only calls (the
-/// null hypercall, `VERSION`) stay as short as they can be.
-pub(super) struct CallEnv {
-    pub(super) id: u8,
+/// The hypercall environment of the calling partition: the parts of its
+/// control block a hypercall may touch (its registers are borrowed
+/// separately by the dispatcher). The system is looked up only by the
+/// calls that need it, so register-only calls (the null hypercall,
+/// `VERSION`) stay as short as they can be.
+pub(super) struct CallEnv<'a> {
+    pub(super) id: PartitionId,
+    pub(super) here: CoreId,
+    pub(super) status: &'static PartitionStatus,
+    pub(super) line: &'a mut Vec<u8, LINE_MAX>,
 }
 
-impl CallEnv {
+impl CallEnv<'_> {
     fn system(&self) -> Option<&'static System> {
         super::system()
     }
 
     fn partition(&self) -> Option<&'static Partition> {
-        self.system()?.partitions.get(self.id as usize)
+        self.system()?.partitions.get(self.id.index())
     }
 
     fn channels(&self) -> &'static [Channel] {
@@ -57,78 +60,65 @@ impl CallEnv {
     }
 }
 
-impl Env for CallEnv {
-    fn id(&self) -> u8 {
+impl Env for CallEnv<'_> {
+    fn id(&self) -> PartitionId {
         self.id
     }
-    fn core(&self) -> u8 {
-        self.partition().map_or(0, |p| p.core)
+    fn core(&self) -> CoreId {
+        self.here
     }
     fn name(&self) -> &str {
         self.partition().map_or("", |p| p.name.as_str())
     }
     fn restarts(&self) -> u32 {
-        RESTARTS
-            .get(self.id as usize)
-            .map_or(0, |r| r.load(Ordering::Acquire))
+        self.status.restarts.load(core::sync::atomic::Ordering::Acquire)
     }
     fn regions(&self) -> &[PartitionRegion] {
         self.partition().map_or(&[], |p| &p.regions)
     }
-    fn read_guest(&mut self, ptr: u32, buf: &mut [u8]) {
-        // SAFETY: `ptr..ptr+len` was checked to lie in the caller's own
-        // memory, which its loaded band maps for EL2 too.
-        unsafe { core::ptr::copy_nonoverlapping(ptr as *const u8, buf.as_mut_ptr(), buf.len()) }
+    fn read_guest(&mut self, src: &GuestRead, buf: &mut [u8]) {
+        let n = buf.len().min(src.len() as usize);
+        // SAFETY: `src` was checked to lie in the caller's own readable
+        // memory, which its loaded band maps for EL2 too; `n <= src.len()`.
+        unsafe { core::ptr::copy_nonoverlapping(src.addr() as *const u8, buf.as_mut_ptr(), n) }
     }
-    fn write_guest(&mut self, ptr: u32, data: &[u8]) {
-        // SAFETY: as for `read_guest`, and checked writable.
-        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), ptr as *mut u8, data.len()) }
+    fn write_guest(&mut self, dst: &GuestWrite, data: &[u8]) {
+        let n = data.len().min(dst.len() as usize);
+        // SAFETY: as for `read_guest`, `dst` checked writable, `n <= dst.len()`.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), dst.addr() as *mut u8, n) }
     }
     fn console(&mut self, bytes: &[u8]) {
-        let name = self.name();
-        let Some(line) = LINES.get(self.id as usize) else {
-            return;
-        };
-        let mut line = line.lock();
+        let name = self.partition().map_or("", |p| p.name.as_str());
         for &b in bytes {
-            if b == b'\n' || line.is_full() {
-                print_line(name, &line);
-                line.clear();
+            if b == b'\n' || self.line.is_full() {
+                print_line(name, self.line);
+                self.line.clear();
                 if b == b'\n' {
                     continue;
                 }
             }
-            let _ = line.push(b);
+            let _ = self.line.push(b);
         }
     }
     fn counter(&self) -> (u64, u32) {
         (timer::counter(), timer::frequency())
     }
-    fn channel_send(&mut self, ch: u32, ptr: u32, len: u32) -> Result<(), Status> {
-        let c = channel::endpoint(self.channels(), ch, self.id, true)?;
-        let mut queues = QUEUES.lock();
-        let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
-        let r = channel::send(c, q, &mut TransientSlots, ptr, len);
-        drop(queues);
-        if r.is_ok() {
-            let core = self
-                .system()
-                .and_then(|s| s.partitions.get(c.receiver as usize))
-                .map(|p| p.core);
-            if let Some(core) = core {
-                super::vgic::notify(c.receiver, core as u32);
-            }
+    fn channel_send(&mut self, ch: u32, msg: &GuestRead) -> Result<(), Status> {
+        let receiver = CHANNELS.send(self.channels(), self.id, ch, msg, &mut TransientSlots)?;
+        let core = self
+            .system()
+            .and_then(|s| s.partitions.get(receiver.index()))
+            .map(|p| p.core);
+        if let Some(core) = core {
+            super::vgic::notify(receiver, CoreId(core), self.here);
         }
-        r
+        Ok(())
     }
-    fn channel_recv(&mut self, ch: u32, ptr: u32, cap: u32) -> Result<u32, Status> {
-        let c = channel::endpoint(self.channels(), ch, self.id, false)?;
-        let mut queues = QUEUES.lock();
-        let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
-        channel::recv(c, q, &mut TransientSlots, ptr, cap)
+    fn channel_recv(&mut self, ch: u32, dst: &GuestWrite) -> Result<u32, Status> {
+        CHANNELS.recv(self.channels(), self.id, ch, dst, &mut TransientSlots)
     }
     fn channel_poll(&mut self) -> u32 {
-        channel::pending(self.channels(), &QUEUES.lock(), self.id)
+        CHANNELS.poll(self.channels(), self.id)
     }
 }
 
@@ -136,9 +126,21 @@ impl Env for CallEnv {
 struct TransientSlots;
 
 impl TransientSlots {
+    /// Runs `f` on the slot `[addr, addr + len)` mapped for the hypervisor;
+    /// a slot that cannot be mapped is [`Status::Internal`], reported.
     fn with_slot<R>(addr: u32, len: u32, f: impl FnOnce(*mut u8) -> R) -> Result<R, Status> {
-        let end = addr.checked_add(len).ok_or(Status::InvalidArgument)?;
-        let ptr = mpu::map_mm_range(addr, end, HYP_WRITE).map_err(|_| Status::InvalidArgument)?;
+        let end = addr.checked_add(len).ok_or(Status::Internal)?;
+        let ptr = match mpu::map_mm_range(addr, end, HYP_WRITE) {
+            Ok(p) => p,
+            Err(e) => {
+                hprintln!(
+                    "[hyp] ERROR: channel slot {:#010x} cannot be mapped: {}",
+                    addr,
+                    e.message()
+                );
+                return Err(Status::Internal);
+            }
+        };
         let r = f(ptr);
         let _ = mpu::unmap_mm_range(addr);
         Ok(r)
@@ -146,29 +148,32 @@ impl TransientSlots {
 }
 
 impl SlotMemory for TransientSlots {
-    fn fill_slot(&mut self, slot: u32, src: u32, len: u32) -> Result<(), Status> {
+    fn fill_slot(&mut self, slot: u32, msg: &GuestRead) -> Result<(), Status> {
+        let len = msg.len();
         Self::with_slot(slot, len + 4, |dst| {
-            // SAFETY: `dst` maps `len + 4` bytes of queue storage; `src` was
+            // SAFETY: `dst` maps `len + 4` bytes of queue storage; `msg` was
             // checked to be `len` readable bytes of the sender's memory.
             unsafe {
                 core::ptr::copy_nonoverlapping(len.to_le_bytes().as_ptr(), dst, 4);
-                core::ptr::copy_nonoverlapping(src as *const u8, dst.add(4), len as usize);
+                core::ptr::copy_nonoverlapping(msg.addr() as *const u8, dst.add(4), len as usize);
             }
         })
     }
-    fn drain_slot(&mut self, slot: u32, max: u32, dst: u32, cap: u32) -> Result<u32, Status> {
+    fn drain_slot(&mut self, slot: u32, max: u32, dst: &GuestWrite) -> Result<u32, Status> {
         Self::with_slot(slot, max + 4, |p| {
             let mut b = [0u8; 4];
             // SAFETY: `p` maps the slot: the 4-byte header, then up to `max`
             // message bytes.
             unsafe { core::ptr::copy_nonoverlapping(p as *const u8, b.as_mut_ptr(), 4) };
             let len = u32::from_le_bytes(b).min(max);
-            if len > cap {
+            if len > dst.len() {
                 return Err(Status::BufferTooSmall);
             }
             // SAFETY: `p` maps `len + 4 <= max + 4` bytes of the slot; `dst`
-            // was checked to be `cap >= len` writable bytes of the receiver.
-            unsafe { core::ptr::copy_nonoverlapping(p.add(4) as *const u8, dst as *mut u8, len as usize) };
+            // was checked to be `dst.len() >= len` writable bytes of the receiver.
+            unsafe {
+                core::ptr::copy_nonoverlapping(p.add(4) as *const u8, dst.addr() as *mut u8, len as usize)
+            };
             Ok(len)
         })?
     }

@@ -4,10 +4,10 @@
 //! a valid syndrome), emulated, and the partition resumes after it. A
 //! refused write is reported on the console and ignored.
 
+use hypcfg::ids::CoreId;
 use hypcfg::mpu::Attrs;
-use hypcfg::system::{Partition, System};
+use hypcfg::system::Partition;
 
-use super::this_core;
 use crate::arch::gic::{GICD_BASE, GICR_BASE, INTID_PTIMER, INTID_VTIMER};
 use crate::arch::vectors::GuestFrame;
 use crate::hprintln;
@@ -67,13 +67,13 @@ impl GicRegs for Mmio {
     }
 }
 
-/// Emulates the access that faulted at `addr` if it is a GIC access the
+/// Emulates partition `p`'s access (on `core`, registers in `f`) that
+/// faulted at `addr` if it is a GIC access the
 /// emulation covers; returns `false` (a fault for the health monitor)
 /// otherwise: another core's redistributor, or an access without a valid
 /// syndrome, not a single aligned word, or through SP/LR/PC.
-pub(super) fn try_emulate(s: &System, id: u8, f: &mut GuestFrame, hsr: Hsr, addr: u32) -> bool {
-    let core = this_core() as u32;
-    let redist = GICR_BASE + core * GICR_STRIDE;
+pub(super) fn try_emulate(p: &Partition, core: CoreId, f: &mut GuestFrame, hsr: Hsr, addr: u32) -> bool {
+    let redist = GICR_BASE + core.0 as u32 * GICR_STRIDE;
     let at = if (GICD_BASE..GICD_BASE + GICD_SIZE).contains(&addr) {
         Frame::Dist(addr - GICD_BASE)
     } else if (redist..redist + GICR_STRIDE).contains(&addr) {
@@ -85,9 +85,6 @@ pub(super) fn try_emulate(s: &System, id: u8, f: &mut GuestFrame, hsr: Hsr, addr
     let valid = iss & (1 << 24) != 0;
     let word = (iss >> 22) & 0b11 == 0b10;
     let rt = ((iss >> 16) & 0xF) as usize;
-    let Some(p) = s.partitions.get(id as usize) else {
-        return false;
-    };
     if !valid || !word || !addr.is_multiple_of(4) || rt > 12 {
         return false;
     }

@@ -6,7 +6,8 @@
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::system::{RegionKind, System};
 
-use super::{frame_of, set_state, this_core, RunState, EL1, LINES, RESET_EL1, SYSTEM};
+use super::block::{PartitionBlock, RunState};
+use super::SYSTEM;
 use crate::arch::context::El1State;
 use crate::arch::vectors::GuestFrame;
 use crate::boot::MAX_CORES;
@@ -97,11 +98,12 @@ fn check_platform(s: &System) -> Result<(), LoadError> {
 }
 
 /// Loads the pristine image and zeroes the writable memory of partition
-/// `id`, resets its registers and EL1 state, and loads its MPU band. The
-/// band is cleared first, so the copy goes through transient mappings with
-/// the hypervisor's own attributes. Runs on the partition's core.
-pub(super) fn prepare(s: &System, id: u8) -> Result<(), &'static str> {
-    let p = s.partitions.get(id as usize).ok_or("no such partition")?;
+/// `b`, resets its registers to `reset_el1` and its entry state, and
+/// loads its MPU band. The band is cleared first, so the copy goes through
+/// transient mappings with the hypervisor's own attributes. Runs on the
+/// partition's core, with `b` borrowed from that core's block.
+pub(super) fn prepare(s: &System, b: &mut PartitionBlock, reset_el1: &El1State) -> Result<(), &'static str> {
+    let p = s.partitions.get(b.id.index()).ok_or("no such partition")?;
     mpu::load_partition_band(&[]).map_err(|e| e.message())?;
     let img = p
         .image
@@ -112,19 +114,12 @@ pub(super) fn prepare(s: &System, id: u8) -> Result<(), &'static str> {
             zero_region(&r.words)?;
         }
     }
-    mpu::load_registered_band(id as usize).map_err(|e| e.message())?;
-    let reset = RESET_EL1[this_core()].get().copied().unwrap_or(El1State::ZERO);
-    // SAFETY: partition `id` is pinned to this core and is not running, so
-    // nothing else reads or writes its frame or EL1 state now.
-    unsafe {
-        *frame_of(id) = GuestFrame::at_entry(p.entry);
-        *EL1[id as usize].ptr() = reset;
-    }
-    if let Some(line) = LINES.get(id as usize) {
-        line.lock().clear();
-    }
-    super::vgic::reset(s, id);
-    set_state(id, RunState::Ready);
+    mpu::load_registered_band(b.id.index()).map_err(|e| e.message())?;
+    b.frame = GuestFrame::at_entry(p.entry);
+    b.el1 = *reset_el1;
+    b.line.clear();
+    super::vgic::reset(s, b);
+    b.status.set_state(RunState::Ready);
     Ok(())
 }
 

@@ -1,11 +1,15 @@
-//! Partitions at run time (target only): loading the system ([`load`]),
-//! the trap path and partition switches ([`trap`]), the hypercall
-//! environment ([`env`]), and the state below.
+//! Partitions at run time (target only): their control blocks
+//! ([`block`]), loading ([`load`]), the trap path and partition switches
+//! ([`trap`]), the hypercall environment ([`env`]), and the life cycle
+//! below (start, stop, the end-of-run summary).
 //!
-//! Ownership: a partition is pinned to one core, and only that core ever
-//! touches its frame and EL1 state ([`Owned`]); what other cores may read
-//! (run state, counters) is atomic. The system is read-only after boot.
+//! Ownership: each core's [`CoreBlock`] holds the blocks of the partitions
+//! pinned to it and is reached as one `&mut` per entry into the
+//! hypervisor; what other cores may read (run state, counters) is in the
+//! shared [`block::PartitionStatus`] atomics. The system is read-only after
+//! boot.
 
+mod block;
 mod env;
 mod gic_emul;
 mod load;
@@ -13,93 +17,24 @@ mod trap;
 mod vgic;
 mod windows;
 
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use heapless::Vec;
+use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::mpu::RegionWords;
-use hypcfg::system::{System, MAX_PARTITIONS, MAX_PARTITION_REGIONS};
-use spin::{Mutex, Once};
+use hypcfg::system::{System, MAX_PARTITION_REGIONS};
+use spin::Once;
 
-use crate::arch::context::{self, El1State};
-use crate::arch::vectors::{self, GuestFrame};
+use crate::arch::context;
+use crate::arch::vectors;
 use crate::arch::{cpu, gic, timer};
 use crate::boot::MAX_CORES;
 use crate::{hprintln, mpu, sched};
 
+use block::{CoreBlock, RunState};
 pub use load::{load_system, LoadError};
 
-/// Where a partition is in its life (stored in [`STATE`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunState {
-    /// Never run yet (its image is loaded when it is first scheduled).
-    Unstarted,
-    /// Running or waiting for its turn.
-    Ready,
-    /// Stopped by the health monitor.
-    Halted,
-    /// Stopped itself; the exit code is in [`EXIT_CODE`].
-    Shutdown,
-}
-
-impl RunState {
-    const fn from_u32(v: u32) -> RunState {
-        match v {
-            0 => RunState::Unstarted,
-            1 => RunState::Ready,
-            2 => RunState::Halted,
-            _ => RunState::Shutdown,
-        }
-    }
-
-    fn runnable(self) -> bool {
-        matches!(self, RunState::Unstarted | RunState::Ready)
-    }
-}
-
-/// A per-partition value only the partition's own core touches.
-pub struct Owned<T>(UnsafeCell<T>);
-
-// SAFETY: a partition is pinned to one core, and only code running on that
-// core (its traps, its start and restart) accesses its `Owned` values.
-unsafe impl<T> Sync for Owned<T> {}
-
-impl<T> Owned<T> {
-    const fn new(v: T) -> Self {
-        Owned(UnsafeCell::new(v))
-    }
-
-    /// Raw pointer to the value (for the trap entry, which saves into it).
-    fn ptr(&self) -> *mut T {
-        self.0.get()
-    }
-}
-
-/// Longest console line kept per partition before it is flushed anyway.
-const LINE_MAX: usize = 100;
-const NONE: u8 = 0xFF;
-
 static SYSTEM: Once<System> = Once::new();
-/// Each partition's registers, saved by the trap entry itself.
-static FRAMES: [Owned<GuestFrame>; MAX_PARTITIONS] =
-    [const { Owned::new(GuestFrame::at_entry(0)) }; MAX_PARTITIONS];
-/// Each partition's EL1 state while it is not running.
-static EL1: [Owned<El1State>; MAX_PARTITIONS] = [const { Owned::new(El1State::ZERO) }; MAX_PARTITIONS];
-/// Each partition's MPU band, copied out of the system once at boot.
-static BANDS: Once<[Vec<RegionWords, MAX_PARTITION_REGIONS>; MAX_PARTITIONS]> = Once::new();
-/// [`RunState`] of each partition.
-static STATE: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
-static EXIT_CODE: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
-static RESTARTS: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
-static FAULTS: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
-/// Console output of each partition not yet ended by a newline.
-static LINES: [Mutex<Vec<u8, LINE_MAX>>; MAX_PARTITIONS] = [const { Mutex::new(Vec::new()) }; MAX_PARTITIONS];
-/// Partition running on each core (`NONE` when idle).
-static CURRENT: [AtomicU8; MAX_CORES] = [const { AtomicU8::new(NONE) }; MAX_CORES];
-/// The partitions of each core, in config order.
-static CORE_PARTS: [Once<Vec<u8, MAX_PARTITIONS>>; MAX_CORES] = [const { Once::new() }; MAX_CORES];
-/// The EL1 reset state of each core, read before any partition ran on it.
-static RESET_EL1: [Once<El1State>; MAX_CORES] = [const { Once::new() }; MAX_CORES];
 /// Partitions not yet stopped; the core that stops the last one ends the run.
 static LIVE: AtomicU32 = AtomicU32::new(0);
 
@@ -115,43 +50,8 @@ pub fn system() -> Option<&'static System> {
     SYSTEM.get()
 }
 
-fn state(id: u8) -> RunState {
-    STATE.get(id as usize).map_or(RunState::Halted, |s| {
-        RunState::from_u32(s.load(Ordering::Acquire))
-    })
-}
-
-fn set_state(id: u8, st: RunState) {
-    if let Some(s) = STATE.get(id as usize) {
-        s.store(st as u32, Ordering::Release);
-    }
-}
-
-fn runnable(id: u8) -> bool {
-    state(id).runnable()
-}
-
-fn band(id: u8) -> &'static [RegionWords] {
-    BANDS
-        .get()
-        .and_then(|b| b.get(id as usize))
-        .map_or(&[], |v| v.as_slice())
-}
-
-fn frame_of(id: u8) -> *mut GuestFrame {
-    FRAMES[(id as usize).min(MAX_PARTITIONS - 1)].ptr()
-}
-
-fn name_of(s: &System, id: u8) -> &str {
-    s.partitions.get(id as usize).map_or("?", |p| p.name.as_str())
-}
-
-fn this_core() -> usize {
-    (cpu::core_id() as usize).min(MAX_CORES - 1)
-}
-
-fn core_parts() -> &'static [u8] {
-    CORE_PARTS[this_core()].get().map_or(&[], |v| v.as_slice())
+fn name_of(s: &System, id: PartitionId) -> &str {
+    s.partitions.get(id.index()).map_or("?", |p| p.name.as_str())
 }
 
 /// Prints the partition table at boot.
@@ -186,30 +86,25 @@ pub fn device_interrupts(s: &System) -> impl Iterator<Item = (u32, u32)> + '_ {
 /// Shared set-up before any core runs a partition (core 0, once).
 pub fn prepare_system(s: &System) {
     LIVE.store(s.partitions.len() as u32, Ordering::Release);
-    BANDS.call_once(|| {
-        core::array::from_fn(|i| {
-            s.partitions
-                .get(i)
-                .map_or(Vec::new(), |p| p.regions.iter().map(|r| r.words).collect())
-        })
-    });
 }
 
 /// Runs the partitions of the calling core; never returns.
 pub fn run_this_core(s: &'static System) -> ! {
-    let core = this_core();
-    RESET_EL1[core].call_once(context::reset_state);
-    CORE_PARTS[core].call_once(|| {
-        s.partitions
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.core as usize == core)
-            .map(|(i, _)| i as u8)
-            .collect()
-    });
+    // SAFETY: the boot path's one entry on this core; the reference is not
+    // used after `enter_guest` leaves the hypervisor.
+    let k = unsafe { block::this_core() };
+    let core = CoreId(cpu::core_id() as u8);
+    if let Err(e) = k.init(s, core, context::reset_state()) {
+        hprintln!(
+            "[hyp] core {}: partition blocks refused ({:?}); core idles",
+            core,
+            e
+        );
+        idle_forever(k)
+    }
     timer::allow_guest_counter();
-    crate::arch::set_trap_stack(crate::boot::stack_top(core));
-    if let Err(e) = gic::init_this_core(core as u32) {
+    crate::arch::set_trap_stack(crate::boot::stack_top(core.index()));
+    if let Err(e) = gic::init_this_core(core.0 as u32) {
         hprintln!(
             "[hyp] core {}: GIC set-up failed ({}); no timer windows on this core",
             core,
@@ -218,46 +113,64 @@ pub fn run_this_core(s: &'static System) -> ! {
     }
     // Each band is checked once, here, against this core's static band;
     // switches then load it without checking it again.
-    for &id in core_parts() {
-        if let Err(e) = mpu::register_band(id as usize, band(id)) {
-            stop(s, id, RunState::Halted, 0, e.message());
+    for id in k.ids() {
+        if let Err(e) = mpu::register_band(id.index(), &band(s, id)) {
+            stop(s, k, id, RunState::Halted, 0, e.message());
         }
     }
     // The first window's partition starts; if it cannot, the next one.
-    let first = windows::start(s, core).filter(|&p| runnable(p));
+    let first = k.windows.start(s, core).filter(|&p| block::runnable(p));
     let mut from = None;
     loop {
+        let ids = k.ids();
         let pick = first
             .filter(|_| from.is_none())
-            .or_else(|| sched::next(core_parts(), from, runnable));
-        let Some(id) = pick else { idle_forever() };
-        match load::prepare(s, id) {
+            .or_else(|| sched::next(&ids, from, block::runnable));
+        let Some(id) = pick else { idle_forever(k) };
+        let Some(slot) = k.slot_of(id) else {
+            idle_forever(k)
+        };
+        let CoreBlock { parts, reset_el1, .. } = &mut *k;
+        let Some(b) = parts.get_mut(slot) else {
+            idle_forever(k)
+        };
+        match load::prepare(s, b, reset_el1) {
             Ok(()) => {
-                // SAFETY: `id` is pinned to this core and not running.
-                context::restore(unsafe { &*EL1[id as usize].ptr() });
-                CURRENT[core].store(id, Ordering::Release);
+                context::restore(&b.el1);
+                let frame = &raw mut b.frame;
+                k.current = Some(slot);
                 crate::arch::set_hcr(HCR_GUEST);
-                // SAFETY: `id`'s frame is static; its EL1 state, HCR and band are set.
-                unsafe { vectors::enter_guest(frame_of(id)) }
+                // SAFETY: the frame is in this core's static block; its EL1
+                // state, HCR and band are set.
+                unsafe { vectors::enter_guest(frame) }
             }
             Err(why) => {
-                stop(s, id, RunState::Halted, 0, why);
+                stop(s, k, id, RunState::Halted, 0, why);
                 from = Some(id);
             }
         }
     }
 }
 
-/// Stops partition `id` for good and reports it; ends the run if it was
-/// the last one.
-fn stop(s: &System, id: u8, st: RunState, code: u32, why: &str) {
-    if !runnable(id) {
+/// Partition `id`'s MPU band, as the system gives it.
+fn band(s: &System, id: PartitionId) -> Vec<RegionWords, MAX_PARTITION_REGIONS> {
+    s.partitions
+        .get(id.index())
+        .map_or(Vec::new(), |p| p.regions.iter().map(|r| r.words).collect())
+}
+
+/// Stops partition `id` of this core for good and reports it (flushing
+/// its console line); ends the run if it was the last one.
+fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState, code: u32, why: &str) {
+    let Some(b) = k.slot_of(id).and_then(|i| k.block(i)) else {
+        return;
+    };
+    if !b.status.runnable() {
         return;
     }
-    if let Some(c) = EXIT_CODE.get(id as usize) {
-        c.store(code, Ordering::Release);
-    }
-    set_state(id, st);
+    env::flush_line(name_of(s, id), &mut b.line);
+    b.status.exit_code.store(code, Ordering::Release);
+    b.status.set_state(st);
     match st {
         RunState::Shutdown => hprintln!(
             "[hyp] partition {} shut down (exit code {})",
@@ -276,23 +189,25 @@ fn summary_and_exit(s: &System) -> ! {
     hprintln!("[hyp] all partitions stopped; summary:");
     let mut exit = 0;
     for (i, p) in s.partitions.iter().enumerate() {
-        let id = i as u8;
-        let code = EXIT_CODE[i].load(Ordering::Acquire);
-        let what = match (state(id), code) {
+        let Some(st) = PartitionId::from_index(i).and_then(block::status) else {
+            continue;
+        };
+        let code = st.exit_code.load(Ordering::Acquire);
+        let what = match (st.state(), code) {
             (RunState::Shutdown, 0) => "shut down (exit 0)",
             (RunState::Shutdown, _) => "shut down (error exit)",
             (RunState::Halted, _) => "halted by the health monitor",
             _ => "running",
         };
-        if state(id) == RunState::Shutdown && code != 0 {
+        if st.state() == RunState::Shutdown && code != 0 {
             exit = 1;
         }
         hprintln!(
             "[hyp]   {:<12} core {}  faults {:>2}  restarts {:>2}  {}",
             p.name.as_str(),
             p.core,
-            FAULTS[i].load(Ordering::Acquire),
-            RESTARTS[i].load(Ordering::Acquire),
+            st.faults.load(Ordering::Acquire),
+            st.restarts.load(Ordering::Acquire),
             what
         );
     }
@@ -326,8 +241,9 @@ fn summary_and_exit(s: &System) -> ! {
     crate::boot::exit(exit)
 }
 
-fn idle_forever() -> ! {
-    CURRENT[this_core()].store(NONE, Ordering::Release);
+/// Nothing left to run on this core: it waits for interrupts forever.
+fn idle_forever(k: &mut CoreBlock) -> ! {
+    k.current = None;
     let _ = mpu::load_partition_band(&[]);
     cpu::halt()
 }

@@ -1,18 +1,17 @@
 //! The trap path: every exception from a partition arrives in
 //! [`hyp_guest_trap`] with the partition's registers already saved in its
-//! own frame; the function returns the frame to resume, which is another
-//! partition's after a switch.
+//! own frame (inside this core's [`CoreBlock`]); the function returns the
+//! frame to resume, which is another partition's after a switch. Each
+//! entry takes the core's block once and hands it down as `&mut`.
 
 use core::sync::atomic::Ordering;
 
+use hypcfg::ids::PartitionId;
 use hypcfg::system::{Partition, System};
 
+use super::block::{self, CoreBlock, PartitionBlock, RunState};
 use super::env::{flush_line, CallEnv};
-use super::{
-    core_parts, frame_of, load, name_of, runnable, state, stop, this_core, RunState, CURRENT, EL1, FAULTS,
-    RESTARTS,
-};
-use super::{gic_emul, vgic, windows};
+use super::{gic_emul, load, name_of, stop, vgic};
 use crate::arch::vectors::GuestFrame;
 use crate::arch::{context, gic};
 use crate::health::{self, Decision, Fault};
@@ -25,18 +24,33 @@ use crate::{hprintln, mpu, sched};
 #[no_mangle]
 extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
     let hsr = Hsr(crate::arch::read_hsr());
-    let id = CURRENT[this_core()].load(Ordering::Relaxed);
-    // SAFETY: `frame` is the running partition's own frame, which only
-    // this core touches, and nothing else refers to it during the trap.
-    let f = unsafe { &mut *frame };
+    // SAFETY: one entry into the hypervisor, which is not re-entered; the
+    // reference is dropped before this function returns to the partition.
+    let k = unsafe { block::this_core() };
+    let here = k.core;
+    let Some(slot) = k.current else { return frame };
+    let Some(b) = k.block(slot) else { return frame };
     if hsr.class() == ExceptionClass::Hvc {
+        let PartitionBlock {
+            id,
+            status,
+            frame: f,
+            line,
+            ..
+        } = b;
         let Some(regs) = f.r.first_chunk_mut::<4>() else {
             return frame;
         };
-        return match hypercall::dispatch(regs, &mut CallEnv { id }) {
+        let mut env = CallEnv {
+            id: *id,
+            here,
+            status,
+            line,
+        };
+        return match hypercall::dispatch(regs, &mut env) {
             Effect::Resume => frame,
             other => match super::system() {
-                Some(s) => apply(s, f, id, other),
+                Some(s) => apply(s, k, slot, other),
                 None => frame,
             },
         };
@@ -45,99 +59,126 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
         return frame;
     };
     match hsr.class() {
-        ExceptionClass::WfiWfe => {
-            f.elr = f.elr.wrapping_add(if hsr.il32() { 4 } else { 2 });
-            // Idle: the core goes to another partition; with none, the
-            // hypervisor waits for the partition's next event itself.
-            match sched::next(core_parts(), Some(id), runnable) {
-                Some(next) if next != id => switch(s, id, next),
-                _ => {
-                    vgic::deliver_notification(id);
-                    if !vgic::has_pending() {
-                        crate::arch::cpu::wait(hsr.iss() & 1 == 1);
-                    }
-                    frame
-                }
-            }
-        }
+        ExceptionClass::WfiWfe => on_wait(s, k, slot, hsr),
         _ => {
             let (hdfar, hifar) = crate::arch::read_fault_addresses();
-            if hsr.class() == ExceptionClass::DataAbortLower && gic_emul::try_emulate(s, id, f, hsr, hdfar) {
+            let Some(p) = s.partitions.get(b.id.index()) else {
+                return frame;
+            };
+            if hsr.class() == ExceptionClass::DataAbortLower
+                && gic_emul::try_emulate(p, here, &mut b.frame, hsr, hdfar)
+            {
                 return frame;
             }
-            let pc = f.elr;
-            on_fault(
-                s,
-                f,
-                id,
-                Fault::from_trap(hsr, hdfar, hifar),
-                pc,
-                if hsr.il32() { 4 } else { 2 },
-            )
+            let pc = b.frame.elr;
+            let skip = if hsr.il32() { 4 } else { 2 };
+            on_fault(s, k, slot, Fault::from_trap(hsr, hdfar, hifar), pc, skip)
         }
     }
 }
 
-fn apply(s: &System, f: &mut GuestFrame, id: u8, effect: Effect) -> *mut GuestFrame {
+/// A trapped `WFI`/`WFE`: the partition is idle, so the core goes to
+/// another partition; with none, the hypervisor waits for the
+/// partition's next event itself.
+fn on_wait(s: &System, k: &mut CoreBlock, slot: usize, hsr: Hsr) -> *mut GuestFrame {
+    let Some(b) = k.block(slot) else {
+        return core::ptr::null_mut();
+    };
+    b.frame.elr = b.frame.elr.wrapping_add(if hsr.il32() { 4 } else { 2 });
+    let id = b.id;
+    match sched::next(&k.ids(), Some(id), block::runnable) {
+        Some(next) if next != id => switch(s, k, slot, next),
+        _ => {
+            let Some(b) = k.block(slot) else {
+                return core::ptr::null_mut();
+            };
+            vgic::deliver_notification(b);
+            if !vgic::has_pending() {
+                crate::arch::cpu::wait(hsr.iss() & 1 == 1);
+            }
+            &raw mut b.frame
+        }
+    }
+}
+
+fn apply(s: &System, k: &mut CoreBlock, slot: usize, effect: Effect) -> *mut GuestFrame {
     match effect {
-        Effect::Resume => frame_of(id),
-        Effect::Yield => reschedule(s, id),
-        Effect::Restart => restart(s, id, "it asked to"),
+        Effect::Resume => frame_of(k, slot),
+        Effect::Yield => reschedule(s, k, slot),
+        Effect::Restart => restart(s, k, slot, "it asked to"),
         Effect::Shutdown(code) => {
-            flush_line(s, id);
-            stop(s, id, RunState::Shutdown, code, "");
-            reschedule(s, id)
+            if let Some(id) = k.block(slot).map(|b| b.id) {
+                stop(s, k, id, RunState::Shutdown, code, "");
+            }
+            reschedule(s, k, slot)
         }
         // The guest reported from its own vector and resumes after the
         // hypercall if the policy lets it: nothing to skip.
-        Effect::Fault { kind, addr, pc } => on_fault(s, f, id, Fault::Reported { kind, addr }, pc, 0),
+        Effect::Fault { kind, addr, pc } => on_fault(s, k, slot, Fault::Reported { kind, addr }, pc, 0),
     }
 }
 
-/// Makes the next runnable partition of this core after `from` the live
-/// one and returns its frame; idles the core if none is left.
-fn reschedule(s: &System, from: u8) -> *mut GuestFrame {
-    let Some(next) = sched::next(core_parts(), Some(from), runnable) else {
-        super::idle_forever()
+/// The frame of the partition in `slot` (the running one when called).
+fn frame_of(k: &mut CoreBlock, slot: usize) -> *mut GuestFrame {
+    k.block(slot).map_or(core::ptr::null_mut(), |b| &raw mut b.frame)
+}
+
+/// Makes the next runnable partition of this core after the one in
+/// `slot` the live one and returns its frame; idles the core if none is
+/// left.
+fn reschedule(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFrame {
+    let from = k.block(slot).map(|b| b.id);
+    let Some(next) = sched::next(&k.ids(), from, block::runnable) else {
+        super::idle_forever(k)
     };
-    switch(s, from, next)
+    switch(s, k, slot, next)
 }
 
-/// Switches this core from partition `from` (which just trapped, and may
-/// have stopped) to the runnable partition `next`: saves `from`'s EL1 and
-/// virtual-interrupt state, starts `next` if it never ran or loads its
-/// band, restores its state, and returns its frame.
-fn switch(s: &System, from: u8, next: u8) -> *mut GuestFrame {
-    if next == from {
-        return frame_of(from);
+/// Switches this core from the partition in `slot` (which just trapped,
+/// and may have stopped) to the runnable partition `next`: saves the
+/// leaving partition's EL1 and virtual-interrupt state, starts `next` if
+/// it never ran or loads its band, restores its state, and returns its
+/// frame.
+fn switch(s: &System, k: &mut CoreBlock, slot: usize, next: PartitionId) -> *mut GuestFrame {
+    let Some(to) = k.slot_of(next) else {
+        super::idle_forever(k)
+    };
+    if to == slot {
+        return frame_of(k, slot);
     }
-    if runnable(from) {
-        // SAFETY: `from` is pinned to this core and has just trapped.
-        context::save(unsafe { &mut *EL1[from as usize].ptr() });
-    }
-    vgic::switch_out(from);
-    if state(next) == RunState::Unstarted {
-        if let Err(why) = load::prepare(s, next) {
-            stop(s, next, RunState::Halted, 0, why);
-            return reschedule(s, next);
+    if let Some(b) = k.block(slot) {
+        if b.status.runnable() {
+            context::save(&mut b.el1);
         }
-    } else if mpu::load_registered_band(next as usize).is_err() {
-        stop(s, next, RunState::Halted, 0, "its MPU band cannot be loaded");
-        return reschedule(s, next);
+        vgic::switch_out(&mut b.vgic);
     }
-    // SAFETY: `next` is pinned to this core and not running.
-    context::restore(unsafe { &*EL1[next as usize].ptr() });
-    vgic::switch_in(s, next);
-    CURRENT[this_core()].store(next, Ordering::Relaxed);
-    frame_of(next)
+    let CoreBlock { parts, reset_el1, .. } = &mut *k;
+    let Some(b) = parts.get_mut(to) else {
+        super::idle_forever(k)
+    };
+    let started = if b.status.state() == RunState::Unstarted {
+        load::prepare(s, b, reset_el1)
+    } else {
+        mpu::load_registered_band(next.index()).map_err(|_| "its MPU band cannot be loaded")
+    };
+    if let Err(why) = started {
+        stop(s, k, next, RunState::Halted, 0, why);
+        return reschedule(s, k, to);
+    }
+    context::restore(&b.el1);
+    vgic::switch_in(s, b);
+    k.current = Some(to);
+    frame_of(k, to)
 }
 
 /// Rust side of every IRQ taken while a partition runs (vector 0x18).
 #[no_mangle]
 extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
-    let core = this_core();
     let intid = gic::acknowledge();
-    let (Some(s), id) = (super::system(), CURRENT[core].load(Ordering::Relaxed)) else {
+    // SAFETY: one entry into the hypervisor, which is not re-entered; the
+    // reference is dropped before this function returns to the partition.
+    let k = unsafe { block::this_core() };
+    let (Some(s), Some(slot)) = (super::system(), k.current) else {
         gic::priority_drop(intid);
         gic::deactivate(intid);
         return frame;
@@ -146,20 +187,7 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
         gic::INTID_HYP_TIMER => {
             gic::priority_drop(intid);
             gic::deactivate(intid);
-            let Some((next, due)) = windows::boundary(core) else {
-                return frame;
-            };
-            if next == id || !runnable(next) {
-                return frame;
-            }
-            // A partition's very first window includes loading its image:
-            // that start-up is not counted as window-switch time.
-            let first_start = state(next) == RunState::Unstarted;
-            let resume = switch(s, id, next);
-            if !first_start {
-                windows::record(core, due);
-            }
-            resume
+            window_boundary(s, k, slot, frame)
         }
         gic::INTID_VTIMER | gic::INTID_PTIMER => {
             // The running partition's own timers: pass it on. It
@@ -172,33 +200,58 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
             // Another core queued a message for a partition of this core.
             gic::priority_drop(intid);
             gic::deactivate(intid);
-            vgic::deliver_notification(id);
+            if let Some(b) = k.block(slot) {
+                vgic::deliver_notification(b);
+            }
             frame
         }
         gic::SPURIOUS.. => frame,
         other => {
-            vgic::device_irq(s, other, id);
+            vgic::device_irq(k, s, other);
             frame
         }
     }
 }
 
-/// Restarts partition `id` in place from its pristine image.
-fn restart(s: &System, id: u8, why: &str) -> *mut GuestFrame {
+/// The `CNTHP` interrupt: the next window's partition gets the core.
+fn window_boundary(s: &System, k: &mut CoreBlock, slot: usize, frame: *mut GuestFrame) -> *mut GuestFrame {
+    let Some((next, due)) = k.windows.boundary() else {
+        return frame;
+    };
+    let running = k.block(slot).map(|b| b.id);
+    if Some(next) == running || !block::runnable(next) {
+        return frame;
+    }
+    // A partition's very first window includes loading its image: that
+    // start-up is not counted as window-switch time.
+    let first_start = block::status(next).is_some_and(|st| st.state() == RunState::Unstarted);
+    let resume = switch(s, k, slot, next);
+    if !first_start {
+        super::windows::record(k.core, due);
+    }
+    resume
+}
+
+/// Restarts the partition in `slot` in place from its pristine image.
+fn restart(s: &System, k: &mut CoreBlock, slot: usize, why: &str) -> *mut GuestFrame {
+    let CoreBlock { parts, reset_el1, .. } = &mut *k;
+    let Some(b) = parts.get_mut(slot) else {
+        super::idle_forever(k)
+    };
+    let id = b.id;
     hprintln!("[hyp] restarting {} ({})", name_of(s, id), why);
-    RESTARTS[id as usize].fetch_add(1, Ordering::AcqRel);
+    b.status.restarts.fetch_add(1, Ordering::AcqRel);
     // Its interrupts in the list registers go with its old life.
-    vgic::switch_out(id);
-    match load::prepare(s, id) {
+    vgic::switch_out(&mut b.vgic);
+    match load::prepare(s, b, reset_el1) {
         Ok(()) => {
-            // SAFETY: `id` is pinned to this core; its state was just reset.
-            context::restore(unsafe { &*EL1[id as usize].ptr() });
-            vgic::switch_in(s, id);
-            frame_of(id)
+            context::restore(&b.el1);
+            vgic::switch_in(s, b);
+            &raw mut b.frame
         }
         Err(e) => {
-            stop(s, id, RunState::Halted, 0, e);
-            reschedule(s, id)
+            stop(s, k, id, RunState::Halted, 0, e);
+            reschedule(s, k, slot)
         }
     }
 }
@@ -206,38 +259,44 @@ fn restart(s: &System, id: u8, why: &str) -> *mut GuestFrame {
 /// The health monitor: report the fault (at guest `pc`), then apply the
 /// policy; `skip` is the length of the faulting instruction, 0 when there
 /// is nothing to skip.
-fn on_fault(s: &System, f: &mut GuestFrame, id: u8, fault: Fault, pc: u32, skip: u32) -> *mut GuestFrame {
-    let Some(p) = s.partitions.get(id as usize) else {
-        return frame_of(id);
+fn on_fault(s: &System, k: &mut CoreBlock, slot: usize, fault: Fault, pc: u32, skip: u32) -> *mut GuestFrame {
+    let here = k.core;
+    let Some(b) = k.block(slot) else {
+        super::idle_forever(k)
     };
-    FAULTS[id as usize].fetch_add(1, Ordering::AcqRel);
-    let decision = health::decide(p.fault_policy, RESTARTS[id as usize].load(Ordering::Acquire));
-    report(p, id, &fault, pc, decision);
+    let id = b.id;
+    let Some(p) = s.partitions.get(id.index()) else {
+        super::idle_forever(k)
+    };
+    b.status.faults.fetch_add(1, Ordering::AcqRel);
+    let decision = health::decide(p.fault_policy, b.status.restarts.load(Ordering::Acquire));
+    report(p, id, here.0, &fault, pc, decision);
     match decision {
-        Decision::Restart { .. } => restart(s, id, "fault policy"),
+        Decision::Restart { .. } => restart(s, k, slot, "fault policy"),
         Decision::Halt { budget_exhausted } => {
             let why = if budget_exhausted {
                 "restart budget exhausted"
             } else {
                 "fault policy is halt"
             };
-            flush_line(s, id);
-            stop(s, id, RunState::Halted, 0, why);
-            reschedule(s, id)
+            flush_line(p.name.as_str(), &mut b.line);
+            stop(s, k, id, RunState::Halted, 0, why);
+            reschedule(s, k, slot)
         }
         Decision::Log => {
+            let f = &mut b.frame;
             match fault {
                 // Nothing to skip for an instruction fetch: resume at the
                 // return address of the branch that got there.
                 Fault::PrefetchAbort { .. } => f.elr = crate::arch::guest_lr(f.spsr, f.lr),
                 _ => f.elr = f.elr.wrapping_add(skip),
             }
-            frame_of(id)
+            f
         }
     }
 }
 
-fn report(p: &Partition, id: u8, fault: &Fault, pc: u32, decision: Decision) {
+fn report(p: &Partition, id: PartitionId, core: u8, fault: &Fault, pc: u32, decision: Decision) {
     let mut action: heapless::String<24> = heapless::String::new();
     let _ = match decision {
         Decision::Restart { attempt, budget } => {
@@ -251,7 +310,7 @@ fn report(p: &Partition, id: u8, fault: &Fault, pc: u32, decision: Decision) {
         "[hyp] FAULT {} (partition {}, core {}): {}{}{} at {:#010x}, PC {:#010x} -> {}",
         p.name.as_str(),
         id,
-        this_core(),
+        core,
         fault.kind(),
         sep,
         fault.status(),

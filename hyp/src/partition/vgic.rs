@@ -8,30 +8,31 @@
 //! switch-out: the timer's level raises it again when the partition's own
 //! timer state is back in the hardware.
 
-use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU8, Ordering};
 
-use super::Owned;
+use hypcfg::ids::{CoreId, PartitionId};
+use hypcfg::system::System;
+
+use super::block::{self, CoreBlock, PartitionBlock};
 use crate::arch::gic::{self, ListReg, LRS};
-use hypcfg::system::{System, MAX_PARTITIONS};
 
 /// INTIDs below this have an owner entry (covers 224 SPIs).
 const OWNED_INTIDS: usize = 256;
 const NO_OWNER: u8 = 0xFF;
-/// Partition owning each device interrupt (from the system's `irqs`).
+/// Partition owning each device interrupt (from the system's `irqs`),
+/// written once at boot.
 static OWNER: [AtomicU8; OWNED_INTIDS] = [const { AtomicU8::new(NO_OWNER) }; OWNED_INTIDS];
-/// A channel notification waits for each partition (see [`notify`]).
-static NOTIFY: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
 
 /// Marks a channel notification for partition `receiver` (pinned to
-/// `core`) and, if that is another core, kicks it; the notification is
-/// delivered as virtual interrupt `hypcfg::abi::NOTIFY_INTID` when the
-/// receiver runs.
-pub fn notify(receiver: u8, core: u32) {
-    if let Some(n) = NOTIFY.get(receiver as usize) {
-        n.store(1, Ordering::Release);
+/// `core`) and, if that is not the calling core `here`, kicks it; the
+/// notification is delivered as virtual interrupt
+/// `hypcfg::abi::NOTIFY_INTID` when the receiver runs.
+pub fn notify(receiver: PartitionId, core: CoreId, here: CoreId) {
+    if let Some(st) = block::status(receiver) {
+        st.notify.store(1, Ordering::Release);
     }
-    if core as usize != super::this_core() {
-        gic::kick(core);
+    if core != here {
+        gic::kick(core.0 as u32);
     }
 }
 
@@ -42,12 +43,9 @@ pub fn has_pending() -> bool {
     (0..LRS).any(|n| gic::read_lr(n).1 >> 30 & 0b01 != 0)
 }
 
-/// Delivers partition `id`'s waiting notification, if any (it runs).
-pub fn deliver_notification(id: u8) {
-    if NOTIFY
-        .get(id as usize)
-        .is_some_and(|n| n.swap(0, Ordering::AcqRel) != 0)
-    {
+/// Delivers the running partition `b`'s waiting notification, if any.
+pub fn deliver_notification(b: &PartitionBlock) {
+    if b.status.notify.swap(0, Ordering::AcqRel) != 0 {
         inject_virtual(hypcfg::abi::NOTIFY_INTID);
     }
 }
@@ -64,10 +62,6 @@ fn inject_virtual(intid: u32) {
     }
 }
 
-/// Device interrupts held for each partition while it is not running:
-/// bit `i` stands for the partition's `irqs[i]`.
-static PENDING: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_PARTITIONS];
-
 /// Records which partition owns each device interrupt (core 0, at boot),
 /// and returns (INTID, owner's core) of every SPI for the distributor.
 pub fn set_owners(s: &System) -> impl Iterator<Item = (u32, u32)> + '_ {
@@ -83,28 +77,28 @@ pub fn set_owners(s: &System) -> impl Iterator<Item = (u32, u32)> + '_ {
         .flat_map(|p| p.irqs.iter().map(move |&i| (i as u32, p.core as u32)))
 }
 
-/// A device interrupt arrived on this core while partition `current` ran:
-/// pass it to its owner now if the owner is running, hold it (physical
-/// interrupt left active) until the owner's next turn if the owner is a
-/// partition of this core, or drop it.
-pub fn device_irq(s: &System, intid: u32, current: u8) {
-    let owner = OWNER
-        .get(intid as usize)
-        .map_or(NO_OWNER, |o| o.load(Ordering::Acquire));
+/// A device interrupt arrived on this core: pass it to its owner now if
+/// the owner is running, hold it (physical interrupt left active) until
+/// the owner's next turn if the owner is a partition of this core, or
+/// drop it.
+pub fn device_irq(k: &mut CoreBlock, s: &System, intid: u32) {
+    let owner = PartitionId(
+        OWNER
+            .get(intid as usize)
+            .map_or(NO_OWNER, |o| o.load(Ordering::Acquire)),
+    );
     gic::priority_drop(intid);
-    if owner == current {
+    if k.running().is_some_and(|b| b.id == owner) {
         inject_hw(intid);
         return;
     }
-    let slot = s
+    let bit = s
         .partitions
-        .get(owner as usize)
-        .filter(|p| p.core as usize == super::this_core())
+        .get(owner.index())
         .and_then(|p| p.irqs.iter().position(|&i| i as u32 == intid));
-    match (slot, PENDING.get(owner as usize)) {
-        (Some(bit), Some(pending)) if super::runnable(owner) => {
-            pending.fetch_or(1 << bit, Ordering::AcqRel);
-        }
+    let slot = k.slot_of(owner);
+    match (bit, slot.and_then(|i| k.block(i))) {
+        (Some(bit), Some(b)) if b.status.runnable() => b.held |= 1 << bit,
         _ => gic::deactivate(intid),
     }
 }
@@ -116,12 +110,13 @@ pub struct VgicState {
     vmcr: u32,
 }
 
-static VGIC: [Owned<VgicState>; MAX_PARTITIONS] = [const {
-    Owned::new(VgicState {
+impl VgicState {
+    /// Nothing pending, interface off.
+    pub const EMPTY: VgicState = VgicState {
         lrs: [(0, 0); LRS],
         vmcr: 0,
-    })
-}; MAX_PARTITIONS];
+    };
+}
 
 const LRC_HW: u32 = 1 << 29;
 const LRC_STATE_PENDING: u32 = 0b01 << 30;
@@ -139,14 +134,12 @@ pub fn inject_hw(intid: u32) {
     gic::deactivate(intid);
 }
 
-/// Saves partition `id`'s list registers and VMCR and empties the list
-/// registers (see the module documentation for HW-linked ones).
-pub fn switch_out(id: u8) {
-    let Some(slot) = VGIC.get(id as usize) else { return };
-    // SAFETY: `id` is pinned to this core and has just trapped.
-    let st = unsafe { &mut *slot.ptr() };
+/// Saves the list registers and VMCR of the partition leaving the core
+/// into `st` and empties the list registers (see the module documentation
+/// for HW-linked ones).
+pub fn switch_out(st: &mut VgicState) {
     st.vmcr = gic::read_vmcr();
-    for n in 0..LRS {
+    for (n, slot) in st.lrs.iter_mut().enumerate() {
         let (lo, hi) = gic::read_lr(n);
         let mut saved = (lo, hi);
         if !gic::lr_free((lo, hi)) && hi & LRC_HW != 0 {
@@ -159,34 +152,27 @@ pub fn switch_out(id: u8) {
                 (lo, hi & !(LRC_HW | 0x3FF))
             };
         }
-        if let Some(s) = st.lrs.get_mut(n) {
-            *s = saved;
-        }
+        *slot = saved;
         gic::write_lr(n, (0, 0));
     }
 }
 
-/// Loads partition `id`'s list registers and VMCR, then passes on the
+/// Loads partition `b`'s list registers and VMCR, then passes on the
 /// device interrupts held for it while it was not running.
-pub fn switch_in(s: &System, id: u8) {
-    let Some(slot) = VGIC.get(id as usize) else { return };
-    // SAFETY: `id` is pinned to this core and not running.
-    let st = unsafe { &*slot.ptr() };
-    gic::write_vmcr(st.vmcr);
-    for (n, lr) in st.lrs.iter().enumerate() {
+pub fn switch_in(s: &System, b: &mut PartitionBlock) {
+    gic::write_vmcr(b.vgic.vmcr);
+    for (n, lr) in b.vgic.lrs.iter().enumerate() {
         gic::write_lr(n, *lr);
     }
-    take_held(s, id, inject_hw);
-    deliver_notification(id);
+    take_held(s, b, inject_hw);
+    deliver_notification(b);
 }
 
-/// Clears the device interrupts held for partition `id` and calls `f`
+/// Clears the device interrupts held for partition `b` and calls `f`
 /// with each of their INTIDs.
-fn take_held(s: &System, id: u8, f: impl Fn(u32)) {
-    let held = PENDING
-        .get(id as usize)
-        .map_or(0, |p| p.swap(0, Ordering::AcqRel));
-    if let Some(p) = s.partitions.get(id as usize) {
+fn take_held(s: &System, b: &mut PartitionBlock, f: impl Fn(u32)) {
+    let held = core::mem::take(&mut b.held);
+    if let Some(p) = s.partitions.get(b.id.index()) {
         for (bit, &irq) in p.irqs.iter().enumerate() {
             if held & (1 << bit) != 0 {
                 f(irq as u32);
@@ -195,17 +181,9 @@ fn take_held(s: &System, id: u8, f: impl Fn(u32)) {
     }
 }
 
-/// Clears partition `id`'s saved state (at start and restart); held
+/// Clears partition `b`'s saved state (at start and restart); held
 /// device interrupts are deactivated (their sources raise them again).
-pub fn reset(s: &System, id: u8) {
-    take_held(s, id, gic::deactivate);
-    if let Some(slot) = VGIC.get(id as usize) {
-        // SAFETY: `id` is pinned to this core and not running.
-        unsafe {
-            *slot.ptr() = VgicState {
-                lrs: [(0, 0); LRS],
-                vmcr: 0,
-            }
-        };
-    }
+pub fn reset(s: &System, b: &mut PartitionBlock) {
+    take_held(s, b, gic::deactivate);
+    b.vgic = VgicState::EMPTY;
 }

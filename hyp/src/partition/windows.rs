@@ -7,28 +7,41 @@
 
 use spin::Mutex;
 
+use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::System;
 
 use crate::arch::timer;
 use crate::boot::MAX_CORES;
 use crate::sched::Timetable;
 
-/// One core's position in its schedule and the jitter it has seen.
+/// One core's position in its schedule (part of its `CoreBlock`).
 pub struct CoreWindows {
     table: Timetable,
     index: usize,
     deadline: u64,
     armed: bool,
-    /// Windows started so far.
-    pub started: u32,
-    /// Largest delay from a boundary to the switch, in ticks.
-    pub jitter_max: u64,
-    /// Sum of those delays, in ticks.
-    pub jitter_sum: u64,
 }
 
+/// The jitter one core's windows have seen; read by whichever core prints
+/// the end-of-run summary.
+#[derive(Clone, Copy)]
+struct WindowStats {
+    started: u32,
+    jitter_max: u64,
+    jitter_sum: u64,
+}
+
+static STATS: [Mutex<WindowStats>; MAX_CORES] = [const {
+    Mutex::new(WindowStats {
+        started: 0,
+        jitter_max: 0,
+        jitter_sum: 0,
+    })
+}; MAX_CORES];
+
 impl CoreWindows {
-    const NEW: CoreWindows = CoreWindows {
+    /// No schedule loaded.
+    pub const NEW: CoreWindows = CoreWindows {
         table: Timetable {
             parts: heapless::Vec::new(),
             ticks: heapless::Vec::new(),
@@ -37,54 +50,51 @@ impl CoreWindows {
         index: 0,
         deadline: 0,
         armed: false,
-        started: 0,
-        jitter_max: 0,
-        jitter_sum: 0,
     };
-}
 
-static WINDOWS: [Mutex<CoreWindows>; MAX_CORES] = [const { Mutex::new(CoreWindows::NEW) }; MAX_CORES];
-
-/// Loads `core`'s schedule and, if it switches between partitions, arms
-/// the timer for the end of the first window. Returns the partition of
-/// the first window.
-pub fn start(s: &System, core: usize) -> Option<u8> {
-    let sched = s.schedules.iter().find(|w| w.core as usize == core)?;
-    let mut w = WINDOWS.get(core)?.lock();
-    w.table = Timetable::new(sched, timer::frequency());
-    w.index = 0;
-    let first = w.table.parts.first().copied();
-    if w.table.needs_timer() {
-        w.deadline = timer::counter() + w.table.ticks.first().copied().unwrap_or(0);
-        w.armed = true;
-        timer::set_hyp_deadline(w.deadline);
+    /// Loads `core`'s schedule and, if it switches between partitions,
+    /// arms the timer for the end of the first window. Returns the
+    /// partition of the first window.
+    pub fn start(&mut self, s: &System, core: CoreId) -> Option<PartitionId> {
+        let sched = s.schedules.iter().find(|w| w.core == core.0)?;
+        self.table = Timetable::new(sched, timer::frequency());
+        self.index = 0;
+        let first = self.table.parts.first().copied();
+        if self.table.needs_timer() {
+            self.deadline = timer::counter() + self.table.ticks.first().copied().unwrap_or(0);
+            self.armed = true;
+            timer::set_hyp_deadline(self.deadline);
+        }
+        first.map(PartitionId)
     }
-    first
-}
 
-/// At a window boundary (the `CNTHP` interrupt): moves to the next
-/// window, re-arms the timer for its end, and returns its partition and
-/// the boundary's deadline (for [`record`]).
-pub fn boundary(core: usize) -> Option<(u8, u64)> {
-    let mut w = WINDOWS.get(core)?.lock();
-    if !w.armed {
-        timer::stop_hyp_timer();
-        return None;
+    /// At a window boundary (the `CNTHP` interrupt): moves to the next
+    /// window, re-arms the timer for its end, and returns its partition and
+    /// the boundary's deadline (for [`record`]).
+    pub fn boundary(&mut self) -> Option<(PartitionId, u64)> {
+        if !self.armed {
+            timer::stop_hyp_timer();
+            return None;
+        }
+        let due = self.deadline;
+        self.index = self.table.next(self.index);
+        let len = self.table.ticks.get(self.index).copied().unwrap_or(0);
+        // Boundaries stay on the grid even if this one was served late.
+        self.deadline += len;
+        timer::set_hyp_deadline(self.deadline);
+        self.table
+            .parts
+            .get(self.index)
+            .copied()
+            .map(|p| (PartitionId(p), due))
     }
-    let due = w.deadline;
-    w.index = w.table.next(w.index);
-    let len = w.table.ticks.get(w.index).copied().unwrap_or(0);
-    // Boundaries stay on the grid even if this one was served late.
-    w.deadline += len;
-    timer::set_hyp_deadline(w.deadline);
-    w.table.parts.get(w.index).copied().map(|p| (p, due))
 }
 
-/// Records how long after its deadline `due` a window's partition got the
-/// core back (called just before returning to it; boundaries that keep the
-/// running partition or start one for the first time are not recorded).
-pub fn record(core: usize, due: u64) {
-    if let Some(w) = WINDOWS.get(core) {
+/// Records how long after its deadline `due` a window's partition got
+/// `core` back (called just before returning to it; boundaries that keep
+/// the running partition or start one for the first time are not recorded).
+pub fn record(core: CoreId, due: u64) {
+    if let Some(w) = STATS.get(core.index()) {
         let mut w = w.lock();
         let late = timer::counter().saturating_sub(due);
         w.started += 1;
@@ -96,8 +106,8 @@ pub fn record(core: usize, due: u64) {
 /// Window statistics of `core`: (windows started, max jitter, mean jitter)
 /// in instructions under `-icount shift=0` (16 per tick).
 pub fn stats(core: usize) -> (u32, u64, u64) {
-    WINDOWS.get(core).map_or((0, 0, 0), |w| {
-        let w = w.lock();
+    STATS.get(core).map_or((0, 0, 0), |w| {
+        let w = *w.lock();
         let mean = if w.started == 0 {
             0
         } else {

@@ -1,0 +1,248 @@
+//! The control blocks: everything the hypervisor keeps about a partition
+//! and a core, owned in one place.
+//!
+//! - A [`PartitionBlock`] (registers, EL1 state, virtual GIC state, held
+//!   interrupts, console line) belongs to the partition's core: it lives
+//!   inside that core's [`CoreBlock`], so no other core can reach it.
+//! - A [`CoreBlock`] (its partitions, the running one, its schedule, the
+//!   EL1 reset state) is handed to each trap, IRQ and the boot path as one
+//!   `&mut` ([`this_core`]), the way Hubris hands its task table to a
+//!   syscall: every function below the entry borrows from it, so the
+//!   borrow checker, not a comment, keeps two `&mut` off one frame.
+//! - What other cores must see (run state, counters, a waiting
+//!   notification) is a [`PartitionStatus`] of atomics, shared.
+
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use heapless::Vec;
+use hypcfg::ids::{CoreId, PartitionId};
+use hypcfg::system::{System, MAX_PARTITIONS};
+
+use super::vgic::VgicState;
+use super::windows::CoreWindows;
+use crate::arch::context::El1State;
+use crate::arch::vectors::GuestFrame;
+use crate::boot::MAX_CORES;
+
+/// Longest console line kept per partition before it is flushed anyway.
+pub const LINE_MAX: usize = 100;
+
+/// Where a partition is in its life (kept in [`PartitionStatus::state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// Never run yet (its image is loaded when it is first scheduled).
+    Unstarted,
+    /// Running or waiting for its turn.
+    Ready,
+    /// Stopped by the health monitor.
+    Halted,
+    /// Stopped itself; the exit code is in [`PartitionStatus::exit_code`].
+    Shutdown,
+}
+
+impl RunState {
+    const fn from_u32(v: u32) -> RunState {
+        match v {
+            0 => RunState::Unstarted,
+            1 => RunState::Ready,
+            2 => RunState::Halted,
+            _ => RunState::Shutdown,
+        }
+    }
+
+    /// Whether the scheduler may pick a partition in this state.
+    pub fn runnable(self) -> bool {
+        matches!(self, RunState::Unstarted | RunState::Ready)
+    }
+}
+
+/// What any core may read or signal about a partition.
+pub struct PartitionStatus {
+    state: AtomicU32,
+    /// Exit code given to `SHUTDOWN`.
+    pub exit_code: AtomicU32,
+    /// Faults the health monitor has seen.
+    pub faults: AtomicU32,
+    /// Restarts so far (the restart budget counts these).
+    pub restarts: AtomicU32,
+    /// A channel notification waits (set by the sender's core).
+    pub notify: AtomicU32,
+}
+
+impl PartitionStatus {
+    const fn new() -> PartitionStatus {
+        PartitionStatus {
+            state: AtomicU32::new(0),
+            exit_code: AtomicU32::new(0),
+            faults: AtomicU32::new(0),
+            restarts: AtomicU32::new(0),
+            notify: AtomicU32::new(0),
+        }
+    }
+
+    /// The partition's run state.
+    pub fn state(&self) -> RunState {
+        RunState::from_u32(self.state.load(Ordering::Acquire))
+    }
+
+    /// Sets the run state.
+    pub fn set_state(&self, st: RunState) {
+        self.state.store(st as u32, Ordering::Release);
+    }
+
+    /// Whether it may be scheduled.
+    pub fn runnable(&self) -> bool {
+        self.state().runnable()
+    }
+}
+
+static STATUS: [PartitionStatus; MAX_PARTITIONS] = [const { PartitionStatus::new() }; MAX_PARTITIONS];
+
+/// The shared status of partition `id`; `None` for an id outside the table.
+pub fn status(id: PartitionId) -> Option<&'static PartitionStatus> {
+    STATUS.get(id.index())
+}
+
+/// Whether partition `id` exists and may be scheduled.
+pub fn runnable(id: PartitionId) -> bool {
+    status(id).is_some_and(PartitionStatus::runnable)
+}
+
+/// Everything the hypervisor keeps about one partition on its core.
+pub struct PartitionBlock {
+    /// The partition's id in the system.
+    pub id: PartitionId,
+    /// Its shared status.
+    pub status: &'static PartitionStatus,
+    /// Its registers as the trap entry saved them (the entry writes here
+    /// directly; see `arch::vectors`).
+    pub frame: GuestFrame,
+    /// Its EL1 system registers while it is not running.
+    pub el1: El1State,
+    /// Its virtual GIC CPU interface while it is not running.
+    pub vgic: VgicState,
+    /// Device interrupts held while it is not running: bit `i` is its
+    /// `irqs[i]`.
+    pub held: u32,
+    /// Console output not yet ended by a newline.
+    pub line: Vec<u8, LINE_MAX>,
+}
+
+impl PartitionBlock {
+    fn new(id: PartitionId, status: &'static PartitionStatus) -> Self {
+        PartitionBlock {
+            id,
+            status,
+            frame: GuestFrame::at_entry(0),
+            el1: El1State::ZERO,
+            vgic: VgicState::EMPTY,
+            held: 0,
+            line: Vec::new(),
+        }
+    }
+}
+
+/// Everything the hypervisor keeps about one core.
+pub struct CoreBlock {
+    /// This core.
+    pub core: CoreId,
+    /// The partitions pinned to it, in system order.
+    pub parts: Vec<PartitionBlock, MAX_PARTITIONS>,
+    /// Index in `parts` of the partition running now.
+    pub current: Option<usize>,
+    /// Its cyclic schedule.
+    pub windows: CoreWindows,
+    /// The EL1 state the core had before any partition ran on it.
+    pub reset_el1: El1State,
+    ready: bool,
+}
+
+/// Why a core's block cannot be set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockError {
+    /// `init` ran twice on this core.
+    AlreadyInitialized,
+    /// The system has more partitions than the hypervisor's tables.
+    TooManyPartitions,
+}
+
+impl CoreBlock {
+    const NEW: CoreBlock = CoreBlock {
+        core: CoreId(0),
+        parts: Vec::new(),
+        current: None,
+        windows: CoreWindows::NEW,
+        reset_el1: El1State::ZERO,
+        ready: false,
+    };
+
+    /// Fills the block of `core` from the system: one partition block per
+    /// partition pinned to it.
+    pub fn init(&mut self, s: &System, core: CoreId, reset_el1: El1State) -> Result<(), BlockError> {
+        if self.ready {
+            return Err(BlockError::AlreadyInitialized);
+        }
+        self.core = core;
+        self.reset_el1 = reset_el1;
+        for (i, p) in s.partitions.iter().enumerate() {
+            if p.core == core.0 {
+                let id = PartitionId::from_index(i).ok_or(BlockError::TooManyPartitions)?;
+                let st = status(id).ok_or(BlockError::TooManyPartitions)?;
+                self.parts
+                    .push(PartitionBlock::new(id, st))
+                    .map_err(|_| BlockError::TooManyPartitions)?;
+            }
+        }
+        self.ready = true;
+        Ok(())
+    }
+
+    /// The slot in `parts` of partition `id`, if it is on this core.
+    pub fn slot_of(&self, id: PartitionId) -> Option<usize> {
+        self.parts.iter().position(|b| b.id == id)
+    }
+
+    /// The block in slot `slot`.
+    pub fn block(&mut self, slot: usize) -> Option<&mut PartitionBlock> {
+        self.parts.get_mut(slot)
+    }
+
+    /// The running partition's block.
+    pub fn running(&mut self) -> Option<&mut PartitionBlock> {
+        let slot = self.current?;
+        self.parts.get_mut(slot)
+    }
+
+    /// The ids of this core's partitions, in order (for the scheduler).
+    pub fn ids(&self) -> Vec<PartitionId, MAX_PARTITIONS> {
+        self.parts.iter().map(|b| b.id).collect()
+    }
+}
+
+/// One [`CoreBlock`] per core.
+struct CoreBlocks([UnsafeCell<CoreBlock>; MAX_CORES]);
+
+// SAFETY: each core reaches only its own entry (`this_core` indexes by the
+// calling core's number), so no entry is ever shared between cores.
+unsafe impl Sync for CoreBlocks {}
+
+static CORES: CoreBlocks = CoreBlocks([const { UnsafeCell::new(CoreBlock::NEW) }; MAX_CORES]);
+
+/// The calling core's block, as the one `&mut` an exception entry (or the
+/// boot path) works with.
+///
+/// # Safety
+/// Call once per entry into the hypervisor (trap, IRQ, or the boot path
+/// before it first enters a partition) and drop the reference before
+/// returning to a partition. The hypervisor runs with IRQs masked and is
+/// never re-entered, so then no other reference to this block exists.
+pub unsafe fn this_core() -> &'static mut CoreBlock {
+    let Some(cell) = CORES.0.get(crate::arch::cpu::core_id() as usize) else {
+        // A core this build has no block for never runs partitions.
+        crate::arch::cpu::halt()
+    };
+    // SAFETY: the caller upholds the contract above, and `cell` is the
+    // calling core's own entry.
+    unsafe { &mut *cell.get() }
+}
