@@ -12,9 +12,27 @@ pub fn next<T: Copy + PartialEq>(ids: &[T], current: Option<T>, runnable: impl F
     before.iter().chain(after).copied().find(|&id| runnable(id))
 }
 
+/// [`next`] over the slots `0..len` of a core's partition table: the
+/// next slot after `current` for which `runnable` holds, wrapping around,
+/// `current` itself last.
+pub fn next_slot(len: usize, current: Option<usize>, runnable: impl Fn(usize) -> bool) -> Option<usize> {
+    let start = current.map_or(0, |c| c + 1);
+    (0..len).map(|k| (start + k) % len).find(|&i| runnable(i))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_go_round_robin_like_ids() {
+        assert_eq!(next_slot(3, Some(0), |_| true), Some(1));
+        assert_eq!(next_slot(3, Some(2), |_| true), Some(0));
+        assert_eq!(next_slot(3, Some(1), |i| i == 1), Some(1));
+        assert_eq!(next_slot(3, None, |i| i == 2), Some(2));
+        assert_eq!(next_slot(3, Some(0), |_| false), None);
+        assert_eq!(next_slot(0, None, |_| true), None);
+    }
 
     #[test]
     fn round_robin_wraps_and_returns_to_self_last() {

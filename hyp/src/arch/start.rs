@@ -52,9 +52,21 @@ _start:
     add     r0, r0, r1
     subs    r2, r2, #1
     bne     4b
+    @ .bss: 32 bytes per store while they fit, then word by word.
     ldr     r0, =__bss_start
     ldr     r1, =__bss_end
     mov     r2, #0
+    mov     r3, #0
+    mov     r5, #0
+    mov     r6, #0
+    mov     r7, #0
+    mov     r8, #0
+    mov     r9, #0
+    mov     r10, #0
+    sub     r11, r1, #32
+6:  cmp     r0, r11
+    stmls   r0!, {{r2, r3, r5, r6, r7, r8, r9, r10}}
+    bls     6b
 1:  cmp     r0, r1
     strlo   r2, [r0], #4
     blo     1b

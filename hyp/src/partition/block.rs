@@ -110,14 +110,21 @@ pub fn runnable(id: PartitionId) -> bool {
 }
 
 /// Everything the hypervisor keeps about one partition on its core.
+///
+/// `repr(C)` with the frame first: the trap entry hands Rust the running
+/// partition's frame pointer, which is then also a pointer to its block
+/// ([`PartitionBlock::of_frame`], the hypercall fast path).
+#[repr(C)]
 pub struct PartitionBlock {
-    /// The partition's id in the system.
-    pub id: PartitionId,
-    /// Its shared status.
-    pub status: &'static PartitionStatus,
     /// Its registers as the trap entry saved them (the entry writes here
     /// directly; see `arch::vectors`).
     pub frame: GuestFrame,
+    /// The partition's id in the system.
+    pub id: PartitionId,
+    /// The core it is pinned to.
+    pub core: CoreId,
+    /// Its shared status.
+    pub status: &'static PartitionStatus,
     /// Its EL1 system registers while it is not running.
     pub el1: El1State,
     /// Its virtual GIC CPU interface while it is not running.
@@ -130,16 +137,35 @@ pub struct PartitionBlock {
 }
 
 impl PartitionBlock {
-    fn new(id: PartitionId, status: &'static PartitionStatus) -> Self {
+    fn new(id: PartitionId, core: CoreId, status: &'static PartitionStatus) -> Self {
         PartitionBlock {
-            id,
-            status,
             frame: GuestFrame::at_entry(0),
+            id,
+            core,
+            status,
             el1: El1State::ZERO,
             vgic: VgicState::EMPTY,
             held: 0,
             line: Vec::new(),
         }
+    }
+}
+
+impl PartitionBlock {
+    /// The block whose frame the trap entry passed (the running
+    /// partition's), as the one `&mut` of a hypercall that only needs its
+    /// own partition.
+    ///
+    /// # Safety
+    /// `frame` must be the pointer the trap entry passed to Rust, and the
+    /// caller must not take [`this_core`] while the result lives: the
+    /// only frames the hypervisor ever enters are blocks' frames
+    /// (`PartitionBlock::frame`, at offset 0 of a `repr(C)` block), and
+    /// nothing else refers to the running block during the trap.
+    pub unsafe fn of_frame<'a>(frame: *mut GuestFrame) -> &'a mut PartitionBlock {
+        // SAFETY: per the contract, `frame` is offset 0 of a live block in
+        // a core's static block, and no other reference to it exists.
+        unsafe { &mut *frame.cast::<PartitionBlock>() }
     }
 }
 
@@ -190,7 +216,7 @@ impl CoreBlock {
                 let id = PartitionId::from_index(i).ok_or(BlockError::TooManyPartitions)?;
                 let st = status(id).ok_or(BlockError::TooManyPartitions)?;
                 self.parts
-                    .push(PartitionBlock::new(id, st))
+                    .push(PartitionBlock::new(id, core, st))
                     .map_err(|_| BlockError::TooManyPartitions)?;
             }
         }
@@ -214,9 +240,12 @@ impl CoreBlock {
         self.parts.get_mut(slot)
     }
 
-    /// The ids of this core's partitions, in order (for the scheduler).
-    pub fn ids(&self) -> Vec<PartitionId, MAX_PARTITIONS> {
-        self.parts.iter().map(|b| b.id).collect()
+    /// The slot of the next runnable partition after `from` (round
+    /// robin, `from` itself last), or `None` if none can run.
+    pub fn next_runnable(&self, from: Option<usize>) -> Option<usize> {
+        crate::sched::next_slot(self.parts.len(), from, |i| {
+            self.parts.get(i).is_some_and(|b| b.status.runnable())
+        })
     }
 }
 

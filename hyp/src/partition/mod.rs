@@ -29,7 +29,7 @@ use crate::arch::context;
 use crate::arch::vectors;
 use crate::arch::{cpu, gic, timer};
 use crate::boot::MAX_CORES;
-use crate::{hprintln, mpu, sched};
+use crate::{hprintln, mpu};
 
 use block::{CoreBlock, RunState};
 pub use load::{load_system, LoadError};
@@ -113,27 +113,29 @@ pub fn run_this_core(s: &'static System) -> ! {
     }
     // Each band is checked once, here, against this core's static band;
     // switches then load it without checking it again.
-    for id in k.ids() {
+    for slot in 0..k.parts.len() {
+        let Some(id) = k.block(slot).map(|b| b.id) else {
+            continue;
+        };
         if let Err(e) = mpu::register_band(id.index(), &band(s, id)) {
             stop(s, k, id, RunState::Halted, 0, e.message());
         }
     }
     // The first window's partition starts; if it cannot, the next one.
-    let first = k.windows.start(s, core).filter(|&p| block::runnable(p));
+    let first = k
+        .windows
+        .start(s, core)
+        .filter(|&p| block::runnable(p))
+        .and_then(|p| k.slot_of(p));
     let mut from = None;
     loop {
-        let ids = k.ids();
-        let pick = first
-            .filter(|_| from.is_none())
-            .or_else(|| sched::next(&ids, from, block::runnable));
-        let Some(id) = pick else { idle_forever(k) };
-        let Some(slot) = k.slot_of(id) else {
-            idle_forever(k)
-        };
+        let pick = first.filter(|_| from.is_none()).or_else(|| k.next_runnable(from));
+        let Some(slot) = pick else { idle_forever(k) };
         let CoreBlock { parts, reset_el1, .. } = &mut *k;
         let Some(b) = parts.get_mut(slot) else {
             idle_forever(k)
         };
+        let id = b.id;
         match load::prepare(s, b, reset_el1) {
             Ok(()) => {
                 context::restore(&b.el1);
@@ -146,7 +148,7 @@ pub fn run_this_core(s: &'static System) -> ! {
             }
             Err(why) => {
                 stop(s, k, id, RunState::Halted, 0, why);
-                from = Some(id);
+                from = Some(slot);
             }
         }
     }

@@ -17,24 +17,22 @@ use crate::arch::{context, gic};
 use crate::health::{self, Decision, Fault};
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::hypercall::{self, Effect};
-use crate::{hprintln, mpu, sched};
+use crate::{hprintln, mpu};
 
 /// Rust side of every trap from a partition (vector 0x14). `frame` is the
 /// running partition's frame; the return value is the frame to resume.
 #[no_mangle]
 extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
     let hsr = Hsr(crate::arch::read_hsr());
-    // SAFETY: one entry into the hypervisor, which is not re-entered; the
-    // reference is dropped before this function returns to the partition.
-    let k = unsafe { block::this_core() };
-    let here = k.core;
-    let Some(slot) = k.current else { return frame };
-    let Some(b) = k.block(slot) else { return frame };
     if hsr.class() == ExceptionClass::Hvc {
+        // SAFETY: `frame` is what the trap entry passed, and the core's
+        // block is taken only after this borrow ends (in `after_call`).
+        let b = unsafe { PartitionBlock::of_frame(frame) };
         let PartitionBlock {
-            id,
-            status,
             frame: f,
+            id,
+            core,
+            status,
             line,
             ..
         } = b;
@@ -43,18 +41,21 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
         };
         let mut env = CallEnv {
             id: *id,
-            here,
+            here: *core,
             status,
             line,
         };
         return match hypercall::dispatch(regs, &mut env) {
             Effect::Resume => frame,
-            other => match super::system() {
-                Some(s) => apply(s, k, slot, other),
-                None => frame,
-            },
+            other => after_call(frame, other),
         };
     }
+    // SAFETY: one entry into the hypervisor, which is not re-entered; the
+    // reference is dropped before this function returns to the partition.
+    let k = unsafe { block::this_core() };
+    let here = k.core;
+    let Some(slot) = k.current else { return frame };
+    let Some(b) = k.block(slot) else { return frame };
     let Some(s) = super::system() else {
         return frame;
     };
@@ -77,6 +78,19 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
     }
 }
 
+/// A hypercall whose effect reaches beyond the caller's registers
+/// (yield, restart, shutdown, a reported fault): the scheduler's part.
+#[inline(never)]
+fn after_call(frame: *mut GuestFrame, effect: Effect) -> *mut GuestFrame {
+    // SAFETY: one entry into the hypervisor; the hypercall's borrow of the
+    // caller's block has ended.
+    let k = unsafe { block::this_core() };
+    match (super::system(), k.current) {
+        (Some(s), Some(slot)) => apply(s, k, slot, effect),
+        _ => frame,
+    }
+}
+
 /// A trapped `WFI`/`WFE`: the partition is idle, so the core goes to
 /// another partition; with none, the hypervisor waits for the
 /// partition's next event itself.
@@ -85,9 +99,8 @@ fn on_wait(s: &System, k: &mut CoreBlock, slot: usize, hsr: Hsr) -> *mut GuestFr
         return core::ptr::null_mut();
     };
     b.frame.elr = b.frame.elr.wrapping_add(if hsr.il32() { 4 } else { 2 });
-    let id = b.id;
-    match sched::next(&k.ids(), Some(id), block::runnable) {
-        Some(next) if next != id => switch(s, k, slot, next),
+    match k.next_runnable(Some(slot)) {
+        Some(next) if next != slot => switch(s, k, slot, next),
         _ => {
             let Some(b) = k.block(slot) else {
                 return core::ptr::null_mut();
@@ -127,22 +140,18 @@ fn frame_of(k: &mut CoreBlock, slot: usize) -> *mut GuestFrame {
 /// `slot` the live one and returns its frame; idles the core if none is
 /// left.
 fn reschedule(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFrame {
-    let from = k.block(slot).map(|b| b.id);
-    let Some(next) = sched::next(&k.ids(), from, block::runnable) else {
+    let Some(next) = k.next_runnable(Some(slot)) else {
         super::idle_forever(k)
     };
     switch(s, k, slot, next)
 }
 
 /// Switches this core from the partition in `slot` (which just trapped,
-/// and may have stopped) to the runnable partition `next`: saves the
-/// leaving partition's EL1 and virtual-interrupt state, starts `next` if
-/// it never ran or loads its band, restores its state, and returns its
-/// frame.
-fn switch(s: &System, k: &mut CoreBlock, slot: usize, next: PartitionId) -> *mut GuestFrame {
-    let Some(to) = k.slot_of(next) else {
-        super::idle_forever(k)
-    };
+/// and may have stopped) to the runnable partition in slot `to`: saves the
+/// leaving partition's EL1 and virtual-interrupt state, starts the next
+/// one if it never ran or loads its band, restores its state, and returns
+/// its frame.
+fn switch(s: &System, k: &mut CoreBlock, slot: usize, to: usize) -> *mut GuestFrame {
     if to == slot {
         return frame_of(k, slot);
     }
@@ -156,6 +165,7 @@ fn switch(s: &System, k: &mut CoreBlock, slot: usize, next: PartitionId) -> *mut
     let Some(b) = parts.get_mut(to) else {
         super::idle_forever(k)
     };
+    let next = b.id;
     let started = if b.status.state() == RunState::Unstarted {
         load::prepare(s, b, reset_el1)
     } else {
@@ -175,6 +185,13 @@ fn switch(s: &System, k: &mut CoreBlock, slot: usize, next: PartitionId) -> *mut
 #[no_mangle]
 extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
     let intid = gic::acknowledge();
+    if intid == gic::INTID_VTIMER || intid == gic::INTID_PTIMER {
+        // The running partition's own timers: pass it on. It stays
+        // active until the partition deactivates it.
+        vgic::inject_hw(intid);
+        gic::priority_drop(intid);
+        return frame;
+    }
     // SAFETY: one entry into the hypervisor, which is not re-entered; the
     // reference is dropped before this function returns to the partition.
     let k = unsafe { block::this_core() };
@@ -188,13 +205,6 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
             gic::priority_drop(intid);
             gic::deactivate(intid);
             window_boundary(s, k, slot, frame)
-        }
-        gic::INTID_VTIMER | gic::INTID_PTIMER => {
-            // The running partition's own timers: pass it on. It
-            // stays active until the partition deactivates it.
-            vgic::inject_hw(intid);
-            gic::priority_drop(intid);
-            frame
         }
         gic::INTID_KICK => {
             // Another core queued a message for a partition of this core.
@@ -218,14 +228,16 @@ fn window_boundary(s: &System, k: &mut CoreBlock, slot: usize, frame: *mut Guest
     let Some((next, due)) = k.windows.boundary() else {
         return frame;
     };
-    let running = k.block(slot).map(|b| b.id);
-    if Some(next) == running || !block::runnable(next) {
+    let Some(to) = k.slot_of(next) else {
+        return frame;
+    };
+    if to == slot || !block::runnable(next) {
         return frame;
     }
     // A partition's very first window includes loading its image: that
     // start-up is not counted as window-switch time.
     let first_start = block::status(next).is_some_and(|st| st.state() == RunState::Unstarted);
-    let resume = switch(s, k, slot, next);
+    let resume = switch(s, k, slot, to);
     if !first_start {
         super::windows::record(k.core, due);
     }

@@ -12,7 +12,7 @@ pub mod console;
 pub mod hvc;
 pub mod irq;
 #[cfg(target_arch = "arm")]
-mod rt;
+pub mod rt;
 
 pub use hypcfg::abi;
 

@@ -13,6 +13,21 @@ core::arch::global_asm!(
     .global _start
     .arm
 _start:
+    @ r11 = the OR of every general-purpose register at entry (all zero
+    @ per the entry contract; kept for `entry_registers_were_zero`).
+    orr     r11, r11, r0
+    orr     r11, r11, r1
+    orr     r11, r11, r2
+    orr     r11, r11, r3
+    orr     r11, r11, r4
+    orr     r11, r11, r5
+    orr     r11, r11, r6
+    orr     r11, r11, r7
+    orr     r11, r11, r8
+    orr     r11, r11, r9
+    orr     r11, r11, r10
+    orr     r11, r11, r12
+    orr     r11, r11, lr
     @ Stacks: UND at the top of DATA, ABT, IRQ below it, SVC below that.
     ldr     r0, =__stack_top
     cps     #0x1B                       @ UND
@@ -39,6 +54,8 @@ _start:
 2:  cmp     r1, r2
     strlo   r3, [r1], #4
     blo     2b
+    ldr     r1, =GUEST_ENTRY_REGS
+    str     r11, [r1]
     ldr     r0, =guest_vectors
     mcr     p15, 0, r0, c12, c0, 0      @ VBAR
     isb
@@ -102,6 +119,18 @@ guest_other:
     .ltorg
 "#
 );
+
+/// The OR of r0-r12 and LR as the partition's entry found them (`_start`
+/// stores it after zeroing `.bss`).
+#[no_mangle]
+static mut GUEST_ENTRY_REGS: u32 = 0;
+
+/// Whether r0-r12 and LR were all zero when the hypervisor started (or
+/// restarted) this partition, as the entry contract says.
+pub fn entry_registers_were_zero() -> bool {
+    // SAFETY: written once by `_start` before any Rust code runs.
+    unsafe { core::ptr::read_volatile(&raw const GUEST_ENTRY_REGS) == 0 }
+}
 
 /// Reports a fault from the vectors; returns only if the policy is `log`.
 #[no_mangle]

@@ -200,6 +200,11 @@ impl Outcome {
         self.console.iter().any(|l| l.contains(needle))
     }
 
+    /// How many console lines contain `needle`.
+    pub fn count(&self, needle: &str) -> usize {
+        self.console.iter().filter(|l| l.contains(needle)).count()
+    }
+
     /// Fails with the console tail unless the run exited with `code`.
     pub fn expect_exit(&self, code: i32) -> Result<()> {
         if self.exit_code == Some(code) {

@@ -157,6 +157,13 @@ fn restart_restores_a_pristine_partition_without_disturbing_the_others() {
         out.tail(60)
     );
     assert!(out.has("[phoenix] pristine state restored"), "{}", out.tail(60));
+    // The restart gives the entry frame, not the registers of the fault.
+    assert_eq!(
+        out.count("[phoenix] registers zero at entry"),
+        2,
+        "{}",
+        out.tail(60)
+    );
     controller_undisturbed(&out);
     let sensor: Vec<&str> = lines_of(&out, "sensor")
         .into_iter()

@@ -16,6 +16,11 @@ fn main() -> u32 {
     // SAFETY: single-threaded partition; plain reads and writes of statics.
     let (init, zero) = unsafe { (INITIALISED, ZEROED) };
     println!("life {}: data = {}, bss = {}", life + 1, init, zero);
+    if !guest::rt::entry_registers_were_zero() {
+        println!("registers NOT zero at entry");
+        return 1;
+    }
+    println!("registers zero at entry");
     if life == 0 {
         // SAFETY: as above.
         unsafe {
@@ -23,8 +28,21 @@ fn main() -> u32 {
             ZEROED = 9;
         }
         println!("corrupting my own state, then faulting");
-        // SAFETY: deliberately faults (hypervisor text).
-        unsafe { core::ptr::read_volatile(0x1000_0000 as *const u32) };
+        // Every register dirty when the fault hits, so a restart that kept
+        // any of them (instead of the entry frame) shows in life 2.
+        // SAFETY: deliberately faults (a load from hypervisor text); the
+        // clobbered registers are declared.
+        unsafe {
+            core::arch::asm!(
+                "mov r0, #0x10000000",
+                "mvn r1, #0", "mvn r2, #0", "mvn r3, #0", "mvn r4, #0",
+                "mvn r5, #0", "mvn r8, #0",
+                "mvn r9, #0", "mvn r10, #0", "mvn r12, #0", "mvn lr, #0",
+                "ldr r1, [r0]",
+                out("r0") _, out("r1") _, out("r2") _, out("r3") _, out("r4") _,
+                out("r5") _, out("r8") _, out("r9") _, out("r10") _, out("r12") _, out("lr") _,
+            )
+        };
         println!("fault did not stop me");
         return 1;
     }
