@@ -8,7 +8,7 @@ use heapless::Vec as HVec;
 use crate::check::queue_bytes;
 use crate::mpu::{Access, Attrs, MemType, RegionWords, GRANULE};
 use crate::system::{
-    Channel, Hypervisor, Name, Partition, PartitionRegion, Platform, RegionKind, Schedule, System, Window,
+    Channel, Hypervisor, Partition, PartitionRegion, Platform, RegionKind, Schedule, System, Window,
     MAX_CHANNELS, MAX_CORES, MAX_NAME, MAX_PARTITIONS, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS,
     MAX_WINDOWS,
 };
@@ -16,6 +16,10 @@ use crate::system::{
 use super::diag::{codes, Diagnostic};
 use super::schema::{Cx, Perm, RawBlock, RawSystem, Sp};
 use super::source::Loc;
+
+mod checks;
+
+use checks::{check_geometry, check_irq, check_size_granule, err, hex, name_of, range_text, unknown_name};
 
 /// A placed memory block: `[base, base + size)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -135,91 +139,6 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
 }
 
-fn err<'a>(cx: &'a mut Cx, code: super::diag::Code, loc: Loc, path: &str, msg: String) -> &'a mut Diagnostic {
-    cx.push(Diagnostic::new(code, Some(loc), path, msg));
-    cx.diags.last_mut().expect("just pushed")
-}
-
-fn hex(v: u64) -> String {
-    format!("{v:#x}")
-}
-
-fn range_text(s: &Span) -> String {
-    format!("{:#010x}..{:#010x}", s.base, s.end())
-}
-
-/// Basic checks of a block that has a base: size 0, alignment, wrap-around.
-fn check_geometry(cx: &mut Cx, what: &str, base: &Sp<u32>, size: &Sp<u32>, granule: bool) -> bool {
-    let mut ok = true;
-    if size.v == 0 {
-        err(
-            cx,
-            codes::ZERO,
-            size.loc,
-            &size.path,
-            format!("{what} has size 0"),
-        )
-        .hint = Some("give it at least one granule (64 bytes)".into());
-        return false;
-    }
-    if granule && !base.v.is_multiple_of(GRANULE) {
-        let d = err(
-            cx,
-            codes::ALIGN,
-            base.loc,
-            &base.path,
-            format!(
-                "{what} base {} is not a multiple of the {GRANULE}-byte MPU granule",
-                hex(base.v as u64)
-            ),
-        );
-        d.hint = Some(format!(
-            "use {} or {}",
-            hex((base.v & !(GRANULE - 1)) as u64),
-            hex((base.v & !(GRANULE - 1)) as u64 + GRANULE as u64)
-        ));
-        ok = false;
-    }
-    if base.v as u64 + size.v as u64 > 1 << 32 {
-        let d = err(
-            cx,
-            codes::WRAP,
-            size.loc,
-            &size.path,
-            format!(
-                "{what} wraps around: {} + {} is past the 4 GiB address space",
-                hex(base.v as u64),
-                hex(size.v as u64)
-            ),
-        );
-        d.hint = Some(format!(
-            "at most {} bytes fit from this base",
-            hex((1u64 << 32) - base.v as u64)
-        ));
-        ok = false;
-    }
-    ok
-}
-
-fn check_size_granule(cx: &mut Cx, what: &str, size: &Sp<u32>) -> bool {
-    if size.v != 0 && !size.v.is_multiple_of(GRANULE) {
-        let up = (size.v as u64).div_ceil(GRANULE as u64) * GRANULE as u64;
-        err(
-            cx,
-            codes::ALIGN,
-            size.loc,
-            &size.path,
-            format!(
-                "{what} size {} is not a multiple of the {GRANULE}-byte MPU granule",
-                hex(size.v as u64)
-            ),
-        )
-        .hint = Some(format!("round it up to {}", hex(up)));
-        return false;
-    }
-    true
-}
-
 fn check_name(cx: &mut Cx, what: &str, name: &Sp<String>) {
     if name.v.starts_with('<') {
         return; // placeholder for a missing name, already reported
@@ -282,47 +201,12 @@ fn check_duplicates<'a>(cx: &mut Cx, what: &str, names: impl IntoIterator<Item =
     }
 }
 
-fn unknown_name(cx: &mut Cx, what: &str, name: &Sp<String>, known: &[&str]) {
-    let mut msg = format!("unknown {what} `{}`", name.v);
-    if let Some(m) = super::diag::did_you_mean(&name.v, known.iter().copied()) {
-        msg.push_str(&format!("; did you mean `{m}`?"));
-    }
-    let hint = if known.is_empty() {
-        format!("no {what} is defined")
-    } else {
-        format!("known: {}", known.join(", "))
-    };
-    cx.push(Diagnostic::new(codes::UNKNOWN_NAME, Some(name.loc), &name.path, msg).hint(hint));
-}
-
 /// Something that occupies addresses in memory (not a device).
 struct Claim {
     label: String,
     span: Span,
     loc: Loc,
     path: String,
-}
-
-fn check_irq(cx: &mut Cx, irq: &Sp<u32>, count: u32) -> bool {
-    if irq.v < 16 || irq.v >= count {
-        let d = err(
-            cx,
-            codes::IRQ_RANGE,
-            irq.loc,
-            &irq.path,
-            if irq.v < 16 {
-                format!("interrupt {} is an SGI (0..15), which cannot be assigned", irq.v)
-            } else {
-                format!(
-                    "interrupt {} does not exist: the platform has INTIDs below {count}",
-                    irq.v
-                )
-            },
-        );
-        d.hint = Some("interrupts are GIC INTIDs: PPIs are 16..31, SPI n is 32 + n".into());
-        return false;
-    }
-    true
 }
 
 /// Lowest granule-aligned base in `bank` where `size` bytes touch no claim.
@@ -351,16 +235,6 @@ fn region_words(span: &Span, perm: Perm, mem: MemType) -> Option<RegionWords> {
         mem,
     };
     RegionWords::encode(span.base, span.limit(), attrs).ok()
-}
-
-fn name_of(s: &str) -> Name {
-    let mut n = Name::new();
-    for c in s.chars() {
-        if n.push(c).is_err() {
-            break;
-        }
-    }
-    n
 }
 
 /// Validates `raw` and derives the system. Errors go to `cx`; `None` when
