@@ -8,9 +8,8 @@ use heapless::Vec as HVec;
 use crate::check::queue_bytes;
 use crate::mpu::{Access, Attrs, MemType, RegionWords, GRANULE};
 use crate::system::{
-    Channel, Hypervisor, Partition, PartitionRegion, Platform, RegionKind, Schedule, System, Window,
-    MAX_CHANNELS, MAX_CORES, MAX_NAME, MAX_PARTITIONS, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS,
-    MAX_WINDOWS,
+    Partition, PartitionRegion, RegionKind, Schedule, System, Window, MAX_CHANNELS, MAX_CORES, MAX_NAME,
+    MAX_PARTITIONS, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS, MAX_WINDOWS,
 };
 
 use super::diag::{codes, Diagnostic};
@@ -18,6 +17,7 @@ use super::schema::{Cx, Perm, RawBlock, RawSystem, Sp};
 use super::source::Loc;
 
 mod checks;
+mod system;
 
 use checks::{check_geometry, check_irq, check_size_granule, err, hex, name_of, range_text, unknown_name};
 
@@ -203,10 +203,72 @@ fn check_duplicates<'a>(cx: &mut Cx, what: &str, names: impl IntoIterator<Item =
 
 /// Something that occupies addresses in memory (not a device).
 struct Claim {
+    /// What it is, as diagnostics name it.
     label: String,
+    /// Where it lies.
     span: Span,
+    /// Where its address is written (or, when placed, its size).
     loc: Loc,
+    /// Key path reported with an overlap.
     path: String,
+}
+
+/// What the phases of [`compile`] find out and hand on to the later ones.
+/// A phase reads what earlier phases left here and adds its own part. A
+/// `None` span or a `false` flag means "broken, already reported": later
+/// phases skip such an element instead of reporting it again.
+struct State<'r> {
+    /// The system as written.
+    raw: &'r RawSystem,
+    /// Platform memory banks, in file order.
+    banks: Vec<BankLayout>,
+    /// Who owns each device and interrupt.
+    owners: Owners,
+    /// Memory with an address, and the claims on it.
+    memory: Memory,
+    /// Channels, in file order.
+    channels: ChannelPlan,
+    /// The tables derived so far.
+    out: Tables,
+}
+
+/// Who owns what: each device and interrupt has at most one owner.
+struct Owners {
+    /// Per device: owner (as diagnostics name it) and where it was given.
+    devices: Vec<Option<(String, Loc)>>,
+    /// The console device, when its name resolves.
+    console: Option<usize>,
+}
+
+/// Memory with an address: the fixed and placed blocks, and every claim on
+/// memory (for placement and overlap checks).
+struct Memory {
+    /// Hypervisor image memory.
+    hyp_image: Option<Span>,
+    /// Hypervisor blob memory.
+    hyp_blob: Option<Span>,
+    /// Channel queue pool.
+    channel_pool: Option<Span>,
+}
+
+/// Per channel, in file order.
+struct ChannelPlan {
+    /// Sender and receiver partition indices, when both resolve.
+    endpoints: Vec<Option<(u8, u8)>>,
+    /// Queue memory in the pool; empty when there is no pool.
+    queues: Vec<Option<Span>>,
+}
+
+/// The hypervisor's tables as derived, and the warnings found on the way.
+struct Tables {
+    /// Partitions, in file order.
+    partitions: Vec<Partition>,
+    /// Their layouts, in the same order.
+    layouts: Vec<PartitionLayout>,
+    /// Schedules, in file order.
+    schedules: Vec<Schedule>,
+    /// Warnings (they never make the system invalid).
+    warnings: Vec<Diagnostic>,
 }
 
 /// Lowest granule-aligned base in `bank` where `size` bytes touch no claim.
@@ -1309,84 +1371,30 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         }
     }
 
+    let st = State {
+        raw,
+        banks,
+        owners: Owners {
+            devices: device_owner,
+            console,
+        },
+        memory: Memory {
+            hyp_image,
+            hyp_blob,
+            channel_pool,
+        },
+        channels: ChannelPlan { endpoints, queues },
+        out: Tables {
+            partitions,
+            layouts,
+            schedules,
+            warnings,
+        },
+    };
     if cx.has_errors() {
         return None;
     }
-
-    // ---- the system -------------------------------------------------------------
-    let channels = raw
-        .channels
-        .iter()
-        .zip(&endpoints)
-        .zip(&queues)
-        .filter_map(|((c, ends), q)| {
-            let (sender, receiver) = (*ends)?;
-            let q = (*q)?;
-            Some(Channel {
-                name: name_of(&c.name.v),
-                sender,
-                receiver,
-                msg_size: c.msg_size.v,
-                depth: c.depth.v,
-                queue_base: q.base,
-                queue_size: q.size,
-            })
-        })
-        .collect();
-    let console_dev = &p.devices[console?];
-    let system = System {
-        platform: Platform {
-            name: name_of(&p.name.v),
-            cores: p.cores.v as u8,
-            mpu_regions: p.mpu_regions.v as u8,
-        },
-        hypervisor: Hypervisor {
-            console_base: console_dev.base.v,
-            console_size: console_dev.size.v,
-            static_regions: h.static_regions.v.min(255) as u8,
-            transient_slots: h.transient_slots.v.min(255) as u8,
-        },
-        partitions: partitions.into_iter().collect(),
-        channels,
-        schedules: schedules.into_iter().collect(),
-    };
-    if let Err(e) = system.check() {
-        cx.push(Diagnostic::new(
-            codes::INTERNAL,
-            None,
-            "",
-            format!(
-                "the derived tables fail the hypervisor's re-validation: {} ({e:?})",
-                e.message()
-            ),
-        ));
-        return None;
-    }
-    let devices = p
-        .devices
-        .iter()
-        .enumerate()
-        .map(|(i, d)| DeviceLayout {
-            name: d.name.v.clone(),
-            span: Span {
-                base: d.base.v,
-                size: d.size.v,
-            },
-            irqs: d.irqs.iter().map(|i| i.v).collect(),
-            owner: device_owner[i].as_ref().map(|(o, _)| o.clone()),
-        })
-        .collect();
-    Some(Compiled {
-        system,
-        banks,
-        devices,
-        hyp_image: hyp_image?,
-        hyp_blob: hyp_blob?,
-        channel_pool,
-        console: h.console.v.clone(),
-        partitions: layouts,
-        warnings,
-    })
+    system::assemble(cx, st)
 }
 
 impl super::schema::RawPartition {
