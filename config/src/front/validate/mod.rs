@@ -3,13 +3,11 @@
 
 use std::collections::HashMap;
 
-use heapless::Vec as HVec;
-
 use crate::check::queue_bytes;
 use crate::mpu::{Access, Attrs, MemType, RegionWords, GRANULE};
 use crate::system::{
-    Partition, PartitionRegion, RegionKind, Schedule, System, Window, MAX_CHANNELS, MAX_CORES, MAX_NAME,
-    MAX_PARTITIONS, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS, MAX_WINDOWS,
+    Partition, PartitionRegion, RegionKind, Schedule, System, MAX_CHANNELS, MAX_CORES, MAX_NAME,
+    MAX_PARTITIONS, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS,
 };
 
 use super::diag::{codes, Diagnostic};
@@ -17,6 +15,7 @@ use super::schema::{Cx, Perm, RawBlock, RawSystem, Sp};
 use super::source::Loc;
 
 mod checks;
+mod schedules;
 mod system;
 
 use checks::{check_geometry, check_irq, check_size_granule, err, hex, name_of, range_text, unknown_name};
@@ -220,6 +219,8 @@ struct Claim {
 struct State<'r> {
     /// The system as written.
     raw: &'r RawSystem,
+    /// Partition names, to resolve references.
+    names: Names<'r>,
     /// Platform memory banks, in file order.
     banks: Vec<BankLayout>,
     /// Who owns each device and interrupt.
@@ -230,6 +231,15 @@ struct State<'r> {
     channels: ChannelPlan,
     /// The tables derived so far.
     out: Tables,
+}
+
+/// Partition names, by index: the look-up every reference to a partition
+/// goes through, and the list "did you mean" and hints draw on.
+struct Names<'r> {
+    /// Partition name to index (the first of duplicates).
+    partition_index: HashMap<&'r str, usize>,
+    /// Partition names, in file order.
+    partitions: Vec<&'r str>,
 }
 
 /// Who owns what: each device and interrupt has at most one owner.
@@ -1232,146 +1242,7 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         });
     }
 
-    // ---- schedules -------------------------------------------------------------
-    let mut schedules: Vec<Schedule> = Vec::new();
-    let mut scheduled = vec![false; raw.partitions.len()];
-    let mut seen_cores: HashMap<u32, Loc> = HashMap::new();
-    for s in &raw.schedules {
-        if s.core.v >= p.cores.v {
-            err(
-                cx,
-                codes::CORE,
-                s.core.loc,
-                &s.core.path,
-                format!(
-                    "schedule for core {} which does not exist: the platform has {} core(s)",
-                    s.core.v, p.cores.v
-                ),
-            );
-            continue;
-        }
-        if let Some(first) = seen_cores.get(&s.core.v) {
-            cx.push(
-                Diagnostic::new(
-                    codes::SCHEDULE_TWICE,
-                    Some(s.core.loc),
-                    &s.core.path,
-                    format!("core {} has two schedules", s.core.v),
-                )
-                .note(Some(*first), "first schedule here")
-                .hint("put all of a core's windows in one [[schedule]]"),
-            );
-            continue;
-        }
-        seen_cores.insert(s.core.v, s.core.loc);
-        if s.major_frame_us.v == 0 {
-            err(
-                cx,
-                codes::ZERO,
-                s.major_frame_us.loc,
-                &s.major_frame_us.path,
-                format!("core {} has a major frame of 0 µs", s.core.v),
-            );
-        }
-        if s.windows.len() > MAX_WINDOWS {
-            err(
-                cx,
-                codes::CAPACITY,
-                s.core.loc,
-                &(s.path.clone() + ".windows"),
-                format!(
-                    "{} windows on core {}; at most {MAX_WINDOWS} fit",
-                    s.windows.len(),
-                    s.core.v
-                ),
-            );
-        }
-        let mut windows = HVec::<Window, MAX_WINDOWS>::new();
-        let mut total: u64 = 0;
-        for w in &s.windows {
-            total += w.duration_us.v as u64;
-            if w.duration_us.v == 0 {
-                err(
-                    cx,
-                    codes::ZERO,
-                    w.duration_us.loc,
-                    &w.duration_us.path,
-                    format!("window for `{}` lasts 0 µs", w.partition.v),
-                );
-            }
-            let Some(&pi) = partition_index.get(w.partition.v.as_str()) else {
-                unknown_name(cx, "partition", &w.partition, &partition_names);
-                continue;
-            };
-            let part = &raw.partitions[pi];
-            if part.core.v >= p.cores.v {
-                continue; // its core is already reported
-            }
-            if part.core.v != s.core.v {
-                cx.push(
-                    Diagnostic::new(
-                        codes::WRONG_CORE,
-                        Some(w.partition.loc),
-                        &w.partition.path,
-                        format!(
-                            "window on core {} runs `{}`, which is pinned to core {}",
-                            s.core.v, part.name.v, part.core.v
-                        ),
-                    )
-                    .note(Some(part.core.loc), "pinned here")
-                    .hint(format!("move the window to core {}'s schedule", part.core.v)),
-                );
-                continue;
-            }
-            scheduled[pi] = true;
-            let _ = windows.push(Window {
-                partition: pi as u8,
-                duration_us: w.duration_us.v,
-            });
-        }
-        if total > s.major_frame_us.v as u64 {
-            err(
-                cx,
-                codes::FRAME,
-                s.major_frame_us.loc,
-                &s.major_frame_us.path,
-                format!(
-                    "windows on core {} add up to {total} µs, more than the {} µs major frame",
-                    s.core.v, s.major_frame_us.v
-                ),
-            )
-            .hint = Some(format!(
-                "lengthen the frame to at least {total} µs or shorten the windows"
-            ));
-        }
-        schedules.push(Schedule {
-            core: s.core.v as u8,
-            major_frame_us: s.major_frame_us.v,
-            windows,
-        });
-    }
-    let mut warnings = Vec::new();
-    for (pi, part) in raw.partitions.iter().enumerate() {
-        if !scheduled[pi] && !part.name.v.starts_with('<') {
-            warnings.push(
-                Diagnostic::new(
-                    codes::UNSCHEDULED,
-                    Some(part.name.loc),
-                    &part.name.path,
-                    format!(
-                        "partition `{}` is in no schedule window: it will never run",
-                        part.name.v
-                    ),
-                )
-                .hint(format!(
-                    "add a window for it to core {}'s [[schedule]]",
-                    part.core.v
-                )),
-            );
-        }
-    }
-
-    let st = State {
+    let mut st = State {
         raw,
         banks,
         owners: Owners {
@@ -1384,13 +1255,18 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             channel_pool,
         },
         channels: ChannelPlan { endpoints, queues },
+        names: Names {
+            partition_index,
+            partitions: partition_names,
+        },
         out: Tables {
             partitions,
             layouts,
-            schedules,
-            warnings,
+            schedules: Vec::new(),
+            warnings: Vec::new(),
         },
     };
+    schedules::check_schedules(cx, &mut st);
     if cx.has_errors() {
         return None;
     }
