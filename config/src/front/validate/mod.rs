@@ -4,21 +4,22 @@
 use std::collections::HashMap;
 
 use crate::check::queue_bytes;
-use crate::mpu::{Access, Attrs, MemType, RegionWords, GRANULE};
+use crate::mpu::{MemType, GRANULE};
 use crate::system::{
-    Partition, PartitionRegion, RegionKind, Schedule, System, MAX_CHANNELS, MAX_CORES, MAX_NAME,
-    MAX_PARTITIONS, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS,
+    Partition, RegionKind, Schedule, System, MAX_CHANNELS, MAX_CORES, MAX_NAME, MAX_PARTITIONS,
+    MAX_PARTITION_IRQS,
 };
 
 use super::diag::{codes, Diagnostic};
 use super::schema::{Cx, Perm, RawBlock, RawSystem, Sp};
 use super::source::Loc;
 
+mod bands;
 mod checks;
 mod schedules;
 mod system;
 
-use checks::{check_geometry, check_irq, check_size_granule, err, hex, name_of, range_text, unknown_name};
+use checks::{check_geometry, check_irq, check_size_granule, err, hex, range_text, unknown_name};
 
 /// A placed memory block: `[base, base + size)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -223,10 +224,14 @@ struct State<'r> {
     names: Names<'r>,
     /// Platform memory banks, in file order.
     banks: Vec<BankLayout>,
+    /// Per device: its geometry and interrupts are sound.
+    dev_ok: Vec<bool>,
     /// Who owns each device and interrupt.
     owners: Owners,
     /// Memory with an address, and the claims on it.
     memory: Memory,
+    /// Per partition, in file order.
+    parts: Vec<PartPlan>,
     /// Channels, in file order.
     channels: ChannelPlan,
     /// The tables derived so far.
@@ -259,6 +264,21 @@ struct Memory {
     hyp_blob: Option<Span>,
     /// Channel queue pool.
     channel_pool: Option<Span>,
+    /// Per shared memory block.
+    shared: Vec<Option<Span>>,
+}
+
+/// What one partition's band is built from.
+#[derive(Clone, Default)]
+struct PartPlan {
+    /// Per memory region: where it lies (`None`: broken, or not placed).
+    memory: Vec<Option<Span>>,
+    /// Shared memory blocks it maps: (shared block index, permissions).
+    maps: Vec<(usize, Perm)>,
+    /// Devices it owns (platform device indices).
+    devices: Vec<usize>,
+    /// Interrupts it owns.
+    irqs: Vec<u16>,
 }
 
 /// Per channel, in file order.
@@ -298,15 +318,6 @@ fn find_space(bank: &Span, size: u32, taken: &[Span]) -> Option<u32> {
             Some(e) => cand = e.div_ceil(GRANULE as u64) * GRANULE as u64,
         }
     }
-}
-
-fn region_words(span: &Span, perm: Perm, mem: MemType) -> Option<RegionWords> {
-    let attrs = Attrs {
-        access: if perm.w { Access::GuestRw } else { Access::GuestRo },
-        xn: !perm.x,
-        mem,
-    };
-    RegionWords::encode(span.base, span.limit(), attrs).ok()
 }
 
 /// Validates `raw` and derives the system. Errors go to `cx`; `None` when
@@ -1059,189 +1070,6 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         }
     }
 
-    // ---- per-partition band: count, budget, entry ---------------------------
-    let mut layouts = Vec::new();
-    let mut partitions: Vec<Partition> = Vec::new();
-    for (pi, part) in raw.partitions.iter().enumerate() {
-        let mut regions: Vec<LaidRegion> = Vec::new();
-        let mut band: Vec<PartitionRegion> = Vec::new();
-        let mut push = |name: &str, kind, span: Option<Span>, perm: Perm, mem, auto| {
-            if let Some(span) = span {
-                if let Some(words) = region_words(&span, perm, mem) {
-                    band.push(PartitionRegion {
-                        name: name_of(name),
-                        kind,
-                        words,
-                    });
-                    regions.push(LaidRegion {
-                        name: name.to_string(),
-                        kind,
-                        span,
-                        perm: perm.as_str(),
-                        auto,
-                    });
-                }
-            }
-        };
-        for (ri, r) in part.memory.iter().enumerate() {
-            push(
-                &r.name.v,
-                RegionKind::Memory,
-                mem_spans[pi][ri],
-                r.perm.v,
-                r.mem,
-                r.block.base.is_none(),
-            );
-        }
-        for &(si, perm) in &maps[pi] {
-            let s = &raw.shared[si];
-            push(
-                &s.name.v,
-                RegionKind::Shared,
-                shared_spans[si],
-                perm,
-                s.mem,
-                s.block.base.is_none(),
-            );
-        }
-        let rw = Perm {
-            r: true,
-            w: true,
-            x: false,
-        };
-        for &di in &part_devices[pi] {
-            let d = &p.devices[di];
-            if dev_ok[di] {
-                let span = Span {
-                    base: d.base.v,
-                    size: d.size.v,
-                };
-                push(
-                    &d.name.v,
-                    RegionKind::Device,
-                    Some(span),
-                    rw,
-                    MemType::Device,
-                    false,
-                );
-            }
-        }
-        let count = part.memory.len() + maps[pi].len() + part_devices[pi].len();
-        if count > MAX_PARTITION_REGIONS {
-            err(
-                cx,
-                codes::CAPACITY,
-                part.name.loc,
-                &part.path,
-                format!(
-                    "partition `{}` needs {count} MPU regions ({} memory + {} shared + {} devices); a band holds at most {MAX_PARTITION_REGIONS}",
-                    part.name.v,
-                    part.memory.len(),
-                    maps[pi].len(),
-                    part_devices[pi].len()
-                ),
-            );
-        }
-        let need = h.static_regions.v as u64 + count as u64 + h.transient_slots.v as u64;
-        if need > p.mpu_regions.v as u64 {
-            err(
-                cx,
-                codes::MPU_BUDGET,
-                part.name.loc,
-                &part.path,
-                format!(
-                    "partition `{}` does not fit the MPU: static {} + partition {count} + transient {} = {need} > {} regions",
-                    part.name.v, h.static_regions.v, h.transient_slots.v, p.mpu_regions.v
-                ),
-            )
-            .hint = Some(format!(
-                "merge adjacent regions of the partition, or reserve fewer transient slots (at most {} fit)",
-                (p.mpu_regions.v as u64).saturating_sub(h.static_regions.v as u64 + count as u64)
-            ));
-        }
-        // Entry point.
-        let exec: Vec<Span> = part
-            .memory
-            .iter()
-            .zip(&mem_spans[pi])
-            .filter(|(r, _)| r.perm.v.x)
-            .filter_map(|(_, s)| *s)
-            .collect();
-        let all_exec_placed = part
-            .memory
-            .iter()
-            .zip(&mem_spans[pi])
-            .all(|(r, s)| !r.perm.v.x || s.is_some());
-        let entry = match &part.entry {
-            Some(e) => {
-                let inside = exec
-                    .iter()
-                    .any(|s| s.base as u64 <= e.v as u64 && (e.v as u64) < s.end());
-                if all_exec_placed && (!inside || e.v % 4 != 0) {
-                    let d = err(
-                        cx,
-                        codes::ENTRY,
-                        e.loc,
-                        &e.path,
-                        if !inside {
-                            format!(
-                                "entry point {} of partition `{}` is outside its executable memory",
-                                hex(e.v as u64),
-                                part.name.v
-                            )
-                        } else {
-                            format!(
-                                "entry point {} of partition `{}` is not 4-byte aligned (A32)",
-                                hex(e.v as u64),
-                                part.name.v
-                            )
-                        },
-                    );
-                    d.hint = Some(if exec.is_empty() {
-                        "the partition has no region with `x` permission".into()
-                    } else {
-                        format!(
-                            "executable memory: {}",
-                            exec.iter().map(range_text).collect::<Vec<_>>().join(", ")
-                        )
-                    });
-                }
-                e.v
-            }
-            None => match exec.first() {
-                Some(s) => s.base,
-                None => {
-                    if all_exec_placed && !part.name.v.starts_with('<') {
-                        err(
-                            cx,
-                            codes::ENTRY,
-                            part.loc,
-                            &part.path_of_entry(),
-                            format!("partition `{}` has no executable memory to start in", part.name.v),
-                        )
-                        .hint = Some("add a memory region with perm = \"r-x\"".into());
-                    }
-                    0
-                }
-            },
-        };
-        layouts.push(PartitionLayout {
-            name: part.name.v.clone(),
-            image: part.image.as_ref().map(|i| i.v.clone()),
-            regions,
-            entry_explicit: part.entry.is_some(),
-        });
-        partitions.push(Partition {
-            name: name_of(&part.name.v),
-            core: part.core.v.min(255) as u8,
-            entry,
-            regions: band.into_iter().take(MAX_PARTITION_REGIONS).collect(),
-            irqs: part_irqs[pi].iter().copied().take(MAX_PARTITION_IRQS).collect(),
-            fault_policy: part.fault.v,
-            image: None,
-        });
-    }
-
     let mut st = State {
         raw,
         banks,
@@ -1253,28 +1081,37 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             hyp_image,
             hyp_blob,
             channel_pool,
+            shared: shared_spans,
         },
         channels: ChannelPlan { endpoints, queues },
         names: Names {
             partition_index,
             partitions: partition_names,
         },
+        dev_ok,
+        parts: mem_spans
+            .into_iter()
+            .zip(maps)
+            .zip(part_devices)
+            .zip(part_irqs)
+            .map(|(((memory, maps), devices), irqs)| PartPlan {
+                memory,
+                maps,
+                devices,
+                irqs,
+            })
+            .collect(),
         out: Tables {
-            partitions,
-            layouts,
+            partitions: Vec::new(),
+            layouts: Vec::new(),
             schedules: Vec::new(),
             warnings: Vec::new(),
         },
     };
+    bands::derive_bands(cx, &mut st);
     schedules::check_schedules(cx, &mut st);
     if cx.has_errors() {
         return None;
     }
     system::assemble(cx, st)
-}
-
-impl super::schema::RawPartition {
-    fn path_of_entry(&self) -> String {
-        format!("{}.entry", self.path)
-    }
 }
