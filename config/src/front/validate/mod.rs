@@ -7,7 +7,6 @@ use crate::check::queue_bytes;
 use crate::mpu::{MemType, GRANULE};
 use crate::system::{
     Partition, RegionKind, Schedule, System, MAX_CHANNELS, MAX_CORES, MAX_NAME, MAX_PARTITIONS,
-    MAX_PARTITION_IRQS,
 };
 
 use super::diag::{codes, Diagnostic};
@@ -16,6 +15,8 @@ use super::source::Loc;
 
 mod bands;
 mod checks;
+mod devices;
+mod mappings;
 mod schedules;
 mod system;
 
@@ -220,7 +221,7 @@ struct Claim {
 struct State<'r> {
     /// The system as written.
     raw: &'r RawSystem,
-    /// Partition names, to resolve references.
+    /// Device and partition names, to resolve references.
     names: Names<'r>,
     /// Platform memory banks, in file order.
     banks: Vec<BankLayout>,
@@ -238,9 +239,13 @@ struct State<'r> {
     out: Tables,
 }
 
-/// Partition names, by index: the look-up every reference to a partition
-/// goes through, and the list "did you mean" and hints draw on.
+/// Device and partition names, by index: the look-ups every reference to
+/// them goes through, and the lists "did you mean" and hints draw on.
 struct Names<'r> {
+    /// Device name to index.
+    device_index: HashMap<&'r str, usize>,
+    /// Device names, in file order.
+    devices: Vec<&'r str>,
     /// Partition name to index (the first of duplicates).
     partition_index: HashMap<&'r str, usize>,
     /// Partition names, in file order.
@@ -251,6 +256,8 @@ struct Names<'r> {
 struct Owners {
     /// Per device: owner (as diagnostics name it) and where it was given.
     devices: Vec<Option<(String, Loc)>>,
+    /// Per interrupt `(INTID, core for a PPI)`: owner and where it was given.
+    irqs: HashMap<(u32, Option<u32>), (String, Loc)>,
     /// The console device, when its name resolves.
     console: Option<usize>,
 }
@@ -948,133 +955,12 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         }
     }
 
-    // ---- shared memory mappings ---------------------------------------------
-    // Per partition: (shared index, perm, loc) of every block it maps.
-    let mut maps: Vec<Vec<(usize, Perm)>> = vec![Vec::new(); raw.partitions.len()];
-    for (si, s) in raw.shared.iter().enumerate() {
-        for (who, perm) in &s.map {
-            let label = format!("mapping of shared memory block `{}` into `{}`", s.name.v, who.v);
-            if perm.v.w && perm.v.x {
-                err(
-                    cx,
-                    codes::WX,
-                    perm.loc,
-                    &perm.path,
-                    format!("{label} is writable and executable"),
-                );
-                continue;
-            }
-            if !perm.v.r {
-                err(
-                    cx,
-                    codes::PERMISSION,
-                    perm.loc,
-                    &perm.path,
-                    format!("{label} is not readable"),
-                );
-                continue;
-            }
-            match partition_index.get(who.v.as_str()) {
-                None => unknown_name(cx, "partition", who, &partition_names),
-                Some(&pi) => maps[pi].push((si, perm.v)),
-            }
-        }
-    }
-
-    // ---- devices and interrupts ---------------------------------------------
-    let mut part_devices: Vec<Vec<usize>> = vec![Vec::new(); raw.partitions.len()];
-    let mut part_irqs: Vec<Vec<u16>> = vec![Vec::new(); raw.partitions.len()];
-    for (pi, part) in raw.partitions.iter().enumerate() {
-        for d in &part.devices {
-            let Some(&di) = device_index.get(d.v.as_str()) else {
-                unknown_name(cx, "device", d, &device_names);
-                continue;
-            };
-            if let Some((owner, loc)) = &device_owner[di] {
-                cx.push(
-                    Diagnostic::new(
-                        codes::DEVICE_CONFLICT,
-                        Some(d.loc),
-                        &d.path,
-                        format!(
-                            "device `{}` is given to `{}` but already belongs to {owner}",
-                            d.v, part.name.v
-                        ),
-                    )
-                    .note(Some(*loc), "first given here")
-                    .hint("a device has one owner; route its data through a channel"),
-                );
-                continue;
-            }
-            device_owner[di] = Some((format!("partition `{}`", part.name.v), d.loc));
-            part_devices[pi].push(di);
-        }
-        // Interrupts: the explicit ones, then those of its devices.
-        let mut irqs: Vec<Sp<u32>> = part.irqs.clone();
-        for &di in &part_devices[pi] {
-            let dev = &p.devices[di];
-            for i in &dev.irqs {
-                irqs.push(Sp {
-                    v: i.v,
-                    loc: part
-                        .devices
-                        .iter()
-                        .find(|d| d.v == dev.name.v)
-                        .map_or(i.loc, |d| d.loc),
-                    path: part.path.clone() + ".devices",
-                });
-            }
-        }
-        for i in &irqs {
-            if !check_irq(cx, i, p.interrupts.v) {
-                continue;
-            }
-            // PPIs are banked per core.
-            let key = (i.v, (i.v < 32).then_some(part.core.v));
-            let hyp_key = (i.v, None);
-            let clash = irq_owner.get(&key).or_else(|| irq_owner.get(&hyp_key)).cloned();
-            if let Some((owner, loc)) = clash {
-                if owner == format!("partition `{}`", part.name.v) {
-                    continue; // listed twice by the same partition: harmless
-                }
-                cx.push(
-                    Diagnostic::new(
-                        codes::IRQ_CONFLICT,
-                        Some(i.loc),
-                        &i.path,
-                        format!(
-                            "interrupt {} is given to `{}` but already belongs to {owner}",
-                            i.v, part.name.v
-                        ),
-                    )
-                    .note(Some(loc), "first given here")
-                    .hint("an interrupt has one owner"),
-                );
-                continue;
-            }
-            irq_owner.insert(key, (format!("partition `{}`", part.name.v), i.loc));
-            part_irqs[pi].push(i.v as u16);
-        }
-        if part_irqs[pi].len() > MAX_PARTITION_IRQS {
-            err(
-                cx,
-                codes::CAPACITY,
-                part.name.loc,
-                &(part.path.clone() + ".interrupts"),
-                format!(
-                    "partition `{}` owns {} interrupts; at most {MAX_PARTITION_IRQS} fit",
-                    part.name.v,
-                    part_irqs[pi].len()
-                ),
-            );
-        }
-    }
-
     let mut st = State {
         raw,
         banks,
         owners: Owners {
             devices: device_owner,
+            irqs: irq_owner,
             console,
         },
         memory: Memory {
@@ -1085,20 +971,17 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         },
         channels: ChannelPlan { endpoints, queues },
         names: Names {
+            device_index,
+            devices: device_names,
             partition_index,
             partitions: partition_names,
         },
         dev_ok,
         parts: mem_spans
             .into_iter()
-            .zip(maps)
-            .zip(part_devices)
-            .zip(part_irqs)
-            .map(|(((memory, maps), devices), irqs)| PartPlan {
+            .map(|memory| PartPlan {
                 memory,
-                maps,
-                devices,
-                irqs,
+                ..PartPlan::default()
             })
             .collect(),
         out: Tables {
@@ -1108,6 +991,8 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             warnings: Vec::new(),
         },
     };
+    mappings::check_mappings(cx, &mut st);
+    devices::assign_devices(cx, &mut st);
     bands::derive_bands(cx, &mut st);
     schedules::check_schedules(cx, &mut st);
     if cx.has_errors() {
