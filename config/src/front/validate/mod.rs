@@ -17,6 +17,8 @@ mod bands;
 mod checks;
 mod devices;
 mod mappings;
+mod overlaps;
+mod queues;
 mod schedules;
 mod system;
 
@@ -265,6 +267,8 @@ struct Owners {
 /// Memory with an address: the fixed and placed blocks, and every claim on
 /// memory (for placement and overlap checks).
 struct Memory {
+    /// Every memory claim with an address, in the order made.
+    claims: Vec<Claim>,
     /// Hypervisor image memory.
     hyp_image: Option<Span>,
     /// Hypervisor blob memory.
@@ -292,6 +296,8 @@ struct PartPlan {
 struct ChannelPlan {
     /// Sender and receiver partition indices, when both resolve.
     endpoints: Vec<Option<(u8, u8)>>,
+    /// Queue size in bytes, when the channel's sizes are sound.
+    queue_sizes: Vec<Option<u32>>,
     /// Queue memory in the pool; empty when there is no pool.
     queues: Vec<Option<Span>>,
 }
@@ -890,71 +896,6 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         }
     }
 
-    // ---- overlaps between every memory claim -------------------------------
-    for (i, a) in claims.iter().enumerate() {
-        for b in claims.iter().skip(i + 1) {
-            if a.span.overlaps(&b.span) {
-                let (first, second) = if a.loc <= b.loc { (a, b) } else { (b, a) };
-                cx.push(
-                    Diagnostic::new(
-                        codes::OVERLAP,
-                        Some(second.loc),
-                        &second.path,
-                        format!(
-                            "{} ({}) overlaps {} ({})",
-                            second.label,
-                            range_text(&second.span),
-                            first.label,
-                            range_text(&first.span)
-                        ),
-                    )
-                    .label(format!("overlaps {}", range_text(&first.span)))
-                    .note(Some(first.loc), format!("{} is here", first.label))
-                    .hint("move one of them; to share memory between partitions use [[shared_memory]]"),
-                );
-            }
-        }
-    }
-
-    // ---- channel queues inside the pool -------------------------------------
-    let mut queues: Vec<Option<Span>> = Vec::new();
-    if let Some(pool) = channel_pool {
-        let mut cursor = pool.base as u64;
-        for q in &queue_sizes {
-            match q {
-                Some(q) => {
-                    queues.push(Some(Span {
-                        base: cursor as u32,
-                        size: *q,
-                    }));
-                    cursor += *q as u64;
-                }
-                None => queues.push(None),
-            }
-        }
-        if cursor > pool.end() {
-            let (loc, path) = match &h.channel_pool {
-                Some(p) => (p.size.loc, p.size.path.clone()),
-                None => (raw.channels[0].name.loc, "hypervisor.channel_pool".into()),
-            };
-            err(
-                cx,
-                codes::NO_SPACE,
-                loc,
-                &path,
-                format!(
-                    "channel queues need {} bytes but the channel pool holds {}",
-                    hex(cursor - pool.base as u64),
-                    hex(pool.size as u64)
-                ),
-            )
-            .hint = Some(format!(
-                "make the pool at least {} bytes",
-                hex(cursor - pool.base as u64)
-            ));
-        }
-    }
-
     let mut st = State {
         raw,
         banks,
@@ -964,12 +905,17 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             console,
         },
         memory: Memory {
+            claims,
             hyp_image,
             hyp_blob,
             channel_pool,
             shared: shared_spans,
         },
-        channels: ChannelPlan { endpoints, queues },
+        channels: ChannelPlan {
+            endpoints,
+            queue_sizes,
+            queues: Vec::new(),
+        },
         names: Names {
             device_index,
             devices: device_names,
@@ -991,6 +937,8 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             warnings: Vec::new(),
         },
     };
+    overlaps::check_overlaps(cx, &st);
+    queues::lay_out_queues(cx, &mut st);
     mappings::check_mappings(cx, &mut st);
     devices::assign_devices(cx, &mut st);
     bands::derive_bands(cx, &mut st);
