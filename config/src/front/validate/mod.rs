@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::check::queue_bytes;
-use crate::mpu::{MemType, GRANULE};
+use crate::mpu::MemType;
 use crate::system::{
     Partition, RegionKind, Schedule, System, MAX_CHANNELS, MAX_CORES, MAX_NAME, MAX_PARTITIONS,
 };
@@ -18,11 +18,12 @@ mod checks;
 mod devices;
 mod mappings;
 mod overlaps;
+mod placement;
 mod queues;
 mod schedules;
 mod system;
 
-use checks::{check_geometry, check_irq, check_size_granule, err, hex, range_text, unknown_name};
+use checks::{check_geometry, check_irq, check_size_granule, err, range_text, unknown_name};
 
 /// A placed memory block: `[base, base + size)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -227,6 +228,8 @@ struct State<'r> {
     names: Names<'r>,
     /// Platform memory banks, in file order.
     banks: Vec<BankLayout>,
+    /// Per bank: its geometry is sound (only sound banks hold memory).
+    bank_ok: Vec<bool>,
     /// Per device: its geometry and interrupts are sound.
     dev_ok: Vec<bool>,
     /// Who owns each device and interrupt.
@@ -312,25 +315,6 @@ struct Tables {
     schedules: Vec<Schedule>,
     /// Warnings (they never make the system invalid).
     warnings: Vec<Diagnostic>,
-}
-
-/// Lowest granule-aligned base in `bank` where `size` bytes touch no claim.
-fn find_space(bank: &Span, size: u32, taken: &[Span]) -> Option<u32> {
-    let mut cand = (bank.base as u64).div_ceil(GRANULE as u64) * GRANULE as u64;
-    loop {
-        let end = cand + size as u64;
-        if end > bank.end() {
-            return None;
-        }
-        let probe = Span {
-            base: cand as u32,
-            size,
-        };
-        match taken.iter().filter(|t| t.overlaps(&probe)).map(|t| t.end()).max() {
-            None => return Some(cand as u32),
-            Some(e) => cand = e.div_ceil(GRANULE as u64) * GRANULE as u64,
-        }
-    }
 }
 
 /// Validates `raw` and derives the system. Errors go to `cx`; `None` when
@@ -788,113 +772,6 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         }
         queue_sizes.push(q);
     }
-    let queue_total: u64 = queue_sizes.iter().flatten().map(|&q| q as u64).sum();
-
-    // ---- automatic placement -----------------------------------------------
-    let taken = |claims: &Vec<Claim>| claims.iter().map(|c| c.span).collect::<Vec<_>>();
-    let ram_banks: Vec<&BankLayout> = banks
-        .iter()
-        .zip(&bank_ok)
-        .filter(|(b, ok)| **ok && !b.rom && !b.tcm)
-        .map(|(b, _)| b)
-        .collect();
-    let bank_names: Vec<&str> = banks.iter().map(|b| b.name.as_str()).collect();
-    let place =
-        |cx: &mut Cx, label: String, b: &RawBlock, size: u32, claims: &mut Vec<Claim>| -> Option<Span> {
-            let candidates: Vec<&BankLayout> = match &b.bank {
-                Some(name) => match banks.iter().find(|bk| bk.name == name.v) {
-                    Some(bk) if bk.rom => {
-                        err(
-                            cx,
-                            codes::PERMISSION,
-                            name.loc,
-                            &name.path,
-                            format!("bank `{}` is read-only; automatic placement needs RAM", name.v),
-                        );
-                        return None;
-                    }
-                    Some(bk) => vec![bk],
-                    None => {
-                        unknown_name(cx, "memory bank", name, &bank_names);
-                        return None;
-                    }
-                },
-                None => ram_banks.clone(),
-            };
-            let occupied = taken(claims);
-            for bk in candidates {
-                if let Some(base) = find_space(&bk.span, size, &occupied) {
-                    let span = Span { base, size };
-                    claims.push(Claim {
-                        label,
-                        span,
-                        loc: b.size.loc,
-                        path: b.path.clone(),
-                    });
-                    return Some(span);
-                }
-            }
-            err(
-                cx,
-                codes::NO_SPACE,
-                b.loc,
-                &b.path,
-                format!(
-                    "no room for {label} ({} bytes) in {}",
-                    hex(size as u64),
-                    match &b.bank {
-                        Some(n) => format!("bank `{}`", n.v),
-                        None => "any RAM bank".into(),
-                    }
-                ),
-            )
-            .hint = Some("give it a fixed `base`, or make room".into());
-            None
-        };
-    let mut channel_pool = pool_fixed;
-    if !raw.channels.is_empty() && queue_total > 0 {
-        match &h.channel_pool {
-            Some(pool) if pool.base.is_none() && pool.ok => {
-                channel_pool = place(cx, "channel pool".into(), pool, pool.size.v, &mut claims);
-            }
-            Some(_) => {}
-            None if queue_total <= u32::MAX as u64 => {
-                let auto = RawBlock {
-                    base: None,
-                    size: Sp {
-                        v: queue_total as u32,
-                        loc: raw.channels[0].name.loc,
-                        path: "hypervisor.channel_pool".into(),
-                    },
-                    bank: None,
-                    loc: raw.channels[0].name.loc,
-                    path: "hypervisor.channel_pool".into(),
-                    ok: true,
-                };
-                channel_pool = place(cx, "channel pool".into(), &auto, queue_total as u32, &mut claims);
-            }
-            None => {}
-        }
-    }
-    for (pi, part) in raw.partitions.iter().enumerate() {
-        for (ri, r) in part.memory.iter().enumerate() {
-            if r.block.base.is_none() && r.block.ok && r.block.size.v != 0 && r.block.size.v % GRANULE == 0 {
-                let label = format!("memory region `{}` of partition `{}`", r.name.v, part.name.v);
-                mem_spans[pi][ri] = place(cx, label, &r.block, r.block.size.v, &mut claims);
-            }
-        }
-    }
-    for (si, s) in raw.shared.iter().enumerate() {
-        if s.block.base.is_none() && s.block.ok && s.block.size.v != 0 && s.block.size.v % GRANULE == 0 {
-            shared_spans[si] = place(
-                cx,
-                format!("shared memory block `{}`", s.name.v),
-                &s.block,
-                s.block.size.v,
-                &mut claims,
-            );
-        }
-    }
 
     let mut st = State {
         raw,
@@ -908,7 +785,7 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             claims,
             hyp_image,
             hyp_blob,
-            channel_pool,
+            channel_pool: pool_fixed,
             shared: shared_spans,
         },
         channels: ChannelPlan {
@@ -922,6 +799,7 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             partition_index,
             partitions: partition_names,
         },
+        bank_ok,
         dev_ok,
         parts: mem_spans
             .into_iter()
@@ -937,6 +815,7 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             warnings: Vec::new(),
         },
     };
+    placement::place_automatic(cx, &mut st);
     overlaps::check_overlaps(cx, &st);
     queues::lay_out_queues(cx, &mut st);
     mappings::check_mappings(cx, &mut st);
