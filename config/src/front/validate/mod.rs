@@ -3,17 +3,15 @@
 
 use std::collections::HashMap;
 
-use crate::check::queue_bytes;
 use crate::mpu::MemType;
-use crate::system::{
-    Partition, RegionKind, Schedule, System, MAX_CHANNELS, MAX_CORES, MAX_NAME, MAX_PARTITIONS,
-};
+use crate::system::{Partition, RegionKind, Schedule, System, MAX_CORES, MAX_NAME, MAX_PARTITIONS};
 
 use super::diag::{codes, Diagnostic};
 use super::schema::{Cx, Perm, RawBlock, RawSystem, Sp};
 use super::source::Loc;
 
 mod bands;
+mod channels;
 mod checks;
 mod devices;
 mod mappings;
@@ -694,85 +692,6 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         shared_spans.push(span);
     }
 
-    // ---- channels (sizes first: the pool is sized from them) ---------------
-    if raw.channels.len() > MAX_CHANNELS {
-        let c = &raw.channels[MAX_CHANNELS];
-        err(
-            cx,
-            codes::CAPACITY,
-            c.name.loc,
-            &c.path,
-            format!(
-                "{} channels; the hypervisor supports at most {MAX_CHANNELS}",
-                raw.channels.len()
-            ),
-        );
-    }
-    let mut queue_sizes: Vec<Option<u32>> = Vec::new();
-    let mut endpoints: Vec<Option<(u8, u8)>> = Vec::new();
-    for c in &raw.channels {
-        let mut ends = [None, None];
-        for (slot, who) in [&c.sender, &c.receiver].into_iter().enumerate() {
-            if !c.ok && who.v.is_empty() {
-                continue;
-            }
-            match partition_index.get(who.v.as_str()) {
-                Some(&i) => ends[slot] = Some(i as u8),
-                None => unknown_name(cx, "partition", who, &partition_names),
-            }
-        }
-        if let [Some(s), Some(r)] = ends {
-            if s == r {
-                err(
-                    cx,
-                    codes::CHANNEL_SELF,
-                    c.receiver.loc,
-                    &c.receiver.path,
-                    format!("channel `{}` sends from `{}` to itself", c.name.v, c.sender.v),
-                )
-                .hint = Some("a channel connects two different partitions".into());
-            }
-            endpoints.push(Some((s, r)));
-        } else {
-            endpoints.push(None);
-        }
-        let mut q = None;
-        if c.ok {
-            if c.msg_size.v == 0 {
-                err(
-                    cx,
-                    codes::ZERO,
-                    c.msg_size.loc,
-                    &c.msg_size.path,
-                    format!("channel `{}` has msg_size 0", c.name.v),
-                );
-            } else if c.depth.v == 0 {
-                err(
-                    cx,
-                    codes::ZERO,
-                    c.depth.loc,
-                    &c.depth.path,
-                    format!("channel `{}` has depth 0", c.name.v),
-                );
-            } else {
-                q = queue_bytes(c.msg_size.v, c.depth.v);
-                if q.is_none() {
-                    err(
-                        cx,
-                        codes::VALUE,
-                        c.depth.loc,
-                        &c.depth.path,
-                        format!(
-                            "channel `{}` queue of {} x ({} + 4) bytes does not fit 4 GiB",
-                            c.name.v, c.depth.v, c.msg_size.v
-                        ),
-                    );
-                }
-            }
-        }
-        queue_sizes.push(q);
-    }
-
     let mut st = State {
         raw,
         banks,
@@ -789,8 +708,8 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             shared: shared_spans,
         },
         channels: ChannelPlan {
-            endpoints,
-            queue_sizes,
+            endpoints: Vec::new(),
+            queue_sizes: Vec::new(),
             queues: Vec::new(),
         },
         names: Names {
@@ -815,6 +734,7 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             warnings: Vec::new(),
         },
     };
+    channels::check_channels(cx, &mut st);
     placement::place_automatic(cx, &mut st);
     overlaps::check_overlaps(cx, &st);
     queues::lay_out_queues(cx, &mut st);
