@@ -3,25 +3,28 @@
 
 use std::collections::HashMap;
 
-use crate::mpu::MemType;
-use crate::system::{Partition, RegionKind, Schedule, System, MAX_CORES, MAX_NAME, MAX_PARTITIONS};
+use crate::system::{Partition, RegionKind, Schedule, System, MAX_CORES, MAX_NAME};
 
 use super::diag::{codes, Diagnostic};
-use super::schema::{Cx, Perm, RawBlock, RawSystem, Sp};
+use super::schema::{Cx, Perm, RawSystem, Sp};
 use super::source::Loc;
 
 mod bands;
 mod channels;
 mod checks;
+mod claims;
 mod devices;
+mod hypervisor;
 mod mappings;
 mod overlaps;
+mod partitions;
 mod placement;
 mod queues;
 mod schedules;
+mod shared;
 mod system;
 
-use checks::{check_geometry, check_irq, check_size_granule, err, range_text, unknown_name};
+use checks::{check_geometry, check_irq, check_size_granule, err, range_text};
 
 /// A placed memory block: `[base, base + size)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -319,7 +322,6 @@ struct Tables {
 /// there is any.
 pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
     let p = &raw.platform;
-    let h = &raw.hypervisor;
 
     // ---- names -------------------------------------------------------------
     for b in &p.banks {
@@ -459,274 +461,35 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
         partition_index.entry(n).or_insert(i); // the first of duplicates
     }
 
-    // ---- hypervisor --------------------------------------------------------
-    let mut device_owner: Vec<Option<(String, Loc)>> = vec![None; p.devices.len()];
-    let console = device_index.get(h.console.v.as_str()).copied();
-    match console {
-        None => unknown_name(cx, "device", &h.console, &device_names),
-        Some(i) => device_owner[i] = Some(("the hypervisor (console)".into(), h.console.loc)),
-    }
-    for d in &h.devices {
-        match device_index.get(d.v.as_str()) {
-            None => unknown_name(cx, "device", d, &device_names),
-            Some(&i) if device_owner[i].is_some() => {
-                cx.push(Diagnostic::new(
-                    codes::DEVICE_CONFLICT,
-                    Some(d.loc),
-                    &d.path,
-                    format!("device `{}` is listed twice for the hypervisor", d.v),
-                ));
-            }
-            Some(&i) => device_owner[i] = Some(("the hypervisor".into(), d.loc)),
-        }
-    }
-    let bands = h.static_regions.v as u64 + h.transient_slots.v as u64;
-    if bands >= p.mpu_regions.v as u64 {
-        err(
-            cx,
-            codes::MPU_BUDGET,
-            h.transient_slots.loc,
-            &h.transient_slots.path,
-            format!(
-                "static {} + transient {} = {bands} of {} MPU regions leave no region for partitions",
-                h.static_regions.v, h.transient_slots.v, p.mpu_regions.v
-            ),
-        )
-        .hint = Some("reserve fewer transient slots".into());
-    }
-    let mut irq_owner: HashMap<(u32, Option<u32>), (String, Loc)> = HashMap::new();
-    for i in &h.irqs {
-        if check_irq(cx, i, p.interrupts.v) {
-            irq_owner.insert((i.v, None), ("the hypervisor".into(), i.loc));
-        }
-    }
-
-    // Every memory claim with a base, for placement and overlap checks.
-    let mut claims: Vec<Claim> = Vec::new();
-    let fixed = |cx: &mut Cx, label: String, b: &RawBlock, writable: bool, claims: &mut Vec<Claim>| {
-        let base = b.base.as_ref()?;
-        if !b.ok {
-            return None;
-        }
-        let g = check_geometry(cx, &label, base, &b.size, true);
-        let s = check_size_granule(cx, &label, &b.size);
-        if !(g && s) {
-            return None;
-        }
-        let span = Span {
-            base: base.v,
-            size: b.size.v,
-        };
-        match banks
-            .iter()
-            .zip(&bank_ok)
-            .find(|(bk, ok)| **ok && bk.span.contains(&span))
-        {
-            None => {
-                cx.push(
-                    Diagnostic::new(
-                        codes::OUTSIDE,
-                        Some(base.loc),
-                        &base.path,
-                        format!(
-                            "{label} ({}) is not inside any platform memory bank",
-                            range_text(&span)
-                        ),
-                    )
-                    .hint(format!(
-                        "memory banks: {}",
-                        banks
-                            .iter()
-                            .map(|b| format!("{} {}", b.name, range_text(&b.span)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                );
-                return None;
-            }
-            Some((bk, _)) if bk.rom && writable => {
-                cx.push(
-                    Diagnostic::new(
-                        codes::PERMISSION,
-                        Some(base.loc),
-                        &base.path,
-                        format!(
-                            "{label} is writable but lies in read-only memory bank `{}`",
-                            bk.name
-                        ),
-                    )
-                    .hint("make it read-only, or place it in a RAM bank"),
-                );
-                return None;
-            }
-            _ => {}
-        }
-        claims.push(Claim {
-            label,
-            span,
-            loc: base.loc,
-            path: base.path.clone(),
-        });
-        Some(span)
-    };
-    let hyp_image = fixed(cx, "hypervisor image memory".into(), &h.image, true, &mut claims);
-    let hyp_blob = fixed(cx, "hypervisor blob memory".into(), &h.blob, true, &mut claims);
-    let mut pool_fixed = None;
-    if let Some(pool) = &h.channel_pool {
-        pool_fixed = fixed(cx, "channel pool".into(), pool, true, &mut claims);
-    }
-
-    // ---- partitions: per-element checks ------------------------------------
-    if raw.partitions.len() > MAX_PARTITIONS {
-        let extra = &raw.partitions[MAX_PARTITIONS];
-        err(
-            cx,
-            codes::CAPACITY,
-            extra.loc,
-            &extra.path,
-            format!(
-                "{} partitions; the hypervisor supports at most {MAX_PARTITIONS}",
-                raw.partitions.len()
-            ),
-        );
-    }
-    // Per partition, per memory region: its placed span (None = broken or unplaced).
-    let mut mem_spans: Vec<Vec<Option<Span>>> = Vec::new();
-    for part in &raw.partitions {
-        if part.core.v >= p.cores.v && part.core.v != u32::MAX {
-            err(
-                cx,
-                codes::CORE,
-                part.core.loc,
-                &part.core.path,
-                format!(
-                    "core {} does not exist: the platform has {} core(s)",
-                    part.core.v, p.cores.v
-                ),
-            )
-            .hint = Some(format!("use a core in 0..{}", p.cores.v));
-        }
-        let mut spans = Vec::new();
-        for r in &part.memory {
-            let label = format!("memory region `{}` of partition `{}`", r.name.v, part.name.v);
-            if r.perm.v.w && r.perm.v.x {
-                err(
-                    cx,
-                    codes::WX,
-                    r.perm.loc,
-                    &r.perm.path,
-                    format!("{label} is writable and executable"),
-                )
-                .hint = Some("split it into an \"r-x\" code region and an \"rw-\" data region".into());
-            } else if !r.perm.v.r {
-                err(
-                    cx,
-                    codes::PERMISSION,
-                    r.perm.loc,
-                    &r.perm.path,
-                    format!(
-                        "{label} is not readable (`{}`); the MPU cannot express that",
-                        r.perm.v.as_str()
-                    ),
-                )
-                .hint = Some("add `r`".into());
-            } else if r.perm.v.x && r.mem == MemType::Device {
-                err(
-                    cx,
-                    codes::PERMISSION,
-                    r.perm.loc,
-                    &r.perm.path,
-                    format!("{label} is device memory and executable; code cannot run from device memory"),
-                )
-                .hint = Some("drop `x`, or use `type = \"normal\"`".into());
-            }
-            if r.block.ok && r.block.size.v == 0 {
-                err(
-                    cx,
-                    codes::ZERO,
-                    r.block.size.loc,
-                    &r.block.size.path,
-                    format!("{label} has size 0"),
-                )
-                .hint = Some("give it at least one granule (64 bytes)".into());
-                spans.push(None);
-                continue;
-            }
-            let span = if r.block.base.is_some() {
-                fixed(cx, label, &r.block, r.perm.v.w, &mut claims)
-            } else {
-                if r.block.ok && !check_size_granule(cx, &label, &r.block.size) {
-                    spans.push(None);
-                    continue;
-                }
-                None
-            };
-            spans.push(span);
-        }
-        mem_spans.push(spans);
-    }
-    let mut shared_spans: Vec<Option<Span>> = Vec::new();
-    for s in &raw.shared {
-        let label = format!("shared memory block `{}`", s.name.v);
-        if s.block.ok && s.block.size.v == 0 {
-            err(
-                cx,
-                codes::ZERO,
-                s.block.size.loc,
-                &s.block.size.path,
-                format!("{label} has size 0"),
-            );
-            shared_spans.push(None);
-            continue;
-        }
-        let writable = s.map.iter().any(|(_, p)| p.v.w);
-        let span = if s.block.base.is_some() {
-            fixed(cx, label, &s.block, writable, &mut claims)
-        } else {
-            if s.block.ok && !check_size_granule(cx, &label, &s.block.size) {
-                shared_spans.push(None);
-                continue;
-            }
-            None
-        };
-        shared_spans.push(span);
-    }
-
     let mut st = State {
         raw,
-        banks,
-        owners: Owners {
-            devices: device_owner,
-            irqs: irq_owner,
-            console,
-        },
-        memory: Memory {
-            claims,
-            hyp_image,
-            hyp_blob,
-            channel_pool: pool_fixed,
-            shared: shared_spans,
-        },
-        channels: ChannelPlan {
-            endpoints: Vec::new(),
-            queue_sizes: Vec::new(),
-            queues: Vec::new(),
-        },
         names: Names {
             device_index,
             devices: device_names,
             partition_index,
             partitions: partition_names,
         },
+        banks,
         bank_ok,
         dev_ok,
-        parts: mem_spans
-            .into_iter()
-            .map(|memory| PartPlan {
-                memory,
-                ..PartPlan::default()
-            })
-            .collect(),
+        owners: Owners {
+            devices: vec![None; p.devices.len()],
+            irqs: HashMap::new(),
+            console: None,
+        },
+        memory: Memory {
+            claims: Vec::new(),
+            hyp_image: None,
+            hyp_blob: None,
+            channel_pool: None,
+            shared: Vec::new(),
+        },
+        parts: vec![PartPlan::default(); raw.partitions.len()],
+        channels: ChannelPlan {
+            endpoints: Vec::new(),
+            queue_sizes: Vec::new(),
+            queues: Vec::new(),
+        },
         out: Tables {
             partitions: Vec::new(),
             layouts: Vec::new(),
@@ -734,6 +497,9 @@ pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
             warnings: Vec::new(),
         },
     };
+    hypervisor::check_hypervisor(cx, &mut st);
+    partitions::check_partitions(cx, &mut st);
+    shared::check_shared_blocks(cx, &mut st);
     channels::check_channels(cx, &mut st);
     placement::place_automatic(cx, &mut st);
     overlaps::check_overlaps(cx, &st);
