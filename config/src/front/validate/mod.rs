@@ -1,12 +1,15 @@
 //! Semantic checks, automatic placement and derivation of the hypervisor's
 //! tables (exact MPU register words) from the raw elements.
+//!
+//! [`compile`] runs one phase per file of this module, in a fixed order;
+//! what a phase finds out for later ones goes into a `State`.
 
 use std::collections::HashMap;
 
-use crate::system::{Partition, RegionKind, Schedule, System, MAX_CORES, MAX_NAME};
+use crate::system::{Partition, RegionKind, Schedule, System};
 
-use super::diag::{codes, Diagnostic};
-use super::schema::{Cx, Perm, RawSystem, Sp};
+use super::diag::Diagnostic;
+use super::schema::{Cx, Perm, RawSystem};
 use super::source::Loc;
 
 mod bands;
@@ -16,15 +19,15 @@ mod claims;
 mod devices;
 mod hypervisor;
 mod mappings;
+mod names;
 mod overlaps;
 mod partitions;
 mod placement;
+mod platform;
 mod queues;
 mod schedules;
 mod shared;
 mod system;
-
-use checks::{check_geometry, check_irq, check_size_granule, err, range_text};
 
 /// A placed memory block: `[base, base + size)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -144,68 +147,6 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
 }
 
-fn check_name(cx: &mut Cx, what: &str, name: &Sp<String>) {
-    if name.v.starts_with('<') {
-        return; // placeholder for a missing name, already reported
-    }
-    if name.v.len() > MAX_NAME {
-        err(
-            cx,
-            codes::CAPACITY,
-            name.loc,
-            &name.path,
-            format!(
-                "{what} name `{}` is {} bytes long; at most {MAX_NAME} fit",
-                name.v,
-                name.v.len()
-            ),
-        )
-        .hint = Some("shorten it".into());
-    }
-    let good = !name.v.is_empty()
-        && name.v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name
-            .v
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !good {
-        err(
-            cx,
-            codes::VALUE,
-            name.loc,
-            &name.path,
-            format!("`{}` is not a valid {what} name", name.v),
-        )
-        .hint = Some(
-            "start with a letter; use letters, digits, `_` and `-` (names become linker symbols)".into(),
-        );
-    }
-}
-
-fn check_duplicates<'a>(cx: &mut Cx, what: &str, names: impl IntoIterator<Item = &'a Sp<String>>) {
-    let mut seen: HashMap<&str, &Sp<String>> = HashMap::new();
-    for n in names {
-        if n.v.starts_with('<') {
-            continue;
-        }
-        if let Some(first) = seen.get(n.v.as_str()) {
-            let first_loc = first.loc;
-            cx.push(
-                Diagnostic::new(
-                    codes::DUPLICATE,
-                    Some(n.loc),
-                    &n.path,
-                    format!("{what} `{}` is defined twice", n.v),
-                )
-                .note(Some(first_loc), "first defined here")
-                .hint(format!("give each {what} a unique name")),
-            );
-        } else {
-            seen.insert(&n.v, n);
-        }
-    }
-}
-
 /// Something that occupies addresses in memory (not a device).
 struct Claim {
     /// What it is, as diagnostics name it.
@@ -245,6 +186,57 @@ struct State<'r> {
     out: Tables,
 }
 
+impl<'r> State<'r> {
+    /// The state before the first phase: what follows from `raw` alone
+    /// (the banks' layout, the name look-ups) and nothing derived yet.
+    fn new(raw: &'r RawSystem) -> Self {
+        let p = &raw.platform;
+        State {
+            raw,
+            names: Names::new(raw),
+            banks: p
+                .banks
+                .iter()
+                .map(|b| BankLayout {
+                    name: b.name.v.clone(),
+                    span: Span {
+                        base: b.base.v,
+                        size: b.size.v,
+                    },
+                    rom: b.rom,
+                    tcm: b.tcm,
+                })
+                .collect(),
+            bank_ok: Vec::new(),
+            dev_ok: Vec::new(),
+            owners: Owners {
+                devices: vec![None; p.devices.len()],
+                irqs: HashMap::new(),
+                console: None,
+            },
+            memory: Memory {
+                claims: Vec::new(),
+                hyp_image: None,
+                hyp_blob: None,
+                channel_pool: None,
+                shared: Vec::new(),
+            },
+            parts: vec![PartPlan::default(); raw.partitions.len()],
+            channels: ChannelPlan {
+                endpoints: Vec::new(),
+                queue_sizes: Vec::new(),
+                queues: Vec::new(),
+            },
+            out: Tables {
+                partitions: Vec::new(),
+                layouts: Vec::new(),
+                schedules: Vec::new(),
+                warnings: Vec::new(),
+            },
+        }
+    }
+}
+
 /// Device and partition names, by index: the look-ups every reference to
 /// them goes through, and the lists "did you mean" and hints draw on.
 struct Names<'r> {
@@ -256,6 +248,31 @@ struct Names<'r> {
     partition_index: HashMap<&'r str, usize>,
     /// Partition names, in file order.
     partitions: Vec<&'r str>,
+}
+
+impl<'r> Names<'r> {
+    /// The look-ups of `raw`'s device and partition names.
+    fn new(raw: &'r RawSystem) -> Self {
+        let p = &raw.platform;
+        let device_index: HashMap<&str, usize> = p
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.v.as_str(), i))
+            .collect();
+        let device_names: Vec<&str> = p.devices.iter().map(|d| d.name.v.as_str()).collect();
+        let partition_names: Vec<&str> = raw.partitions.iter().map(|p| p.name.v.as_str()).collect();
+        let mut partition_index: HashMap<&str, usize> = HashMap::new();
+        for (i, n) in partition_names.iter().enumerate() {
+            partition_index.entry(n).or_insert(i); // the first of duplicates
+        }
+        Names {
+            device_index,
+            devices: device_names,
+            partition_index,
+            partitions: partition_names,
+        }
+    }
 }
 
 /// Who owns what: each device and interrupt has at most one owner.
@@ -320,183 +337,20 @@ struct Tables {
 
 /// Validates `raw` and derives the system. Errors go to `cx`; `None` when
 /// there is any.
+///
+/// Every phase runs even after errors, so one run reports as many as it
+/// can; an element found broken is skipped by later phases, not reported
+/// again. The order matters: the hypervisor takes its devices, interrupts
+/// and memory before any partition asks; fixed addresses are claimed, and
+/// the channel queues sized, before automatic placement fills the gaps;
+/// overlaps are checked once every block has its address; the bands are
+/// derived once each partition's memory, mappings and devices are known.
+/// Diagnostics are sorted by position afterwards, but those at the same
+/// position keep this order.
 pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
-    let p = &raw.platform;
-
-    // ---- names -------------------------------------------------------------
-    for b in &p.banks {
-        check_name(cx, "memory bank", &b.name);
-    }
-    for d in &p.devices {
-        check_name(cx, "device", &d.name);
-    }
-    for part in &raw.partitions {
-        check_name(cx, "partition", &part.name);
-        for r in &part.memory {
-            check_name(cx, "memory region", &r.name);
-        }
-        check_duplicates(cx, "memory region", part.memory.iter().map(|r| &r.name));
-    }
-    for c in &raw.channels {
-        check_name(cx, "channel", &c.name);
-    }
-    for s in &raw.shared {
-        check_name(cx, "shared memory block", &s.name);
-    }
-    check_duplicates(cx, "memory bank", p.banks.iter().map(|b| &b.name));
-    check_duplicates(cx, "device", p.devices.iter().map(|d| &d.name));
-    check_duplicates(cx, "partition", raw.partitions.iter().map(|p| &p.name));
-    check_duplicates(cx, "channel", raw.channels.iter().map(|c| &c.name));
-    check_duplicates(cx, "shared memory block", raw.shared.iter().map(|s| &s.name));
-
-    // ---- platform ----------------------------------------------------------
-    if p.cores.v == 0 {
-        err(
-            cx,
-            codes::ZERO,
-            p.cores.loc,
-            &p.cores.path,
-            "the platform has 0 cores".into(),
-        );
-    } else if p.cores.v as usize > MAX_CORES {
-        err(
-            cx,
-            codes::CAPACITY,
-            p.cores.loc,
-            &p.cores.path,
-            format!("{} cores; the hypervisor supports at most {MAX_CORES}", p.cores.v),
-        );
-    }
-    if p.mpu_regions.v == 0 || p.mpu_regions.v > 32 {
-        err(
-            cx,
-            codes::VALUE,
-            p.mpu_regions.loc,
-            &p.mpu_regions.path,
-            format!("{} EL2 MPU regions; PMSAv8 has 1 to 32", p.mpu_regions.v),
-        );
-    }
-    let bank_ok: Vec<bool> = p
-        .banks
-        .iter()
-        .map(|b| b.ok && check_geometry(cx, &format!("memory bank `{}`", b.name.v), &b.base, &b.size, true))
-        .collect();
-    let dev_ok: Vec<bool> = p
-        .devices
-        .iter()
-        .map(|d| {
-            let what = format!("device `{}`", d.name.v);
-            let g = d.ok && check_geometry(cx, &what, &d.base, &d.size, true);
-            let s = check_size_granule(cx, &what, &d.size);
-            let irqs = d.irqs.iter().all(|i| check_irq(cx, i, p.interrupts.v));
-            g && s && irqs
-        })
-        .collect();
-    let banks: Vec<BankLayout> = p
-        .banks
-        .iter()
-        .map(|b| BankLayout {
-            name: b.name.v.clone(),
-            span: Span {
-                base: b.base.v,
-                size: b.size.v,
-            },
-            rom: b.rom,
-            tcm: b.tcm,
-        })
-        .collect();
-    // banks and devices must not overlap each other
-    let mut space: Vec<(String, Span, Loc, String)> = Vec::new();
-    for (i, b) in p.banks.iter().enumerate() {
-        if bank_ok[i] {
-            space.push((
-                format!("memory bank `{}`", b.name.v),
-                banks[i].span,
-                b.base.loc,
-                b.path.clone(),
-            ));
-        }
-    }
-    for (i, d) in p.devices.iter().enumerate() {
-        if dev_ok[i] {
-            let span = Span {
-                base: d.base.v,
-                size: d.size.v,
-            };
-            space.push((format!("device `{}`", d.name.v), span, d.base.loc, d.path.clone()));
-        }
-    }
-    for (i, a) in space.iter().enumerate() {
-        for b in space.iter().skip(i + 1) {
-            if a.1.overlaps(&b.1) {
-                cx.push(
-                    Diagnostic::new(
-                        codes::OVERLAP,
-                        Some(b.2),
-                        format!("{}.base", b.3),
-                        format!(
-                            "{} ({}) overlaps {} ({})",
-                            b.0,
-                            range_text(&b.1),
-                            a.0,
-                            range_text(&a.1)
-                        ),
-                    )
-                    .note(Some(a.2), format!("{} is here", a.0))
-                    .hint("platform memory banks and devices must be disjoint"),
-                );
-            }
-        }
-    }
-    let device_index: HashMap<&str, usize> = p
-        .devices
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.name.v.as_str(), i))
-        .collect();
-    let device_names: Vec<&str> = p.devices.iter().map(|d| d.name.v.as_str()).collect();
-    let partition_names: Vec<&str> = raw.partitions.iter().map(|p| p.name.v.as_str()).collect();
-    let mut partition_index: HashMap<&str, usize> = HashMap::new();
-    for (i, n) in partition_names.iter().enumerate() {
-        partition_index.entry(n).or_insert(i); // the first of duplicates
-    }
-
-    let mut st = State {
-        raw,
-        names: Names {
-            device_index,
-            devices: device_names,
-            partition_index,
-            partitions: partition_names,
-        },
-        banks,
-        bank_ok,
-        dev_ok,
-        owners: Owners {
-            devices: vec![None; p.devices.len()],
-            irqs: HashMap::new(),
-            console: None,
-        },
-        memory: Memory {
-            claims: Vec::new(),
-            hyp_image: None,
-            hyp_blob: None,
-            channel_pool: None,
-            shared: Vec::new(),
-        },
-        parts: vec![PartPlan::default(); raw.partitions.len()],
-        channels: ChannelPlan {
-            endpoints: Vec::new(),
-            queue_sizes: Vec::new(),
-            queues: Vec::new(),
-        },
-        out: Tables {
-            partitions: Vec::new(),
-            layouts: Vec::new(),
-            schedules: Vec::new(),
-            warnings: Vec::new(),
-        },
-    };
+    let mut st = State::new(raw);
+    names::check_names(cx, &st);
+    platform::check_platform(cx, &mut st);
     hypervisor::check_hypervisor(cx, &mut st);
     partitions::check_partitions(cx, &mut st);
     shared::check_shared_blocks(cx, &mut st);
