@@ -240,7 +240,7 @@ impl<'r> State<'r> {
 /// Device and partition names, by index: the look-ups every reference to
 /// them goes through, and the lists "did you mean" and hints draw on.
 struct Names<'r> {
-    /// Device name to index.
+    /// Device name to index (the last of duplicates).
     device_index: HashMap<&'r str, usize>,
     /// Device names, in file order.
     devices: Vec<&'r str>,
@@ -279,7 +279,9 @@ impl<'r> Names<'r> {
 struct Owners {
     /// Per device: owner (as diagnostics name it) and where it was given.
     devices: Vec<Option<(String, Loc)>>,
-    /// Per interrupt `(INTID, core for a PPI)`: owner and where it was given.
+    /// Per interrupt `(INTID, core)`: owner and where it was given. The core
+    /// is only set for a partition's PPI: PPIs are banked per core, and the
+    /// hypervisor keeps its interrupts on every core.
     irqs: HashMap<(u32, Option<u32>), (String, Loc)>,
     /// The console device, when its name resolves.
     console: Option<usize>,
