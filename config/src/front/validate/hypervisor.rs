@@ -1,0 +1,69 @@
+//! The hypervisor's own resources: its devices, interrupts and memory.
+
+use crate::front::diag::{codes, Diagnostic};
+use crate::front::schema::Cx;
+
+use super::checks::{check_irq, err, unknown_name};
+use super::claims::claim_fixed;
+use super::State;
+
+/// Checks the `[hypervisor]` section and records what it owns before any
+/// partition asks: its devices, the MPU regions it keeps, its interrupts,
+/// and its memory (image, blob and a channel pool with a fixed base).
+pub(super) fn check_hypervisor(cx: &mut Cx, st: &mut State<'_>) {
+    let raw = st.raw;
+    let (p, h) = (&raw.platform, &raw.hypervisor);
+    assign_hypervisor_devices(cx, st);
+    let bands = h.static_regions.v as u64 + h.transient_slots.v as u64;
+    if bands >= p.mpu_regions.v as u64 {
+        err(
+            cx,
+            codes::MPU_BUDGET,
+            h.transient_slots.loc,
+            &h.transient_slots.path,
+            format!(
+                "static {} + transient {} = {bands} of {} MPU regions leave no region for partitions",
+                h.static_regions.v, h.transient_slots.v, p.mpu_regions.v
+            ),
+        )
+        .hint = Some("reserve fewer transient slots".into());
+    }
+    for i in &h.irqs {
+        if check_irq(cx, i, p.interrupts.v) {
+            st.owners
+                .irqs
+                .insert((i.v, None), ("the hypervisor".into(), i.loc));
+        }
+    }
+    st.memory.hyp_image = claim_fixed(cx, st, "hypervisor image memory".into(), &h.image, true);
+    st.memory.hyp_blob = claim_fixed(cx, st, "hypervisor blob memory".into(), &h.blob, true);
+    if let Some(pool) = &h.channel_pool {
+        st.memory.channel_pool = claim_fixed(cx, st, "channel pool".into(), pool, true);
+    }
+}
+
+/// Gives the hypervisor its console and the devices it lists: each must
+/// exist, and be listed once.
+fn assign_hypervisor_devices(cx: &mut Cx, st: &mut State<'_>) {
+    let h = &st.raw.hypervisor;
+    let (names, owners) = (&st.names, &mut st.owners);
+    owners.console = names.device_index.get(h.console.v.as_str()).copied();
+    match owners.console {
+        None => unknown_name(cx, "device", &h.console, &names.devices),
+        Some(i) => owners.devices[i] = Some(("the hypervisor (console)".into(), h.console.loc)),
+    }
+    for d in &h.devices {
+        match names.device_index.get(d.v.as_str()) {
+            None => unknown_name(cx, "device", d, &names.devices),
+            Some(&i) if owners.devices[i].is_some() => {
+                cx.push(Diagnostic::new(
+                    codes::DEVICE_CONFLICT,
+                    Some(d.loc),
+                    &d.path,
+                    format!("device `{}` is listed twice for the hypervisor", d.v),
+                ));
+            }
+            Some(&i) => owners.devices[i] = Some(("the hypervisor".into(), d.loc)),
+        }
+    }
+}
