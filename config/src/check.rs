@@ -245,7 +245,7 @@ impl System {
     }
 
     fn check_partition(&self, pi: u8, p: &Partition) -> Result<(), CheckError> {
-        if p.core >= self.platform.cores {
+        if p.core.0 >= self.platform.cores {
             return Err(CheckError::PartitionCore { partition: pi });
         }
         let need = self.hypervisor.static_regions as u32
@@ -358,7 +358,7 @@ impl System {
 
     fn check_channel(&self, ci: u8, c: &Channel) -> Result<(), CheckError> {
         let n = self.partitions.len();
-        if c.sender as usize >= n || c.receiver as usize >= n || c.sender == c.receiver {
+        if c.sender.index() >= n || c.receiver.index() >= n || c.sender == c.receiver {
             return Err(CheckError::ChannelEndpoint { channel: ci });
         }
         let bad = CheckError::ChannelQueue { channel: ci };
@@ -396,7 +396,7 @@ impl System {
         for (si, s) in self.schedules.iter().enumerate() {
             let schedule = si as u8;
             let twice = self.schedules.iter().take(si).any(|o| o.core == s.core);
-            if s.core >= self.platform.cores || twice {
+            if s.core.0 >= self.platform.cores || twice {
                 return Err(CheckError::ScheduleCore { schedule });
             }
             let mut total: u32 = 0;
@@ -405,7 +405,7 @@ impl System {
                     schedule,
                     window: wi as u8,
                 };
-                let p = self.partitions.get(w.partition as usize).ok_or(bad)?;
+                let p = self.partitions.get(w.partition.index()).ok_or(bad)?;
                 if p.core != s.core || w.duration_us == 0 {
                     return Err(bad);
                 }

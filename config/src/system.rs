@@ -7,6 +7,7 @@
 use heapless::{String, Vec};
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{CoreId, PartitionId};
 use crate::mpu::RegionWords;
 
 /// Most partitions a system may have.
@@ -122,7 +123,7 @@ pub struct Partition {
     /// Name, used as the console prefix.
     pub name: Name,
     /// The core it is pinned to.
-    pub core: u8,
+    pub core: CoreId,
     /// First instruction (EL1, SVC mode, A32).
     pub entry: u32,
     /// Its band of the EL2 MPU, in region order.
@@ -141,10 +142,10 @@ pub struct Partition {
 pub struct Channel {
     /// Name.
     pub name: Name,
-    /// Sending partition id.
-    pub sender: u8,
-    /// Receiving partition id.
-    pub receiver: u8,
+    /// Sending partition.
+    pub sender: PartitionId,
+    /// Receiving partition.
+    pub receiver: PartitionId,
     /// Largest message in bytes.
     pub msg_size: u32,
     /// Messages the queue holds.
@@ -159,8 +160,8 @@ pub struct Channel {
 /// One window of a major frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
-    /// Partition id that runs in it.
-    pub partition: u8,
+    /// Partition that runs in it.
+    pub partition: PartitionId,
     /// Length in microseconds.
     pub duration_us: u32,
 }
@@ -169,7 +170,7 @@ pub struct Window {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schedule {
     /// The core.
-    pub core: u8,
+    pub core: CoreId,
     /// Length of the major frame in microseconds.
     pub major_frame_us: u32,
     /// Windows in order; they never add up to more than the major frame.

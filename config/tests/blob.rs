@@ -5,6 +5,7 @@
 use heapless::Vec as HVec;
 use hypcfg::blob::{self, BlobError, HEADER_LEN};
 use hypcfg::check::queue_bytes;
+use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::system::*;
 use proptest::prelude::*;
@@ -121,7 +122,7 @@ fn build(s: &Shape) -> System {
         partitions
             .push(Partition {
                 name: name("p", pi),
-                core: core_seed % s.cores,
+                core: CoreId(core_seed % s.cores),
                 entry,
                 regions,
                 irqs,
@@ -141,8 +142,8 @@ fn build(s: &Shape) -> System {
             channels
                 .push(Channel {
                     name: name("c", ci),
-                    sender: sender as u8,
-                    receiver: receiver as u8,
+                    sender: PartitionId(sender as u8),
+                    receiver: PartitionId(receiver as u8),
                     msg_size: msg as u32,
                     depth: depth as u32,
                     queue_base: queue,
@@ -157,9 +158,9 @@ fn build(s: &Shape) -> System {
         let windows: HVec<Window, MAX_WINDOWS> = partitions
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.core == core)
+            .filter(|(_, p)| p.core == CoreId(core))
             .map(|(i, _)| Window {
-                partition: i as u8,
+                partition: PartitionId(i as u8),
                 duration_us: s.durations[i] as u32,
             })
             .collect();
@@ -169,7 +170,7 @@ fn build(s: &Shape) -> System {
         let total: u32 = windows.iter().map(|w| w.duration_us).sum();
         schedules
             .push(Schedule {
-                core,
+                core: CoreId(core),
                 major_frame_us: total + s.idle as u32,
                 windows,
             })
@@ -306,7 +307,7 @@ fn with_header(body: &[u8]) -> Vec<u8> {
 #[test]
 fn a_well_framed_invalid_system_is_refused_by_the_recheck() {
     let mut s = sample();
-    s.partitions[1].core = 7;
+    s.partitions[1].core = CoreId(7);
     let body = postcard::to_allocvec(&s).unwrap();
     assert_eq!(
         blob::decode(&with_header(&body)),

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use hypcfg::check::CheckError;
 use hypcfg::front;
+use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::system::*;
 
@@ -54,7 +55,7 @@ fn platform_and_bands() {
 #[test]
 fn partition_core_and_budget() {
     assert_eq!(
-        broken(|s| s.partitions[1].core = 2),
+        broken(|s| s.partitions[1].core = CoreId(2)),
         Err(CheckError::PartitionCore { partition: 1 })
     );
     assert_eq!(
@@ -195,11 +196,11 @@ fn interrupts_entry_and_image() {
 #[test]
 fn channels() {
     assert_eq!(
-        broken(|s| s.channels[0].receiver = 7),
+        broken(|s| s.channels[0].receiver = PartitionId(7)),
         Err(CheckError::ChannelEndpoint { channel: 0 })
     );
     assert_eq!(
-        broken(|s| s.channels[0].receiver = 0),
+        broken(|s| s.channels[0].receiver = PartitionId(0)),
         Err(CheckError::ChannelEndpoint { channel: 0 })
     );
     assert_eq!(
@@ -235,22 +236,22 @@ fn channels() {
 #[test]
 fn schedules() {
     assert_eq!(
-        broken(|s| s.schedules[1].core = 0),
+        broken(|s| s.schedules[1].core = CoreId(0)),
         Err(CheckError::ScheduleCore { schedule: 1 })
     );
     assert_eq!(
-        broken(|s| s.schedules[1].core = 2),
+        broken(|s| s.schedules[1].core = CoreId(2)),
         Err(CheckError::ScheduleCore { schedule: 1 })
     );
     assert_eq!(
-        broken(|s| s.schedules[0].windows[1].partition = 1),
+        broken(|s| s.schedules[0].windows[1].partition = PartitionId(1)),
         Err(CheckError::Window {
             schedule: 0,
             window: 1
         })
     );
     assert_eq!(
-        broken(|s| s.schedules[0].windows[1].partition = 9),
+        broken(|s| s.schedules[0].windows[1].partition = PartitionId(9)),
         Err(CheckError::Window {
             schedule: 0,
             window: 1

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hypcfg::blob;
 use hypcfg::front::{self, image, report, MemLoader};
+use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::system::{FaultPolicy, RegionKind};
 
@@ -58,7 +59,7 @@ fn demo_derives_the_documented_tables() {
     );
     let names: Vec<&str> = s.partitions.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["sensor", "controller", "rogue"]);
-    let cores: Vec<u8> = s.partitions.iter().map(|p| p.core).collect();
+    let cores: Vec<u8> = s.partitions.iter().map(|p| p.core.0).collect();
     assert_eq!(cores, [0, 1, 0]);
 
     let sensor = &s.partitions[0];
@@ -98,21 +99,21 @@ fn demo_derives_the_documented_tables() {
     let ch = &s.channels[0];
     assert_eq!(
         (ch.name.as_str(), ch.sender, ch.receiver, ch.msg_size, ch.depth),
-        ("readings", 0, 1, 64, 8)
+        ("readings", PartitionId(0), PartitionId(1), 64, 8)
     );
     assert_eq!((ch.queue_base, ch.queue_size), (0x2040_0000, 576)); // 8 * (64 + 4) rounded to 64
 
     assert_eq!(s.schedules.len(), 2);
-    assert_eq!(s.schedules[0].core, 0);
+    assert_eq!(s.schedules[0].core, CoreId(0));
     assert_eq!(
         s.schedules[0]
             .windows
             .iter()
-            .map(|w| w.partition)
+            .map(|w| w.partition.0)
             .collect::<Vec<_>>(),
         [0, 2]
     );
-    assert_eq!(s.schedules[1].windows[0].partition, 1);
+    assert_eq!(s.schedules[1].windows[0].partition, PartitionId(1));
     assert_eq!(c.hyp_blob.base, 0x1007_0000);
 }
 

@@ -138,7 +138,7 @@ proptest! {
         let c = checked.compiled.unwrap();
         for (pi, (core, regions)) in s.parts.iter().enumerate() {
             let p = &c.system.partitions[pi];
-            prop_assert_eq!(p.core, *core);
+            prop_assert_eq!(p.core.0, *core);
             let mut at = 0x3000_0000u32 + pi as u32 * 0x100_0000;
             for (ri, &(pages, fixed, perm, ty)) in regions.iter().enumerate() {
                 let w = &p.regions[ri].words;

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::ids::{CoreId, PartitionId};
 use crate::mpu::{Access, MemType, RegionWords};
 use crate::system::{FaultPolicy, RegionKind, System};
 
@@ -83,7 +84,7 @@ pub fn policy_str(p: &FaultPolicy) -> String {
 }
 
 /// How the partition band is switched on a core.
-pub fn switch_strategy(s: &System, core: u8) -> (&'static str, usize) {
+pub fn switch_strategy(s: &System, core: CoreId) -> (&'static str, usize) {
     let total: usize = s
         .partitions
         .iter()
@@ -192,9 +193,9 @@ pub fn system_text(s: &System) -> String {
             "id", "name", "sender", "receiver", "msg", "depth", "queue", "size"
         );
         for (ci, c) in s.channels.iter().enumerate() {
-            let name = |i: u8| {
+            let name = |i: PartitionId| {
                 s.partitions
-                    .get(i as usize)
+                    .get(i.index())
                     .map_or("?".to_string(), |p| p.name.to_string())
             };
             let _ = writeln!(
@@ -225,7 +226,7 @@ pub fn system_text(s: &System) -> String {
         for w in &sc.windows {
             let name = s
                 .partitions
-                .get(w.partition as usize)
+                .get(w.partition.index())
                 .map_or("?".into(), |p| p.name.to_string());
             let _ = writeln!(out, "  {:>8} .. {:>8} µs  {name}", t, t + w.duration_us as u64);
             t += w.duration_us as u64;
@@ -303,7 +304,7 @@ pub fn system_json(s: &System) -> serde_json::Value {
         .map(|(id, p)| PartitionJson {
             id,
             name: p.name.to_string(),
-            core: p.core,
+            core: p.core.0,
             entry: p.entry,
             fault_policy: policy_str(&p.fault_policy),
             irqs: p.irqs.to_vec(),
@@ -431,7 +432,7 @@ pub fn linker_fragment(c: &Compiled, pi: usize, source: &str) -> Option<String> 
         let _ = writeln!(out, "PROVIDE(__{kind}_{sym}_size = {:#x});", r.span.size);
     }
     for (ci, ch) in c.system.channels.iter().enumerate() {
-        if ch.sender as usize == pi || ch.receiver as usize == pi {
+        if ch.sender.index() == pi || ch.receiver.index() == pi {
             let _ = writeln!(out, "PROVIDE(__channel_{}_id = {ci});", symbol(&ch.name));
         }
     }

@@ -65,7 +65,7 @@ pub fn endpoint(
 ) -> Result<&Channel, Status> {
     let ch = channels.get(id as usize).ok_or(Status::NoChannel)?;
     let owner = if sending { ch.sender } else { ch.receiver };
-    if owner != caller.0 {
+    if owner != caller {
         return Err(Status::NotOwner);
     }
     if !geometry_ok(ch) {
@@ -121,7 +121,7 @@ pub fn pending(channels: &[Channel], queues: &[QueueState; MAX_CHANNELS], caller
         .iter()
         .zip(queues.iter())
         .enumerate()
-        .filter(|(_, (ch, q))| ch.receiver == caller.0 && q.count > 0)
+        .filter(|(_, (ch, q))| ch.receiver == caller && q.count > 0)
         .fold(0, |bits, (i, _)| bits | (1 << i))
 }
 
@@ -162,7 +162,7 @@ impl Channels {
         let mut queues = self.queues.lock();
         let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
         send(c, q, mem, msg)?;
-        Ok(PartitionId(c.receiver))
+        Ok(c.receiver)
     }
 
     /// `CHANNEL_RECV` by `caller` on channel `ch`: checks that the caller
@@ -237,8 +237,8 @@ mod tests {
     fn chan(msg_size: u32, depth: u32) -> Channel {
         Channel {
             name: "c".try_into().unwrap(),
-            sender: 0,
-            receiver: 1,
+            sender: P0,
+            receiver: P1,
             msg_size,
             depth,
             queue_base: QBASE,
@@ -373,7 +373,7 @@ mod tests {
     #[test]
     fn pending_bitmap_names_the_receivers_channels() {
         let mut chans = [chan(8, 2), chan(8, 2), chan(8, 2)];
-        chans[1].receiver = 2;
+        chans[1].receiver = PartitionId(2);
         let mut qs = [QueueState::default(); MAX_CHANNELS];
         qs[0].count = 1;
         qs[1].count = 1;

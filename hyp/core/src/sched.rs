@@ -56,7 +56,7 @@ mod tests {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Timetable {
     /// Partition of each window, in order.
-    pub parts: heapless::Vec<u8, { hypcfg::system::MAX_WINDOWS }>,
+    pub parts: heapless::Vec<hypcfg::ids::PartitionId, { hypcfg::system::MAX_WINDOWS }>,
     /// Length of each window in ticks.
     pub ticks: heapless::Vec<u64, { hypcfg::system::MAX_WINDOWS }>,
     /// Ticks of the whole major frame (idle time after the last window
@@ -106,16 +106,17 @@ impl Timetable {
 #[cfg(test)]
 mod timetable_tests {
     use super::*;
+    use hypcfg::ids::{CoreId, PartitionId};
     use hypcfg::system::{Schedule, Window};
 
     fn schedule(frame: u32, windows: &[(u8, u32)]) -> Schedule {
         Schedule {
-            core: 0,
+            core: CoreId(0),
             major_frame_us: frame,
             windows: windows
                 .iter()
                 .map(|&(partition, duration_us)| Window {
-                    partition,
+                    partition: PartitionId(partition),
                     duration_us,
                 })
                 .collect(),
@@ -125,7 +126,7 @@ mod timetable_tests {
     #[test]
     fn windows_convert_to_ticks_and_idle_time_stretches_the_last() {
         let t = Timetable::new(&schedule(10_000, &[(0, 5_000), (2, 4_000)]), 62_500_000);
-        assert_eq!(t.parts.as_slice(), &[0, 2]);
+        assert_eq!(t.parts.as_slice(), &[PartitionId(0), PartitionId(2)]);
         assert_eq!(t.ticks.as_slice(), &[312_500, 312_500]);
         assert_eq!(t.frame_ticks, 625_000);
         assert!(t.needs_timer());

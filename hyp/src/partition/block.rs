@@ -212,7 +212,7 @@ impl CoreBlock {
         self.core = core;
         self.reset_el1 = reset_el1;
         for (i, p) in s.partitions.iter().enumerate() {
-            if p.core == core.0 {
+            if p.core == core {
                 let id = PartitionId::from_index(i).ok_or(BlockError::TooManyPartitions)?;
                 let st = status(id).ok_or(BlockError::TooManyPartitions)?;
                 self.parts

@@ -110,7 +110,7 @@ impl Env for CallEnv<'_> {
             .and_then(|s| s.partitions.get(receiver.index()))
             .map(|p| p.core);
         if let Some(core) = core {
-            super::vgic::notify(receiver, CoreId(core), self.here);
+            super::vgic::notify(receiver, core, self.here);
         }
         Ok(())
     }

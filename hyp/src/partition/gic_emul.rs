@@ -28,7 +28,7 @@ impl Owns for PartOwns<'_> {
         intid == INTID_VTIMER || intid == INTID_PTIMER || self.p.irqs.iter().any(|&i| i as u32 == intid)
     }
     fn core(&self) -> u32 {
-        self.p.core as u32
+        self.p.core.0 as u32
     }
 }
 

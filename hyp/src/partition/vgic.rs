@@ -74,7 +74,7 @@ pub fn set_owners(s: &System) -> impl Iterator<Item = (u32, u32)> + '_ {
     }
     s.partitions
         .iter()
-        .flat_map(|p| p.irqs.iter().map(move |&i| (i as u32, p.core as u32)))
+        .flat_map(|p| p.irqs.iter().map(move |&i| (i as u32, p.core.0 as u32)))
 }
 
 /// A device interrupt arrived on this core: pass it to its owner now if

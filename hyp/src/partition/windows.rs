@@ -56,7 +56,7 @@ impl CoreWindows {
     /// arms the timer for the end of the first window. Returns the
     /// partition of the first window.
     pub fn start(&mut self, s: &System, core: CoreId) -> Option<PartitionId> {
-        let sched = s.schedules.iter().find(|w| w.core == core.0)?;
+        let sched = s.schedules.iter().find(|w| w.core == core)?;
         self.table = Timetable::new(sched, timer::frequency());
         self.index = 0;
         let first = self.table.parts.first().copied();
@@ -65,7 +65,7 @@ impl CoreWindows {
             self.armed = true;
             timer::set_hyp_deadline(self.deadline);
         }
-        first.map(PartitionId)
+        first
     }
 
     /// At a window boundary (the `CNTHP` interrupt): moves to the next
@@ -82,11 +82,7 @@ impl CoreWindows {
         // Boundaries stay on the grid even if this one was served late.
         self.deadline += len;
         timer::set_hyp_deadline(self.deadline);
-        self.table
-            .parts
-            .get(self.index)
-            .copied()
-            .map(|p| (PartitionId(p), due))
+        self.table.parts.get(self.index).copied().map(|p| (p, due))
     }
 }
 

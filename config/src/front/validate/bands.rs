@@ -3,6 +3,7 @@
 
 use crate::front::diag::codes;
 use crate::front::schema::{Cx, Perm, RawPartition};
+use crate::ids::CoreId;
 use crate::mpu::{Access, Attrs, MemType, RegionWords};
 use crate::system::{Partition, PartitionRegion, RegionKind, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS};
 
@@ -26,7 +27,7 @@ pub(super) fn derive_bands(cx: &mut Cx, st: &mut State<'_>) {
         });
         st.out.partitions.push(Partition {
             name: name_of(&part.name.v),
-            core: part.core.v.min(255) as u8,
+            core: CoreId(part.core.v.min(255) as u8),
             entry,
             regions: band.into_iter().take(MAX_PARTITION_REGIONS).collect(),
             irqs: st.parts[pi]

@@ -8,6 +8,7 @@ use heapless::Vec as HVec;
 use crate::front::diag::{codes, Diagnostic};
 use crate::front::schema::{Cx, RawSchedule};
 use crate::front::source::Loc;
+use crate::ids::{CoreId, PartitionId};
 use crate::system::{Schedule, Window, MAX_WINDOWS};
 
 use super::checks::{err, unknown_name};
@@ -109,7 +110,7 @@ fn check_schedule(cx: &mut Cx, st: &State<'_>, s: &RawSchedule, scheduled: &mut 
         ));
     }
     Schedule {
-        core: s.core.v as u8,
+        core: CoreId(s.core.v as u8),
         major_frame_us: s.major_frame_us.v,
         windows,
     }
@@ -165,7 +166,7 @@ fn check_windows(
         }
         scheduled[pi] = true;
         let _ = windows.push(Window {
-            partition: pi as u8,
+            partition: PartitionId(pi as u8),
             duration_us: w.duration_us.v,
         });
     }

@@ -5,6 +5,7 @@ use heapless::Vec as HVec;
 
 use crate::front::diag::{codes, Diagnostic};
 use crate::front::schema::Cx;
+use crate::ids::PartitionId;
 use crate::system::{Channel, Hypervisor, Platform, System, MAX_CHANNELS};
 
 use super::checks::name_of;
@@ -77,8 +78,8 @@ fn channel_table(st: &State<'_>) -> HVec<Channel, MAX_CHANNELS> {
             let q = (*q)?;
             Some(Channel {
                 name: name_of(&c.name.v),
-                sender,
-                receiver,
+                sender: PartitionId(sender),
+                receiver: PartitionId(receiver),
                 msg_size: c.msg_size.v,
                 depth: c.depth.v,
                 queue_base: q.base,
