@@ -138,10 +138,8 @@ struct TransientSlots;
 impl TransientSlots {
     fn with_slot<R>(addr: u32, len: u32, f: impl FnOnce(*mut u8) -> R) -> Result<R, Status> {
         let end = addr.checked_add(len).ok_or(Status::InvalidArgument)?;
-        let ptr = mpu::map_mm_range(addr, end, HYP_WRITE).map_err(|_| Status::InvalidArgument)?;
-        let r = f(ptr);
-        let _ = mpu::unmap_mm_range(addr);
-        Ok(r)
+        let slot = mpu::map_mm_range(addr, end, HYP_WRITE).map_err(|_| Status::InvalidArgument)?;
+        Ok(f(slot.ptr()))
     }
 }
 

@@ -153,8 +153,8 @@ impl MapError {
                  transient mapping first or reserve more transient slots"
             }
             MapError::NotMapped => {
-                "unmap refused: nothing is mapped at this address on this core; pass the \
-                 address map_mm_range returned, on the core that mapped it"
+                "unmap refused: nothing is mapped at this address on this core; unmap only \
+                 through the Mapping map_mm_range returned, on the core that mapped it"
             }
             MapError::NotTransient { .. } => {
                 "unmap refused: the address is in a static or partition region, which unmap \
@@ -163,7 +163,8 @@ impl MapError {
             }
             MapError::PartOfRegion => {
                 "unmap refused: the address is inside a transient region but is not the \
-                 base of any mapping of it; pass the address map_mm_range returned"
+                 base of any mapping of it; unmap only through the Mapping map_mm_range \
+                 returned"
             }
             MapError::TooManyUsers => {
                 "refused: the existing transient region has as many users as it can count; \

@@ -2,7 +2,8 @@
 //! cores against a reference model that knows nothing of the hardware (a
 //! list of intervals per core, in 64-bit arithmetic), checking after every
 //! step that
-//! - each call returned what the model says (the same address or error),
+//! - each call returned what the model says (the same address and band,
+//!   which says whether the map was counted, or the same error),
 //! - each core's table holds exactly the model's regions, with their bands
 //!   and per-base use counts, transient ones in the transient band,
 //! - the fake's recorded register writes, replayed from an unknown state,
@@ -94,7 +95,7 @@ impl MCore {
         MCore { regions, slots }
     }
 
-    fn map(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<u32, MapError> {
+    fn map(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         if attrs.access.writable() && !attrs.xn {
             return Err(MapError::WriteExecute);
         }
@@ -127,7 +128,10 @@ impl MCore {
                     r.users.push((b as u32, 1));
                 }
             }
-            return Ok(base);
+            return Ok(Mapped {
+                addr: base,
+                band: r.band,
+            });
         }
         if let Some(r) = self
             .regions
@@ -148,7 +152,10 @@ impl MCore {
             band: Band::Transient,
             users: vec![(b as u32, 1)],
         });
-        Ok(base)
+        Ok(Mapped {
+            addr: base,
+            band: Band::Transient,
+        })
     }
 
     fn unmap(&mut self, addr: u32) -> Result<(), MapError> {
@@ -177,7 +184,7 @@ impl MCore {
         Ok(())
     }
 
-    fn ioremap(&mut self, base: u32, len: u32, attrs: Attrs) -> Result<u32, MapError> {
+    fn ioremap(&mut self, base: u32, len: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         if attrs.mem != MemType::Device {
             return Err(MapError::NotDevice);
         }

@@ -1,8 +1,10 @@
 //! Unit tests of the EL2 MPU map, one per rule, against the recording fake.
 
+use std::cell::RefCell;
+
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 
-use super::fake::{FakeMpu, RegWrite};
+use super::fake::{FakeMpu, FakeUnmap, RegWrite};
 use super::*;
 
 const TEXT: (u32, u32) = (0x1000_0000, 0x1000_4000);
@@ -82,7 +84,7 @@ fn transient(m: &MpuMap<FakeMpu>) -> Vec<(usize, Region)> {
 fn granule_widening_rounds_base_down_and_limit_up() {
     let mut m = setup();
     let p = m.map_range(FREE + 0x10, FREE + 0x81, Attrs::HYP_DATA).unwrap();
-    assert_eq!(p, FREE + 0x10, "the pointer is the base asked for");
+    assert_eq!(p.addr, FREE + 0x10, "the pointer is the base asked for");
     let t = transient(&m);
     assert_eq!(t.len(), 1);
     assert_eq!((t[0].1.base, t[0].1.last), (FREE, FREE + 0xBF));
@@ -171,7 +173,13 @@ fn inclusive_match_with_same_attrs_returns_the_existing_transient_mapping() {
     m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
     m.hw_log_clear();
     let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
-    assert_eq!(p, FREE);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: FREE,
+            band: Band::Transient
+        }
+    );
     let t = transient(&m);
     assert_eq!(t.len(), 1, "no new region");
     assert_eq!(t[0].1.users(), 2);
@@ -183,7 +191,7 @@ fn inclusive_match_of_a_sub_range_returns_its_own_base() {
     let mut m = setup();
     m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
     let p = m.map_range(FREE + 0x104, FREE + 0x200, Attrs::HYP_DATA).unwrap();
-    assert_eq!(p, FREE + 0x104);
+    assert_eq!(p.addr, FREE + 0x104);
     let t = transient(&m);
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].1.users(), 2);
@@ -195,7 +203,13 @@ fn inclusive_match_on_a_static_region_returns_it_without_a_slot() {
     let p = m
         .map_range(DATA.0 + 0x100, DATA.0 + 0x200, Attrs::HYP_DATA)
         .unwrap();
-    assert_eq!(p, DATA.0 + 0x100);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: DATA.0 + 0x100,
+            band: Band::Static
+        }
+    );
     assert_eq!(m.transient_in_use(), 0);
     assert!(m.log().is_empty());
 }
@@ -204,7 +218,13 @@ fn inclusive_match_on_a_static_region_returns_it_without_a_slot() {
 fn inclusive_match_on_a_partition_region_returns_it_without_a_slot() {
     let mut m = setup();
     let p = m.map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, GUEST_RW).unwrap();
-    assert_eq!(p, GUEST_RAM.0);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: GUEST_RAM.0,
+            band: Band::Partition
+        }
+    );
     assert_eq!(m.transient_in_use(), 0);
     assert!(m.log().is_empty());
 }
@@ -433,7 +453,7 @@ fn unmap_after_a_static_inclusive_match_is_not_transient() {
         .map_range(DATA.0 + 0x40, DATA.0 + 0x80, Attrs::HYP_DATA)
         .unwrap();
     assert_eq!(
-        m.unmap_range(p),
+        m.unmap_range(p.addr),
         Err(MapError::NotTransient { band: Band::Static })
     );
     assert_eq!(m.region(2).map(|r| r.band), Some(Band::Static));
@@ -467,9 +487,9 @@ fn unmap_of_part_of_a_region_is_an_error() {
 fn unmap_accepts_the_unwidened_base_and_any_address_in_its_granule() {
     let mut m = setup();
     let p = m.map_range(FREE + 0x13, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
-    assert_eq!(p, FREE + 0x13);
+    assert_eq!(p.addr, FREE + 0x13);
     m.map_range(FREE + 0x13, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
-    m.unmap_range(p).unwrap();
+    m.unmap_range(p.addr).unwrap();
     m.unmap_range(FREE + 0x3F).unwrap();
     assert_eq!(m.transient_in_use(), 0);
 }
@@ -502,7 +522,7 @@ fn nested_sub_range_map_is_undone_by_its_own_address() {
     assert_eq!(m.transient_in_use(), 1);
     // The creator's base is no longer a mapping: a second unmap is refused.
     assert_eq!(m.unmap_range(FREE), Err(MapError::PartOfRegion));
-    m.unmap_range(inner).unwrap();
+    m.unmap_range(inner.addr).unwrap();
     assert_eq!(m.transient_in_use(), 0);
 }
 
@@ -696,7 +716,13 @@ fn ioremap_of_the_console_returns_the_static_window_without_a_slot() {
     let p = m
         .ioremap(CONSOLE.0, CONSOLE.1 - CONSOLE.0, Attrs::HYP_DEVICE)
         .unwrap();
-    assert_eq!(p, CONSOLE.0);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: CONSOLE.0,
+            band: Band::Static
+        }
+    );
     assert_eq!(m.transient_in_use(), 0);
     assert!(m.log().is_empty());
 }
@@ -705,13 +731,19 @@ fn ioremap_of_the_console_returns_the_static_window_without_a_slot() {
 fn ioremap_of_a_new_device_uses_a_transient_slot() {
     let mut m = setup();
     let p = m.ioremap(0xE020_7000, 0x1000, Attrs::HYP_DEVICE).unwrap();
-    assert_eq!(p, 0xE020_7000);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: 0xE020_7000,
+            band: Band::Transient
+        }
+    );
     let t = transient(&m);
     assert_eq!(
         (t[0].1.base, t[0].1.last, t[0].1.attrs),
         (0xE020_7000, 0xE020_7FFF, Attrs::HYP_DEVICE)
     );
-    m.unmap_range(p).unwrap();
+    m.unmap_range(p.addr).unwrap();
 }
 
 #[test]
@@ -899,4 +931,150 @@ fn registered_band_is_checked_again_against_live_transient_mappings() {
         })
     );
     assert_eq!(m.snapshot(), before);
+}
+
+// ---- the Mapping guard ----
+
+/// Both cores set up as [`setup`] sets up one, behind one lock.
+fn two_cores() -> Mpu<FakeMpu> {
+    let mpu = Mpu::new([MpuMap::new(FakeMpu::new(16)), MpuMap::new(FakeMpu::new(16))]);
+    for core in 0..CORES {
+        mpu.init(core, &static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+        mpu.load_partition_band(core, &partition_band()).unwrap();
+        mpu.with_core(core, |m| m.hw_log_clear()).unwrap();
+    }
+    mpu
+}
+
+type Failed = RefCell<Vec<(u32, MapError)>>;
+
+/// A guarded map of `[base, limit)` on core 0, as the target's
+/// `map_mm_range` makes one.
+fn guard<'a>(
+    mpu: &'a Mpu<FakeMpu>,
+    failed: &'a Failed,
+    base: u32,
+    limit: u32,
+    attrs: Attrs,
+) -> Result<Mapping<FakeUnmap<'a>>, MapError> {
+    let owner = FakeUnmap { mpu, core: 0, failed };
+    mpu.map(0, base, limit, attrs).map(|m| Mapping::new(m, owner))
+}
+
+#[test]
+fn mapping_guard_unmaps_when_dropped() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let g = guard(&mpu, &failed, FREE + 0x10, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    assert_eq!(g.addr(), FREE + 0x10, "the address is the base asked for");
+    assert_eq!(g.band(), Band::Transient);
+    let idx = mpu.inspect(0, |m| transient(m)[0].0).unwrap();
+    mpu.with_core(0, |m| m.hw_log_clear()).unwrap();
+    drop(g);
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(0));
+    assert_eq!(
+        mpu.inspect(0, |m| m.log()),
+        Ok(vec![RegWrite::Hprselr(idx), RegWrite::Hprlar(0)]),
+        "disabled in hardware"
+    );
+    assert!(failed.borrow().is_empty());
+    assert!(!mpu.is_locked());
+}
+
+#[test]
+fn mapping_guards_of_one_region_unmap_it_when_the_last_is_dropped() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let outer = guard(&mpu, &failed, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let inner = guard(&mpu, &failed, FREE + 0x400, FREE + 0x500, Attrs::HYP_DATA).unwrap();
+    // The creator goes first: the region stays for the inner user.
+    drop(outer);
+    assert_eq!(mpu.inspect(0, |m| transient(m)[0].1.users()), Ok(1));
+    drop(inner);
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(0));
+    assert!(failed.borrow().is_empty());
+}
+
+#[test]
+fn mapping_guard_explicit_unmap_returns_the_error() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let g = guard(&mpu, &failed, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    // Something undid the map behind the guard's back.
+    mpu.unmap(0, FREE).unwrap();
+    assert_eq!(g.unmap(), Err(MapError::NotMapped));
+    assert!(
+        failed.borrow().is_empty(),
+        "an error returned to the caller is not also reported"
+    );
+
+    // A good explicit unmap is the only unmap: the guard owes nothing more.
+    let g = guard(&mpu, &failed, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    mpu.with_core(0, |m| m.hw_log_clear()).unwrap();
+    assert_eq!(g.unmap(), Ok(()));
+    assert_eq!(
+        mpu.inspect(0, |m| m.log().len()),
+        Ok(2),
+        "one disable, no second unmap"
+    );
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(0));
+    assert!(failed.borrow().is_empty());
+}
+
+#[test]
+fn mapping_guard_reports_a_failed_unmap_on_drop() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let g = guard(&mpu, &failed, FREE + 0x40, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    mpu.unmap(0, FREE + 0x40).unwrap();
+    drop(g);
+    assert_eq!(*failed.borrow(), vec![(FREE + 0x40, MapError::NotMapped)]);
+    assert!(!mpu.is_locked(), "the lock is free when the failure is reported");
+}
+
+#[test]
+fn mapping_of_a_static_window_has_nothing_to_undo_and_can_be_kept() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let owner = FakeUnmap {
+        mpu: &mpu,
+        core: 0,
+        failed: &failed,
+    };
+    let console = mpu
+        .ioremap(0, CONSOLE.0, CONSOLE.1 - CONSOLE.0, Attrs::HYP_DEVICE)
+        .map(|m| Mapping::new(m, owner))
+        .unwrap();
+    assert_eq!(console.band(), Band::Static);
+    assert_eq!(console.into_static().ok(), Some(CONSOLE.0));
+    let data = guard(&mpu, &failed, DATA.0, DATA.0 + 0x40, Attrs::HYP_DATA).unwrap();
+    drop(data);
+    let data = guard(&mpu, &failed, DATA.0, DATA.0 + 0x40, Attrs::HYP_DATA).unwrap();
+    assert_eq!(data.unmap(), Ok(()));
+    // A transient mapping is not a static window: it comes back, and
+    // dropping it unmaps.
+    let t = guard(&mpu, &failed, FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+    let t = t.into_static().unwrap_err();
+    drop(t);
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(0));
+    assert!(
+        failed.borrow().is_empty(),
+        "no unmap of a static window was tried"
+    );
+    assert_eq!(
+        mpu.inspect(0, |m| m.region(2).map(|r| r.band)),
+        Ok(Some(Band::Static))
+    );
+}
+
+#[test]
+fn mapping_guard_with_a_zero_sized_unmapper_is_two_words() {
+    struct ThisCore;
+    impl Unmap for ThisCore {
+        fn unmap(&self, _: u32) -> Result<(), MapError> {
+            Ok(())
+        }
+        fn unmap_failed(&self, _: u32, _: MapError) {}
+    }
+    assert!(core::mem::size_of::<Mapping<ThisCore>>() <= 8);
 }
