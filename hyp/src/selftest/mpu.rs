@@ -5,6 +5,8 @@
 //!   show that the next access faults at EL2 (caught and reported through
 //!   the parent module's expected-abort hook, never a hang); on the way,
 //!   the nested-map count, the refusals and the console's ioremap.
+//! - `mpu-guard-fatal`: a `Mapping` whose unmap fails when it is dropped
+//!   reports `[hyp] ERROR: ...` and ends the run with exit code 1.
 //! - `mpu-concurrent`: both cores hammer map/unmap of their own ranges and
 //!   of one range they share, under the one lock; afterwards no slot has
 //!   leaked and each core's MPU registers read back equal to its table.
@@ -352,6 +354,22 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         hsr.fault_name()
     );
     Ok(())
+}
+
+// ---- mpu-guard-fatal ----
+
+/// A mapping whose region went behind its back (a raw unmap): dropping it
+/// must report the failed unmap and stop the run (exit code 1), never carry
+/// on with a table that no longer matches the hypervisor's mappings.
+pub(super) fn guard_fatal_test() -> Result<(), &'static str> {
+    let m = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
+    mpu::unmap_mm_range(TEST_BASE).map_err(report("raw unmap"))?;
+    hprintln!(
+        "[selftest] unmapped {:#010x} behind its Mapping; dropping it must stop the run",
+        m.addr()
+    );
+    drop(m);
+    Err("a failed unmap on drop did not stop the run")
 }
 
 // ---- mpu-concurrent ----
