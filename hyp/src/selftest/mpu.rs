@@ -302,6 +302,16 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         MapError::WriteExecute,
         "W+X map",
     )?;
+    let guest_rw = Attrs {
+        access: Access::GuestRw,
+        xn: true,
+        mem: MemType::Normal,
+    };
+    expect_refusal(
+        mpu::map_mm_range(TEST_BASE, TEST_LIMIT, guest_rw),
+        MapError::GuestVisible,
+        "map with EL1 access",
+    )?;
     let data = crate::boot::image_layout().data;
     match mpu::map_mm_range(data.0, data.0 + 64, Attrs::HYP_TEXT) {
         Err(

@@ -42,6 +42,11 @@ fn mapped_range_is_usable_and_faults_at_el2_after_unmap() {
     );
     assert!(out.has("which unmap never removes"), "{}", out.tail(30));
     assert!(
+        out.has("refused as expected (map with EL1 access): refused: the attributes give EL1 access"),
+        "{}",
+        out.tail(30)
+    );
+    assert!(
         out.has("ioremap of the console returned its static window 0xe0205000"),
         "{}",
         out.tail(30)

@@ -62,6 +62,9 @@ impl fmt::Display for AttrDiff {
 pub enum MapError {
     /// The attributes are writable and executable at once (W^X).
     WriteExecute,
+    /// The attributes give EL1 (a partition) access: a transient mapping is
+    /// EL2-only, because the EL2 MPU is also the running partition's stage 2.
+    GuestVisible,
     /// `base >= limit` (or a zero length): nothing to map.
     EmptyRange,
     /// The range, widened to the 64-byte granule, runs past 4 GiB.
@@ -95,8 +98,6 @@ pub enum MapError {
     TooManyUsers,
     /// ioremap: the attributes are not device memory.
     NotDevice,
-    /// ioremap: the attributes let a partition (EL1) reach the device.
-    NotHypOnly,
     /// This core's table has not been set up (`init` not run).
     NotInitialised,
     /// The core number has no table.
@@ -131,6 +132,12 @@ impl MapError {
             MapError::WriteExecute => {
                 "refused: a mapping may not be writable and executable at once (W^X); \
                  map code read-only or data execute-never"
+            }
+            MapError::GuestVisible => {
+                "refused: the attributes give EL1 access, and the EL2 MPU is also the \
+                 running partition's stage 2, so the partition could reach the range while \
+                 it is mapped; map with EL2-only access (HypRw or HypRo, e.g. \
+                 Attrs::HYP_DATA) and give partitions memory in the system config"
             }
             MapError::EmptyRange => {
                 "refused: the range is empty (base >= limit, or length 0); the limit is \
@@ -173,10 +180,6 @@ impl MapError {
             MapError::NotDevice => {
                 "ioremap refused: ioremap maps devices, so the memory type must be \
                  MemType::Device; use map_mm_range for memory"
-            }
-            MapError::NotHypOnly => {
-                "ioremap refused: ioremap is for the hypervisor's own devices, so the access \
-                 must be EL2-only (HypRw or HypRo); give partitions devices in the config"
             }
             MapError::NotInitialised => {
                 "refused: this core's MPU table is not set up yet; boot must run mpu init \

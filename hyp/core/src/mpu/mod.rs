@@ -38,16 +38,24 @@
 //!   limit: such a request is [`MapError::AddressOverflow`], as is any
 //!   widening past 4 GiB. No arithmetic here can overflow or panic.
 //! - **Refusals before the lock**: writable + executable attributes
-//!   ([`MapError::WriteExecute`]), then `base >= limit`
+//!   ([`MapError::WriteExecute`]), then attributes that give EL1 any access
+//!   ([`MapError::GuestVisible`]), then `base >= limit`
 //!   ([`MapError::EmptyRange`]), then overflow.
+//! - **EL2 only**: a transient mapping is always `HypRw` or `HypRo`. The
+//!   EL2 MPU is also the running partition's stage 2 (`HCR.VM`), so a
+//!   `GuestRw`/`GuestRo` transient region would let the partition reach
+//!   that memory for as long as it lives. Partition regions have EL1
+//!   access, so a map inside partition memory while its band is loaded is
+//!   an [`MapError::AttrMismatch`]; the hypervisor copies into a partition
+//!   with its band cleared (partition load).
 //! - **Inclusive match**: a range wholly inside one existing region with the
 //!   same attributes is returned as is, with no new region. If the region is
 //!   transient its count goes up, so it stays until the matching unmaps; if
 //!   it is static or partition nothing is recorded: the map says so (its
 //!   [`Mapped::band`]), so its [`Mapping`] has nothing to undo, and a raw
 //!   unmap of that address is [`MapError::NotTransient`] (never a silent
-//!   no-op). A match on a partition region lasts as long as that
-//!   partition's band is loaded: use it within the hypercall that made it.
+//!   no-op). A match on a partition region (only an EL2-only one can match)
+//!   lasts as long as that partition's band is loaded: use it within the hypercall that made it.
 //! - **Mismatch**: a range inside a region with different attributes is
 //!   [`MapError::AttrMismatch`], naming which of AP, XN and AttrIndx differ.
 //! - **Partial overlap**: a range that overlaps a region without being
@@ -68,8 +76,9 @@
 //!   of a transient region is undone by unmapping its own address, and an
 //!   unmap of an address no map returned is refused instead of removing
 //!   someone else's mapping. The last unmap removes the region.
-//! - **ioremap** is map for the hypervisor's own devices: device memory,
-//!   EL2-only access, a length instead of a limit. The console is in the
+//! - **ioremap** is map for the hypervisor's own devices: device memory
+//!   ([`MapError::NotDevice`] otherwise, checked first), EL2-only access as
+//!   for every map, a length instead of a limit. The console is in the
 //!   static band, so its ioremap at boot returns the static window.
 //!
 //! # The guard

@@ -99,6 +99,9 @@ impl MCore {
         if attrs.access.writable() && !attrs.xn {
             return Err(MapError::WriteExecute);
         }
+        if matches!(attrs.access, Access::GuestRw | Access::GuestRo) {
+            return Err(MapError::GuestVisible);
+        }
         if base >= limit {
             return Err(MapError::EmptyRange);
         }
@@ -189,7 +192,7 @@ impl MCore {
             return Err(MapError::NotDevice);
         }
         if matches!(attrs.access, Access::GuestRw | Access::GuestRo) {
-            return Err(MapError::NotHypOnly);
+            return Err(MapError::GuestVisible);
         }
         if len == 0 {
             return Err(MapError::EmptyRange);
@@ -556,15 +559,23 @@ fn model_and_checks_see_a_known_sequence() {
             limit: FREE + 0x40,
             attrs: Attrs::HYP_RODATA,
         },
+        // EL1 access is refused, even over the partition's own memory.
         Op::Map {
             core: 0,
             base: GUEST_RAM.0,
             limit: GUEST_RAM.0 + 0x40,
             attrs: GUEST_RW,
         },
+        // An inclusive match on an (EL2-only) partition region, not counted.
+        Op::Map {
+            core: 0,
+            base: 0x2F00_3000,
+            limit: 0x2F00_3040,
+            attrs: Attrs::HYP_RODATA,
+        },
         Op::Unmap {
             core: 0,
-            addr: GUEST_RAM.0,
+            addr: 0x2F00_3000,
         },
         Op::Unmap {
             core: 0,

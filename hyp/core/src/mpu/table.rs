@@ -161,6 +161,9 @@ fn widen(base: u32, limit: u32, attrs: Attrs) -> Result<Request, MapError> {
     if attrs.is_wx() {
         return Err(MapError::WriteExecute);
     }
+    if attrs.access.guest_visible() {
+        return Err(MapError::GuestVisible);
+    }
     if base >= limit {
         return Err(MapError::EmptyRange);
     }
@@ -530,7 +533,7 @@ impl<H: MpuHw> MpuMap<H> {
             return Err(MapError::NotDevice);
         }
         if attrs.access.guest_visible() {
-            return Err(MapError::NotHypOnly);
+            return Err(MapError::GuestVisible);
         }
         if len == 0 {
             return Err(MapError::EmptyRange);

@@ -217,16 +217,47 @@ fn inclusive_match_on_a_static_region_returns_it_without_a_slot() {
 #[test]
 fn inclusive_match_on_a_partition_region_returns_it_without_a_slot() {
     let mut m = setup();
-    let p = m.map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, GUEST_RW).unwrap();
+    // Only an EL2-only partition region can match an (EL2-only) map.
+    let hyp_only = (GUEST_RAM.1, GUEST_RAM.1 + 0x1000);
+    m.load_partition_band(&[words(GUEST_RAM, GUEST_RW), words(hyp_only, Attrs::HYP_RODATA)])
+        .unwrap();
+    m.hw_log_clear();
+    let p = m
+        .map_range(hyp_only.0, hyp_only.0 + 0x40, Attrs::HYP_RODATA)
+        .unwrap();
     assert_eq!(
         p,
         Mapped {
-            addr: GUEST_RAM.0,
+            addr: hyp_only.0,
             band: Band::Partition
         }
     );
     assert_eq!(m.transient_in_use(), 0);
     assert!(m.log().is_empty());
+}
+
+// ---- EL2 only ----
+
+#[test]
+fn map_with_el1_access_is_refused_so_a_partition_never_reaches_a_transient_mapping() {
+    let mut m = setup();
+    let guest_ro = Attrs {
+        access: Access::GuestRo,
+        ..Attrs::HYP_RODATA
+    };
+    for attrs in [GUEST_RW, guest_ro, GUEST_DEV] {
+        // Free memory, and the partition's own memory with its own attributes.
+        for (base, limit) in [(FREE, FREE + 0x1000), (GUEST_RAM.0, GUEST_RAM.0 + 0x40)] {
+            let err = m.map_range(base, limit, attrs).unwrap_err();
+            assert_eq!(err, MapError::GuestVisible, "{attrs:?} at {base:#x}");
+        }
+    }
+    let err = MapError::GuestVisible.to_string();
+    assert!(err.contains("EL1") && err.contains("HypRw or HypRo"), "{err}");
+    assert_eq!(m.transient_in_use(), 0);
+    assert!(m.log().is_empty(), "nothing reached the hardware");
+    // The same range EL2-only is fine.
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
 }
 
 // ---- mismatched attributes ----
@@ -274,15 +305,13 @@ fn mismatched_memory_type_is_refused_naming_attrindx() {
     let mut m = setup();
     let uncached = Attrs {
         mem: MemType::NormalUncached,
-        ..GUEST_RW
+        ..Attrs::HYP_DATA
     };
-    let err = m
-        .map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, uncached)
-        .unwrap_err();
+    let err = m.map_range(DATA.0, DATA.0 + 0x40, uncached).unwrap_err();
     assert_eq!(
         err,
         MapError::AttrMismatch {
-            band: Band::Partition,
+            band: Band::Static,
             diff: AttrDiff {
                 access: false,
                 xn: false,
@@ -291,7 +320,7 @@ fn mismatched_memory_type_is_refused_naming_attrindx() {
         }
     );
     assert!(err.to_string().contains("AttrIndx (memory type)"), "{err}");
-    assert!(err.to_string().contains("partition region"), "{err}");
+    assert!(err.to_string().contains("static region"), "{err}");
 }
 
 #[test]
@@ -341,7 +370,7 @@ fn partial_overlap_with_a_static_region_is_an_error() {
 fn partial_overlap_with_a_partition_region_is_an_error() {
     let mut m = setup();
     assert_eq!(
-        m.map_range(GUEST_RAM.0 - 0x40, GUEST_RAM.0 + 0x40, GUEST_RW),
+        m.map_range(GUEST_RAM.0 - 0x40, GUEST_RAM.0 + 0x40, Attrs::HYP_DATA),
         Err(MapError::PartialOverlap {
             band: Band::Partition
         })
@@ -750,7 +779,7 @@ fn ioremap_of_a_new_device_uses_a_transient_slot() {
 fn ioremap_refuses_memory_guest_devices_empty_and_wrapping_ranges() {
     let mut m = setup();
     assert_eq!(m.ioremap(FREE, 64, Attrs::HYP_DATA), Err(MapError::NotDevice));
-    assert_eq!(m.ioremap(0xE020_7000, 64, GUEST_DEV), Err(MapError::NotHypOnly));
+    assert_eq!(m.ioremap(0xE020_7000, 64, GUEST_DEV), Err(MapError::GuestVisible));
     assert_eq!(
         m.ioremap(0xE020_7000, 0, Attrs::HYP_DEVICE),
         Err(MapError::EmptyRange)
@@ -842,6 +871,7 @@ fn two_threads_hammering_both_tables_leave_them_consistent() {
 fn every_error_has_its_own_actionable_message() {
     let all = [
         MapError::WriteExecute,
+        MapError::GuestVisible,
         MapError::EmptyRange,
         MapError::AddressOverflow,
         MapError::AttrMismatch {
@@ -855,7 +885,6 @@ fn every_error_has_its_own_actionable_message() {
         MapError::PartOfRegion,
         MapError::TooManyUsers,
         MapError::NotDevice,
-        MapError::NotHypOnly,
         MapError::NotInitialised,
         MapError::NoSuchCore,
         MapError::NoSuchBand,
