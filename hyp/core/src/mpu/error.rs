@@ -100,6 +100,9 @@ pub enum MapError {
     NotDevice,
     /// This core's table has not been set up (`init` not run).
     NotInitialised,
+    /// This core's table is already set up: a second `init` would drop the
+    /// live transient mappings (and their guards' unmaps would then fail).
+    AlreadyInitialised,
     /// The core number has no table.
     NoSuchCore,
     /// No partition band is registered under that id.
@@ -184,6 +187,11 @@ impl MapError {
             MapError::NotInitialised => {
                 "refused: this core's MPU table is not set up yet; boot must run mpu init \
                  on every core before mapping"
+            }
+            MapError::AlreadyInitialised => {
+                "refused: this core's MPU table is already set up, and setting it up again \
+                 would drop its live transient mappings; init runs once per core at boot \
+                 (load a partition band to change the partition's regions)"
             }
             MapError::NoSuchBand => {
                 "refused: no partition band is registered under this id; boot registers \

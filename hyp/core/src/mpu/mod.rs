@@ -76,6 +76,11 @@
 //!   of a transient region is undone by unmapping its own address, and an
 //!   unmap of an address no map returned is refused instead of removing
 //!   someone else's mapping. The last unmap removes the region.
+//! - **Init** ([`MpuMap::init`]) sets a core's table up once, at boot. A
+//!   second init is [`MapError::AlreadyInitialised`] and changes nothing:
+//!   it would otherwise drop the live transient mappings, and their guards'
+//!   unmaps would fail. A refused init leaves the table unset (maps are
+//!   [`MapError::NotInitialised`]), so it can be retried.
 //! - **ioremap** is map for the hypervisor's own devices: device memory
 //!   ([`MapError::NotDevice`] otherwise, checked first), EL2-only access as
 //!   for every map, a length instead of a limit. The console is in the

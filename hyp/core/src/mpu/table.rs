@@ -261,8 +261,12 @@ impl<H: MpuHw> MpuMap<H> {
     /// `transient_slots` regions for transient mappings; the partition band
     /// is what lies between (empty until
     /// [`load_partition_band`](MpuMap::load_partition_band)). Validates
-    /// everything before writing anything.
+    /// everything before writing anything. Runs once: a table already set
+    /// up is [`MapError::AlreadyInitialised`] and stays as it is.
     pub fn init(&mut self, static_band: &[RegionWords], transient_slots: usize) -> Result<(), MapError> {
+        if self.total != 0 {
+            return Err(MapError::AlreadyInitialised);
+        }
         let hw_count = self.hw.region_count();
         let total = hw_count.min(MAX_REGIONS);
         let static_end = static_band.len();

@@ -639,6 +639,47 @@ fn init_programs_the_static_band_and_disables_every_other_region() {
 }
 
 #[test]
+fn second_init_is_refused_and_existing_mappings_stay_intact() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    m.hw_log_clear();
+    let before = m.snapshot();
+    let bands = m.bands();
+    for slots in [DEFAULT_TRANSIENT_SLOTS, 2] {
+        assert_eq!(m.init(&static_band(), slots), Err(MapError::AlreadyInitialised));
+    }
+    assert_eq!(m.init(&[], 0), Err(MapError::AlreadyInitialised));
+    assert_eq!(m.snapshot(), before, "the table is as it was");
+    assert_eq!(m.bands(), bands);
+    assert!(m.log().is_empty(), "nothing reached the hardware");
+    // The live mapping is still counted and unmaps normally.
+    m.unmap_range(FREE).unwrap();
+    assert_eq!(m.transient_in_use(), 0);
+}
+
+#[test]
+fn second_init_through_the_lock_leaves_a_live_guard_good() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let g = guard(&mpu, &failed, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    assert_eq!(
+        mpu.init(0, &static_band(), DEFAULT_TRANSIENT_SLOTS),
+        Err(MapError::AlreadyInitialised)
+    );
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(1));
+    assert_eq!(g.unmap(), Ok(()));
+    assert!(failed.borrow().is_empty());
+}
+
+#[test]
+fn init_after_a_refused_init_is_allowed() {
+    let mut m = MpuMap::new(FakeMpu::new(16));
+    assert_eq!(m.init(&static_band(), 16), Err(MapError::BandsDoNotFit));
+    m.init(&static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+    assert_eq!(m.bands().transient, 12..16);
+}
+
+#[test]
 fn init_refuses_bands_that_do_not_fit() {
     let mut m = MpuMap::new(FakeMpu::new(8));
     assert_eq!(m.init(&static_band(), 5), Err(MapError::BandsDoNotFit));
@@ -886,6 +927,7 @@ fn every_error_has_its_own_actionable_message() {
         MapError::TooManyUsers,
         MapError::NotDevice,
         MapError::NotInitialised,
+        MapError::AlreadyInitialised,
         MapError::NoSuchCore,
         MapError::NoSuchBand,
         MapError::BadRegionWords {
