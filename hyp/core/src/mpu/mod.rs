@@ -25,8 +25,9 @@
 //! hypervisor makes there, and must be unmapped on the same core. The other
 //! core's table and MPU are never touched, so a map on one core can neither
 //! corrupt nor be seen by the other. (The target's `Mapping` is not `Send`,
-//! so it is dropped, and unmapped, on the core that made it.) The "already covered" rule looks at the
-//! calling core's static, partition and transient regions.
+//! so it is dropped, and unmapped, on the core that made it.) The "already
+//! covered" rule looks at the calling core's static, partition and
+//! transient regions.
 //!
 //! # The rules
 //!
@@ -55,7 +56,8 @@
 //!   [`Mapped::band`]), so its [`Mapping`] has nothing to undo, and a raw
 //!   unmap of that address is [`MapError::NotTransient`] (never a silent
 //!   no-op). A match on a partition region (only an EL2-only one can match)
-//!   lasts as long as that partition's band is loaded: use it within the hypercall that made it.
+//!   lasts as long as that partition's band is loaded: use it within the
+//!   hypercall that made it.
 //! - **Mismatch**: a range inside a region with different attributes is
 //!   [`MapError::AttrMismatch`], naming which of AP, XN and AttrIndx differ.
 //! - **Partial overlap**: a range that overlaps a region without being
@@ -67,8 +69,9 @@
 //! - **Returned address**: `base` as given (not widened), so the caller
 //!   points at what it asked for, with the band of the region that holds it
 //!   ([`Mapped`]): only a transient one was counted and needs an unmap.
-//! - **Unmap** (what dropping a [`Mapping`] does) takes that address (any address in the same granule is
-//!   accepted: it is rounded down). It must fall in a transient region
+//! - **Unmap** (what dropping a [`Mapping`] does) takes that address (any
+//!   address in the same granule is accepted: it is rounded down). It must
+//!   fall in a transient region
 //!   ([`MapError::NotMapped`], [`MapError::NotTransient`] otherwise), and be
 //!   the base of a map of it that is still outstanding
 //!   ([`MapError::PartOfRegion`] otherwise). Counts are kept per base (up
