@@ -96,15 +96,19 @@ fn protect_this_core() {
 #[no_mangle]
 extern "C" fn hyp_primary_main(core: u32) -> ! {
     protect_this_core();
-    // The console is in the static band: ioremap returns that window.
+    // The console is in the static band: ioremap returns that window,
+    // which is never unmapped, so the console keeps it for the whole run.
     let uart = crate::mpu::ioremap(
         CONSOLE_UART_BASE,
         CONSOLE_UART_SIZE,
         hypcfg::mpu::Attrs::HYP_DEVICE,
     )
-    .unwrap_or_else(|_| fatal_stop(4));
-    // SAFETY: ioremap returned the window as EL2 device memory, and only
-    // the console module drives it.
+    .ok()
+    .and_then(|window| window.into_static().ok())
+    .unwrap_or_else(|| fatal_stop(4));
+    // SAFETY: ioremap returned the window as EL2 device memory of the
+    // static band, mapped for the rest of the run, and only the console
+    // module drives it.
     unsafe { crate::console::init(uart as usize) };
     print_banner(core);
 

@@ -109,15 +109,15 @@ fn check_flash() -> Result<Option<(u32, u32)>, ImageError> {
     };
     // Only the symbol's address is taken (linker.ld: BLOB).
     let blob_area = &raw const __config_blob_start as u32;
-    let ptr = map(blob_area, 4)?;
+    let head = map(blob_area, 4)?;
     // SAFETY: 4 bytes (widened to a granule) of the blob area were just
-    // mapped readable for the hypervisor; copied out before the unmap.
-    let loose: [u8; 4] = unsafe { core::ptr::read(ptr as *const [u8; 4]) };
-    let _ = crate::mpu::unmap_mm_range(blob_area);
-    let ptr = map(FLASH_BASE, FLASH_SIZE)?;
+    // mapped readable for the hypervisor; copied out before `head` goes.
+    let loose: [u8; 4] = unsafe { core::ptr::read(head.ptr() as *const [u8; 4]) };
+    drop(head);
+    let flash = map(FLASH_BASE, FLASH_SIZE)?;
     // SAFETY: the whole flash bank was just mapped readable for the
-    // hypervisor and stays mapped until the unmap below; it is ROM.
-    let bytes = unsafe { core::slice::from_raw_parts(ptr as *const u8, FLASH_SIZE as usize) };
+    // hypervisor and stays mapped until `flash` is dropped below; it is ROM.
+    let bytes = unsafe { core::slice::from_raw_parts(flash.ptr() as *const u8, FLASH_SIZE as usize) };
     let result = match source(bytes, &loose) {
         Ok(Source::Image) => {
             check_with(bytes, FLASH_BASE, crate::boot::image_layout().text.0, crc32).map(Some)
@@ -125,6 +125,6 @@ fn check_flash() -> Result<Option<(u32, u32)>, ImageError> {
         Ok(Source::Loose) => Ok(None),
         Err(e) => Err(e),
     };
-    let _ = crate::mpu::unmap_mm_range(FLASH_BASE);
+    drop(flash);
     result
 }

@@ -44,6 +44,7 @@ pub fn run(name: &str) -> ! {
         "boot" => boot_test(),
         "unexpected-fault" => unexpected_fault(),
         "mpu-map" => mpu::map_test(),
+        "mpu-guard-fatal" => mpu::guard_fatal_test(),
         "mpu-concurrent" => mpu::concurrent_test(),
         "bench-map" => mpu::bench_map(),
         _ => Err("unknown self test"),

@@ -65,7 +65,7 @@ fn read32(addr: u32) -> u32 {
 /// enabled group-1 interrupt (core 0, once). The distributor window is
 /// unmapped again afterwards.
 pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), GicError> {
-    mpu::ioremap(GICD_BASE, 0x1_0000, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
+    let dist = mpu::ioremap(GICD_BASE, 0x1_0000, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
     // Single security state (no EL3 on the R52): ARE = bit 4, then the
     // group enables (bit 0, bit 1).
     write32(GICD_BASE + GICD_CTLR, 1 << 4);
@@ -88,7 +88,7 @@ pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), Gi
         write32(GICD_BASE + GICD_IROUTER + intid * 8 + 4, 0);
         write32(GICD_BASE + GICD_ISENABLER + word, bit);
     }
-    let _ = mpu::unmap_mm_range(GICD_BASE);
+    drop(dist);
     Ok(())
 }
 
@@ -97,13 +97,12 @@ pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), Gi
 /// then sets up the EL2 CPU interface and the virtual interface.
 pub fn init_this_core(core: u32) -> Result<(), GicError> {
     let rd = GICR_BASE + core * GICR_STRIDE;
-    mpu::ioremap(rd, GICR_STRIDE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
+    let redist = mpu::ioremap(rd, GICR_STRIDE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
     write32(rd + GICR_WAKER, read32(rd + GICR_WAKER) & !(1 << 1));
     let mut spins = 0u32;
     while read32(rd + GICR_WAKER) & (1 << 2) != 0 {
         spins += 1;
         if spins > 1_000_000 {
-            let _ = mpu::unmap_mm_range(rd);
             return Err(GicError("the redistributor does not wake up"));
         }
     }
@@ -116,7 +115,7 @@ pub fn init_this_core(core: u32) -> Result<(), GicError> {
         write32(reg, v);
     }
     write32(rd + GICR_ISENABLER0, bits);
-    let _ = mpu::unmap_mm_range(rd);
+    drop(redist);
     init_cpu_interface();
     Ok(())
 }

@@ -130,8 +130,8 @@ impl TransientSlots {
     /// a slot that cannot be mapped is [`Status::Internal`], reported.
     fn with_slot<R>(addr: u32, len: u32, f: impl FnOnce(*mut u8) -> R) -> Result<R, Status> {
         let end = addr.checked_add(len).ok_or(Status::Internal)?;
-        let ptr = match mpu::map_mm_range(addr, end, HYP_WRITE) {
-            Ok(p) => p,
+        let slot = match mpu::map_mm_range(addr, end, HYP_WRITE) {
+            Ok(m) => m,
             Err(e) => {
                 hprintln!(
                     "[hyp] ERROR: channel slot {:#010x} cannot be mapped: {}",
@@ -141,9 +141,7 @@ impl TransientSlots {
                 return Err(Status::Internal);
             }
         };
-        let r = f(ptr);
-        let _ = mpu::unmap_mm_range(addr);
-        Ok(r)
+        Ok(f(slot.ptr()))
     }
 }
 

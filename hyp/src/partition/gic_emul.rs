@@ -38,10 +38,8 @@ struct Mmio {
 }
 
 fn with_window<R>(base: u32, size: u32, f: impl FnOnce(u32) -> R) -> Option<R> {
-    let p = mpu::ioremap(base, size, Attrs::HYP_DEVICE).ok()?;
-    let r = f(p as u32);
-    let _ = mpu::unmap_mm_range(base);
-    Some(r)
+    let window = mpu::ioremap(base, size, Attrs::HYP_DEVICE).ok()?;
+    Some(f(window.addr()))
 }
 
 impl GicRegs for Mmio {

@@ -53,15 +53,15 @@ impl LoadError {
 /// decoding, the invariants the hypervisor relies on, and that it was made
 /// for this board and this hypervisor build. Core 0, once, at boot.
 pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
-    let ptr = mpu::map_mm_range(base, base + size, HYP_READ).map_err(LoadError::Map)?;
+    let blob = mpu::map_mm_range(base, base + size, HYP_READ).map_err(LoadError::Map)?;
     // SAFETY: the range was just mapped readable for the hypervisor and
-    // stays mapped until the unmap below; nothing writes it.
-    let bytes = unsafe { core::slice::from_raw_parts(ptr as *const u8, size as usize) };
+    // stays mapped until `blob` is dropped below; nothing writes it.
+    let bytes = unsafe { core::slice::from_raw_parts(blob.ptr() as *const u8, size as usize) };
     // The blob area is larger than the blob: hand the decoder exactly the
     // blob (it checks the length, the CRC and the rest).
     let used = hypcfg::blob::blob_len(bytes).unwrap_or(0).min(bytes.len());
     let decoded = hypcfg::blob::decode(bytes.get(..used).unwrap_or(&[]));
-    let _ = mpu::unmap_mm_range(base);
+    drop(blob);
     let system = decoded.map_err(LoadError::Blob)?;
     check_platform(&system)?;
     Ok(SYSTEM.call_once(|| system))
@@ -130,23 +130,18 @@ fn copy_image(img: hypcfg::system::Image) -> Result<(), &'static str> {
         .checked_add(img.len)
         .ok_or("image load range wraps around")?;
     let src = mpu::map_mm_range(img.store, src_end, HYP_READ).map_err(|e| e.message())?;
-    let dst = match mpu::map_mm_range(img.load, dst_end, HYP_WRITE) {
-        Ok(d) => d,
-        Err(e) => {
-            let _ = mpu::unmap_mm_range(img.store);
-            return Err(e.message());
-        }
-    };
+    let dst = mpu::map_mm_range(img.load, dst_end, HYP_WRITE).map_err(|e| e.message())?;
     // SAFETY: both ranges were just mapped for the hypervisor with exactly
-    // `len` bytes, and they do not overlap (flash store vs partition RAM,
-    // checked by the config tool).
+    // `len` bytes and stay mapped until `dst` and `src` are dropped below,
+    // and they do not overlap (flash store vs partition RAM, checked by the
+    // config tool).
     let copied = unsafe {
-        crate::arch::mem::copy(dst, src as *const u8, img.len as usize);
-        core::slice::from_raw_parts(dst as *const u8, img.len as usize)
+        crate::arch::mem::copy(dst.ptr(), src.ptr() as *const u8, img.len as usize);
+        core::slice::from_raw_parts(dst.ptr() as *const u8, img.len as usize)
     };
     let crc_ok = crate::image::crc32(copied) == img.crc32;
-    let _ = mpu::unmap_mm_range(img.load);
-    let _ = mpu::unmap_mm_range(img.store);
+    drop(dst);
+    drop(src);
     if crc_ok {
         Ok(())
     } else {
@@ -156,10 +151,9 @@ fn copy_image(img: hypcfg::system::Image) -> Result<(), &'static str> {
 
 fn zero_region(w: &RegionWords) -> Result<(), &'static str> {
     let (base, size) = (w.base(), w.limit() - w.base() + 1);
-    let ptr = mpu::map_mm_range(base, base.wrapping_add(size), HYP_WRITE).map_err(|e| e.message())?;
-    // SAFETY: the region was just mapped writable for the hypervisor; the
-    // partition that owns it is not running.
-    unsafe { crate::arch::mem::zero(ptr, size as usize) };
-    let _ = mpu::unmap_mm_range(base);
+    let mem = mpu::map_mm_range(base, base.wrapping_add(size), HYP_WRITE).map_err(|e| e.message())?;
+    // SAFETY: the region was just mapped writable for the hypervisor (until
+    // `mem` is dropped); the partition that owns it is not running.
+    unsafe { crate::arch::mem::zero(mem.ptr(), size as usize) };
     Ok(())
 }

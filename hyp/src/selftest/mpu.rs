@@ -5,6 +5,8 @@
 //!   show that the next access faults at EL2 (caught and reported through
 //!   the parent module's expected-abort hook, never a hang); on the way,
 //!   the nested-map count, the refusals and the console's ioremap.
+//! - `mpu-guard-fatal`: a `Mapping` whose unmap fails when it is dropped
+//!   reports `[hyp] ERROR: ...` and ends the run with exit code 1.
 //! - `mpu-concurrent`: both cores hammer map/unmap of their own ranges and
 //!   of one range they share, under the one lock; afterwards no slot has
 //!   leaked and each core's MPU registers read back equal to its table.
@@ -242,8 +244,8 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         "unmap before map",
     )?;
 
-    let p = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
-    if p as u32 != TEST_BASE || transient_in_use(core) != slots_before + 1 {
+    let outer = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
+    if outer.addr() != TEST_BASE || transient_in_use(core) != slots_before + 1 {
         return Err("map did not return the range in a new transient slot");
     }
     hprintln!(
@@ -252,10 +254,10 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         TEST_LIMIT
     );
     check_this_core()?;
-    let words = p.cast::<u32>();
+    let words = outer.ptr().cast::<u32>();
     let count = ((TEST_LIMIT - TEST_BASE) / 4) as usize;
     for i in 0..count {
-        // SAFETY: `words` points at the 4 KiB just mapped RW for EL2.
+        // SAFETY: `words` points at the 4 KiB `outer` maps RW for EL2.
         unsafe { words.add(i).write_volatile(0xA5A5_0000 ^ i as u32) };
     }
     for i in 0..count {
@@ -268,20 +270,21 @@ pub(super) fn map_test() -> Result<(), &'static str> {
     // A nested map of a sub-range: same region, counted, its own address.
     let inner = mpu::map_mm_range(TEST_BASE + 0x100, TEST_BASE + 0x200, Attrs::HYP_DATA)
         .map_err(report("nested map"))?;
-    if inner as u32 != TEST_BASE + 0x100 || transient_in_use(core) != slots_before + 1 {
+    if inner.addr() != TEST_BASE + 0x100 || transient_in_use(core) != slots_before + 1 {
         return Err("a nested map made a new region");
     }
-    mpu::unmap_mm_range(TEST_BASE).map_err(report("first unmap"))?;
+    outer.unmap().map_err(report("first unmap"))?;
     // SAFETY: the nested map keeps the region mapped.
     if unsafe { load(TEST_BASE + 0x100) } != 0xA5A5_0000 ^ 0x40 {
         return Err("the region went with the first of two unmaps");
     }
+    // The raw unmap's refusals change nothing, so `inner` stays good.
     expect_refusal(
         mpu::unmap_mm_range(TEST_BASE + 0x800),
         MapError::PartOfRegion,
         "unmap of part of a region",
     )?;
-    mpu::unmap_mm_range(TEST_BASE + 0x100).map_err(report("last unmap"))?;
+    inner.unmap().map_err(report("last unmap"))?;
     if transient_in_use(core) != slots_before {
         return Err("the last unmap did not free the slot");
     }
@@ -298,6 +301,16 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         mpu::map_mm_range(TEST_BASE, TEST_LIMIT, rwx),
         MapError::WriteExecute,
         "W+X map",
+    )?;
+    let guest_rw = Attrs {
+        access: Access::GuestRw,
+        xn: true,
+        mem: MemType::Normal,
+    };
+    expect_refusal(
+        mpu::map_mm_range(TEST_BASE, TEST_LIMIT, guest_rw),
+        MapError::GuestVisible,
+        "map with EL1 access",
     )?;
     let data = crate::boot::image_layout().data;
     match mpu::map_mm_range(data.0, data.0 + 64, Attrs::HYP_TEXT) {
@@ -321,13 +334,16 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         "unmap of the console",
     )?;
     let uart = mpu::ioremap(console.0, console.1, Attrs::HYP_DEVICE).map_err(report("ioremap"))?;
-    if uart as u32 != console.0 || transient_in_use(core) != slots_before {
+    if uart.addr() != console.0 || transient_in_use(core) != slots_before {
         return Err("ioremap of the console did not return its static window");
     }
     hprintln!(
         "[selftest] ioremap of the console returned its static window {:#010x}",
-        uart as u32
+        uart.addr()
     );
+    // A static window has nothing to undo: dropping it leaves the console.
+    drop(uart);
+    check_this_core()?;
 
     // The unmapped range now faults at EL2.
     SEEN_ADDR.store(0, Ordering::Release);
@@ -348,6 +364,22 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         hsr.fault_name()
     );
     Ok(())
+}
+
+// ---- mpu-guard-fatal ----
+
+/// A mapping whose region went behind its back (a raw unmap): dropping it
+/// must report the failed unmap and stop the run (exit code 1), never carry
+/// on with a table that no longer matches the hypervisor's mappings.
+pub(super) fn guard_fatal_test() -> Result<(), &'static str> {
+    let m = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
+    mpu::unmap_mm_range(TEST_BASE).map_err(report("raw unmap"))?;
+    hprintln!(
+        "[selftest] unmapped {:#010x} behind its Mapping; dropping it must stop the run",
+        m.addr()
+    );
+    drop(m);
+    Err("a failed unmap on drop did not stop the run")
 }
 
 // ---- mpu-concurrent ----
@@ -380,14 +412,15 @@ fn hammer_rounds(core: u32, private: u32) -> Result<(), &'static str> {
         let mine = SHARED_BASE + 0x100 + core * 0x40;
         let n = mpu::map_mm_range(mine, mine + 0x40, Attrs::HYP_DATA).map_err(report("nested shared map"))?;
         let tag = (core << 24) | round;
-        // SAFETY: `p` and `n` point at ranges this core just mapped RW, and
-        // no other core writes these words.
+        let (pw, nw) = (p.ptr().cast::<u32>(), n.ptr().cast::<u32>());
+        // SAFETY: `p` and `n` map these ranges RW on this core while they
+        // live, and no other core writes these words.
         let back = unsafe {
-            p.cast::<u32>().add((round % 1024) as usize).write_volatile(tag);
-            n.cast::<u32>().write_volatile(tag);
+            pw.add((round % 1024) as usize).write_volatile(tag);
+            nw.write_volatile(tag);
             (
-                p.cast::<u32>().add((round % 1024) as usize).read_volatile(),
-                n.cast::<u32>().read_volatile(),
+                pw.add((round % 1024) as usize).read_volatile(),
+                nw.read_volatile(),
             )
         };
         if back != (tag, tag) {
@@ -401,13 +434,13 @@ fn hammer_rounds(core: u32, private: u32) -> Result<(), &'static str> {
         ) {
             return Err("a partial overlap was not refused");
         }
-        let order: [u32; 3] = match round % 3 {
-            0 => [p as u32, s as u32, n as u32],
-            1 => [n as u32, s as u32, p as u32],
-            _ => [s as u32, p as u32, n as u32],
+        let order = match round % 3 {
+            0 => [p, s, n],
+            1 => [n, s, p],
+            _ => [s, p, n],
         };
-        for addr in order {
-            mpu::unmap_mm_range(addr).map_err(report("unmap"))?;
+        for m in order {
+            m.unmap().map_err(report("unmap"))?;
         }
         if round % 256 == 0 {
             check_this_core()?;
@@ -458,9 +491,9 @@ pub(super) fn bench_map() -> Result<(), &'static str> {
     post_core1(JOB_HALT)?;
     wait_core1()?;
     let pair = || -> Result<(), &'static str> {
-        let p = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
-        core::hint::black_box(p);
-        mpu::unmap_mm_range(TEST_BASE).map_err(report("unmap"))
+        let m = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
+        core::hint::black_box(m.ptr());
+        m.unmap().map_err(report("unmap"))
     };
     pair()?;
     let t0 = now();

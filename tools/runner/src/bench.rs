@@ -263,7 +263,7 @@ pub const METHOD: &str = "QEMU mps3-an536 with -icount shift=0,align=off,sleep=o
     operation averaged over a loop (read with CNTVCT before and after); the core not being \
     measured sleeps in WFI. null_hvc: HVC #0 with the no-op function in a tight loop minus the \
     same loop with a NOP. partition_switch: one YIELD hypercall from bench to benchpeer (half \
-    a yield round trip). map_unmap: map_mm_range+unmap_mm_range pair at EL2 (self test \
+    a yield round trip). map_unmap: map_mm_range+Mapping::unmap pair at EL2 (self test \
     bench-map) minus the empty loop. ipc_<S>: ipc_send_<S> (bench, batches of 16 sends) + \
     ipc_recv_<S> (benchpeer, the matching receives). boot_to_first_partition: CNTVCT at the \
     first statement of the bench partition's main (the counter starts with QEMU). \

@@ -1,6 +1,7 @@
 //! EL2 MPU map tests in QEMU: a transient mapping works and, once unmapped,
 //! faults at EL2 (caught, not a hang); two cores mapping at once keep their
-//! tables consistent; the map+unmap benchmark hook reports its count.
+//! tables consistent; a mapping whose unmap fails when dropped stops the
+//! run; the map+unmap benchmark hook reports its count.
 
 use runner::build::{build_hyp, Variant};
 use runner::qemu::{Outcome, Run};
@@ -41,10 +42,36 @@ fn mapped_range_is_usable_and_faults_at_el2_after_unmap() {
     );
     assert!(out.has("which unmap never removes"), "{}", out.tail(30));
     assert!(
+        out.has("refused as expected (map with EL1 access): refused: the attributes give EL1 access"),
+        "{}",
+        out.tail(30)
+    );
+    assert!(
         out.has("ioremap of the console returned its static window 0xe0205000"),
         "{}",
         out.tail(30)
     );
+}
+
+#[test]
+fn failed_unmap_of_a_dropped_mapping_is_reported_and_stops_the_run() {
+    let out = selftest("mpu-guard-fatal", false);
+    out.expect_exit(1).unwrap();
+    assert!(
+        out.has(
+            "[hyp] ERROR: the transient mapping at 0x2f000000 could not be unmapped on core 0: \
+             unmap refused: nothing is mapped at this address"
+        ),
+        "{}",
+        out.tail(30)
+    );
+    assert!(
+        out.has("the EL2 MPU table is inconsistent; stopping"),
+        "{}",
+        out.tail(30)
+    );
+    // Fail-stop: the self test never got past the drop.
+    assert!(!out.has("SELFTEST mpu-guard-fatal"), "{}", out.tail(30));
 }
 
 #[test]

@@ -62,6 +62,9 @@ impl fmt::Display for AttrDiff {
 pub enum MapError {
     /// The attributes are writable and executable at once (W^X).
     WriteExecute,
+    /// The attributes give EL1 (a partition) access: a transient mapping is
+    /// EL2-only, because the EL2 MPU is also the running partition's stage 2.
+    GuestVisible,
     /// `base >= limit` (or a zero length): nothing to map.
     EmptyRange,
     /// The range, widened to the 64-byte granule, runs past 4 GiB.
@@ -95,10 +98,11 @@ pub enum MapError {
     TooManyUsers,
     /// ioremap: the attributes are not device memory.
     NotDevice,
-    /// ioremap: the attributes let a partition (EL1) reach the device.
-    NotHypOnly,
     /// This core's table has not been set up (`init` not run).
     NotInitialised,
+    /// This core's table is already set up: a second `init` would drop the
+    /// live transient mappings (and their guards' unmaps would then fail).
+    AlreadyInitialised,
     /// The core number has no table.
     NoSuchCore,
     /// No partition band is registered under that id.
@@ -132,6 +136,12 @@ impl MapError {
                 "refused: a mapping may not be writable and executable at once (W^X); \
                  map code read-only or data execute-never"
             }
+            MapError::GuestVisible => {
+                "refused: the attributes give EL1 access, and the EL2 MPU is also the \
+                 running partition's stage 2, so the partition could reach the range while \
+                 it is mapped; map with EL2-only access (HypRw or HypRo, e.g. \
+                 Attrs::HYP_DATA) and give partitions memory in the system config"
+            }
             MapError::EmptyRange => {
                 "refused: the range is empty (base >= limit, or length 0); the limit is \
                  exclusive and must be above the base"
@@ -153,8 +163,8 @@ impl MapError {
                  transient mapping first or reserve more transient slots"
             }
             MapError::NotMapped => {
-                "unmap refused: nothing is mapped at this address on this core; pass the \
-                 address map_mm_range returned, on the core that mapped it"
+                "unmap refused: nothing is mapped at this address on this core; unmap only \
+                 through the Mapping map_mm_range returned, on the core that mapped it"
             }
             MapError::NotTransient { .. } => {
                 "unmap refused: the address is in a static or partition region, which unmap \
@@ -163,7 +173,8 @@ impl MapError {
             }
             MapError::PartOfRegion => {
                 "unmap refused: the address is inside a transient region but is not the \
-                 base of any mapping of it; pass the address map_mm_range returned"
+                 base of any mapping of it; unmap only through the Mapping map_mm_range \
+                 returned"
             }
             MapError::TooManyUsers => {
                 "refused: the existing transient region has as many users as it can count; \
@@ -173,13 +184,14 @@ impl MapError {
                 "ioremap refused: ioremap maps devices, so the memory type must be \
                  MemType::Device; use map_mm_range for memory"
             }
-            MapError::NotHypOnly => {
-                "ioremap refused: ioremap is for the hypervisor's own devices, so the access \
-                 must be EL2-only (HypRw or HypRo); give partitions devices in the config"
-            }
             MapError::NotInitialised => {
                 "refused: this core's MPU table is not set up yet; boot must run mpu init \
                  on every core before mapping"
+            }
+            MapError::AlreadyInitialised => {
+                "refused: this core's MPU table is already set up, and setting it up again \
+                 would drop its live transient mappings; init runs once per core at boot \
+                 (load a partition band to change the partition's regions)"
             }
             MapError::NoSuchBand => {
                 "refused: no partition band is registered under this id; boot registers \

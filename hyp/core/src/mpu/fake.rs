@@ -2,9 +2,11 @@
 //! target backend would make, in order, so tests can check exactly what the
 //! table told the hardware and replay it into a register file.
 
+use std::cell::RefCell;
+
 use hypcfg::mpu::RegionWords;
 
-use super::MpuHw;
+use super::{MapError, Mpu, MpuHw, Unmap};
 
 /// One register write of the EL2 MPU, as the target backend issues them:
 /// `write_region` = `HPRSELR`, `HPRBAR`, `HPRLAR`; `disable_region` =
@@ -87,5 +89,28 @@ impl MpuHw for FakeMpu {
         );
         self.log.push(RegWrite::Hprselr(index));
         self.log.push(RegWrite::Hprlar(0));
+    }
+}
+
+/// The host twin of the target's per-core [`Unmap`]: unmaps on `core` of
+/// `mpu` and records, in `failed`, every unmap a dropped mapping could not
+/// make (where the target would report it and stop).
+#[derive(Clone, Copy)]
+pub struct FakeUnmap<'a> {
+    /// The tables.
+    pub mpu: &'a Mpu<FakeMpu>,
+    /// The core the mapping was made on.
+    pub core: usize,
+    /// `(base, error)` of each failed unmap on drop, oldest first.
+    pub failed: &'a RefCell<Vec<(u32, MapError)>>,
+}
+
+impl Unmap for FakeUnmap<'_> {
+    fn unmap(&self, base: u32) -> Result<(), MapError> {
+        self.mpu.unmap(self.core, base)
+    }
+
+    fn unmap_failed(&self, base: u32, error: MapError) {
+        self.failed.borrow_mut().push((base, error));
     }
 }

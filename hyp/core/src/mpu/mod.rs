@@ -1,7 +1,7 @@
 //! The EL2 MPU map: a model of each core's EL2 MPU regions and the
-//! transient mapping API on top of it (`map_mm_range`, `unmap_mm_range`,
-//! `ioremap`), after Xen's Armv8-R MPU work, with its review comments and
-//! later fixes built in.
+//! transient mapping API on top of it (`map_mm_range` and `ioremap`, which
+//! return a [`Mapping`] that unmaps when dropped), after Xen's Armv8-R MPU
+//! work, with its review comments and later fixes built in.
 //!
 //! # Bands
 //!
@@ -24,8 +24,10 @@
 //! pointer it returns is valid on that core, for the short copy the
 //! hypervisor makes there, and must be unmapped on the same core. The other
 //! core's table and MPU are never touched, so a map on one core can neither
-//! corrupt nor be seen by the other. The "already covered" rule looks at the
-//! calling core's static, partition and transient regions.
+//! corrupt nor be seen by the other. (The target's `Mapping` is not `Send`,
+//! so it is dropped, and unmapped, on the core that made it.) The "already
+//! covered" rule looks at the calling core's static, partition and
+//! transient regions.
 //!
 //! # The rules
 //!
@@ -37,15 +39,25 @@
 //!   limit: such a request is [`MapError::AddressOverflow`], as is any
 //!   widening past 4 GiB. No arithmetic here can overflow or panic.
 //! - **Refusals before the lock**: writable + executable attributes
-//!   ([`MapError::WriteExecute`]), then `base >= limit`
+//!   ([`MapError::WriteExecute`]), then attributes that give EL1 any access
+//!   ([`MapError::GuestVisible`]), then `base >= limit`
 //!   ([`MapError::EmptyRange`]), then overflow.
+//! - **EL2 only**: a transient mapping is always `HypRw` or `HypRo`. The
+//!   EL2 MPU is also the running partition's stage 2 (`HCR.VM`), so a
+//!   `GuestRw`/`GuestRo` transient region would let the partition reach
+//!   that memory for as long as it lives. Partition regions have EL1
+//!   access, so a map inside partition memory while its band is loaded is
+//!   an [`MapError::AttrMismatch`]; the hypervisor copies into a partition
+//!   with its band cleared (partition load).
 //! - **Inclusive match**: a range wholly inside one existing region with the
 //!   same attributes is returned as is, with no new region. If the region is
 //!   transient its count goes up, so it stays until the matching unmaps; if
-//!   it is static or partition nothing is recorded, and an unmap of that
-//!   address is [`MapError::NotTransient`] (the caller sees it, it is never
-//!   a silent no-op). A match on a partition region lasts as long as that
-//!   partition's band is loaded: use it within the hypercall that made it.
+//!   it is static or partition nothing is recorded: the map says so (its
+//!   [`Mapped::band`]), so its [`Mapping`] has nothing to undo, and a raw
+//!   unmap of that address is [`MapError::NotTransient`] (never a silent
+//!   no-op). A match on a partition region (only an EL2-only one can match)
+//!   lasts as long as that partition's band is loaded: use it within the
+//!   hypercall that made it.
 //! - **Mismatch**: a range inside a region with different attributes is
 //!   [`MapError::AttrMismatch`], naming which of AP, XN and AttrIndx differ.
 //! - **Partial overlap**: a range that overlaps a region without being
@@ -55,9 +67,11 @@
 //! - **New region**: otherwise the lowest free transient slot is programmed
 //!   ([`MapError::NoFreeSlot`] when none is left).
 //! - **Returned address**: `base` as given (not widened), so the caller
-//!   points at what it asked for.
-//! - **Unmap** takes that address (any address in the same granule is
-//!   accepted: it is rounded down). It must fall in a transient region
+//!   points at what it asked for, with the band of the region that holds it
+//!   ([`Mapped`]): only a transient one was counted and needs an unmap.
+//! - **Unmap** (what dropping a [`Mapping`] does) takes that address (any
+//!   address in the same granule is accepted: it is rounded down). It must
+//!   fall in a transient region
 //!   ([`MapError::NotMapped`], [`MapError::NotTransient`] otherwise), and be
 //!   the base of a map of it that is still outstanding
 //!   ([`MapError::PartOfRegion`] otherwise). Counts are kept per base (up
@@ -65,9 +79,32 @@
 //!   of a transient region is undone by unmapping its own address, and an
 //!   unmap of an address no map returned is refused instead of removing
 //!   someone else's mapping. The last unmap removes the region.
-//! - **ioremap** is map for the hypervisor's own devices: device memory,
-//!   EL2-only access, a length instead of a limit. The console is in the
+//! - **Init** ([`MpuMap::init`]) sets a core's table up once, at boot. A
+//!   second init is [`MapError::AlreadyInitialised`] and changes nothing:
+//!   it would otherwise drop the live transient mappings, and their guards'
+//!   unmaps would fail. A refused init leaves the table unset (maps are
+//!   [`MapError::NotInitialised`]), so it can be retried.
+//! - **ioremap** is map for the hypervisor's own devices: device memory
+//!   ([`MapError::NotDevice`] otherwise, checked first), EL2-only access as
+//!   for every map, a length instead of a limit. The console is in the
 //!   static band, so its ioremap at boot returns the static window.
+//!
+//! # The guard
+//!
+//! `map_mm_range` and `ioremap` on the target return a [`Mapping`]: the
+//! address (the target's wrapper gives a pointer) and the unmap it owes,
+//! made through an [`Unmap`] (the calling core's table on the target, a
+//! fake's table in the host tests). Dropping it unmaps; a failure then goes
+//! to [`Unmap::unmap_failed`], which on the target prints a line starting
+//! `[hyp] ERROR:` with the base and the error and stops the hypervisor
+//! (exit code 1): the table no longer matches what was handed out, so
+//! nothing is safe to map. A caller that wants the error instead calls
+//! [`Mapping::unmap`]. A map that matched a static or partition region was
+//! not counted, so its `Mapping` has nothing to undo;
+//! [`Mapping::into_static`] keeps a static window for the whole run (the
+//! console). No unmap result is ever discarded: the raw unmap
+//! ([`Mpu::unmap`]) is reached on the target only through the guard and the
+//! self tests of its refusals.
 //!
 //! Every error leaves the table and the hardware as they were, and the lock
 //! is a guard, released on every return path. Nothing in this module
@@ -98,6 +135,7 @@
 
 mod error;
 pub mod hw;
+mod mapping;
 mod table;
 
 #[cfg(test)]
@@ -110,6 +148,7 @@ mod tests;
 pub use error::{AttrDiff, MapError};
 pub use hw::MpuHw;
 pub use hypcfg::mpu::GRANULE;
+pub use mapping::{Mapped, Mapping, Unmap};
 pub use table::{Band, Bands, Handle, MpuMap, Region, MAX_BANDS, MAX_BAND_REGIONS, MAX_HANDLES, MAX_REGIONS};
 
 use hypcfg::mpu::{Attrs, RegionWords};
@@ -179,7 +218,7 @@ impl<H: MpuHw> Mpu<H> {
     }
 
     /// [`MpuMap::map_range`] on `core`'s table.
-    pub fn map(&self, core: usize, base: u32, limit: u32, attrs: Attrs) -> Result<u32, MapError> {
+    pub fn map(&self, core: usize, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         self.with_core(core, |m| m.map_range(base, limit, attrs))?
     }
 
@@ -189,7 +228,7 @@ impl<H: MpuHw> Mpu<H> {
     }
 
     /// [`MpuMap::ioremap`] on `core`'s table.
-    pub fn ioremap(&self, core: usize, base: u32, len: u32, attrs: Attrs) -> Result<u32, MapError> {
+    pub fn ioremap(&self, core: usize, base: u32, len: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         self.with_core(core, |m| m.ioremap(base, len, attrs))?
     }
 

@@ -2,7 +2,8 @@
 //! cores against a reference model that knows nothing of the hardware (a
 //! list of intervals per core, in 64-bit arithmetic), checking after every
 //! step that
-//! - each call returned what the model says (the same address or error),
+//! - each call returned what the model says (the same address and band,
+//!   which says whether the map was counted, or the same error),
 //! - each core's table holds exactly the model's regions, with their bands
 //!   and per-base use counts, transient ones in the transient band,
 //! - the fake's recorded register writes, replayed from an unknown state,
@@ -94,9 +95,12 @@ impl MCore {
         MCore { regions, slots }
     }
 
-    fn map(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<u32, MapError> {
+    fn map(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         if attrs.access.writable() && !attrs.xn {
             return Err(MapError::WriteExecute);
+        }
+        if matches!(attrs.access, Access::GuestRw | Access::GuestRo) {
+            return Err(MapError::GuestVisible);
         }
         if base >= limit {
             return Err(MapError::EmptyRange);
@@ -127,7 +131,10 @@ impl MCore {
                     r.users.push((b as u32, 1));
                 }
             }
-            return Ok(base);
+            return Ok(Mapped {
+                addr: base,
+                band: r.band,
+            });
         }
         if let Some(r) = self
             .regions
@@ -148,7 +155,10 @@ impl MCore {
             band: Band::Transient,
             users: vec![(b as u32, 1)],
         });
-        Ok(base)
+        Ok(Mapped {
+            addr: base,
+            band: Band::Transient,
+        })
     }
 
     fn unmap(&mut self, addr: u32) -> Result<(), MapError> {
@@ -177,12 +187,12 @@ impl MCore {
         Ok(())
     }
 
-    fn ioremap(&mut self, base: u32, len: u32, attrs: Attrs) -> Result<u32, MapError> {
+    fn ioremap(&mut self, base: u32, len: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         if attrs.mem != MemType::Device {
             return Err(MapError::NotDevice);
         }
         if matches!(attrs.access, Access::GuestRw | Access::GuestRo) {
-            return Err(MapError::NotHypOnly);
+            return Err(MapError::GuestVisible);
         }
         if len == 0 {
             return Err(MapError::EmptyRange);
@@ -549,15 +559,23 @@ fn model_and_checks_see_a_known_sequence() {
             limit: FREE + 0x40,
             attrs: Attrs::HYP_RODATA,
         },
+        // EL1 access is refused, even over the partition's own memory.
         Op::Map {
             core: 0,
             base: GUEST_RAM.0,
             limit: GUEST_RAM.0 + 0x40,
             attrs: GUEST_RW,
         },
+        // An inclusive match on an (EL2-only) partition region, not counted.
+        Op::Map {
+            core: 0,
+            base: 0x2F00_3000,
+            limit: 0x2F00_3040,
+            attrs: Attrs::HYP_RODATA,
+        },
         Op::Unmap {
             core: 0,
-            addr: GUEST_RAM.0,
+            addr: 0x2F00_3000,
         },
         Op::Unmap {
             core: 0,

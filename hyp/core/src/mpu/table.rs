@@ -6,7 +6,7 @@ use core::ops::Range;
 
 use hypcfg::mpu::{Attrs, MemType, RegionWords, GRANULE};
 
-use super::{AttrDiff, MapError, MpuHw};
+use super::{AttrDiff, MapError, Mapped, MpuHw};
 
 /// Capacity of the table: the architecture's maximum for the regions that
 /// `HPRENR` mirrors (0-31). QEMU's Cortex-R52 has 16, silicon up to 24;
@@ -161,6 +161,9 @@ fn widen(base: u32, limit: u32, attrs: Attrs) -> Result<Request, MapError> {
     if attrs.is_wx() {
         return Err(MapError::WriteExecute);
     }
+    if attrs.access.guest_visible() {
+        return Err(MapError::GuestVisible);
+    }
     if base >= limit {
         return Err(MapError::EmptyRange);
     }
@@ -258,8 +261,12 @@ impl<H: MpuHw> MpuMap<H> {
     /// `transient_slots` regions for transient mappings; the partition band
     /// is what lies between (empty until
     /// [`load_partition_band`](MpuMap::load_partition_band)). Validates
-    /// everything before writing anything.
+    /// everything before writing anything. Runs once: a table already set
+    /// up is [`MapError::AlreadyInitialised`] and stays as it is.
     pub fn init(&mut self, static_band: &[RegionWords], transient_slots: usize) -> Result<(), MapError> {
+        if self.total != 0 {
+            return Err(MapError::AlreadyInitialised);
+        }
         let hw_count = self.hw.region_count();
         let total = hw_count.min(MAX_REGIONS);
         let static_end = static_band.len();
@@ -415,9 +422,11 @@ impl<H: MpuHw> MpuMap<H> {
     }
 
     /// Maps `[base, limit)` (limit exclusive) with `attrs` on this core and
-    /// returns `base`, the address to use. See the module documentation for
-    /// the rules (granule widening, W^X, inclusive match, overlap, counts).
-    pub fn map_range(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<u32, MapError> {
+    /// returns `base`, the address to use, with the band of the region that
+    /// holds it (only a [`Band::Transient`] map is counted and needs an
+    /// unmap). See the module documentation for the rules (granule
+    /// widening, W^X, inclusive match, overlap, counts).
+    pub fn map_range(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         let req = widen(base, limit, attrs)?;
         if self.total == 0 {
             return Err(MapError::NotInitialised);
@@ -440,7 +449,10 @@ impl<H: MpuHw> MpuMap<H> {
                 if region.band == Band::Transient {
                     region.add_user(req.base)?;
                 }
-                Ok(base)
+                Ok(Mapped {
+                    addr: base,
+                    band: region.band,
+                })
             }
             Lookup::Free => {
                 let index = self
@@ -472,7 +484,10 @@ impl<H: MpuHw> MpuMap<H> {
                 self.hw.write_region(index, words);
                 *slot = Some(region);
                 self.enabled |= bit(index);
-                Ok(base)
+                Ok(Mapped {
+                    addr: base,
+                    band: Band::Transient,
+                })
             }
         }
     }
@@ -514,14 +529,15 @@ impl<H: MpuHw> MpuMap<H> {
     }
 
     /// Maps a device the hypervisor drives itself: `len` bytes from `base`,
-    /// with device, EL2-only `attrs`; returns `base`. A device already in the
+    /// with device, EL2-only `attrs`; returns `base` as
+    /// [`map_range`](MpuMap::map_range) does. A device already in the
     /// static band (the console) comes back as is, without using a slot.
-    pub fn ioremap(&mut self, base: u32, len: u32, attrs: Attrs) -> Result<u32, MapError> {
+    pub fn ioremap(&mut self, base: u32, len: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         if attrs.mem != MemType::Device {
             return Err(MapError::NotDevice);
         }
         if attrs.access.guest_visible() {
-            return Err(MapError::NotHypOnly);
+            return Err(MapError::GuestVisible);
         }
         if len == 0 {
             return Err(MapError::EmptyRange);

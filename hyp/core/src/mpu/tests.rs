@@ -1,8 +1,10 @@
 //! Unit tests of the EL2 MPU map, one per rule, against the recording fake.
 
+use std::cell::RefCell;
+
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 
-use super::fake::{FakeMpu, RegWrite};
+use super::fake::{FakeMpu, FakeUnmap, RegWrite};
 use super::*;
 
 const TEXT: (u32, u32) = (0x1000_0000, 0x1000_4000);
@@ -82,7 +84,7 @@ fn transient(m: &MpuMap<FakeMpu>) -> Vec<(usize, Region)> {
 fn granule_widening_rounds_base_down_and_limit_up() {
     let mut m = setup();
     let p = m.map_range(FREE + 0x10, FREE + 0x81, Attrs::HYP_DATA).unwrap();
-    assert_eq!(p, FREE + 0x10, "the pointer is the base asked for");
+    assert_eq!(p.addr, FREE + 0x10, "the pointer is the base asked for");
     let t = transient(&m);
     assert_eq!(t.len(), 1);
     assert_eq!((t[0].1.base, t[0].1.last), (FREE, FREE + 0xBF));
@@ -171,7 +173,13 @@ fn inclusive_match_with_same_attrs_returns_the_existing_transient_mapping() {
     m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
     m.hw_log_clear();
     let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
-    assert_eq!(p, FREE);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: FREE,
+            band: Band::Transient
+        }
+    );
     let t = transient(&m);
     assert_eq!(t.len(), 1, "no new region");
     assert_eq!(t[0].1.users(), 2);
@@ -183,7 +191,7 @@ fn inclusive_match_of_a_sub_range_returns_its_own_base() {
     let mut m = setup();
     m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
     let p = m.map_range(FREE + 0x104, FREE + 0x200, Attrs::HYP_DATA).unwrap();
-    assert_eq!(p, FREE + 0x104);
+    assert_eq!(p.addr, FREE + 0x104);
     let t = transient(&m);
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].1.users(), 2);
@@ -195,7 +203,13 @@ fn inclusive_match_on_a_static_region_returns_it_without_a_slot() {
     let p = m
         .map_range(DATA.0 + 0x100, DATA.0 + 0x200, Attrs::HYP_DATA)
         .unwrap();
-    assert_eq!(p, DATA.0 + 0x100);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: DATA.0 + 0x100,
+            band: Band::Static
+        }
+    );
     assert_eq!(m.transient_in_use(), 0);
     assert!(m.log().is_empty());
 }
@@ -203,10 +217,47 @@ fn inclusive_match_on_a_static_region_returns_it_without_a_slot() {
 #[test]
 fn inclusive_match_on_a_partition_region_returns_it_without_a_slot() {
     let mut m = setup();
-    let p = m.map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, GUEST_RW).unwrap();
-    assert_eq!(p, GUEST_RAM.0);
+    // Only an EL2-only partition region can match an (EL2-only) map.
+    let hyp_only = (GUEST_RAM.1, GUEST_RAM.1 + 0x1000);
+    m.load_partition_band(&[words(GUEST_RAM, GUEST_RW), words(hyp_only, Attrs::HYP_RODATA)])
+        .unwrap();
+    m.hw_log_clear();
+    let p = m
+        .map_range(hyp_only.0, hyp_only.0 + 0x40, Attrs::HYP_RODATA)
+        .unwrap();
+    assert_eq!(
+        p,
+        Mapped {
+            addr: hyp_only.0,
+            band: Band::Partition
+        }
+    );
     assert_eq!(m.transient_in_use(), 0);
     assert!(m.log().is_empty());
+}
+
+// ---- EL2 only ----
+
+#[test]
+fn map_with_el1_access_is_refused_so_a_partition_never_reaches_a_transient_mapping() {
+    let mut m = setup();
+    let guest_ro = Attrs {
+        access: Access::GuestRo,
+        ..Attrs::HYP_RODATA
+    };
+    for attrs in [GUEST_RW, guest_ro, GUEST_DEV] {
+        // Free memory, and the partition's own memory with its own attributes.
+        for (base, limit) in [(FREE, FREE + 0x1000), (GUEST_RAM.0, GUEST_RAM.0 + 0x40)] {
+            let err = m.map_range(base, limit, attrs).unwrap_err();
+            assert_eq!(err, MapError::GuestVisible, "{attrs:?} at {base:#x}");
+        }
+    }
+    let err = MapError::GuestVisible.to_string();
+    assert!(err.contains("EL1") && err.contains("HypRw or HypRo"), "{err}");
+    assert_eq!(m.transient_in_use(), 0);
+    assert!(m.log().is_empty(), "nothing reached the hardware");
+    // The same range EL2-only is fine.
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
 }
 
 // ---- mismatched attributes ----
@@ -254,15 +305,13 @@ fn mismatched_memory_type_is_refused_naming_attrindx() {
     let mut m = setup();
     let uncached = Attrs {
         mem: MemType::NormalUncached,
-        ..GUEST_RW
+        ..Attrs::HYP_DATA
     };
-    let err = m
-        .map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, uncached)
-        .unwrap_err();
+    let err = m.map_range(DATA.0, DATA.0 + 0x40, uncached).unwrap_err();
     assert_eq!(
         err,
         MapError::AttrMismatch {
-            band: Band::Partition,
+            band: Band::Static,
             diff: AttrDiff {
                 access: false,
                 xn: false,
@@ -271,7 +320,7 @@ fn mismatched_memory_type_is_refused_naming_attrindx() {
         }
     );
     assert!(err.to_string().contains("AttrIndx (memory type)"), "{err}");
-    assert!(err.to_string().contains("partition region"), "{err}");
+    assert!(err.to_string().contains("static region"), "{err}");
 }
 
 #[test]
@@ -321,7 +370,7 @@ fn partial_overlap_with_a_static_region_is_an_error() {
 fn partial_overlap_with_a_partition_region_is_an_error() {
     let mut m = setup();
     assert_eq!(
-        m.map_range(GUEST_RAM.0 - 0x40, GUEST_RAM.0 + 0x40, GUEST_RW),
+        m.map_range(GUEST_RAM.0 - 0x40, GUEST_RAM.0 + 0x40, Attrs::HYP_DATA),
         Err(MapError::PartialOverlap {
             band: Band::Partition
         })
@@ -433,7 +482,7 @@ fn unmap_after_a_static_inclusive_match_is_not_transient() {
         .map_range(DATA.0 + 0x40, DATA.0 + 0x80, Attrs::HYP_DATA)
         .unwrap();
     assert_eq!(
-        m.unmap_range(p),
+        m.unmap_range(p.addr),
         Err(MapError::NotTransient { band: Band::Static })
     );
     assert_eq!(m.region(2).map(|r| r.band), Some(Band::Static));
@@ -467,9 +516,9 @@ fn unmap_of_part_of_a_region_is_an_error() {
 fn unmap_accepts_the_unwidened_base_and_any_address_in_its_granule() {
     let mut m = setup();
     let p = m.map_range(FREE + 0x13, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
-    assert_eq!(p, FREE + 0x13);
+    assert_eq!(p.addr, FREE + 0x13);
     m.map_range(FREE + 0x13, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
-    m.unmap_range(p).unwrap();
+    m.unmap_range(p.addr).unwrap();
     m.unmap_range(FREE + 0x3F).unwrap();
     assert_eq!(m.transient_in_use(), 0);
 }
@@ -502,7 +551,7 @@ fn nested_sub_range_map_is_undone_by_its_own_address() {
     assert_eq!(m.transient_in_use(), 1);
     // The creator's base is no longer a mapping: a second unmap is refused.
     assert_eq!(m.unmap_range(FREE), Err(MapError::PartOfRegion));
-    m.unmap_range(inner).unwrap();
+    m.unmap_range(inner.addr).unwrap();
     assert_eq!(m.transient_in_use(), 0);
 }
 
@@ -587,6 +636,47 @@ fn init_programs_the_static_band_and_disables_every_other_region() {
             transient: 12..16
         }
     );
+}
+
+#[test]
+fn second_init_is_refused_and_existing_mappings_stay_intact() {
+    let mut m = setup();
+    m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    m.hw_log_clear();
+    let before = m.snapshot();
+    let bands = m.bands();
+    for slots in [DEFAULT_TRANSIENT_SLOTS, 2] {
+        assert_eq!(m.init(&static_band(), slots), Err(MapError::AlreadyInitialised));
+    }
+    assert_eq!(m.init(&[], 0), Err(MapError::AlreadyInitialised));
+    assert_eq!(m.snapshot(), before, "the table is as it was");
+    assert_eq!(m.bands(), bands);
+    assert!(m.log().is_empty(), "nothing reached the hardware");
+    // The live mapping is still counted and unmaps normally.
+    m.unmap_range(FREE).unwrap();
+    assert_eq!(m.transient_in_use(), 0);
+}
+
+#[test]
+fn second_init_through_the_lock_leaves_a_live_guard_good() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let g = guard(&mpu, &failed, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    assert_eq!(
+        mpu.init(0, &static_band(), DEFAULT_TRANSIENT_SLOTS),
+        Err(MapError::AlreadyInitialised)
+    );
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(1));
+    assert_eq!(g.unmap(), Ok(()));
+    assert!(failed.borrow().is_empty());
+}
+
+#[test]
+fn init_after_a_refused_init_is_allowed() {
+    let mut m = MpuMap::new(FakeMpu::new(16));
+    assert_eq!(m.init(&static_band(), 16), Err(MapError::BandsDoNotFit));
+    m.init(&static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+    assert_eq!(m.bands().transient, 12..16);
 }
 
 #[test]
@@ -696,7 +786,13 @@ fn ioremap_of_the_console_returns_the_static_window_without_a_slot() {
     let p = m
         .ioremap(CONSOLE.0, CONSOLE.1 - CONSOLE.0, Attrs::HYP_DEVICE)
         .unwrap();
-    assert_eq!(p, CONSOLE.0);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: CONSOLE.0,
+            band: Band::Static
+        }
+    );
     assert_eq!(m.transient_in_use(), 0);
     assert!(m.log().is_empty());
 }
@@ -705,20 +801,26 @@ fn ioremap_of_the_console_returns_the_static_window_without_a_slot() {
 fn ioremap_of_a_new_device_uses_a_transient_slot() {
     let mut m = setup();
     let p = m.ioremap(0xE020_7000, 0x1000, Attrs::HYP_DEVICE).unwrap();
-    assert_eq!(p, 0xE020_7000);
+    assert_eq!(
+        p,
+        Mapped {
+            addr: 0xE020_7000,
+            band: Band::Transient
+        }
+    );
     let t = transient(&m);
     assert_eq!(
         (t[0].1.base, t[0].1.last, t[0].1.attrs),
         (0xE020_7000, 0xE020_7FFF, Attrs::HYP_DEVICE)
     );
-    m.unmap_range(p).unwrap();
+    m.unmap_range(p.addr).unwrap();
 }
 
 #[test]
 fn ioremap_refuses_memory_guest_devices_empty_and_wrapping_ranges() {
     let mut m = setup();
     assert_eq!(m.ioremap(FREE, 64, Attrs::HYP_DATA), Err(MapError::NotDevice));
-    assert_eq!(m.ioremap(0xE020_7000, 64, GUEST_DEV), Err(MapError::NotHypOnly));
+    assert_eq!(m.ioremap(0xE020_7000, 64, GUEST_DEV), Err(MapError::GuestVisible));
     assert_eq!(
         m.ioremap(0xE020_7000, 0, Attrs::HYP_DEVICE),
         Err(MapError::EmptyRange)
@@ -810,6 +912,7 @@ fn two_threads_hammering_both_tables_leave_them_consistent() {
 fn every_error_has_its_own_actionable_message() {
     let all = [
         MapError::WriteExecute,
+        MapError::GuestVisible,
         MapError::EmptyRange,
         MapError::AddressOverflow,
         MapError::AttrMismatch {
@@ -823,8 +926,8 @@ fn every_error_has_its_own_actionable_message() {
         MapError::PartOfRegion,
         MapError::TooManyUsers,
         MapError::NotDevice,
-        MapError::NotHypOnly,
         MapError::NotInitialised,
+        MapError::AlreadyInitialised,
         MapError::NoSuchCore,
         MapError::NoSuchBand,
         MapError::BadRegionWords {
@@ -899,4 +1002,150 @@ fn registered_band_is_checked_again_against_live_transient_mappings() {
         })
     );
     assert_eq!(m.snapshot(), before);
+}
+
+// ---- the Mapping guard ----
+
+/// Both cores set up as [`setup`] sets up one, behind one lock.
+fn two_cores() -> Mpu<FakeMpu> {
+    let mpu = Mpu::new([MpuMap::new(FakeMpu::new(16)), MpuMap::new(FakeMpu::new(16))]);
+    for core in 0..CORES {
+        mpu.init(core, &static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+        mpu.load_partition_band(core, &partition_band()).unwrap();
+        mpu.with_core(core, |m| m.hw_log_clear()).unwrap();
+    }
+    mpu
+}
+
+type Failed = RefCell<Vec<(u32, MapError)>>;
+
+/// A guarded map of `[base, limit)` on core 0, as the target's
+/// `map_mm_range` makes one.
+fn guard<'a>(
+    mpu: &'a Mpu<FakeMpu>,
+    failed: &'a Failed,
+    base: u32,
+    limit: u32,
+    attrs: Attrs,
+) -> Result<Mapping<FakeUnmap<'a>>, MapError> {
+    let owner = FakeUnmap { mpu, core: 0, failed };
+    mpu.map(0, base, limit, attrs).map(|m| Mapping::new(m, owner))
+}
+
+#[test]
+fn mapping_guard_unmaps_when_dropped() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let g = guard(&mpu, &failed, FREE + 0x10, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    assert_eq!(g.addr(), FREE + 0x10, "the address is the base asked for");
+    assert_eq!(g.band(), Band::Transient);
+    let idx = mpu.inspect(0, |m| transient(m)[0].0).unwrap();
+    mpu.with_core(0, |m| m.hw_log_clear()).unwrap();
+    drop(g);
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(0));
+    assert_eq!(
+        mpu.inspect(0, |m| m.log()),
+        Ok(vec![RegWrite::Hprselr(idx), RegWrite::Hprlar(0)]),
+        "disabled in hardware"
+    );
+    assert!(failed.borrow().is_empty());
+    assert!(!mpu.is_locked());
+}
+
+#[test]
+fn mapping_guards_of_one_region_unmap_it_when_the_last_is_dropped() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let outer = guard(&mpu, &failed, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let inner = guard(&mpu, &failed, FREE + 0x400, FREE + 0x500, Attrs::HYP_DATA).unwrap();
+    // The creator goes first: the region stays for the inner user.
+    drop(outer);
+    assert_eq!(mpu.inspect(0, |m| transient(m)[0].1.users()), Ok(1));
+    drop(inner);
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(0));
+    assert!(failed.borrow().is_empty());
+}
+
+#[test]
+fn mapping_guard_explicit_unmap_returns_the_error() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let g = guard(&mpu, &failed, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    // Something undid the map behind the guard's back.
+    mpu.unmap(0, FREE).unwrap();
+    assert_eq!(g.unmap(), Err(MapError::NotMapped));
+    assert!(
+        failed.borrow().is_empty(),
+        "an error returned to the caller is not also reported"
+    );
+
+    // A good explicit unmap is the only unmap: the guard owes nothing more.
+    let g = guard(&mpu, &failed, FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    mpu.with_core(0, |m| m.hw_log_clear()).unwrap();
+    assert_eq!(g.unmap(), Ok(()));
+    assert_eq!(
+        mpu.inspect(0, |m| m.log().len()),
+        Ok(2),
+        "one disable, no second unmap"
+    );
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(0));
+    assert!(failed.borrow().is_empty());
+}
+
+#[test]
+fn mapping_guard_reports_a_failed_unmap_on_drop() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let g = guard(&mpu, &failed, FREE + 0x40, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    mpu.unmap(0, FREE + 0x40).unwrap();
+    drop(g);
+    assert_eq!(*failed.borrow(), vec![(FREE + 0x40, MapError::NotMapped)]);
+    assert!(!mpu.is_locked(), "the lock is free when the failure is reported");
+}
+
+#[test]
+fn mapping_of_a_static_window_has_nothing_to_undo_and_can_be_kept() {
+    let mpu = two_cores();
+    let failed = Failed::default();
+    let owner = FakeUnmap {
+        mpu: &mpu,
+        core: 0,
+        failed: &failed,
+    };
+    let console = mpu
+        .ioremap(0, CONSOLE.0, CONSOLE.1 - CONSOLE.0, Attrs::HYP_DEVICE)
+        .map(|m| Mapping::new(m, owner))
+        .unwrap();
+    assert_eq!(console.band(), Band::Static);
+    assert_eq!(console.into_static().ok(), Some(CONSOLE.0));
+    let data = guard(&mpu, &failed, DATA.0, DATA.0 + 0x40, Attrs::HYP_DATA).unwrap();
+    drop(data);
+    let data = guard(&mpu, &failed, DATA.0, DATA.0 + 0x40, Attrs::HYP_DATA).unwrap();
+    assert_eq!(data.unmap(), Ok(()));
+    // A transient mapping is not a static window: it comes back, and
+    // dropping it unmaps.
+    let t = guard(&mpu, &failed, FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+    let t = t.into_static().unwrap_err();
+    drop(t);
+    assert_eq!(mpu.inspect(0, |m| m.transient_in_use()), Ok(0));
+    assert!(
+        failed.borrow().is_empty(),
+        "no unmap of a static window was tried"
+    );
+    assert_eq!(
+        mpu.inspect(0, |m| m.region(2).map(|r| r.band)),
+        Ok(Some(Band::Static))
+    );
+}
+
+#[test]
+fn mapping_guard_with_a_zero_sized_unmapper_is_two_words() {
+    struct ThisCore;
+    impl Unmap for ThisCore {
+        fn unmap(&self, _: u32) -> Result<(), MapError> {
+            Ok(())
+        }
+        fn unmap_failed(&self, _: u32, _: MapError) {}
+    }
+    assert!(core::mem::size_of::<Mapping<ThisCore>>() <= 8);
 }

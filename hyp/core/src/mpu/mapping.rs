@@ -1,0 +1,118 @@
+//! The guard of a transient mapping: [`Mapping`] undoes its map when it is
+//! dropped, so no caller can forget an unmap or discard its error.
+
+use super::{Band, MapError};
+
+/// What a map returned: the address to use and the band of the region that
+/// holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapped {
+    /// The address to use: the base asked for, not widened.
+    pub addr: u32,
+    /// [`Band::Transient`] when the map was counted and an unmap must undo
+    /// it; [`Band::Static`] or [`Band::Partition`] for an inclusive match on
+    /// such a region, which records nothing and has nothing to undo.
+    pub band: Band,
+}
+
+/// Whatever undoes a transient mapping: on the target, the calling core's
+/// table of the running hypervisor (`hyp::mpu`); in the host tests, a
+/// table of the fake.
+pub trait Unmap {
+    /// Undoes one map that returned `base` (an unmap on the table and core
+    /// that made it).
+    fn unmap(&self, base: u32) -> Result<(), MapError>;
+
+    /// A dropped [`Mapping`] at `base` could not be unmapped: the
+    /// hypervisor's own table no longer matches what it handed out. The
+    /// target reports `error` and stops (fail-stop); a test fake records it.
+    fn unmap_failed(&self, base: u32, error: MapError);
+}
+
+/// A live map: the address to use, and the unmap it owes. Dropping it
+/// unmaps (a failure goes to [`Unmap::unmap_failed`]);
+/// [`unmap`](Mapping::unmap) does the same and returns the error instead.
+///
+/// A map that matched a static or partition region as is was not counted,
+/// so its `Mapping` has nothing to undo and dropping it does nothing.
+#[must_use = "dropping a Mapping unmaps it at once"]
+#[derive(Debug)]
+pub struct Mapping<U: Unmap> {
+    /// The address the map returned, which is what unmap takes.
+    base: u32,
+    /// The band of the region that holds it.
+    band: Band,
+    /// Who undoes it: `None` when there is nothing (left) to undo.
+    owner: Option<U>,
+}
+
+impl<U: Unmap> Mapping<U> {
+    /// The guard of what a map returned, to be undone through `owner` if
+    /// the map was counted (a transient region).
+    #[inline]
+    pub fn new(mapped: Mapped, owner: U) -> Self {
+        Mapping {
+            base: mapped.addr,
+            band: mapped.band,
+            owner: (mapped.band == Band::Transient).then_some(owner),
+        }
+    }
+
+    /// The address to use (the base the map was asked for).
+    #[inline]
+    pub fn addr(&self) -> u32 {
+        self.base
+    }
+
+    /// The band of the region that holds the mapping.
+    #[inline]
+    pub fn band(&self) -> Band {
+        self.band
+    }
+
+    /// Unmaps now and returns the unmap's result, for callers that handle
+    /// the error themselves (nothing is reported then). `Ok` when there was
+    /// nothing to undo.
+    #[inline]
+    pub fn unmap(mut self) -> Result<(), MapError> {
+        let (base, owner) = (self.base, self.owner.take());
+        // Nothing is left to undo: skip `drop`, so an explicit unmap costs
+        // what a raw one does.
+        core::mem::forget(self);
+        match owner {
+            Some(owner) => owner.unmap(base),
+            None => Ok(()),
+        }
+    }
+
+    /// The address of a window of the static band, which is never unmapped,
+    /// to keep for the rest of the run (the console); the mapping back if it
+    /// is anything else.
+    pub fn into_static(self) -> Result<u32, Self> {
+        if self.band == Band::Static {
+            Ok(self.base)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl<U: Unmap> Drop for Mapping<U> {
+    /// Unmaps; a failure is handed to [`Unmap::unmap_failed`].
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(owner) = self.owner.take() {
+            if let Err(error) = owner.unmap(self.base) {
+                failed(owner, self.base, error);
+            }
+        }
+    }
+}
+
+/// The failure path of a drop, kept out of line so the drop inlines to the
+/// unmap call alone.
+#[cold]
+#[inline(never)]
+fn failed<U: Unmap>(owner: U, base: u32, error: MapError) {
+    owner.unmap_failed(base, error);
+}
