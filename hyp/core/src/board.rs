@@ -7,7 +7,7 @@
 //! not constants here (`docs/porting.md`).
 //!
 //! Architecture facts (GICv3 register offsets, timer INTIDs) are not board
-//! facts: they are in the drivers.
+//! facts: they are in [`crate::gicv3`] and the drivers.
 
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
