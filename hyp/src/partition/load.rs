@@ -9,7 +9,7 @@ use hypcfg::system::{RegionKind, System};
 use super::{frame_of, set_state, this_core, RunState, EL1, LINES, RESET_EL1, SYSTEM};
 use crate::arch::context::El1State;
 use crate::arch::vectors::GuestFrame;
-use crate::boot::MAX_CORES;
+use crate::board::CORES;
 use crate::mpu;
 
 /// Attributes of the hypervisor's temporary view of memory it reads
@@ -68,7 +68,7 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
 
 fn check_platform(s: &System) -> Result<(), LoadError> {
     let h = &s.hypervisor;
-    if s.platform.cores as usize > MAX_CORES {
+    if s.platform.cores as usize > CORES {
         return Err(LoadError::Mismatch(
             "the system has more cores than this hypervisor build",
         ));
@@ -88,7 +88,7 @@ fn check_platform(s: &System) -> Result<(), LoadError> {
             "the system reserves a different number of transient slots",
         ));
     }
-    if h.console_base != crate::boot::CONSOLE_UART_BASE {
+    if h.console_base != crate::board::CONSOLE_BASE {
         return Err(LoadError::Mismatch(
             "the system's console is not the one this hypervisor drives",
         ));

@@ -24,7 +24,7 @@ use spin::{Mutex, Once};
 use crate::arch::context::{self, El1State};
 use crate::arch::vectors::{self, GuestFrame};
 use crate::arch::{cpu, gic, timer};
-use crate::boot::MAX_CORES;
+use crate::board::CORES;
 use crate::{hprintln, mpu, sched};
 
 pub use load::{load_system, LoadError};
@@ -95,11 +95,11 @@ static FAULTS: [AtomicU32; MAX_PARTITIONS] = [const { AtomicU32::new(0) }; MAX_P
 /// Console output of each partition not yet ended by a newline.
 static LINES: [Mutex<Vec<u8, LINE_MAX>>; MAX_PARTITIONS] = [const { Mutex::new(Vec::new()) }; MAX_PARTITIONS];
 /// Partition running on each core (`NONE` when idle).
-static CURRENT: [AtomicU8; MAX_CORES] = [const { AtomicU8::new(NONE) }; MAX_CORES];
+static CURRENT: [AtomicU8; CORES] = [const { AtomicU8::new(NONE) }; CORES];
 /// The partitions of each core, in config order.
-static CORE_PARTS: [Once<Vec<u8, MAX_PARTITIONS>>; MAX_CORES] = [const { Once::new() }; MAX_CORES];
+static CORE_PARTS: [Once<Vec<u8, MAX_PARTITIONS>>; CORES] = [const { Once::new() }; CORES];
 /// The EL1 reset state of each core, read before any partition ran on it.
-static RESET_EL1: [Once<El1State>; MAX_CORES] = [const { Once::new() }; MAX_CORES];
+static RESET_EL1: [Once<El1State>; CORES] = [const { Once::new() }; CORES];
 /// Partitions not yet stopped; the core that stops the last one ends the run.
 static LIVE: AtomicU32 = AtomicU32::new(0);
 
@@ -147,7 +147,7 @@ fn name_of(s: &System, id: u8) -> &str {
 }
 
 fn this_core() -> usize {
-    (cpu::core_id() as usize).min(MAX_CORES - 1)
+    (cpu::core_id() as usize).min(CORES - 1)
 }
 
 fn core_parts() -> &'static [u8] {
@@ -296,7 +296,7 @@ fn summary_and_exit(s: &System) -> ! {
             what
         );
     }
-    for core in 0..MAX_CORES {
+    for core in 0..CORES {
         let (started, max, mean) = windows::stats(core);
         if started > 0 {
             // Timings only mean something under `-icount` (the `bench` runs).

@@ -11,7 +11,8 @@
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
 use super::Owned;
-use crate::arch::gic::{self, ListReg, LRS};
+use crate::arch::gic::{self, ListReg};
+use crate::board::LRS;
 use hypcfg::system::{System, MAX_PARTITIONS};
 
 /// INTIDs below this have an owner entry (covers 224 SPIs).

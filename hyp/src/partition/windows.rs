@@ -10,7 +10,7 @@ use spin::Mutex;
 use hypcfg::system::System;
 
 use crate::arch::timer;
-use crate::boot::MAX_CORES;
+use crate::board::CORES;
 use crate::sched::Timetable;
 
 /// One core's position in its schedule and the jitter it has seen.
@@ -43,7 +43,7 @@ impl CoreWindows {
     };
 }
 
-static WINDOWS: [Mutex<CoreWindows>; MAX_CORES] = [const { Mutex::new(CoreWindows::NEW) }; MAX_CORES];
+static WINDOWS: [Mutex<CoreWindows>; CORES] = [const { Mutex::new(CoreWindows::NEW) }; CORES];
 
 /// Loads `core`'s schedule and, if it switches between partitions, arms
 /// the timer for the end of the first window. Returns the partition of
