@@ -389,6 +389,7 @@ fn the_reference_documents_every_key_and_code() {
     let tables = [
         keys::ROOT,
         keys::PLATFORM,
+        keys::GIC,
         keys::BANK,
         keys::DEVICE,
         keys::HYPERVISOR,

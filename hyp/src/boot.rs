@@ -4,6 +4,7 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::arch::{cpu, mpu, semihosting, vectors};
+use crate::board::{CONSOLE_BASE, CONSOLE_SIZE, CORES};
 use crate::hprintln;
 use crate::layout::{ImageLayout, STATIC_REGIONS};
 
@@ -17,14 +18,13 @@ pub const RELEASE_MAGIC: u32 = 0x5245_4C53;
 #[link_section = ".data.boot_release"]
 static BOOT_RELEASE: AtomicU32 = AtomicU32::new(0);
 
-/// Number of cores the image supports (matches `HYP_MAX_CORES` in `linker.ld`).
-pub const MAX_CORES: usize = 2;
-
-/// MMIO base of the console UART (UART2 of the MPS3 AN536, shared by both
-/// cores, QEMU `serial2`).
-pub const CONSOLE_UART_BASE: u32 = 0xE020_5000;
-/// Size of the console UART's MMIO window.
-pub const CONSOLE_UART_SIZE: u32 = 0x1000;
+// `linker.ld` gives the image a Hyp stack for `HYP_MAX_CORES` cores and
+// `_start` parks any core beyond them: it must be the board's core count.
+include!(concat!(env!("OUT_DIR"), "/linker.rs"));
+const _: () = assert!(
+    LINKER_MAX_CORES == CORES,
+    "linker.ld HYP_MAX_CORES is not the board's `cores` (hyp_core::board::CORES)"
+);
 
 /// What each core found about itself when it came online.
 #[derive(Clone, Copy, Debug, Default)]
@@ -36,8 +36,8 @@ pub struct CoreState {
 }
 
 /// Per-core boot state, written once by each core.
-static CORE_MODE: [AtomicU32; MAX_CORES] = [AtomicU32::new(0), AtomicU32::new(0)];
-static CORE_MPU_ON: [AtomicU32; MAX_CORES] = [AtomicU32::new(0), AtomicU32::new(0)];
+static CORE_MODE: [AtomicU32; CORES] = [const { AtomicU32::new(0) }; CORES];
+static CORE_MPU_ON: [AtomicU32; CORES] = [const { AtomicU32::new(0) }; CORES];
 static CORES_ONLINE: AtomicU32 = AtomicU32::new(0);
 
 /// What a core recorded when it came online.
@@ -69,7 +69,7 @@ pub fn image_layout() -> ImageLayout {
         text: (a(&raw const __text_start), a(&raw const __text_end)),
         rodata: (a(&raw const __rodata_start), a(&raw const __rodata_end)),
         data: (a(&raw const __data_start), a(&raw const __data_end)),
-        console: (CONSOLE_UART_BASE, CONSOLE_UART_BASE + CONSOLE_UART_SIZE),
+        console: (CONSOLE_BASE, CONSOLE_BASE + CONSOLE_SIZE),
     }
 }
 
@@ -98,14 +98,10 @@ extern "C" fn hyp_primary_main(core: u32) -> ! {
     protect_this_core();
     // The console is in the static band: ioremap returns that window,
     // which is never unmapped, so the console keeps it for the whole run.
-    let uart = crate::mpu::ioremap(
-        CONSOLE_UART_BASE,
-        CONSOLE_UART_SIZE,
-        hypcfg::mpu::Attrs::HYP_DEVICE,
-    )
-    .ok()
-    .and_then(|window| window.into_static().ok())
-    .unwrap_or_else(|| fatal_stop(4));
+    let uart = crate::mpu::ioremap(CONSOLE_BASE, CONSOLE_SIZE, hypcfg::mpu::Attrs::HYP_DEVICE)
+        .ok()
+        .and_then(|window| window.into_static().ok())
+        .unwrap_or_else(|| fatal_stop(4));
     // SAFETY: ioremap returned the window as EL2 device memory of the
     // static band, mapped for the rest of the run, and only the console
     // module drives it.
@@ -115,7 +111,7 @@ extern "C" fn hyp_primary_main(core: u32) -> ! {
     BOOT_RELEASE.store(RELEASE_MAGIC, Ordering::Release);
     aarch32_cpu::asm::dsb();
     aarch32_cpu::asm::sev();
-    while cores_online() < MAX_CORES as u32 {
+    while cores_online() < CORES as u32 {
         aarch32_cpu::asm::wfe();
     }
     run()
@@ -180,7 +176,7 @@ fn print_banner(core: u32) {
     );
     hprintln!(
         "[hyp] {} cores, {} EL2 MPU regions ({} static)",
-        MAX_CORES,
+        CORES,
         mpu::region_count(),
         STATIC_REGIONS
     );
@@ -295,9 +291,9 @@ pub fn stack_overflowed() -> Option<usize> {
     }
     let start = &raw const __stacks_start as usize;
     let size = &raw const HYP_STACK_SIZE as usize;
-    // Core n's stack is the n-th from the top, so core MAX_CORES-1's is lowest.
-    (0..MAX_CORES).find(|&core| {
-        let bottom = start + (MAX_CORES - 1 - core) * size;
+    // Core n's stack is the n-th from the top, so core CORES-1's is lowest.
+    (0..CORES).find(|&core| {
+        let bottom = start + (CORES - 1 - core) * size;
         // SAFETY: the canary words lie inside the stacks area, which the
         // static band maps read/write for the hypervisor.
         (0..STACK_CANARY_WORDS)

@@ -5,6 +5,8 @@
 
 pub use hyp_core::image::*;
 
+use crate::board::{FLASH_BASE, FLASH_SIZE};
+
 /// CRC-32 (IEEE) of `bytes`, the same function as [`hypcfg::crc32::crc32`].
 /// On the target it uses the core's `CRC32W`/`CRC32B` instructions when
 /// `ID_ISAR5` reports them and they give the standard check value (about

@@ -6,12 +6,11 @@ use core::marker::PhantomData;
 use hypcfg::mpu::{Attrs, RegionWords};
 
 use crate::arch::mpu::El2Mpu;
+use crate::board::CORES;
 pub use hyp_core::mpu::*;
 
-const _: () = assert!(CORES == crate::boot::MAX_CORES);
-
-/// Both cores' tables; each core only ever works on its own.
-static EL2_MPU: Mpu<El2Mpu> = Mpu::new([MpuMap::new(El2Mpu), MpuMap::new(El2Mpu)]);
+/// Every core's table; each core only ever works on its own.
+static EL2_MPU: Mpu<El2Mpu> = Mpu::new([const { MpuMap::new(El2Mpu) }; CORES]);
 
 fn this_core() -> usize {
     crate::arch::cpu::core_id() as usize

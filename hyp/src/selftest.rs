@@ -6,7 +6,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::arch::cpu;
 use crate::arch::vectors::{ExceptionFrame, FaultInfo};
-use crate::boot::{self, MAX_CORES};
+use crate::board::CORES;
+use crate::boot;
 use crate::hprintln;
 
 pub mod mpu;
@@ -64,7 +65,7 @@ pub fn run(name: &str) -> ! {
 /// Both cores in Hyp mode with the EL2 MPU on, and a write to the
 /// hypervisor's own text faults (and is reported) instead of landing.
 fn boot_test() -> Result<(), &'static str> {
-    for core in 0..MAX_CORES {
+    for core in 0..CORES {
         let s = boot::core_state(core);
         hprintln!(
             "[selftest] core {}: mode {:#04x}, EL2 MPU on: {}",

@@ -85,6 +85,9 @@ pub mod codes {
         SCHEDULE_TWICE = "E028", "duplicate-schedule";
         /// The encoded blob does not fit the hypervisor's blob memory.
         BLOB_SIZE = "E029", "blob-size";
+        /// `[hypervisor] console` is not the platform's `console`, the one
+        /// the hypervisor built for the board drives.
+        CONSOLE = "E030", "console";
         /// The derived tables fail the hypervisor's own re-validation (a tool bug).
         INTERNAL = "E099", "internal";
         /// A partition that no schedule window runs.
@@ -124,6 +127,7 @@ pub fn default_hint(code: Code) -> &'static str {
         "E027" => "interrupts are GIC INTIDs: PPIs are 16..31, SPI n is 32 + n",
         "E028" => "put all of a core's windows in one [[schedule]]",
         "E029" => "make `hypervisor.blob` larger, or the system smaller",
+        "E030" => "name the platform's `console` device, or build the hypervisor for another platform",
         "W001" => "add a window for it to its core's [[schedule]]",
         _ => "this is a bug in hvcfg: please report it with the system file",
     }

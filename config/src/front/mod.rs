@@ -6,6 +6,7 @@
 //!      --validate/place--> Compiled { System, layout } --blob::encode--> blob
 //! ```
 
+pub mod board;
 pub mod build;
 pub mod diag;
 pub mod image;
@@ -207,7 +208,10 @@ pub fn check_with(path: &Path, loader: &mut dyn Loader) -> Checked {
                 if cx.has_errors() {
                     None
                 } else {
-                    schema::read(&mut cx, &root).and_then(|raw| validate::compile(&mut cx, &raw))
+                    schema::read(&mut cx, &root).and_then(|raw| {
+                        board::check_system(&mut cx, &raw);
+                        validate::compile(&mut cx, &raw)
+                    })
                 }
             }
         },

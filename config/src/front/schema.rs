@@ -118,6 +118,27 @@ pub struct RawPlatform {
     pub banks: Vec<RawBank>,
     /// Devices.
     pub devices: Vec<RawDevice>,
+    /// The device the hypervisor built for this board prints on, if given.
+    pub console: Option<Sp<String>>,
+    /// Where the hypervisor built for this board finds its GIC, if given.
+    pub gic: Option<RawGic>,
+}
+
+/// `[platform.gic]`: the GICv3 as the hypervisor built for the board uses it.
+#[derive(Clone, Debug)]
+pub struct RawGic {
+    /// Device name of the distributor.
+    pub distributor: Sp<String>,
+    /// Device name of the redistributors (one frame per core, in core order).
+    pub redistributors: Sp<String>,
+    /// Size of one core's redistributor frame.
+    pub redistributor_stride: Sp<u32>,
+    /// List registers the hypervisor uses.
+    pub list_registers: Sp<u32>,
+    /// Where the table is.
+    pub loc: Loc,
+    /// Path of the table.
+    pub path: String,
 }
 
 /// A block of memory that may be placed automatically.
@@ -285,8 +306,17 @@ pub mod keys {
         "cores",
         "mpu_regions",
         "interrupts",
+        "console",
+        "gic",
         "memory",
         "device",
+    ];
+    /// `[platform.gic]`.
+    pub const GIC: &[&str] = &[
+        "distributor",
+        "redistributors",
+        "redistributor_stride",
+        "list_registers",
     ];
     /// `[[platform.memory]]`.
     pub const BANK: &[&str] = &["name", "base", "size", "kind"];
@@ -762,7 +792,9 @@ fn irq_list(cx: &mut Cx, t: &Tab<'_>) -> Vec<Sp<u32>> {
     t.array(cx, "interrupts", |cx, n, p| node_u32(cx, n, &p))
 }
 
-fn read_platform(cx: &mut Cx, node: &Node) -> Option<RawPlatform> {
+/// Reads the platform table (a system's `[platform]` after its include is
+/// resolved, or the top level of a platform file).
+pub fn read_platform(cx: &mut Cx, node: &Node) -> Option<RawPlatform> {
     let t = Tab::open(cx, node, "platform", "platform", keys::PLATFORM)?;
     let mut ok = true;
     let name = t.string(cx, "name", true);
@@ -813,6 +845,21 @@ fn read_platform(cx: &mut Cx, node: &Node) -> Option<RawPlatform> {
             }
         })
         .collect();
+    let console = t.string(cx, "console", false);
+    let gic = t.table(cx, "gic", "platform.gic", keys::GIC).and_then(|g| {
+        let distributor = g.string(cx, "distributor", true);
+        let redistributors = g.string(cx, "redistributors", true);
+        let redistributor_stride = g.size(cx, "redistributor_stride", true);
+        let list_registers = g.u32(cx, "list_registers", true);
+        Some(RawGic {
+            distributor: distributor?,
+            redistributors: redistributors?,
+            redistributor_stride: redistributor_stride?,
+            list_registers: list_registers?,
+            loc: g.loc,
+            path: g.path.clone(),
+        })
+    });
     let name = req(name, String::new(), &t, "name", &mut ok);
     let cores = req(cores, 1, &t, "cores", &mut ok);
     let mpu_regions = req(mpu_regions, 16, &t, "mpu_regions", &mut ok);
@@ -823,6 +870,8 @@ fn read_platform(cx: &mut Cx, node: &Node) -> Option<RawPlatform> {
         interrupts,
         banks,
         devices,
+        console,
+        gic,
     })
 }
 

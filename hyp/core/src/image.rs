@@ -23,10 +23,8 @@ use core::fmt;
 
 use hypcfg::flash::{Explanation, FlashError, Header, SectionKind};
 
-/// Base of the QSPI flash bank of the MPS3 AN536, where the image sits.
-pub const FLASH_BASE: u32 = 0x0800_0000;
-/// Size of the QSPI flash bank.
-pub const FLASH_SIZE: u32 = 8 << 20;
+/// Size of the flash bank the image sits in (the platform's first `rom` bank).
+use crate::board::FLASH_SIZE;
 
 /// Why the flash image is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +159,7 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::board::FLASH_BASE;
     use hypcfg::flash::{write, Part};
 
     const HYP: u32 = 0x1000_0000;

@@ -9,7 +9,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod board;
 pub mod channel;
+pub mod gicv3;
 pub mod guest_mem;
 pub mod health;
 pub mod hsr;

@@ -7,6 +7,8 @@
 //! else reads as the architecture allows (fixed values or zero) and
 //! ignores writes. Portable: the hardware is behind [`GicRegs`].
 
+use crate::gicv3::*;
+
 /// Where an access landed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Frame {
@@ -51,19 +53,6 @@ pub enum Outcome {
         why: &'static str,
     },
 }
-
-const GICD_CTLR: u32 = 0x0;
-const GICD_TYPER: u32 = 0x4;
-const GICD_IIDR: u32 = 0x8;
-const GICD_IGROUPR: u32 = 0x80;
-const GICD_ISENABLER: u32 = 0x100;
-const GICD_IPRIORITYR: u32 = 0x400;
-const GICD_ICFGR: u32 = 0xC00;
-const GICD_IROUTER: u32 = 0x6000;
-const GICD_PIDR2: u32 = 0xFFE8;
-const GICR_TYPER: u32 = 0x8;
-const GICR_WAKER: u32 = 0x14;
-const SGI_BASE: u32 = 0x1_0000;
 
 /// The mask of owned INTIDs in the 32-interrupt word starting at `first`.
 fn owned_mask(o: &impl Owns, first: u32) -> u32 {
@@ -218,19 +207,21 @@ fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> O
 fn redist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
     match off {
         // TYPER (both words) and IIDR as the hardware says.
-        0x4 | GICR_TYPER | 0xC => write.map_or_else(|| Outcome::Read(hw.redist_read(off)), |_| Outcome::Done),
+        GICR_IIDR | GICR_TYPER | GICR_TYPER_HI => {
+            write.map_or_else(|| Outcome::Read(hw.redist_read(off)), |_| Outcome::Done)
+        }
         // Always awake: the hypervisor woke it at boot.
         GICR_WAKER => write.map_or(Outcome::Read(0), |_| Outcome::Done),
         // SGIs and PPIs: the owned ones (the virtual timer and the PPIs
         // the partition owns) are group 1 and enabled by the hypervisor;
         // the partition's writes to them are accepted, others refused.
-        o_ if o_ == SGI_BASE + 0x80 => bitmap(0, write, o, u32::MAX, |_| {}),
-        o_ if o_ == SGI_BASE + 0x100 || o_ == SGI_BASE + 0x180 => {
-            let read = hw.redist_read(SGI_BASE + 0x100);
+        GICR_IGROUPR0 => bitmap(0, write, o, u32::MAX, |_| {}),
+        GICR_ISENABLER0 | GICR_ICENABLER0 => {
+            let read = hw.redist_read(GICR_ISENABLER0);
             bitmap(0, write, o, read, |_| {})
         }
-        o_ if (SGI_BASE + 0x400..=SGI_BASE + 0x41C).contains(&o_) => {
-            let first = o_ - SGI_BASE - 0x400;
+        o_ if (GICR_IPRIORITYR..=GICR_IPRIORITYR + 0x1C).contains(&o_) => {
+            let first = o_ - GICR_IPRIORITYR;
             let current = hw.redist_read(o_);
             // Priorities of owned PPIs stay the hypervisor's: accepted, not applied.
             fields(
@@ -265,7 +256,7 @@ mod tests {
             self.dist.insert(off, v);
         }
         fn redist_read(&mut self, off: u32) -> u32 {
-            if off == SGI_BASE + 0x100 {
+            if off == GICR_ISENABLER0 {
                 1 << 27 | 1 << 26
             } else {
                 0x55
@@ -401,15 +392,15 @@ mod tests {
     fn ppi_enable_of_the_virtual_timer_is_accepted_others_refused() {
         let mut h = hw();
         assert_eq!(
-            access(Frame::Redist(SGI_BASE + 0x100), Some(1 << 27), &Part, &mut h),
+            access(Frame::Redist(GICR_ISENABLER0), Some(1 << 27), &Part, &mut h),
             Outcome::Done
         );
         assert_eq!(
-            access(Frame::Redist(SGI_BASE + 0x100), None, &Part, &mut h),
+            access(Frame::Redist(GICR_ISENABLER0), None, &Part, &mut h),
             Outcome::Read(1 << 27)
         );
         assert_eq!(
-            access(Frame::Redist(SGI_BASE + 0x100), Some(1 << 26), &Part, &mut h),
+            access(Frame::Redist(GICR_ISENABLER0), Some(1 << 26), &Part, &mut h),
             Outcome::Refused {
                 intid: 26,
                 why: "enable/disable of an interrupt it does not own"

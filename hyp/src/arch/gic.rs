@@ -2,7 +2,10 @@
 //! redistributor set up once at boot (through `ioremap`, unmapped again:
 //! at run time only system registers are used), the EL2 CPU interface
 //! (`ICC_*`), and the virtual CPU interface's list registers (`ICH_*`),
-//! which the R52 model has (4 LRs), to deliver virtual interrupts.
+//! [`LRS`] of them (the board's `gic.list_registers`; the R52 has 4), to
+//! deliver virtual interrupts. Where the frames are is the board's
+//! ([`crate::board`]); the register offsets are the architecture's
+//! ([`crate::gicv3`]).
 //!
 //! EOI mode 1 is used at EL2: writing `ICC_EOIR1` only drops the running
 //! priority; an interrupt passed to a partition stays active until the
@@ -11,14 +14,9 @@
 
 use hypcfg::mpu::Attrs;
 
+use crate::board::{GICD_BASE, GICD_SIZE, GICR_BASE, GICR_STRIDE, INTERRUPTS, LRS};
+use crate::gicv3::*;
 use crate::mpu;
-
-/// GIC distributor base (`mps3-an536`).
-pub const GICD_BASE: u32 = 0xF000_0000;
-/// First redistributor; each core's frame is 128 KiB.
-pub const GICR_BASE: u32 = 0xF010_0000;
-/// Size of one core's redistributor frame.
-pub const GICR_STRIDE: u32 = 0x2_0000;
 /// INTID of the EL2 physical timer (window boundaries).
 pub const INTID_HYP_TIMER: u32 = 26;
 /// INTID of the EL1 virtual timer (each partition's own timer).
@@ -32,19 +30,6 @@ pub const INTID_KICK: u32 = 9;
 const PRIORITY: u8 = 0x80;
 /// Spurious INTID (nothing pending).
 pub const SPURIOUS: u32 = 1023;
-/// Number of list registers used (the R52 model has 4).
-pub const LRS: usize = 4;
-
-const GICD_CTLR: u32 = 0x0;
-const GICD_IGROUPR: u32 = 0x80;
-const GICD_ISENABLER: u32 = 0x100;
-const GICD_IPRIORITYR: u32 = 0x400;
-const GICD_IROUTER: u32 = 0x6000;
-const GICR_WAKER: u32 = 0x14;
-const SGI_BASE: u32 = 0x1_0000;
-const GICR_IGROUPR0: u32 = SGI_BASE + 0x80;
-const GICR_ISENABLER0: u32 = SGI_BASE + 0x100;
-const GICR_IPRIORITYR: u32 = SGI_BASE + 0x400;
 
 /// Why the GIC could not be set up.
 #[derive(Clone, Copy, Debug)]
@@ -65,12 +50,12 @@ fn read32(addr: u32) -> u32 {
 /// enabled group-1 interrupt (core 0, once). The distributor window is
 /// unmapped again afterwards.
 pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), GicError> {
-    let dist = mpu::ioremap(GICD_BASE, 0x1_0000, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
+    let dist = mpu::ioremap(GICD_BASE, GICD_SIZE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
     // Single security state (no EL3 on the R52): ARE = bit 4, then the
     // group enables (bit 0, bit 1).
     write32(GICD_BASE + GICD_CTLR, 1 << 4);
     write32(GICD_BASE + GICD_CTLR, (1 << 4) | 0b11);
-    for (intid, core) in spis.filter(|&(i, _)| (32..1020).contains(&i)) {
+    for (intid, core) in spis.filter(|&(i, _)| (32..INTERRUPTS).contains(&i)) {
         let word = (intid / 32) * 4;
         let bit = 1 << (intid % 32);
         write32(
@@ -96,6 +81,11 @@ pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), Gi
 /// physical timer, EL1 virtual and physical timers) as group-1 interrupts;
 /// then sets up the EL2 CPU interface and the virtual interface.
 pub fn init_this_core(core: u32) -> Result<(), GicError> {
+    if list_registers() < LRS {
+        return Err(GicError(
+            "the board's gic.list_registers is more than ICH_VTR.ListRegs + 1 of this core",
+        ));
+    }
     let rd = GICR_BASE + core * GICR_STRIDE;
     let redist = mpu::ioremap(rd, GICR_STRIDE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
     write32(rd + GICR_WAKER, read32(rd + GICR_WAKER) & !(1 << 1));
@@ -160,6 +150,15 @@ pub fn deactivate(intid: u32) {
     unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c11, 1", in(reg) intid, options(nostack)) };
 }
 
+/// List registers this core's virtual CPU interface has
+/// (`ICH_VTR.ListRegs + 1`); the board's [`LRS`] must not exceed it.
+pub fn list_registers() -> usize {
+    let v: u32;
+    // SAFETY: reading ICH_VTR has no side effects.
+    unsafe { core::arch::asm!("mrc p15, 4, {}, c12, c11, 1", out(reg) v, options(nomem, nostack)) };
+    (v & 0x1F) as usize + 1
+}
+
 /// A list register's two halves (`ICH_LRn`, `ICH_LRCn`).
 pub type ListReg = (u32, u32);
 
@@ -192,17 +191,20 @@ pub const fn lr_free(lr: ListReg) -> bool {
     lr.1 >> 30 == 0
 }
 
+// `ICH_LR<n>` is `c12, c12, n` for n < 8 and `c12, c13, n - 8` above;
+// `ICH_LRC<n>` likewise with `c14`/`c15`. Only the first `LRS` are used.
 macro_rules! lr_access {
-    ($($n:literal),*) => {
-        /// Reads list register `n`.
+    ($($n:literal => $lr:literal, $lrc:literal, $op2:literal;)*) => {
+        /// Reads list register `n` (below [`LRS`]).
         pub fn read_lr(n: usize) -> ListReg {
             let (lo, hi): (u32, u32);
             match n {
-                $($n => {
-                    // SAFETY: reading a list register has no side effects.
+                $($n if $n < LRS => {
+                    // SAFETY: reading a list register has no side effects
+                    // (the board's LRS is checked against ICH_VTR at boot).
                     unsafe {
-                        core::arch::asm!(concat!("mrc p15, 4, {}, c12, c12, ", $n), out(reg) lo);
-                        core::arch::asm!(concat!("mrc p15, 4, {}, c12, c14, ", $n), out(reg) hi);
+                        core::arch::asm!(concat!("mrc p15, 4, {}, c12, ", $lr, ", ", $op2), out(reg) lo);
+                        core::arch::asm!(concat!("mrc p15, 4, {}, c12, ", $lrc, ", ", $op2), out(reg) hi);
                     }
                 })*
                 _ => return (0, 0),
@@ -210,15 +212,15 @@ macro_rules! lr_access {
             (lo, hi)
         }
 
-        /// Writes list register `n`.
+        /// Writes list register `n` (below [`LRS`]).
         pub fn write_lr(n: usize, lr: ListReg) {
             match n {
-                $($n => {
+                $($n if $n < LRS => {
                     // SAFETY: list registers only affect the virtual CPU
                     // interface seen by EL1.
                     unsafe {
-                        core::arch::asm!(concat!("mcr p15, 4, {}, c12, c12, ", $n), in(reg) lr.0);
-                        core::arch::asm!(concat!("mcr p15, 4, {}, c12, c14, ", $n), in(reg) lr.1);
+                        core::arch::asm!(concat!("mcr p15, 4, {}, c12, ", $lr, ", ", $op2), in(reg) lr.0);
+                        core::arch::asm!(concat!("mcr p15, 4, {}, c12, ", $lrc, ", ", $op2), in(reg) lr.1);
                     }
                 })*
                 _ => {}
@@ -226,7 +228,13 @@ macro_rules! lr_access {
         }
     };
 }
-lr_access!(0, 1, 2, 3);
+lr_access! {
+    0 => "c12", "c14", "0"; 1 => "c12", "c14", "1"; 2 => "c12", "c14", "2"; 3 => "c12", "c14", "3";
+    4 => "c12", "c14", "4"; 5 => "c12", "c14", "5"; 6 => "c12", "c14", "6"; 7 => "c12", "c14", "7";
+    8 => "c13", "c15", "0"; 9 => "c13", "c15", "1"; 10 => "c13", "c15", "2"; 11 => "c13", "c15", "3";
+    12 => "c13", "c15", "4"; 13 => "c13", "c15", "5"; 14 => "c13", "c15", "6"; 15 => "c13", "c15", "7";
+}
+const _: () = assert!(LRS <= 16, "a GICv3 CPU interface has at most 16 list registers");
 
 /// `ICH_VMCR`: the virtual CPU interface's control (the guest's own PMR,
 /// BPR, group enables), saved and restored per partition.

@@ -23,7 +23,7 @@ use super::vgic::VgicState;
 use super::windows::CoreWindows;
 use crate::arch::context::El1State;
 use crate::arch::vectors::GuestFrame;
-use crate::boot::MAX_CORES;
+use crate::board::CORES as MAX_CORES;
 
 /// Longest console line kept per partition before it is flushed anyway.
 pub const LINE_MAX: usize = 100;

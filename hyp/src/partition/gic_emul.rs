@@ -8,15 +8,13 @@ use hypcfg::ids::CoreId;
 use hypcfg::mpu::Attrs;
 use hypcfg::system::Partition;
 
-use crate::arch::gic::{GICD_BASE, GICR_BASE, INTID_PTIMER, INTID_VTIMER};
+use crate::arch::gic::{INTID_PTIMER, INTID_VTIMER};
 use crate::arch::vectors::GuestFrame;
+use crate::board::{GICD_BASE, GICD_SIZE, GICR_BASE, GICR_STRIDE};
 use crate::hprintln;
 use crate::hsr::Hsr;
 use crate::mpu;
 use crate::vgic_mmio::{self, Frame, GicRegs, Outcome, Owns};
-
-const GICD_SIZE: u32 = 0x1_0000;
-const GICR_STRIDE: u32 = 0x2_0000;
 
 /// The interrupts partition `p` owns: its own, and its two EL1 timers.
 struct PartOwns<'a> {

@@ -10,7 +10,7 @@ use super::block::{PartitionBlock, RunState};
 use super::SYSTEM;
 use crate::arch::context::El1State;
 use crate::arch::vectors::GuestFrame;
-use crate::boot::MAX_CORES;
+use crate::board::CORES;
 use crate::mpu;
 
 /// Attributes of the hypervisor's temporary view of memory it reads
@@ -69,7 +69,7 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
 
 fn check_platform(s: &System) -> Result<(), LoadError> {
     let h = &s.hypervisor;
-    if s.platform.cores as usize > MAX_CORES {
+    if s.platform.cores as usize > CORES {
         return Err(LoadError::Mismatch(
             "the system has more cores than this hypervisor build",
         ));
@@ -89,7 +89,7 @@ fn check_platform(s: &System) -> Result<(), LoadError> {
             "the system reserves a different number of transient slots",
         ));
     }
-    if h.console_base != crate::boot::CONSOLE_UART_BASE {
+    if h.console_base != crate::board::CONSOLE_BASE {
         return Err(LoadError::Mismatch(
             "the system's console is not the one this hypervisor drives",
         ));

@@ -28,7 +28,7 @@ use spin::Once;
 use crate::arch::context;
 use crate::arch::vectors;
 use crate::arch::{cpu, gic, timer};
-use crate::boot::MAX_CORES;
+use crate::board::CORES as MAX_CORES;
 use crate::{hprintln, mpu};
 
 use block::{CoreBlock, RunState};

@@ -14,7 +14,8 @@ use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::System;
 
 use super::block::{self, CoreBlock, PartitionBlock};
-use crate::arch::gic::{self, ListReg, LRS};
+use crate::arch::gic::{self, ListReg};
+use crate::board::LRS;
 
 /// INTIDs below this have an owner entry (covers 224 SPIs).
 const OWNED_INTIDS: usize = 256;

@@ -11,7 +11,7 @@ use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::System;
 
 use crate::arch::timer;
-use crate::boot::MAX_CORES;
+use crate::board::CORES as MAX_CORES;
 use crate::sched::Timetable;
 
 /// One core's position in its schedule (part of its `CoreBlock`).

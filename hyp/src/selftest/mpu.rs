@@ -327,7 +327,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         }
         _ => return Err("an executable map of hypervisor data was not refused"),
     }
-    let console = (crate::boot::CONSOLE_UART_BASE, crate::boot::CONSOLE_UART_SIZE);
+    let console = (crate::board::CONSOLE_BASE, crate::board::CONSOLE_SIZE);
     expect_refusal(
         mpu::unmap_mm_range(console.0),
         MapError::NotTransient { band: Band::Static },
@@ -456,7 +456,7 @@ pub(super) fn concurrent_test() -> Result<(), &'static str> {
     let theirs = wait_core1();
     mine?;
     theirs?;
-    for core in 0..mpu::CORES {
+    for core in 0..crate::board::CORES {
         let (leaked, users) = mpu::inspect(core, |m| {
             let users: u32 = m.regions().map(|(_, r)| r.users()).sum();
             (m.transient_in_use(), users)

@@ -199,7 +199,7 @@ impl MapError {
             }
             MapError::NoSuchCore => {
                 "refused: there is no MPU table for this core number; the image supports \
-                 mpu::CORES cores"
+                 board::CORES cores"
             }
             MapError::BadRegionWords { .. } => {
                 "refused: a static or partition region is disabled, inverted, writable and \

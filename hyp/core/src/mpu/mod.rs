@@ -153,8 +153,8 @@ pub use table::{Band, Bands, Handle, MpuMap, Region, MAX_BANDS, MAX_BAND_REGIONS
 
 use hypcfg::mpu::{Attrs, RegionWords};
 
-/// Cores with an MPU table (the image's `HYP_MAX_CORES`).
-pub const CORES: usize = 2;
+/// Cores with an MPU table: the board's.
+use crate::board::CORES;
 
 /// Transient slots reserved on each core until the system config says
 /// otherwise.
