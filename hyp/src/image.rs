@@ -91,7 +91,7 @@ pub fn boot_blob_area() -> Option<(u32, u32)> {
         Err(e) => {
             hprintln!("[hyp] refusing the flash image at {:#010x}: {}", FLASH_BASE, e);
             hprintln!("[hyp] no partition started");
-            crate::boot::exit(1)
+            crate::run::exit(1)
         }
     }
 }
@@ -122,7 +122,7 @@ fn check_flash() -> Result<Option<(u32, u32)>, ImageError> {
     let bytes = unsafe { core::slice::from_raw_parts(flash.ptr() as *const u8, FLASH_SIZE as usize) };
     let result = match source(bytes, &loose) {
         Ok(Source::Image) => {
-            check_with(bytes, FLASH_BASE, crate::boot::image_layout().text.0, crc32).map(Some)
+            check_with(bytes, FLASH_BASE, crate::linker::image_layout().text.0, crc32).map(Some)
         }
         Ok(Source::Loose) => Ok(None),
         Err(e) => Err(e),

@@ -21,11 +21,19 @@ pub mod boot;
 #[cfg(target_arch = "arm")]
 pub mod console;
 #[cfg(target_arch = "arm")]
+pub mod cores;
+#[cfg(target_arch = "arm")]
+pub mod exception;
+#[cfg(target_arch = "arm")]
 pub mod image;
+#[cfg(target_arch = "arm")]
+pub mod linker;
 #[cfg(target_arch = "arm")]
 pub mod mpu;
 #[cfg(target_arch = "arm")]
 pub mod partition;
+#[cfg(target_arch = "arm")]
+pub mod run;
 #[cfg(all(target_arch = "arm", feature = "selftest"))]
 pub mod selftest;
 

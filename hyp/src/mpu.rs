@@ -75,7 +75,7 @@ impl Unmap for ThisCore {
             error
         );
         crate::hprintln!("[hyp] the EL2 MPU table is inconsistent; stopping");
-        crate::boot::fatal_stop(1)
+        crate::run::fatal_stop(1)
     }
 }
 

@@ -7,7 +7,6 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use crate::arch::cpu;
 use crate::arch::vectors::{ExceptionFrame, FaultInfo};
 use crate::board::CORES;
-use crate::boot;
 use crate::hprintln;
 
 pub mod mpu;
@@ -53,11 +52,11 @@ pub fn run(name: &str) -> ! {
     match result {
         Ok(()) => {
             hprintln!("SELFTEST {}: PASS", name);
-            boot::exit(0)
+            crate::run::exit(0)
         }
         Err(why) => {
             hprintln!("SELFTEST {}: FAIL: {}", name, why);
-            boot::exit(1)
+            crate::run::exit(1)
         }
     }
 }
@@ -66,7 +65,7 @@ pub fn run(name: &str) -> ! {
 /// hypervisor's own text faults (and is reported) instead of landing.
 fn boot_test() -> Result<(), &'static str> {
     for core in 0..CORES {
-        let s = boot::core_state(core);
+        let s = crate::cores::state(core);
         hprintln!(
             "[selftest] core {}: mode {:#04x}, EL2 MPU on: {}",
             core,
@@ -80,7 +79,7 @@ fn boot_test() -> Result<(), &'static str> {
             return Err("a core runs without its EL2 MPU");
         }
     }
-    let target = boot::image_layout().text.0 + 0x100;
+    let target = crate::linker::image_layout().text.0 + 0x100;
     // SAFETY: reading our own text is allowed and has no side effect.
     let before = unsafe { core::ptr::read_volatile(target as *const u32) };
     EXPECT_ABORT.store(1, Ordering::Release);
@@ -110,7 +109,7 @@ fn boot_test() -> Result<(), &'static str> {
 /// An unexpected fault (a write to our text nobody armed for) must be
 /// reported and stop the run with the fatal exit code, never hang.
 fn unexpected_fault() -> Result<(), &'static str> {
-    let target = boot::image_layout().text.0 + 0x40;
+    let target = crate::linker::image_layout().text.0 + 0x40;
     // SAFETY: deliberately faulting write; the vector reports and stops.
     unsafe { core::ptr::write_volatile(target as *mut u32, 0) };
     Err("the write to hypervisor text did not fault")

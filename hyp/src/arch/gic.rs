@@ -250,3 +250,22 @@ pub fn write_vmcr(v: u32) {
     // SAFETY: only the virtual CPU interface seen by EL1 changes.
     unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 7", in(reg) v, options(nostack)) };
 }
+
+/// The virtual CPU interface of a partition while it is not running:
+/// its list registers and `ICH_VMCR` (saved and restored by
+/// `partition::vgic`).
+#[derive(Clone, Copy)]
+pub struct VgicState {
+    /// The list registers.
+    pub lrs: [ListReg; LRS],
+    /// `ICH_VMCR`.
+    pub vmcr: u32,
+}
+
+impl VgicState {
+    /// Nothing pending, interface off.
+    pub const EMPTY: VgicState = VgicState {
+        lrs: [(0, 0); LRS],
+        vmcr: 0,
+    };
+}

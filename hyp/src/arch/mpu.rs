@@ -80,7 +80,7 @@ pub fn is_enabled() -> bool {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct El2Mpu;
 
-impl crate::mpu::MpuHw for El2Mpu {
+impl hyp_core::mpu::MpuHw for El2Mpu {
     fn region_count(&self) -> usize {
         region_count()
     }

@@ -19,9 +19,9 @@ use heapless::Vec;
 use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{System, MAX_PARTITIONS};
 
-use super::vgic::VgicState;
 use super::windows::CoreWindows;
 use crate::arch::context::El1State;
+use crate::arch::gic::VgicState;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES as MAX_CORES;
 

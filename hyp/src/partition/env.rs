@@ -48,7 +48,7 @@ pub(super) struct CallEnv<'a> {
 
 impl CallEnv<'_> {
     fn system(&self) -> Option<&'static System> {
-        super::system()
+        super::load::system()
     }
 
     fn partition(&self) -> Option<&'static Partition> {

@@ -5,9 +5,9 @@
 
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::system::{RegionKind, System};
+use spin::Once;
 
 use super::block::{PartitionBlock, RunState};
-use super::SYSTEM;
 use crate::arch::context::El1State;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES;
@@ -26,6 +26,13 @@ pub(super) const HYP_WRITE: Attrs = Attrs {
     xn: true,
     mem: MemType::Normal,
 };
+
+static SYSTEM: Once<System> = Once::new();
+
+/// The system description, once [`load_system`] has succeeded.
+pub fn system() -> Option<&'static System> {
+    SYSTEM.get()
+}
 
 /// Why the system cannot start.
 #[derive(Clone, Copy, Debug)]

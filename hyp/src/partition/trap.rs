@@ -11,7 +11,8 @@ use hypcfg::system::{Partition, System};
 
 use super::block::{self, CoreBlock, PartitionBlock, RunState};
 use super::env::{flush_line, CallEnv};
-use super::{gic_emul, load, name_of, stop, vgic};
+use super::life::{idle_forever, name_of, stop};
+use super::{gic_emul, load, vgic};
 use crate::arch::vectors::GuestFrame;
 use crate::arch::{context, gic};
 use crate::health::{self, Decision, Fault};
@@ -56,7 +57,7 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
     let here = k.core;
     let Some(slot) = k.current else { return frame };
     let Some(b) = k.block(slot) else { return frame };
-    let Some(s) = super::system() else {
+    let Some(s) = load::system() else {
         return frame;
     };
     match hsr.class() {
@@ -85,7 +86,7 @@ fn after_call(frame: *mut GuestFrame, effect: Effect) -> *mut GuestFrame {
     // SAFETY: one entry into the hypervisor; the hypercall's borrow of the
     // caller's block has ended.
     let k = unsafe { block::this_core() };
-    match (super::system(), k.current) {
+    match (load::system(), k.current) {
         (Some(s), Some(slot)) => apply(s, k, slot, effect),
         _ => frame,
     }
@@ -141,7 +142,7 @@ fn frame_of(k: &mut CoreBlock, slot: usize) -> *mut GuestFrame {
 /// left.
 fn reschedule(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFrame {
     let Some(next) = k.next_runnable(Some(slot)) else {
-        super::idle_forever(k)
+        idle_forever(k)
     };
     switch(s, k, slot, next)
 }
@@ -163,7 +164,7 @@ fn switch(s: &System, k: &mut CoreBlock, slot: usize, to: usize) -> *mut GuestFr
     }
     let CoreBlock { parts, reset_el1, .. } = &mut *k;
     let Some(b) = parts.get_mut(to) else {
-        super::idle_forever(k)
+        idle_forever(k)
     };
     let next = b.id;
     let started = if b.status.state() == RunState::Unstarted {
@@ -195,7 +196,7 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
     // SAFETY: one entry into the hypervisor, which is not re-entered; the
     // reference is dropped before this function returns to the partition.
     let k = unsafe { block::this_core() };
-    let (Some(s), Some(slot)) = (super::system(), k.current) else {
+    let (Some(s), Some(slot)) = (load::system(), k.current) else {
         gic::priority_drop(intid);
         gic::deactivate(intid);
         return frame;
@@ -248,7 +249,7 @@ fn window_boundary(s: &System, k: &mut CoreBlock, slot: usize, frame: *mut Guest
 fn restart(s: &System, k: &mut CoreBlock, slot: usize, why: &str) -> *mut GuestFrame {
     let CoreBlock { parts, reset_el1, .. } = &mut *k;
     let Some(b) = parts.get_mut(slot) else {
-        super::idle_forever(k)
+        idle_forever(k)
     };
     let id = b.id;
     hprintln!("[hyp] restarting {} ({})", name_of(s, id), why);
@@ -273,12 +274,10 @@ fn restart(s: &System, k: &mut CoreBlock, slot: usize, why: &str) -> *mut GuestF
 /// is nothing to skip.
 fn on_fault(s: &System, k: &mut CoreBlock, slot: usize, fault: Fault, pc: u32, skip: u32) -> *mut GuestFrame {
     let here = k.core;
-    let Some(b) = k.block(slot) else {
-        super::idle_forever(k)
-    };
+    let Some(b) = k.block(slot) else { idle_forever(k) };
     let id = b.id;
     let Some(p) = s.partitions.get(id.index()) else {
-        super::idle_forever(k)
+        idle_forever(k)
     };
     b.status.faults.fetch_add(1, Ordering::AcqRel);
     let decision = health::decide(p.fault_policy, b.status.restarts.load(Ordering::Acquire));

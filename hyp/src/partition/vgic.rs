@@ -14,7 +14,7 @@ use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::System;
 
 use super::block::{self, CoreBlock, PartitionBlock};
-use crate::arch::gic::{self, ListReg};
+use crate::arch::gic::{self, VgicState};
 use crate::board::LRS;
 
 /// INTIDs below this have an owner entry (covers 224 SPIs).
@@ -102,21 +102,6 @@ pub fn device_irq(k: &mut CoreBlock, s: &System, intid: u32) {
         (Some(bit), Some(b)) if b.status.runnable() => b.held |= 1 << bit,
         _ => gic::deactivate(intid),
     }
-}
-
-/// Saved virtual-interface state of one partition.
-#[derive(Clone, Copy)]
-pub struct VgicState {
-    lrs: [ListReg; LRS],
-    vmcr: u32,
-}
-
-impl VgicState {
-    /// Nothing pending, interface off.
-    pub const EMPTY: VgicState = VgicState {
-        lrs: [(0, 0); LRS],
-        vmcr: 0,
-    };
 }
 
 const LRC_HW: u32 = 1 << 29;

@@ -312,7 +312,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         MapError::GuestVisible,
         "map with EL1 access",
     )?;
-    let data = crate::boot::image_layout().data;
+    let data = crate::linker::image_layout().data;
     match mpu::map_mm_range(data.0, data.0 + 64, Attrs::HYP_TEXT) {
         Err(
             e @ MapError::AttrMismatch {
