@@ -11,6 +11,21 @@
 //! [`boot`] (vectors, EL2 MPU from [`layout`], console, secondary release).
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
+// No panics in kernel code (tests may): every index, slice, unwrap and
+// arithmetic operation that could panic is written so it cannot.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub use hyp_core::{board, channel, gicv3, guest_mem, health, hsr, hypercall, layout, sched, vgic_mmio};
 
