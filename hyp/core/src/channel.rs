@@ -26,7 +26,8 @@ pub struct QueueState {
 
 /// Byte distance between two slots of `ch`.
 pub const fn stride(ch: &Channel) -> u32 {
-    ch.msg_size + 4
+    // Cannot wrap for a channel that passed `geometry_ok` (msg_size <= MAX - 8).
+    ch.msg_size.wrapping_add(4)
 }
 
 /// Whether `ch`'s queue geometry is usable: a nonzero depth and message
@@ -38,7 +39,7 @@ pub fn geometry_ok(ch: &Channel) -> bool {
         && ch
             .depth
             .checked_mul(stride(ch))
-            .is_some_and(|total| total <= ch.queue_size && ch.queue_base.checked_add(total - 1).is_some())
+            .is_some_and(|total| total <= ch.queue_size && ch.queue_base.checked_add(total.wrapping_sub(1)).is_some())
 }
 
 /// The hypervisor's access to slot memory (transient mappings on target,
@@ -88,9 +89,11 @@ pub fn send(
     if q.count >= ch.depth {
         return Err(Status::QueueFull);
     }
-    let slot = (q.head + q.count) % ch.depth;
-    mem.fill_slot(ch.queue_base + slot * stride(ch), msg)?;
-    q.count += 1;
+    // head, count < depth (so depth > 0 here), and depth * stride fits the
+    // queue storage (`geometry_ok`): none of this wraps.
+    let slot = q.head.wrapping_add(q.count).checked_rem(ch.depth).unwrap_or(0);
+    mem.fill_slot(ch.queue_base.wrapping_add(slot.wrapping_mul(stride(ch))), msg)?;
+    q.count = q.count.wrapping_add(1);
     Ok(())
 }
 
@@ -106,11 +109,14 @@ pub fn recv(
     if q.count == 0 {
         return Err(Status::QueueEmpty);
     }
-    let addr = ch.queue_base + (q.head % ch.depth) * stride(ch);
+    // Bounded by the queue storage (`geometry_ok`), as in `send`.
+    let addr = ch
+        .queue_base
+        .wrapping_add(q.head.checked_rem(ch.depth).unwrap_or(0).wrapping_mul(stride(ch)));
     // The header is written only by the hypervisor; it is bounded anyway.
     let len = mem.drain_slot(addr, ch.msg_size, dst)?;
-    q.head = (q.head + 1) % ch.depth;
-    q.count -= 1;
+    q.head = q.head.wrapping_add(1).checked_rem(ch.depth).unwrap_or(0);
+    q.count = q.count.wrapping_sub(1); // nonzero, checked above
     Ok(len)
 }
 

@@ -103,13 +103,13 @@ fn check(regions: &[PartitionRegion], ptr: u32, len: u32, need: Need, align: u32
     if align == 0 || !align.is_power_of_two() {
         return Err(Status::InvalidArgument);
     }
-    if ptr & (align - 1) != 0 {
+    if ptr & align.wrapping_sub(1) != 0 {
         return Err(Status::Misaligned);
     }
     if len == 0 {
         return Ok(());
     }
-    let last = ptr.checked_add(len - 1).ok_or(Status::Wraparound)?;
+    let last = ptr.checked_add(len.wrapping_sub(1)).ok_or(Status::Wraparound)?; // len != 0
     let region = regions
         .iter()
         .filter(|r| r.kind != RegionKind::Device)

@@ -121,7 +121,7 @@ pub enum Decision {
 pub fn decide(policy: FaultPolicy, restarts: u32) -> Decision {
     match policy {
         FaultPolicy::Restart { budget } if restarts < budget as u32 => Decision::Restart {
-            attempt: restarts + 1,
+            attempt: restarts.wrapping_add(1), // < budget
             budget: budget as u32,
         },
         FaultPolicy::Restart { .. } => Decision::Halt {

@@ -146,11 +146,13 @@ fn partition_name(r: &mut Regs, ptr: u32, cap: u32, env: &mut impl Env) -> Effec
     let mut buf = [0u8; hypcfg::system::MAX_NAME];
     let name = env.name().as_bytes();
     let n = name.len().min(buf.len());
-    buf[..n].copy_from_slice(&name[..n]);
+    if let (Some(to), Some(from)) = (buf.get_mut(..n), name.get(..n)) {
+        to.copy_from_slice(from);
+    }
     if (cap as usize) < n {
         return err(r, Status::TooLong);
     }
-    env.write_guest(&dst, &buf[..n]);
+    env.write_guest(&dst, buf.get(..n).unwrap_or_default());
     ok(r, n as u32, 0, 0)
 }
 
@@ -165,7 +167,9 @@ fn console_write(r: &mut Regs, ptr: u32, len: u32, env: &mut impl Env) -> Effect
     // Copy once into hypervisor memory: the bytes printed are the bytes
     // checked, whatever another core does to shared memory meanwhile.
     let mut buf = [0u8; abi::CONSOLE_MAX as usize];
-    let bytes = &mut buf[..len as usize];
+    let Some(bytes) = buf.get_mut(..len as usize) else {
+        return err(r, Status::TooLong);
+    };
     env.read_guest(&src, bytes);
     env.console(bytes);
     ok(r, len, 0, 0)

@@ -7,7 +7,7 @@
 pub fn next<T: Copy + PartialEq>(ids: &[T], current: Option<T>, runnable: impl Fn(T) -> bool) -> Option<T> {
     let start = current
         .and_then(|c| ids.iter().position(|&i| i == c))
-        .map_or(0, |p| p + 1);
+        .map_or(0, |p| p.wrapping_add(1)); // p < ids.len()
     let (after, before) = ids.split_at(start.min(ids.len()));
     before.iter().chain(after).copied().find(|&id| runnable(id))
 }
@@ -16,8 +16,11 @@ pub fn next<T: Copy + PartialEq>(ids: &[T], current: Option<T>, runnable: impl F
 /// next slot after `current` for which `runnable` holds, wrapping around,
 /// `current` itself last.
 pub fn next_slot(len: usize, current: Option<usize>, runnable: impl Fn(usize) -> bool) -> Option<usize> {
-    let start = current.map_or(0, |c| c + 1);
-    (0..len).map(|k| (start + k) % len).find(|&i| runnable(i))
+    let start = current.map_or(0, |c| c.wrapping_add(1));
+    // k < len, so len != 0 and the remainder is always taken.
+    (0..len)
+        .map(|k| start.wrapping_add(k).checked_rem(len).unwrap_or(0))
+        .find(|&i| runnable(i))
 }
 
 #[cfg(test)]
@@ -69,7 +72,7 @@ impl Timetable {
     /// than one tick are dropped; idle time at the end of the major frame
     /// stretches the last window so the frame keeps its length.
     pub fn new(s: &hypcfg::system::Schedule, hz: u32) -> Timetable {
-        let to_ticks = |us: u32| us as u64 * hz as u64 / 1_000_000;
+        let to_ticks = |us: u32| (us as u64).wrapping_mul(hz as u64) / 1_000_000; // u32 * u32 fits u64
         let mut t = Timetable {
             frame_ticks: to_ticks(s.major_frame_us),
             ..Default::default()
@@ -82,7 +85,7 @@ impl Timetable {
         }
         let used: u64 = t.ticks.iter().sum();
         if let Some(last) = t.ticks.last_mut() {
-            *last += t.frame_ticks.saturating_sub(used);
+            *last = last.saturating_add(t.frame_ticks.saturating_sub(used));
         }
         t
     }
@@ -98,7 +101,7 @@ impl Timetable {
         if self.parts.is_empty() {
             0
         } else {
-            (index + 1) % self.parts.len()
+            index.wrapping_add(1).checked_rem(self.parts.len()).unwrap_or(0)
         }
     }
 }

@@ -56,7 +56,8 @@ pub enum Outcome {
 
 /// The mask of owned INTIDs in the 32-interrupt word starting at `first`.
 fn owned_mask(o: &impl Owns, first: u32) -> u32 {
-    (0..32).filter(|b| o.owns(first + b)).fold(0, |m, b| m | 1 << b)
+    // INTIDs here are below 1024 (the register offsets are bounded): no wrap.
+    (0..32).filter(|b| o.owns(first.wrapping_add(*b))).fold(0, |m, b| m | 1 << b)
 }
 
 /// Emulates one 32-bit access (`write` = the value written, `None` for a
@@ -75,7 +76,7 @@ fn bitmap(first: u32, write: Option<u32>, o: &impl Owns, read: u32, apply: impl 
     match write {
         None => Outcome::Read(read & mask),
         Some(v) if v & !mask != 0 => Outcome::Refused {
-            intid: first + (v & !mask).trailing_zeros(),
+            intid: first.wrapping_add((v & !mask).trailing_zeros()),
             why: "enable/disable of an interrupt it does not own",
         },
         Some(v) => {
@@ -97,11 +98,12 @@ fn fields(
     current: u32,
     what: &'static str,
 ) -> (Outcome, Option<u32>) {
-    let per = 32 / bits;
-    let field = (1u32 << bits) - 1;
+    // `bits` is 2 or 8 and INTIDs are below 1024: nothing here wraps.
+    let per = 32u32.checked_div(bits).unwrap_or(0);
+    let field = (1u32 << bits).wrapping_sub(1);
     let mask = (0..per)
-        .filter(|k| o.owns(first + k))
-        .fold(0u32, |m, k| m | field << (k * bits));
+        .filter(|k| o.owns(first.wrapping_add(*k)))
+        .fold(0u32, |m, k| m | field << k.wrapping_mul(bits));
     match write {
         None => (Outcome::Read(current & mask), None),
         Some(v) => {
@@ -109,10 +111,10 @@ fn fields(
             // read-modify-write) or their real value changes nothing.
             let foreign = v & !mask;
             if foreign != 0 && foreign != current & !mask {
-                let k = (foreign ^ (current & !mask)).trailing_zeros() / bits;
+                let k = (foreign ^ (current & !mask)).trailing_zeros().checked_div(bits).unwrap_or(0);
                 return (
                     Outcome::Refused {
-                        intid: first + k,
+                        intid: first.wrapping_add(k),
                         why: what,
                     },
                     None,
@@ -152,18 +154,20 @@ fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> O
         }
         // Every interrupt a partition owns is group 1.
         0x80..=0xFC => {
-            let first = (off - GICD_IGROUPR) * 8;
+            // Each arm's offsets start at the register it subtracts and
+            // are below 0x10000: no arithmetic in this match wraps.
+            let first = off.wrapping_sub(GICD_IGROUPR).wrapping_mul(8);
             bitmap(first, write, o, u32::MAX, |_| {})
         }
         // Set-enable and clear-enable: owned bits go to the same register.
         0x100..=0x1FC => {
-            let first = ((off - GICD_ISENABLER) % 0x80) * 8;
+            let first = (off.wrapping_sub(GICD_ISENABLER) % 0x80).wrapping_mul(8);
             let read = hw.dist_read(off);
             bitmap(first, write, o, read, |v| hw.dist_write(off, v))
         }
         0x400..=0x7F8 => field_register(
             off,
-            off - GICD_IPRIORITYR,
+            off.wrapping_sub(GICD_IPRIORITYR),
             8,
             write,
             o,
@@ -172,7 +176,7 @@ fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> O
         ),
         0xC00..=0xCFC => field_register(
             off,
-            (off - GICD_ICFGR) * 4,
+            off.wrapping_sub(GICD_ICFGR).wrapping_mul(4),
             2,
             write,
             o,
@@ -180,7 +184,7 @@ fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> O
             "configuration of an interrupt it does not own",
         ),
         0x6100..=0x7FDC => {
-            let intid = (off - GICD_IROUTER) / 8;
+            let intid = off.wrapping_sub(GICD_IROUTER) / 8;
             let high = off % 8 == 4;
             match write {
                 None if !o.owns(intid) => Outcome::Read(0),
@@ -221,7 +225,7 @@ fn redist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) ->
             bitmap(0, write, o, read, |_| {})
         }
         o_ if (GICR_IPRIORITYR..=GICR_IPRIORITYR + 0x1C).contains(&o_) => {
-            let first = o_ - GICR_IPRIORITYR;
+            let first = o_.wrapping_sub(GICR_IPRIORITYR); // o_ >= GICR_IPRIORITYR
             let current = hw.redist_read(o_);
             // Priorities of owned PPIs stay the hypervisor's: accepted, not applied.
             fields(
