@@ -188,7 +188,7 @@ fn semihosting_args(buf: &mut [u8]) -> &str {
         return "";
     }
     match semihosting::cmdline(buf) {
-        Some(n) => core::str::from_utf8(&buf[..n.min(buf.len())]).unwrap_or(""),
+        Some(n) => core::str::from_utf8(buf.get(..n).unwrap_or(buf)).unwrap_or(""),
         None => "",
     }
 }

@@ -32,25 +32,23 @@ impl CmsdkUart {
     }
 
     fn reg(&self, offset: usize) -> *mut u32 {
-        (self.base + offset) as *mut u32
+        self.base.wrapping_add(offset) as *mut u32 // a register of the UART window
     }
 
     /// Enables the transmitter (the baud divisor only matters on silicon).
     pub fn enable(&mut self) {
         // SAFETY: `new`'s contract: the window is mapped device memory we own.
-        unsafe {
-            write_volatile(self.reg(BAUDDIV), 16);
-            write_volatile(self.reg(CTRL), CTRL_TX_ENABLE);
-        }
+        unsafe { write_volatile(self.reg(BAUDDIV), 16) };
+        // SAFETY: as above.
+        unsafe { write_volatile(self.reg(CTRL), CTRL_TX_ENABLE) };
     }
 
     /// Sends one byte, waiting while the transmit buffer is full.
     pub fn write_byte(&mut self, byte: u8) {
         // SAFETY: `new`'s contract: the window is mapped device memory we own.
-        unsafe {
-            while read_volatile(self.reg(STATE)) & STATE_TX_FULL != 0 {}
-            write_volatile(self.reg(DATA), byte as u32);
-        }
+        while unsafe { read_volatile(self.reg(STATE)) } & STATE_TX_FULL != 0 {}
+        // SAFETY: as above.
+        unsafe { write_volatile(self.reg(DATA), byte as u32) };
     }
 }
 

@@ -71,11 +71,11 @@ mod hw {
         // middle of a byte slice as words is sound.
         let (head, words, tail) = unsafe { bytes.align_to::<u32>() };
         let mut c = head.iter().fold(!0u32, |c, &b| byte(c, b));
-        let mut quads = words.chunks_exact(4);
-        for q in &mut quads {
-            c = word(word(word(word(c, q[0]), q[1]), q[2]), q[3]);
+        let (quads, rest) = words.as_chunks::<4>();
+        for &[w0, w1, w2, w3] in quads {
+            c = word(word(word(word(c, w0), w1), w2), w3);
         }
-        c = quads.remainder().iter().fold(c, |c, &w| word(c, w));
+        c = rest.iter().fold(c, |c, &w| word(c, w));
         !tail.iter().fold(c, |c, &b| byte(c, b))
     }
 }
@@ -107,7 +107,9 @@ fn check_flash() -> Result<Option<(u32, u32)>, ImageError> {
         static __config_blob_start: u8;
     }
     let map = |base: u32, len: u32| {
-        crate::mpu::map_mm_range(base, base + len, HYP_READ).map_err(|e| ImageError::Map(e.message()))
+        // The blob area and the flash are the image's own, laid out below 4 GiB.
+        crate::mpu::map_mm_range(base, base.wrapping_add(len), HYP_READ)
+            .map_err(|e| ImageError::Map(e.message()))
     };
     // Only the symbol's address is taken (linker.ld: BLOB).
     let blob_area = &raw const __config_blob_start as u32;

@@ -46,7 +46,8 @@ pub fn stack_top(core: usize) -> u32 {
     }
     let end = &raw const __stacks_end as u32;
     let size = &raw const HYP_STACK_SIZE as u32;
-    end - size * core as u32
+    // `core` < CORES, whose stacks the linker placed below `__stacks_end`.
+    end.wrapping_sub(size.wrapping_mul(core as u32))
 }
 
 /// The canary `_start` writes at the bottom of each core's stack.
@@ -65,10 +66,11 @@ pub fn stack_overflowed() -> Option<usize> {
     let size = &raw const HYP_STACK_SIZE as usize;
     // Core n's stack is the n-th from the top, so core CORES-1's is lowest.
     (0..CORES).find(|&core| {
-        let bottom = start + (CORES - 1 - core) * size;
+        // core < CORES: the stack area the linker placed, no wrap.
+        let bottom = start.wrapping_add((CORES - 1).wrapping_sub(core).wrapping_mul(size));
         // SAFETY: the canary words lie inside the stacks area, which the
         // static band maps read/write for the hypervisor.
         (0..STACK_CANARY_WORDS)
-            .any(|i| unsafe { core::ptr::read_volatile((bottom + 4 * i) as *const u32) } != STACK_CANARY)
+            .any(|i| unsafe { core::ptr::read_volatile(bottom.wrapping_add(i.wrapping_mul(4)) as *const u32) } != STACK_CANARY)
     })
 }

@@ -32,7 +32,7 @@ pub fn on_exception(info: &FaultInfo, frame: &mut ExceptionFrame) -> bool {
             info.hdfar,
             frame.elr
         );
-        frame.elr += 4;
+        frame.elr = frame.elr.wrapping_add(4); // past the faulting instruction
         return true;
     }
     false
@@ -79,8 +79,8 @@ fn boot_test() -> Result<(), &'static str> {
             return Err("a core runs without its EL2 MPU");
         }
     }
-    let target = crate::linker::image_layout().text.0 + 0x100;
-    // SAFETY: reading our own text is allowed and has no side effect.
+    let target = crate::linker::image_layout().text.0.wrapping_add(0x100); // inside the text
+                                                                           // SAFETY: reading our own text is allowed and has no side effect.
     let before = unsafe { core::ptr::read_volatile(target as *const u32) };
     EXPECT_ABORT.store(1, Ordering::Release);
     // SAFETY: the write is expected to fault; the handler skips it.
@@ -109,8 +109,8 @@ fn boot_test() -> Result<(), &'static str> {
 /// An unexpected fault (a write to our text nobody armed for) must be
 /// reported and stop the run with the fatal exit code, never hang.
 fn unexpected_fault() -> Result<(), &'static str> {
-    let target = crate::linker::image_layout().text.0 + 0x40;
-    // SAFETY: deliberately faulting write; the vector reports and stops.
+    let target = crate::linker::image_layout().text.0.wrapping_add(0x40); // inside the text
+                                                                          // SAFETY: deliberately faulting write; the vector reports and stops.
     unsafe { core::ptr::write_volatile(target as *mut u32, 0) };
     Err("the write to hypervisor text did not fault")
 }

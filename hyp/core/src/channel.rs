@@ -36,10 +36,9 @@ pub fn geometry_ok(ch: &Channel) -> bool {
     ch.depth > 0
         && ch.msg_size > 0
         && ch.msg_size <= u32::MAX - 8
-        && ch
-            .depth
-            .checked_mul(stride(ch))
-            .is_some_and(|total| total <= ch.queue_size && ch.queue_base.checked_add(total.wrapping_sub(1)).is_some())
+        && ch.depth.checked_mul(stride(ch)).is_some_and(|total| {
+            total <= ch.queue_size && ch.queue_base.checked_add(total.wrapping_sub(1)).is_some()
+        })
 }
 
 /// The hypervisor's access to slot memory (transient mappings on target,

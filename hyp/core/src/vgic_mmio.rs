@@ -57,7 +57,9 @@ pub enum Outcome {
 /// The mask of owned INTIDs in the 32-interrupt word starting at `first`.
 fn owned_mask(o: &impl Owns, first: u32) -> u32 {
     // INTIDs here are below 1024 (the register offsets are bounded): no wrap.
-    (0..32).filter(|b| o.owns(first.wrapping_add(*b))).fold(0, |m, b| m | 1 << b)
+    (0..32)
+        .filter(|b| o.owns(first.wrapping_add(*b)))
+        .fold(0, |m, b| m | 1 << b)
 }
 
 /// Emulates one 32-bit access (`write` = the value written, `None` for a
@@ -111,7 +113,10 @@ fn fields(
             // read-modify-write) or their real value changes nothing.
             let foreign = v & !mask;
             if foreign != 0 && foreign != current & !mask {
-                let k = (foreign ^ (current & !mask)).trailing_zeros().checked_div(bits).unwrap_or(0);
+                let k = (foreign ^ (current & !mask))
+                    .trailing_zeros()
+                    .checked_div(bits)
+                    .unwrap_or(0);
                 return (
                     Outcome::Refused {
                         intid: first.wrapping_add(k),

@@ -56,22 +56,25 @@ pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), Gi
     write32(GICD_BASE + GICD_CTLR, 1 << 4);
     write32(GICD_BASE + GICD_CTLR, (1 << 4) | 0b11);
     for (intid, core) in spis.filter(|&(i, _)| (32..INTERRUPTS).contains(&i)) {
-        let word = (intid / 32) * 4;
+        // intid < INTERRUPTS: every address below is inside the
+        // distributor frame, nothing wraps.
+        let word = (intid / 32).wrapping_mul(4);
         let bit = 1 << (intid % 32);
         write32(
-            GICD_BASE + GICD_IGROUPR + word,
-            read32(GICD_BASE + GICD_IGROUPR + word) | bit,
+            (GICD_BASE + GICD_IGROUPR).wrapping_add(word),
+            read32((GICD_BASE + GICD_IGROUPR).wrapping_add(word)) | bit,
         );
-        let reg = GICD_BASE + GICD_IPRIORITYR + (intid & !3);
-        let shift = (intid & 3) * 8;
+        let reg = (GICD_BASE + GICD_IPRIORITYR).wrapping_add(intid & !3);
+        let shift = (intid & 3).wrapping_mul(8);
         write32(
             reg,
             (read32(reg) & !(0xFF << shift)) | ((PRIORITY as u32) << shift),
         );
         // IROUTER: Aff0 = the owner's core, interrupt routing mode 0.
-        write32(GICD_BASE + GICD_IROUTER + intid * 8, core);
-        write32(GICD_BASE + GICD_IROUTER + intid * 8 + 4, 0);
-        write32(GICD_BASE + GICD_ISENABLER + word, bit);
+        let router = (GICD_BASE + GICD_IROUTER).wrapping_add(intid.wrapping_mul(8));
+        write32(router, core);
+        write32(router.wrapping_add(4), 0);
+        write32((GICD_BASE + GICD_ISENABLER).wrapping_add(word), bit);
     }
     drop(dist);
     Ok(())
@@ -86,48 +89,62 @@ pub fn init_this_core(core: u32) -> Result<(), GicError> {
             "the board's gic.list_registers is more than ICH_VTR.ListRegs + 1 of this core",
         ));
     }
-    let rd = GICR_BASE + core * GICR_STRIDE;
+    // `core` is below the board's core count: every address below is
+    // inside its redistributor frame, nothing wraps.
+    let rd = GICR_BASE.wrapping_add(core.wrapping_mul(GICR_STRIDE));
     let redist = mpu::ioremap(rd, GICR_STRIDE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
-    write32(rd + GICR_WAKER, read32(rd + GICR_WAKER) & !(1 << 1));
+    write32(
+        rd.wrapping_add(GICR_WAKER),
+        read32(rd.wrapping_add(GICR_WAKER)) & !(1 << 1),
+    );
     let mut spins = 0u32;
-    while read32(rd + GICR_WAKER) & (1 << 2) != 0 {
-        spins += 1;
+    while read32(rd.wrapping_add(GICR_WAKER)) & (1 << 2) != 0 {
+        spins = spins.wrapping_add(1); // stops at 1_000_001
         if spins > 1_000_000 {
             return Err(GicError("the redistributor does not wake up"));
         }
     }
     let bits = (1 << INTID_HYP_TIMER) | (1 << INTID_VTIMER) | (1 << INTID_PTIMER) | (1 << INTID_KICK);
-    write32(rd + GICR_IGROUPR0, read32(rd + GICR_IGROUPR0) | bits);
+    write32(
+        rd.wrapping_add(GICR_IGROUPR0),
+        read32(rd.wrapping_add(GICR_IGROUPR0)) | bits,
+    );
     for intid in [INTID_HYP_TIMER, INTID_VTIMER, INTID_PTIMER, INTID_KICK] {
-        let reg = rd + GICR_IPRIORITYR + (intid & !3);
-        let shift = (intid & 3) * 8;
+        let reg = rd.wrapping_add(GICR_IPRIORITYR).wrapping_add(intid & !3);
+        let shift = (intid & 3).wrapping_mul(8);
         let v = (read32(reg) & !(0xFF << shift)) | ((PRIORITY as u32) << shift);
         write32(reg, v);
     }
-    write32(rd + GICR_ISENABLER0, bits);
+    write32(rd.wrapping_add(GICR_ISENABLER0), bits);
     drop(redist);
     init_cpu_interface();
     Ok(())
 }
 
 fn init_cpu_interface() {
-    // SAFETY: GIC CPU interface system registers of this core; they only
-    // change how interrupts are signalled to and from it.
-    unsafe {
-        // ICC_HSRE: SRE | Enable (EL1 may use its system-register interface).
-        core::arch::asm!("mcr p15, 4, {}, c12, c9, 5", in(reg) 0b1001u32);
-        core::arch::asm!("isb");
-        // ICC_PMR: let every priority through.
-        core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32);
-        // ICC_BPR1 = 0, ICC_CTLR.EOImode = 1 (bit 1).
-        core::arch::asm!("mcr p15, 0, {}, c12, c12, 3", in(reg) 0u32);
-        core::arch::asm!("mcr p15, 0, {}, c12, c12, 4", in(reg) 0b10u32);
-        // ICC_IGRPEN1: group 1 on.
-        core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", in(reg) 1u32);
-        // ICH_HCR.En: the virtual CPU interface on.
-        core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) 1u32);
-        core::arch::asm!("isb");
-    }
+    // The GIC CPU interface system registers of this core only change how
+    // interrupts are signalled to and from it.
+    // ICC_HSRE: SRE | Enable (EL1 may use its system-register interface).
+    // SAFETY: this core's ICC_HSRE, see above.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c9, 5", in(reg) 0b1001u32) };
+    // SAFETY: a barrier only.
+    unsafe { core::arch::asm!("isb") };
+    // ICC_PMR: let every priority through.
+    // SAFETY: this core's ICC_PMR, see above.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32) };
+    // ICC_BPR1 = 0, ICC_CTLR.EOImode = 1 (bit 1).
+    // SAFETY: this core's ICC_BPR1, see above.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c12, 3", in(reg) 0u32) };
+    // SAFETY: this core's ICC_CTLR, see above.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c12, 4", in(reg) 0b10u32) };
+    // ICC_IGRPEN1: group 1 on.
+    // SAFETY: this core's ICC_IGRPEN1, see above.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", in(reg) 1u32) };
+    // ICH_HCR.En: the virtual CPU interface on.
+    // SAFETY: this core's ICH_HCR; no list register is in use yet.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) 1u32) };
+    // SAFETY: a barrier only.
+    unsafe { core::arch::asm!("isb") };
 }
 
 /// Acknowledges the highest-priority pending interrupt (`ICC_IAR1`).
@@ -156,7 +173,7 @@ pub fn list_registers() -> usize {
     let v: u32;
     // SAFETY: reading ICH_VTR has no side effects.
     unsafe { core::arch::asm!("mrc p15, 4, {}, c12, c11, 1", out(reg) v, options(nomem, nostack)) };
-    (v & 0x1F) as usize + 1
+    ((v & 0x1F) as usize).wrapping_add(1) // at most 32
 }
 
 /// A list register's two halves (`ICH_LRn`, `ICH_LRCn`).

@@ -54,11 +54,13 @@ pub unsafe fn zero(dst: *mut u8, len: usize) {
     } else {
         0
     };
-    // SAFETY: the caller's contract; the routine writes `blocks * 32` bytes.
-    unsafe {
-        hyp_zero_blocks(dst, blocks);
-        core::ptr::write_bytes(dst.add(blocks * 32), 0, len - blocks * 32);
-    }
+    let done = blocks.wrapping_mul(32); // <= len, so neither wraps
+                                        // SAFETY: the caller's contract; the routine writes `done` bytes.
+    unsafe { hyp_zero_blocks(dst, blocks) };
+    // SAFETY: `done <= len`: still inside the caller's range.
+    let rest = unsafe { dst.add(done) };
+    // SAFETY: the caller's contract for the remaining `len - done` bytes.
+    unsafe { core::ptr::write_bytes(rest, 0, len.wrapping_sub(done)) };
 }
 
 /// Copies `len` bytes from `src` to `dst` (block-wise when both are word
@@ -69,9 +71,13 @@ pub unsafe fn zero(dst: *mut u8, len: usize) {
 pub unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
     let aligned = (dst as usize | src as usize).is_multiple_of(4);
     let blocks = if aligned { len / 32 } else { 0 };
-    // SAFETY: the caller's contract; the routine moves `blocks * 32` bytes.
-    unsafe {
-        hyp_copy_blocks(dst, src, blocks);
-        core::ptr::copy_nonoverlapping(src.add(blocks * 32), dst.add(blocks * 32), len - blocks * 32);
-    }
+    let done = blocks.wrapping_mul(32); // <= len, so neither wraps
+                                        // SAFETY: the caller's contract; the routine moves `done` bytes.
+    unsafe { hyp_copy_blocks(dst, src, blocks) };
+    // SAFETY: `done <= len`: still inside the caller's source range.
+    let src_rest = unsafe { src.add(done) };
+    // SAFETY: `done <= len`: still inside the caller's destination range.
+    let dst_rest = unsafe { dst.add(done) };
+    // SAFETY: the caller's contract for the remaining `len - done` bytes.
+    unsafe { core::ptr::copy_nonoverlapping(src_rest, dst_rest, len.wrapping_sub(done)) };
 }

@@ -37,16 +37,19 @@ pub fn read_fault_addresses() -> (u32, u32) {
 /// which User and System mode use.
 pub fn guest_lr(spsr: u32, lr_usr: u32) -> u32 {
     let lr: u32;
-    // SAFETY: reading a banked register has no side effects.
-    unsafe {
-        match spsr & 0x1F {
-            0x13 => core::arch::asm!("mrs {}, lr_svc", out(reg) lr, options(nomem, nostack)),
-            0x17 => core::arch::asm!("mrs {}, lr_abt", out(reg) lr, options(nomem, nostack)),
-            0x1B => core::arch::asm!("mrs {}, lr_und", out(reg) lr, options(nomem, nostack)),
-            0x12 => core::arch::asm!("mrs {}, lr_irq", out(reg) lr, options(nomem, nostack)),
-            0x11 => core::arch::asm!("mrs {}, lr_fiq", out(reg) lr, options(nomem, nostack)),
-            _ => lr = lr_usr,
-        }
+    // Reading a banked register has no side effects.
+    match spsr & 0x1F {
+        // SAFETY: see above.
+        0x13 => unsafe { core::arch::asm!("mrs {}, lr_svc", out(reg) lr, options(nomem, nostack)) },
+        // SAFETY: see above.
+        0x17 => unsafe { core::arch::asm!("mrs {}, lr_abt", out(reg) lr, options(nomem, nostack)) },
+        // SAFETY: see above.
+        0x1B => unsafe { core::arch::asm!("mrs {}, lr_und", out(reg) lr, options(nomem, nostack)) },
+        // SAFETY: see above.
+        0x12 => unsafe { core::arch::asm!("mrs {}, lr_irq", out(reg) lr, options(nomem, nostack)) },
+        // SAFETY: see above.
+        0x11 => unsafe { core::arch::asm!("mrs {}, lr_fiq", out(reg) lr, options(nomem, nostack)) },
+        _ => lr = lr_usr,
     }
     lr
 }

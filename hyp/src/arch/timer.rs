@@ -13,11 +13,10 @@ const PL1PCEN: u32 = 1 << 1;
 /// `CNTP_*` is part of its context), and sets the virtual offset to zero.
 /// Called on each core before partitions run.
 pub fn allow_guest_counter() {
-    // SAFETY: CNTHCTL and CNTVOFF only affect EL1/EL0 timer access.
-    unsafe {
-        core::arch::asm!("mcr p15, 4, {}, c14, c1, 0", in(reg) PL1PCTEN | PL1PCEN, options(nostack));
-        core::arch::asm!("mcrr p15, 4, {z}, {z}, c14", z = in(reg) 0u32, options(nostack));
-    }
+    // SAFETY: CNTHCTL only affects EL1/EL0 timer access.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c14, c1, 0", in(reg) PL1PCTEN | PL1PCEN, options(nostack)) };
+    // SAFETY: CNTVOFF only affects EL1/EL0 virtual time.
+    unsafe { core::arch::asm!("mcrr p15, 4, {z}, {z}, c14", z = in(reg) 0u32, options(nostack)) };
     aarch32_cpu::asm::isb();
 }
 
@@ -45,9 +44,10 @@ pub fn set_hyp_deadline(deadline: u64) {
     // SAFETY: CNTHP is the hypervisor's own timer.
     unsafe {
         core::arch::asm!("mcrr p15, 6, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32,
-            options(nostack));
-        core::arch::asm!("mcr p15, 4, {}, c14, c2, 1", "isb", in(reg) 1u32, options(nostack));
-    }
+            options(nostack))
+    };
+    // SAFETY: as above.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c14, c2, 1", "isb", in(reg) 1u32, options(nostack)) };
 }
 
 /// Stops the EL2 physical timer.

@@ -148,17 +148,21 @@ impl TransientSlots {
 impl SlotMemory for TransientSlots {
     fn fill_slot(&mut self, slot: u32, msg: &GuestRead) -> Result<(), Status> {
         let len = msg.len();
-        Self::with_slot(slot, len + 4, |dst| {
-            // SAFETY: `dst` maps `len + 4` bytes of queue storage; `msg` was
-            // checked to be `len` readable bytes of the sender's memory.
-            unsafe {
-                core::ptr::copy_nonoverlapping(len.to_le_bytes().as_ptr(), dst, 4);
-                core::ptr::copy_nonoverlapping(msg.addr() as *const u8, dst.add(4), len as usize);
-            }
+        // len <= msg_size <= u32::MAX - 8 (`send`, `geometry_ok`): no wrap.
+        Self::with_slot(slot, len.wrapping_add(4), |dst| {
+            // SAFETY: `dst` maps `len + 4` bytes of queue storage: the
+            // 4-byte header first.
+            unsafe { core::ptr::copy_nonoverlapping(len.to_le_bytes().as_ptr(), dst, 4) };
+            // SAFETY: the message bytes follow the header in the same mapping.
+            let body = unsafe { dst.add(4) };
+            // SAFETY: `body` has `len` bytes of the slot; `msg` was checked
+            // to be `len` readable bytes of the sender's memory.
+            unsafe { core::ptr::copy_nonoverlapping(msg.addr() as *const u8, body, len as usize) };
         })
     }
     fn drain_slot(&mut self, slot: u32, max: u32, dst: &GuestWrite) -> Result<u32, Status> {
-        Self::with_slot(slot, max + 4, |p| {
+        // max is the channel's msg_size <= u32::MAX - 8: no wrap.
+        Self::with_slot(slot, max.wrapping_add(4), |p| {
             let mut b = [0u8; 4];
             // SAFETY: `p` maps the slot: the 4-byte header, then up to `max`
             // message bytes.
@@ -167,11 +171,11 @@ impl SlotMemory for TransientSlots {
             if len > dst.len() {
                 return Err(Status::BufferTooSmall);
             }
-            // SAFETY: `p` maps `len + 4 <= max + 4` bytes of the slot; `dst`
+            // SAFETY: the message bytes follow the header in the same mapping.
+            let body = unsafe { p.add(4) };
+            // SAFETY: `body` maps `len <= max` bytes of the slot; `dst`
             // was checked to be `dst.len() >= len` writable bytes of the receiver.
-            unsafe {
-                core::ptr::copy_nonoverlapping(p.add(4) as *const u8, dst.addr() as *mut u8, len as usize)
-            };
+            unsafe { core::ptr::copy_nonoverlapping(body as *const u8, dst.addr() as *mut u8, len as usize) };
             Ok(len)
         })?
     }

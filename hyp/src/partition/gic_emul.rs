@@ -42,22 +42,23 @@ fn with_window<R>(base: u32, size: u32, f: impl FnOnce(u32) -> R) -> Option<R> {
 
 impl GicRegs for Mmio {
     fn dist_read(&mut self, offset: u32) -> u32 {
-        // SAFETY: a word inside the distributor window just mapped.
+        // SAFETY: a word inside the distributor window just mapped (the
+        // offset is inside the frame: `try_emulate`), no wrap.
         with_window(GICD_BASE, GICD_SIZE, |b| unsafe {
-            core::ptr::read_volatile((b + offset) as *const u32)
+            core::ptr::read_volatile(b.wrapping_add(offset) as *const u32)
         })
         .unwrap_or(0)
     }
     fn dist_write(&mut self, offset: u32, value: u32) {
         // SAFETY: as for `dist_read`.
         with_window(GICD_BASE, GICD_SIZE, |b| unsafe {
-            core::ptr::write_volatile((b + offset) as *mut u32, value)
+            core::ptr::write_volatile(b.wrapping_add(offset) as *mut u32, value)
         });
     }
     fn redist_read(&mut self, offset: u32) -> u32 {
         // SAFETY: a word inside this core's redistributor window.
         with_window(self.redist, GICR_STRIDE, |b| unsafe {
-            core::ptr::read_volatile((b + offset) as *const u32)
+            core::ptr::read_volatile(b.wrapping_add(offset) as *const u32)
         })
         .unwrap_or(0)
     }
@@ -69,11 +70,13 @@ impl GicRegs for Mmio {
 /// otherwise: another core's redistributor, or an access without a valid
 /// syndrome, not a single aligned word, or through SP/LR/PC.
 pub(super) fn try_emulate(p: &Partition, core: CoreId, f: &mut GuestFrame, hsr: Hsr, addr: u32) -> bool {
-    let redist = GICR_BASE + core.0 as u32 * GICR_STRIDE;
+    // `core` is one of the board's cores, whose redistributor frames lie
+    // below 4 GiB; `addr` is inside the frame it is subtracted from.
+    let redist = GICR_BASE.wrapping_add((core.0 as u32).wrapping_mul(GICR_STRIDE));
     let at = if (GICD_BASE..GICD_BASE + GICD_SIZE).contains(&addr) {
-        Frame::Dist(addr - GICD_BASE)
-    } else if (redist..redist + GICR_STRIDE).contains(&addr) {
-        Frame::Redist(addr - redist)
+        Frame::Dist(addr.wrapping_sub(GICD_BASE))
+    } else if (redist..redist.wrapping_add(GICR_STRIDE)).contains(&addr) {
+        Frame::Redist(addr.wrapping_sub(redist))
     } else {
         return false;
     };

@@ -60,7 +60,8 @@ impl LoadError {
 /// decoding, the invariants the hypervisor relies on, and that it was made
 /// for this board and this hypervisor build. Core 0, once, at boot.
 pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
-    let blob = mpu::map_mm_range(base, base + size, HYP_READ).map_err(LoadError::Map)?;
+    // A limit that wrapped is below `base`: refused as an empty range.
+    let blob = mpu::map_mm_range(base, base.wrapping_add(size), HYP_READ).map_err(LoadError::Map)?;
     // SAFETY: the range was just mapped readable for the hypervisor and
     // stays mapped until `blob` is dropped below; nothing writes it.
     let bytes = unsafe { core::slice::from_raw_parts(blob.ptr() as *const u8, size as usize) };
@@ -142,10 +143,9 @@ fn copy_image(img: hypcfg::system::Image) -> Result<(), &'static str> {
     // `len` bytes and stay mapped until `dst` and `src` are dropped below,
     // and they do not overlap (flash store vs partition RAM, checked by the
     // config tool).
-    let copied = unsafe {
-        crate::arch::mem::copy(dst.ptr(), src.ptr() as *const u8, img.len as usize);
-        core::slice::from_raw_parts(dst.ptr() as *const u8, img.len as usize)
-    };
+    unsafe { crate::arch::mem::copy(dst.ptr(), src.ptr() as *const u8, img.len as usize) };
+    // SAFETY: `len` bytes of `dst`, mapped (as above) and just written.
+    let copied = unsafe { core::slice::from_raw_parts(dst.ptr() as *const u8, img.len as usize) };
     let crc_ok = crate::image::crc32(copied) == img.crc32;
     drop(dst);
     drop(src);
@@ -157,7 +157,8 @@ fn copy_image(img: hypcfg::system::Image) -> Result<(), &'static str> {
 }
 
 fn zero_region(w: &RegionWords) -> Result<(), &'static str> {
-    let (base, size) = (w.base(), w.limit() - w.base() + 1);
+    // A region's limit is at or above its base and below 4 GiB: no wrap.
+    let (base, size) = (w.base(), w.limit().wrapping_sub(w.base()).wrapping_add(1));
     let mem = mpu::map_mm_range(base, base.wrapping_add(size), HYP_WRITE).map_err(|e| e.message())?;
     // SAFETY: the region was just mapped writable for the hypervisor (until
     // `mem` is dropped); the partition that owns it is not running.

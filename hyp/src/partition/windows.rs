@@ -61,7 +61,8 @@ impl CoreWindows {
         self.index = 0;
         let first = self.table.parts.first().copied();
         if self.table.needs_timer() {
-            self.deadline = timer::counter() + self.table.ticks.first().copied().unwrap_or(0);
+            // A 64-bit count does not wrap in the life of the system.
+            self.deadline = timer::counter().wrapping_add(self.table.ticks.first().copied().unwrap_or(0));
             self.armed = true;
             timer::set_hyp_deadline(self.deadline);
         }
@@ -80,7 +81,7 @@ impl CoreWindows {
         self.index = self.table.next(self.index);
         let len = self.table.ticks.get(self.index).copied().unwrap_or(0);
         // Boundaries stay on the grid even if this one was served late.
-        self.deadline += len;
+        self.deadline = self.deadline.wrapping_add(len); // 64-bit count, as in `start`
         timer::set_hyp_deadline(self.deadline);
         self.table.parts.get(self.index).copied().map(|p| (p, due))
     }
@@ -93,9 +94,10 @@ pub fn record(core: CoreId, due: u64) {
     if let Some(w) = STATS.get(core.index()) {
         let mut w = w.lock();
         let late = timer::counter().saturating_sub(due);
-        w.started += 1;
+        // Statistics only: they would wrap after 2^32 windows, harmlessly.
+        w.started = w.started.wrapping_add(1);
         w.jitter_max = w.jitter_max.max(late);
-        w.jitter_sum += late;
+        w.jitter_sum = w.jitter_sum.wrapping_add(late);
     }
 }
 
@@ -104,11 +106,11 @@ pub fn record(core: CoreId, due: u64) {
 pub fn stats(core: usize) -> (u32, u64, u64) {
     STATS.get(core).map_or((0, 0, 0), |w| {
         let w = *w.lock();
-        let mean = if w.started == 0 {
-            0
-        } else {
-            w.jitter_sum / w.started as u64
-        };
-        (w.started, w.jitter_max * 16, mean * 16)
+        let mean = w.jitter_sum.checked_div(w.started as u64).unwrap_or(0);
+        (
+            w.started,
+            w.jitter_max.saturating_mul(16),
+            mean.saturating_mul(16),
+        )
     })
 }

@@ -245,7 +245,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
     )?;
 
     let outer = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
-    if outer.addr() != TEST_BASE || transient_in_use(core) != slots_before + 1 {
+    if outer.addr() != TEST_BASE || transient_in_use(core) != slots_before.wrapping_add(1) {
         return Err("map did not return the range in a new transient slot");
     }
     hprintln!(
@@ -258,11 +258,11 @@ pub(super) fn map_test() -> Result<(), &'static str> {
     let count = ((TEST_LIMIT - TEST_BASE) / 4) as usize;
     for i in 0..count {
         // SAFETY: `words` points at the 4 KiB `outer` maps RW for EL2.
-        unsafe { words.add(i).write_volatile(0xA5A5_0000 ^ i as u32) };
+        unsafe { words.wrapping_add(i).write_volatile(0xA5A5_0000 ^ i as u32) };
     }
     for i in 0..count {
         // SAFETY: as above.
-        if unsafe { words.add(i).read_volatile() } != 0xA5A5_0000 ^ i as u32 {
+        if unsafe { words.wrapping_add(i).read_volatile() } != 0xA5A5_0000 ^ i as u32 {
             return Err("the pattern written through the mapping did not read back");
         }
     }
@@ -270,7 +270,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
     // A nested map of a sub-range: same region, counted, its own address.
     let inner = mpu::map_mm_range(TEST_BASE + 0x100, TEST_BASE + 0x200, Attrs::HYP_DATA)
         .map_err(report("nested map"))?;
-    if inner.addr() != TEST_BASE + 0x100 || transient_in_use(core) != slots_before + 1 {
+    if inner.addr() != TEST_BASE + 0x100 || transient_in_use(core) != slots_before.wrapping_add(1) {
         return Err("a nested map made a new region");
     }
     outer.unmap().map_err(report("first unmap"))?;
@@ -313,7 +313,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         "map with EL1 access",
     )?;
     let data = crate::linker::image_layout().data;
-    match mpu::map_mm_range(data.0, data.0 + 64, Attrs::HYP_TEXT) {
+    match mpu::map_mm_range(data.0, data.0.wrapping_add(64), Attrs::HYP_TEXT) {
         Err(
             e @ MapError::AttrMismatch {
                 band: Band::Static,
@@ -387,7 +387,9 @@ pub(super) fn guard_fatal_test() -> Result<(), &'static str> {
 /// What each core does in `mpu-concurrent`; returns the first failure.
 fn hammer() -> Result<(), &'static str> {
     let core = this_core() as u32;
-    let private = PRIVATE_BASE + core * 0x10_0000;
+    // `core` < 2 and `round` < HAMMER_ROUNDS: the test addresses below
+    // stay inside the test areas, nothing wraps.
+    let private = PRIVATE_BASE.wrapping_add(core.wrapping_mul(0x10_0000));
     let slots_before = transient_in_use(core as usize);
     HAMMERING.fetch_add(1, Ordering::AcqRel);
     let result = hammer_rounds(core, private);
@@ -405,24 +407,26 @@ fn hammer_rounds(core: u32, private: u32) -> Result<(), &'static str> {
         if HAMMERING.load(Ordering::Acquire) > 1 {
             OVERLAPPED_ROUNDS.fetch_add(1, Ordering::Relaxed);
         }
-        let a = private + (round % 4) * 0x1000;
-        let p = mpu::map_mm_range(a, a + 0x1000, Attrs::HYP_DATA).map_err(report("map"))?;
+        let a = private.wrapping_add((round % 4).wrapping_mul(0x1000));
+        let p = mpu::map_mm_range(a, a.wrapping_add(0x1000), Attrs::HYP_DATA).map_err(report("map"))?;
         let s = mpu::map_mm_range(SHARED_BASE, SHARED_BASE + 0x1000, Attrs::HYP_DATA)
             .map_err(report("shared map"))?;
-        let mine = SHARED_BASE + 0x100 + core * 0x40;
-        let n = mpu::map_mm_range(mine, mine + 0x40, Attrs::HYP_DATA).map_err(report("nested shared map"))?;
+        let mine = (SHARED_BASE + 0x100).wrapping_add(core.wrapping_mul(0x40));
+        let n = mpu::map_mm_range(mine, mine.wrapping_add(0x40), Attrs::HYP_DATA)
+            .map_err(report("nested shared map"))?;
         let tag = (core << 24) | round;
         let (pw, nw) = (p.ptr().cast::<u32>(), n.ptr().cast::<u32>());
-        // SAFETY: `p` and `n` map these ranges RW on this core while they
-        // live, and no other core writes these words.
-        let back = unsafe {
-            pw.add((round % 1024) as usize).write_volatile(tag);
-            nw.write_volatile(tag);
-            (
-                pw.add((round % 1024) as usize).read_volatile(),
-                nw.read_volatile(),
-            )
-        };
+        let pw = pw.wrapping_add((round % 1024) as usize); // inside the 4 KiB `p` maps
+                                                           // SAFETY: `p` and `n` map these ranges RW on this core while they
+                                                           // live, and no other core writes these words.
+        unsafe { pw.write_volatile(tag) };
+        // SAFETY: as above.
+        unsafe { nw.write_volatile(tag) };
+        // SAFETY: as above.
+        let back_p = unsafe { pw.read_volatile() };
+        // SAFETY: as above.
+        let back_n = unsafe { nw.read_volatile() };
+        let back = (back_p, back_n);
         if back != (tag, tag) {
             return Err("a word written through a transient mapping did not read back");
         }
@@ -505,14 +509,19 @@ pub(super) fn bench_map() -> Result<(), &'static str> {
         core::hint::black_box(i);
     }
     let t2 = now();
-    let ticks = (t1 - t0).saturating_sub(t2 - t1);
+    // The counter only goes forward.
+    let (pairs, empty) = (t1.saturating_sub(t0), t2.saturating_sub(t1));
+    let ticks = pairs.saturating_sub(empty);
     // 16 instructions per tick; one decimal.
-    let tenths = ticks * 16 * 10 / u64::from(BENCH_PAIRS);
+    let tenths = ticks
+        .saturating_mul(16 * 10)
+        .checked_div(u64::from(BENCH_PAIRS))
+        .unwrap_or(0);
     hprintln!(
         "[selftest] {} map+unmap pairs: {} ticks, empty loop {} ticks",
         BENCH_PAIRS,
-        t1 - t0,
-        t2 - t1
+        pairs,
+        empty
     );
     hprintln!("BENCH map_unmap {}.{}", tenths / 10, tenths % 10);
     Ok(())
