@@ -21,9 +21,10 @@ static SEEN: AtomicU32 = AtomicU32::new(0);
 fn set_deadline(deadline: u64) {
     // SAFETY: this core's (or partition's) own EL1 virtual timer.
     unsafe {
-        core::arch::asm!("mcrr p15, 3, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32);
-        core::arch::asm!("mcr p15, 0, {}, c14, c3, 1", "isb", in(reg) 1u32);
-    }
+        core::arch::asm!("mcrr p15, 3, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32)
+    };
+    // SAFETY: as above.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c14, c3, 1", "isb", in(reg) 1u32) };
 }
 
 /// The measured handler body: `PAD` nops, read the counter, stop the timer.

@@ -20,10 +20,18 @@ pub fn enable_cpu_interface() {
     #[cfg(target_arch = "arm")]
     // SAFETY: GIC CPU interface registers of this partition's (virtual) CPU.
     unsafe {
-        core::arch::asm!("mcr p15, 0, {}, c12, c12, 5", "isb", in(reg) 1u32); // ICC_SRE
-        core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32); // ICC_PMR
-        core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", "isb", in(reg) 1u32); // ICC_IGRPEN1
-    }
+        core::arch::asm!("mcr p15, 0, {}, c12, c12, 5", "isb", in(reg) 1u32) // ICC_SRE
+    };
+    #[cfg(target_arch = "arm")]
+    // SAFETY: as above.
+    unsafe {
+        core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32) // ICC_PMR
+    };
+    #[cfg(target_arch = "arm")]
+    // SAFETY: as above.
+    unsafe {
+        core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", "isb", in(reg) 1u32) // ICC_IGRPEN1
+    };
 }
 
 /// Unmasks IRQs at the CPU.
@@ -86,9 +94,13 @@ pub mod vtimer {
         #[cfg(target_arch = "arm")]
         // SAFETY: the partition's own virtual timer.
         unsafe {
-            core::arch::asm!("mcrr p15, 3, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32);
-            core::arch::asm!("mcr p15, 0, {}, c14, c3, 1", "isb", in(reg) 1u32);
-        }
+            core::arch::asm!("mcrr p15, 3, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32)
+        };
+        #[cfg(target_arch = "arm")]
+        // SAFETY: as above.
+        unsafe {
+            core::arch::asm!("mcr p15, 0, {}, c14, c3, 1", "isb", in(reg) 1u32)
+        };
         #[cfg(not(target_arch = "arm"))]
         let _ = deadline;
     }

@@ -128,8 +128,9 @@ static mut GUEST_ENTRY_REGS: u32 = 0;
 /// Whether r0-r12 and LR were all zero when the hypervisor started (or
 /// restarted) this partition, as the entry contract says.
 pub fn entry_registers_were_zero() -> bool {
+    let regs = &raw const GUEST_ENTRY_REGS;
     // SAFETY: written once by `_start` before any Rust code runs.
-    unsafe { core::ptr::read_volatile(&raw const GUEST_ENTRY_REGS) == 0 }
+    unsafe { core::ptr::read_volatile(regs) == 0 }
 }
 
 /// Reports a fault from the vectors; returns only if the policy is `log`.

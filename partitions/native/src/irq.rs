@@ -58,11 +58,11 @@ fn init_gic() -> Result<(), &'static str> {
     write32(GICR_BASE + GICR_ISENABLER0, 1 << VTIMER);
     // SAFETY: this core's GIC CPU interface registers (ICC_SRE, ICC_PMR,
     // ICC_IGRPEN1): they only change how interrupts reach this core.
-    unsafe {
-        core::arch::asm!("mcr p15, 0, {}, c12, c12, 5", "isb", in(reg) 1u32);
-        core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32);
-        core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", "isb", in(reg) 1u32);
-    }
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c12, 5", "isb", in(reg) 1u32) };
+    // SAFETY: as above.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32) };
+    // SAFETY: as above.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", "isb", in(reg) 1u32) };
     Ok(())
 }
 

@@ -70,9 +70,9 @@ fn main() -> u32 {
             call_addr(&raw const RET_IN_DATA as u32)
         }),
         ("read UART3 (not its device)", &|| read(UART3)),
-        // SAFETY: a trapped, emulated GIC access: refused and reported.
         (
             "enable the victim's UART interrupt (INTID 39) in the GIC",
+            // SAFETY: a trapped, emulated GIC access: refused and reported.
             &|| unsafe { core::ptr::write_volatile(GICD_ISENABLER1 as *mut u32, 1 << 7) },
         ),
         ("write the other core's GIC redistributor", &|| write(GICR_CORE1)),

@@ -43,10 +43,9 @@ fn main() -> u32 {
     irq::enable();
     let start = vtimer::now() as u32;
     // SAFETY: the timer is this partition's device.
-    unsafe {
-        reg(LOAD).write_volatile(5_000);
-        reg(CONTROL).write_volatile(ONESHOT_IRQ);
-    }
+    unsafe { reg(LOAD).write_volatile(5_000) };
+    // SAFETY: as above.
+    unsafe { reg(CONTROL).write_volatile(ONESHOT_IRQ) };
     println!("timer armed, giving the core away");
     hvc::yield_now();
     // Back in our own window (hog never yields): the interrupt is here.

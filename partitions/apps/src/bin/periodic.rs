@@ -23,7 +23,9 @@ fn on_irq(intid: u32) {
     }
     let now = vtimer::now();
     // SAFETY: only this handler and main (before enabling IRQs) touch these.
-    let (deadline, period) = unsafe { (DEADLINE, PERIOD) };
+    let deadline = unsafe { DEADLINE };
+    // SAFETY: as above.
+    let period = unsafe { PERIOD };
     let late = now.saturating_sub(deadline) as u32;
     LATE_MAX.fetch_max(late, Ordering::Relaxed);
     TICKS.fetch_add(1, Ordering::Release);
@@ -36,10 +38,9 @@ fn main() -> u32 {
     let period = vtimer::frequency() as u64 / 1000;
     let start = vtimer::now();
     // SAFETY: IRQs are still masked; nothing else runs.
-    unsafe {
-        PERIOD = period;
-        DEADLINE = start + period;
-    }
+    unsafe { PERIOD = period };
+    // SAFETY: as above.
+    unsafe { DEADLINE = start + period };
     irq::set_handler(on_irq);
     irq::enable_cpu_interface();
     vtimer::set_deadline(start + period);

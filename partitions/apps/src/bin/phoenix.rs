@@ -14,7 +14,9 @@ static mut ZEROED: u32 = 0;
 fn main() -> u32 {
     let life = hvc::info().map(|i| i.restarts).unwrap_or(u32::MAX);
     // SAFETY: single-threaded partition; plain reads and writes of statics.
-    let (init, zero) = unsafe { (INITIALISED, ZEROED) };
+    let init = unsafe { INITIALISED };
+    // SAFETY: as above.
+    let zero = unsafe { ZEROED };
     println!("life {}: data = {}, bss = {}", life + 1, init, zero);
     if !guest::rt::entry_registers_were_zero() {
         println!("registers NOT zero at entry");
@@ -23,10 +25,9 @@ fn main() -> u32 {
     println!("registers zero at entry");
     if life == 0 {
         // SAFETY: as above.
-        unsafe {
-            INITIALISED = 7;
-            ZEROED = 9;
-        }
+        unsafe { INITIALISED = 7 };
+        // SAFETY: as above.
+        unsafe { ZEROED = 9 };
         println!("corrupting my own state, then faulting");
         // Every register dirty when the fault hits, so a restart that kept
         // any of them (instead of the entry frame) shows in life 2.

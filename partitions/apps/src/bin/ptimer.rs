@@ -16,9 +16,10 @@ static TICKS: AtomicU32 = AtomicU32::new(0);
 fn arm(deadline: u64) {
     // SAFETY: this partition's own EL1 physical timer.
     unsafe {
-        core::arch::asm!("mcrr p15, 2, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32);
-        core::arch::asm!("mcr p15, 0, {}, c14, c2, 1", "isb", in(reg) 1u32);
-    }
+        core::arch::asm!("mcrr p15, 2, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32)
+    };
+    // SAFETY: as above.
+    unsafe { core::arch::asm!("mcr p15, 0, {}, c14, c2, 1", "isb", in(reg) 1u32) };
 }
 
 fn on_irq(intid: u32) {

@@ -37,12 +37,12 @@ fn main() -> u32 {
     };
     println!("{} at {:#010x}", what, addr);
     // SAFETY: deliberately invalid: the stage-2 MPU stops this access.
-    unsafe {
-        if life == 0 {
-            core::ptr::read_volatile(addr as *const u32);
-        } else {
-            core::ptr::write_volatile(addr as *mut u32, 0xBAD);
-        }
+    if life == 0 {
+        // SAFETY: see above.
+        unsafe { core::ptr::read_volatile(addr as *const u32) };
+    } else {
+        // SAFETY: see above.
+        unsafe { core::ptr::write_volatile(addr as *mut u32, 0xBAD) };
     }
     println!("attack went through: isolation is broken");
     2

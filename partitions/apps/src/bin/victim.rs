@@ -16,7 +16,7 @@ fn main() -> u32 {
     for i in 0..16 {
         // SAFETY: in bounds of CANARY; single-threaded partition, volatile so
         // the check below reads memory, not a register.
-        unsafe { canary.add(i).write_volatile(0xC0DE_0000 | i as u32) };
+        unsafe { canary.wrapping_add(i).write_volatile(0xC0DE_0000 | i as u32) };
     }
     println!("victim up, canary set");
     let mut beats = 0u32;
@@ -38,7 +38,7 @@ fn main() -> u32 {
         }
     }
     // SAFETY: as above.
-    let intact = (0..16).all(|i| unsafe { canary.add(i).read_volatile() } == 0xC0DE_0000 | i as u32);
+    let intact = (0..16).all(|i| unsafe { canary.wrapping_add(i).read_volatile() } == 0xC0DE_0000 | i as u32);
     println!(
         "attacker finished; canary {}",
         if intact { "intact" } else { "CORRUPTED" }

@@ -50,9 +50,10 @@ mod board {
     fn arm_timer(deadline: u64) {
         // SAFETY: this program's own virtual timer.
         unsafe {
-            core::arch::asm!("mcrr p15, 3, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32);
-            core::arch::asm!("mcr p15, 0, {}, c14, c3, 1", "isb", in(reg) 1u32);
-        }
+            core::arch::asm!("mcrr p15, 3, {}, {}, c14", in(reg) deadline as u32, in(reg) (deadline >> 32) as u32)
+        };
+        // SAFETY: as above.
+        unsafe { core::arch::asm!("mcr p15, 0, {}, c14, c3, 1", "isb", in(reg) 1u32) };
     }
 
     fn period() -> u64 {
@@ -102,11 +103,11 @@ mod board {
         ));
         // SAFETY: this program's CPU interface (SRE, PMR, group 1) and its
         // IRQ unmasking; the vector table is set up by `start`.
-        unsafe {
-            core::arch::asm!("mcr p15, 0, {}, c12, c12, 5", "isb", in(reg) 1u32);
-            core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32);
-            core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", "isb", in(reg) 1u32);
-        }
+        unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c12, 5", "isb", in(reg) 1u32) };
+        // SAFETY: as above.
+        unsafe { core::arch::asm!("mcr p15, 0, {}, c4, c6, 0", in(reg) 0xFFu32) };
+        // SAFETY: as above.
+        unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c12, 7", "isb", in(reg) 1u32) };
         arm_timer(now() + period());
         // SAFETY: as above.
         unsafe { core::arch::asm!("cpsie i") };
