@@ -19,6 +19,7 @@ use heapless::Vec;
 use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{System, MAX_PARTITIONS};
 
+use super::load::Reload;
 use super::windows::CoreWindows;
 use crate::arch::context::El1State;
 use crate::arch::gic::VgicState;
@@ -39,6 +40,9 @@ pub enum RunState {
     Halted,
     /// Stopped itself; the exit code is in [`PartitionStatus::exit_code`].
     Shutdown,
+    /// Being loaded (restart, or a first start that did not finish in its
+    /// window): the work goes on in its own windows.
+    Loading,
 }
 
 impl RunState {
@@ -47,13 +51,19 @@ impl RunState {
             0 => RunState::Unstarted,
             1 => RunState::Ready,
             2 => RunState::Halted,
-            _ => RunState::Shutdown,
+            3 => RunState::Shutdown,
+            _ => RunState::Loading,
         }
     }
 
     /// Whether the scheduler may pick a partition in this state.
     pub fn runnable(self) -> bool {
-        matches!(self, RunState::Unstarted | RunState::Ready)
+        matches!(self, RunState::Unstarted | RunState::Ready | RunState::Loading)
+    }
+
+    /// Whether the partition must be (re)loaded before it can run.
+    pub fn needs_load(self) -> bool {
+        matches!(self, RunState::Unstarted | RunState::Loading)
     }
 }
 
@@ -134,6 +144,8 @@ pub struct PartitionBlock {
     pub held: u32,
     /// Console output not yet ended by a newline.
     pub line: Vec<u8, LINE_MAX>,
+    /// How far loading it has come (while it is `Loading`).
+    pub reload: Reload,
 }
 
 impl PartitionBlock {
@@ -147,6 +159,7 @@ impl PartitionBlock {
             vgic: VgicState::EMPTY,
             held: 0,
             line: Vec::new(),
+            reload: Reload::START,
         }
     }
 }
