@@ -168,6 +168,8 @@ pub(super) fn prepare(s: &System, b: &mut PartitionBlock, reset_el1: &El1State) 
 /// `preempt()` says the core must move on. Every access to the
 /// partition's memory and its image goes through transient mappings with
 /// the hypervisor's own attributes, with the partition band cleared.
+/// Out of line: the switch path that calls it stays short.
+#[inline(never)]
 pub(super) fn resume(
     s: &System,
     b: &mut PartitionBlock,

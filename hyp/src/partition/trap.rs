@@ -171,14 +171,46 @@ fn switch_at(s: &System, k: &mut CoreBlock, slot: usize, to: usize, due: Option<
     enter(s, k, to, due)
 }
 
-/// Brings the partition in slot `to` onto the core and returns its frame.
-/// A partition that must be loaded (first start, restart) is loaded a
-/// piece at a time: if its window ends meanwhile, the next window's
-/// partition gets the core and the loading goes on in the partition's own
-/// next window, so its restart costs no one else's time. Otherwise its
-/// band is loaded. Then its EL1 and virtual-interrupt state are restored.
-/// A partition that cannot be brought up is halted and the next one tried.
-fn enter(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u64>) -> *mut GuestFrame {
+/// Brings the partition in slot `to` onto the core and returns its frame:
+/// loads its band, restores its EL1 and virtual-interrupt state. The
+/// partitions that must be loaded first (first start, restart) go
+/// through [`enter_loading`]. Inlined: it is the switch path.
+#[inline(always)]
+fn enter(s: &System, k: &mut CoreBlock, to: usize, due: Option<u64>) -> *mut GuestFrame {
+    let ready = k
+        .block(to)
+        .is_some_and(|b| !b.status.state().needs_load() && mpu::load_registered_band(b.id.index()).is_ok());
+    if ready {
+        resume_on_core(s, k, to, due)
+    } else {
+        enter_loading(s, k, to, due)
+    }
+}
+
+/// The partition in slot `to`, loaded and with its band in place, gets
+/// the core: its state is restored and its frame returned; `due` is the
+/// window deadline this switch served, if any (timed as window-switch
+/// time).
+#[inline(always)]
+fn resume_on_core(s: &System, k: &mut CoreBlock, to: usize, due: Option<u64>) -> *mut GuestFrame {
+    let Some(b) = k.block(to) else { idle_forever(k) };
+    context::restore(&b.el1);
+    vgic::switch_in(s, b);
+    k.current = Some(to);
+    if let Some(due) = due {
+        windows::record(k.core, due);
+    }
+    frame_of(k, to)
+}
+
+/// [`enter`] for a partition that must be loaded (first start, restart),
+/// or whose band cannot be loaded. The loading goes a piece at a time: if
+/// its window ends meanwhile, the next window's partition gets the core
+/// and the loading goes on in the partition's own next window, so its
+/// restart costs no one else's time. A partition that cannot be brought
+/// up is halted and the next one tried.
+#[inline(never)]
+fn enter_loading(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u64>) -> *mut GuestFrame {
     loop {
         let CoreBlock {
             parts,
@@ -200,15 +232,7 @@ fn enter(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u64>) -> 
                 .map_err(|_| "its MPU band cannot be loaded")
         };
         match result {
-            Ok(Loaded::Ready) => {
-                context::restore(&b.el1);
-                vgic::switch_in(s, b);
-                k.current = Some(to);
-                if let Some(due) = due {
-                    windows::record(k.core, due);
-                }
-                return frame_of(k, to);
-            }
+            Ok(Loaded::Ready) => return resume_on_core(s, k, to, due),
             Ok(Loaded::Preempted) => {
                 // The window is over: its successor gets the core, unless
                 // that is this partition again or cannot run.
