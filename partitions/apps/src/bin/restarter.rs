@@ -24,7 +24,7 @@ fn main() -> u32 {
         println!("{} lives, stopping", LIVES);
         return 0;
     }
-    if life % 4 == 0 {
+    if life.is_multiple_of(4) {
         println!("life {}: hypercalls, a fault, then a restart", life + 1);
     }
     for _ in 0..CALLS {
