@@ -49,6 +49,17 @@ impl Crc32 {
         self.state = c;
     }
 
+    /// Goes on from the register value `state` of another computation
+    /// (see [`Crc32::state`]), e.g. one that used other means for a part.
+    pub const fn resume(state: u32) -> Crc32 {
+        Crc32 { state }
+    }
+
+    /// The register value so far (not the checksum: [`Crc32::finish`]).
+    pub const fn state(&self) -> u32 {
+        self.state
+    }
+
     /// The checksum of everything fed so far.
     pub const fn finish(&self) -> u32 {
         !self.state
@@ -65,6 +76,15 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resumed_computation_equals_one_pass() {
+        let mut a = Crc32::new();
+        a.update(b"12345");
+        let mut b = Crc32::resume(a.state());
+        b.update(b"6789");
+        assert_eq!(b.finish(), 0xCBF4_3926);
+    }
 
     #[test]
     fn known_vectors() {

@@ -20,6 +20,51 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     hypcfg::crc32::crc32(bytes)
 }
 
+/// A CRC-32 computed over several pieces ([`crc32`] of their
+/// concatenation), with the core's instructions when it has them: a long
+/// copy checks its data piece by piece, so it can stop between pieces.
+#[derive(Clone, Copy, Debug)]
+pub struct Crc32Stream(u32);
+
+impl Crc32Stream {
+    /// Nothing hashed yet.
+    pub const fn new() -> Self {
+        Crc32Stream(!0)
+    }
+
+    /// Goes on from the register value of an earlier stream ([`Self::raw`]).
+    pub const fn resume(raw: u32) -> Self {
+        Crc32Stream(raw)
+    }
+
+    /// The register value so far, to resume from later.
+    pub const fn raw(self) -> u32 {
+        self.0
+    }
+
+    /// Adds `bytes`.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0 = if hw::usable() {
+            hw::crc32_continue(self.0, bytes)
+        } else {
+            let mut t = hypcfg::crc32::Crc32::resume(self.0);
+            t.update(bytes);
+            t.state()
+        };
+    }
+
+    /// The CRC of everything added.
+    pub fn finish(self) -> u32 {
+        !self.0
+    }
+}
+
+impl Default for Crc32Stream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 mod hw {
     use core::sync::atomic::{AtomicU8, Ordering};
 
@@ -67,16 +112,22 @@ mod hw {
     /// The CRC with the instructions: bytes up to a word boundary, words,
     /// then the last bytes.
     pub fn crc32(bytes: &[u8]) -> u32 {
+        !crc32_continue(!0, bytes)
+    }
+
+    /// The CRC register after `bytes`, from register value `c` (no
+    /// inversions: [`crc32`] adds them).
+    pub fn crc32_continue(c: u32, bytes: &[u8]) -> u32 {
         // SAFETY: every bit pattern is a valid u32, so viewing the aligned
         // middle of a byte slice as words is sound.
         let (head, words, tail) = unsafe { bytes.align_to::<u32>() };
-        let mut c = head.iter().fold(!0u32, |c, &b| byte(c, b));
+        let mut c = head.iter().fold(c, |c, &b| byte(c, b));
         let (quads, rest) = words.as_chunks::<4>();
         for &[w0, w1, w2, w3] in quads {
             c = word(word(word(word(c, w0), w1), w2), w3);
         }
         c = rest.iter().fold(c, |c, &w| word(c, w));
-        !tail.iter().fold(c, |c, &b| byte(c, b))
+        tail.iter().fold(c, |c, &b| byte(c, b))
     }
 }
 

@@ -50,6 +50,18 @@ pub fn set_hyp_deadline(deadline: u64) {
     unsafe { core::arch::asm!("mcr p15, 4, {}, c14, c2, 1", "isb", in(reg) 1u32, options(nostack)) };
 }
 
+/// Whether the EL2 physical timer is armed and its deadline has passed
+/// (`CNTHP_CTL.ISTATUS` with `ENABLE`): long work done for one partition
+/// polls this to yield the core at a window boundary.
+pub fn hyp_deadline_passed() -> bool {
+    let ctl: u32;
+    // SAFETY: reading CNTHP_CTL has no side effects.
+    unsafe {
+        core::arch::asm!("mrc p15, 4, {}, c14, c2, 1", out(reg) ctl, options(nomem, nostack, preserves_flags))
+    };
+    ctl & 0b101 == 0b101
+}
+
 /// Stops the EL2 physical timer.
 pub fn stop_hyp_timer() {
     // SAFETY: CNTHP is the hypervisor's own timer.

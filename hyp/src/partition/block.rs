@@ -39,6 +39,9 @@ pub enum RunState {
     Halted,
     /// Stopped itself; the exit code is in [`PartitionStatus::exit_code`].
     Shutdown,
+    /// Being loaded (restart, or a first start that did not finish in its
+    /// window): the work goes on in its own windows.
+    Loading,
 }
 
 impl RunState {
@@ -47,13 +50,19 @@ impl RunState {
             0 => RunState::Unstarted,
             1 => RunState::Ready,
             2 => RunState::Halted,
-            _ => RunState::Shutdown,
+            3 => RunState::Shutdown,
+            _ => RunState::Loading,
         }
     }
 
     /// Whether the scheduler may pick a partition in this state.
     pub fn runnable(self) -> bool {
-        matches!(self, RunState::Unstarted | RunState::Ready)
+        matches!(self, RunState::Unstarted | RunState::Ready | RunState::Loading)
+    }
+
+    /// Whether the partition must be (re)loaded before it can run.
+    pub fn needs_load(self) -> bool {
+        matches!(self, RunState::Unstarted | RunState::Loading)
     }
 }
 
@@ -134,6 +143,8 @@ pub struct PartitionBlock {
     pub held: u32,
     /// Console output not yet ended by a newline.
     pub line: Vec<u8, LINE_MAX>,
+    /// How far loading it has come (while it is `Loading`).
+    pub reload: Reload,
 }
 
 impl PartitionBlock {
@@ -147,6 +158,7 @@ impl PartitionBlock {
             vgic: VgicState::EMPTY,
             held: 0,
             line: Vec::new(),
+            reload: Reload::START,
         }
     }
 }
@@ -274,4 +286,34 @@ pub unsafe fn this_core() -> &'static mut CoreBlock {
     // SAFETY: the caller upholds the contract above, and `cell` is the
     // calling core's own entry.
     unsafe { &mut *cell.get() }
+}
+
+/// Where loading a partition stands: its pristine image is copied (and its
+/// CRC checked) from `offset` on, then each writable memory region is
+/// cleared. Kept in the partition's block, so a restart or first start that
+/// does not fit in the partition's window goes on in its next window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reload {
+    pub(super) stage: Stage,
+    pub(super) offset: u32,
+    pub(super) crc: u32,
+}
+
+/// A step of loading (see [`Reload`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// Copying the image; `crc` is the running CRC register.
+    Copy,
+    /// Clearing region `n` of the partition's band (memory regions it may
+    /// write; the others are skipped).
+    Zero(usize),
+}
+
+impl Reload {
+    /// Nothing done yet.
+    pub const START: Reload = Reload {
+        stage: Stage::Copy,
+        offset: 0,
+        crc: !0,
+    };
 }

@@ -118,6 +118,9 @@ pub fn run_this_core(s: &'static System) -> ! {
                 context::restore(&b.el1);
                 let frame = &raw mut b.frame;
                 k.current = Some(slot);
+                // The schedule starts once the first partition is loaded:
+                // loading it at boot is not taken from its first window.
+                k.windows.arm();
                 crate::arch::set_hcr(HCR_GUEST);
                 // SAFETY: the frame is in this core's static block; its EL1
                 // state, HCR and band are set.
@@ -200,6 +203,7 @@ fn summary_and_exit(s: &System) -> ! {
             }
             if core == 0 {
                 hprintln!("[hyp] BENCH window_switch {}", mean);
+                hprintln!("[hyp] BENCH window_start_delay_max {}", max);
             }
             hprintln!(
                 "[hyp]   core {} windows: {} started, deadline to partition resumed: max {} / mean {} instructions",

@@ -7,7 +7,7 @@ use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::system::{RegionKind, System};
 use spin::Once;
 
-use super::block::{PartitionBlock, RunState};
+use super::block::{PartitionBlock, Reload, RunState, Stage};
 use crate::arch::context::El1State;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES;
@@ -105,21 +105,78 @@ fn check_platform(s: &System) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Loads the pristine image and zeroes the writable memory of partition
-/// `b`, resets its registers to `reset_el1` and its entry state, and
-/// loads its MPU band. The band is cleared first, so the copy goes through
-/// transient mappings with the hypervisor's own attributes. Runs on the
-/// partition's core, with `b` borrowed from that core's block.
+/// Bytes copied (and checked) or cleared between two looks at the window
+/// timer: the longest a window boundary waits for a restart's work (about
+/// 1,100 instructions to copy and check 1 KiB, 100 to clear it).
+const PIECE: u32 = 1024;
+/// Bytes cleared between two looks at the window timer (about 800
+/// instructions).
+const ZERO_PIECE: u32 = 8 * 1024;
+
+/// What a step of loading came to.
+pub(super) enum Loaded {
+    /// The partition is ready to enter at its entry point.
+    Ready,
+    /// The window timer expired: the rest waits for the partition's next
+    /// window.
+    Preempted,
+}
+
+/// Marks partition `b` to be loaded from the start: pristine image,
+/// cleared memory, entry state (its first start or a restart).
+pub(super) fn begin(b: &mut PartitionBlock) {
+    b.reload = Reload::START;
+    b.status.set_state(RunState::Loading);
+}
+
+/// Loads partition `b` completely (its first start at boot).
 pub(super) fn prepare(s: &System, b: &mut PartitionBlock, reset_el1: &El1State) -> Result<(), &'static str> {
+    begin(b);
+    match resume(s, b, reset_el1, || false)? {
+        Loaded::Ready => Ok(()),
+        Loaded::Preempted => Err("loading stopped without a reason"),
+    }
+}
+
+/// Goes on loading partition `b` where it stands, until it is ready (its
+/// band loaded, registers at the entry state, virtual interrupts reset) or
+/// `preempt()` says the core must move on. Every access to the
+/// partition's memory and its image goes through transient mappings with
+/// the hypervisor's own attributes, with the partition band cleared.
+/// Out of line: the switch path that calls it stays short.
+#[inline(never)]
+pub(super) fn resume(
+    s: &System,
+    b: &mut PartitionBlock,
+    reset_el1: &El1State,
+    preempt: impl Fn() -> bool,
+) -> Result<Loaded, &'static str> {
     let p = s.partitions.get(b.id.index()).ok_or("no such partition")?;
-    mpu::load_partition_band(&[]).map_err(|e| e.message())?;
     let img = p
         .image
         .ok_or("it has no image (build the system with one per partition)")?;
-    copy_image(img)?;
-    for r in p.regions.iter().filter(|r| r.kind == RegionKind::Memory) {
-        if r.words.attrs().is_some_and(|a| a.access.writable()) {
-            zero_region(&r.words)?;
+    mpu::load_partition_band(&[]).map_err(|e| e.message())?;
+    loop {
+        let r = &mut b.reload;
+        let more = match r.stage {
+            Stage::Copy => copy_image(img, r, &preempt)?,
+            Stage::Zero(n) => match p.regions.get(n) {
+                None => break,
+                Some(reg)
+                    if reg.kind == RegionKind::Memory
+                        && reg.words.attrs().is_some_and(|a| a.access.writable()) =>
+                {
+                    zero_region(&reg.words, r, &preempt)?
+                }
+                Some(_) => {
+                    // At most MAX_PARTITION_REGIONS: no overflow.
+                    r.stage = Stage::Zero(n.wrapping_add(1));
+                    false
+                }
+            },
+        };
+        if more {
+            return Ok(Loaded::Preempted);
         }
     }
     mpu::load_registered_band(b.id.index()).map_err(|e| e.message())?;
@@ -128,40 +185,93 @@ pub(super) fn prepare(s: &System, b: &mut PartitionBlock, reset_el1: &El1State) 
     b.line.clear();
     super::vgic::reset(s, b);
     b.status.set_state(RunState::Ready);
-    Ok(())
+    Ok(Loaded::Ready)
 }
 
-fn copy_image(img: hypcfg::system::Image) -> Result<(), &'static str> {
-    let src_end = img.store.checked_add(img.len).ok_or("image store wraps around")?;
-    let dst_end = img
-        .load
-        .checked_add(img.len)
-        .ok_or("image load range wraps around")?;
-    let src = mpu::map_mm_range(img.store, src_end, HYP_READ).map_err(|e| e.message())?;
-    let dst = mpu::map_mm_range(img.load, dst_end, HYP_WRITE).map_err(|e| e.message())?;
-    // SAFETY: both ranges were just mapped for the hypervisor with exactly
-    // `len` bytes and stay mapped until `dst` and `src` are dropped below,
-    // and they do not overlap (flash store vs partition RAM, checked by the
-    // config tool).
-    unsafe { crate::arch::mem::copy(dst.ptr(), src.ptr() as *const u8, img.len as usize) };
-    // SAFETY: `len` bytes of `dst`, mapped (as above) and just written.
-    let copied = unsafe { core::slice::from_raw_parts(dst.ptr() as *const u8, img.len as usize) };
-    let crc_ok = crate::image::crc32(copied) == img.crc32;
-    drop(dst);
-    drop(src);
-    if crc_ok {
-        Ok(())
-    } else {
-        Err("pristine image is damaged (CRC mismatch)")
+/// Copies the rest of the pristine image from `r.offset`, a piece at a
+/// time, checking its CRC on the copy; `Ok(true)` if `preempt` stopped it
+/// before the end.
+fn copy_image(
+    img: hypcfg::system::Image,
+    r: &mut Reload,
+    preempt: &impl Fn() -> bool,
+) -> Result<bool, &'static str> {
+    let (store, load) = (
+        img.store
+            .checked_add(r.offset)
+            .ok_or("image store wraps around")?,
+        img.load
+            .checked_add(r.offset)
+            .ok_or("image load range wraps around")?,
+    );
+    let left = img.len.saturating_sub(r.offset);
+    if left > 0 {
+        let src_end = store.checked_add(left).ok_or("image store wraps around")?;
+        let dst_end = load.checked_add(left).ok_or("image load range wraps around")?;
+        let src = mpu::map_mm_range(store, src_end, HYP_READ).map_err(|e| e.message())?;
+        let dst = mpu::map_mm_range(load, dst_end, HYP_WRITE).map_err(|e| e.message())?;
+        let mut crc = crate::image::Crc32Stream::resume(r.crc);
+        let mut done: u32 = 0;
+        while done < left {
+            // `done < left`, and `done + n <= left`, which fits (it is the
+            // length of a mapped range): no overflow below.
+            let n = PIECE.min(left.wrapping_sub(done));
+            let d = dst.ptr().wrapping_add(done as usize);
+            let sp = src.ptr().wrapping_add(done as usize) as *const u8;
+            // SAFETY: both ranges were just mapped for the hypervisor with
+            // `left` bytes from their start and stay mapped until `dst` and
+            // `src` are dropped; `done + n <= left`; they do not overlap
+            // (flash store vs partition RAM, checked by the config tool).
+            unsafe { crate::arch::mem::copy(d, sp, n as usize) };
+            // SAFETY: the `n` bytes at `d` were just written, and stay
+            // mapped while `piece` lives (until `dst` is dropped).
+            let piece = unsafe { core::slice::from_raw_parts(d as *const u8, n as usize) };
+            crc.update(piece);
+            done = done.wrapping_add(n);
+            r.offset = r.offset.wrapping_add(n);
+            r.crc = crc.raw();
+            if done < left && preempt() {
+                return Ok(true);
+            }
+        }
     }
+    if crate::image::Crc32Stream::resume(r.crc).finish() != img.crc32 {
+        return Err("pristine image is damaged (CRC mismatch)");
+    }
+    r.stage = Stage::Zero(0);
+    r.offset = 0;
+    Ok(false)
 }
 
-fn zero_region(w: &RegionWords) -> Result<(), &'static str> {
-    // A region's limit is at or above its base and below 4 GiB: no wrap.
-    let (base, size) = (w.base(), w.limit().wrapping_sub(w.base()).wrapping_add(1));
-    let mem = mpu::map_mm_range(base, base.wrapping_add(size), HYP_WRITE).map_err(|e| e.message())?;
-    // SAFETY: the region was just mapped writable for the hypervisor (until
-    // `mem` is dropped); the partition that owns it is not running.
-    unsafe { crate::arch::mem::zero(mem.ptr(), size as usize) };
-    Ok(())
+/// Clears the rest of region `w` from `r.offset`, a piece at a time;
+/// `Ok(true)` if `preempt` stopped it before the end.
+fn zero_region(w: &RegionWords, r: &mut Reload, preempt: &impl Fn() -> bool) -> Result<bool, &'static str> {
+    let Stage::Zero(n) = r.stage else {
+        return Ok(false);
+    };
+    let size = w.limit().wrapping_sub(w.base()).wrapping_add(1);
+    let left = size.saturating_sub(r.offset);
+    if left > 0 {
+        let base = w.base().wrapping_add(r.offset);
+        let mem = mpu::map_mm_range(base, base.wrapping_add(left), HYP_WRITE).map_err(|e| e.message())?;
+        let mut done: u32 = 0;
+        while done < left {
+            // As in `copy_image`: `done + n <= left`, no overflow.
+            let n = ZERO_PIECE.min(left.wrapping_sub(done));
+            let d = mem.ptr().wrapping_add(done as usize);
+            // SAFETY: the rest of the region was just mapped writable for
+            // the hypervisor (until `mem` is dropped), `done + n <= left`;
+            // the partition that owns it is not running.
+            unsafe { crate::arch::mem::zero(d, n as usize) };
+            done = done.wrapping_add(n);
+            r.offset = r.offset.wrapping_add(n);
+            if done < left && preempt() {
+                return Ok(true);
+            }
+        }
+    }
+    // At most MAX_PARTITION_REGIONS: no overflow.
+    r.stage = Stage::Zero(n.wrapping_add(1));
+    r.offset = 0;
+    Ok(false)
 }

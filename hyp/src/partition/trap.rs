@@ -12,7 +12,8 @@ use hypcfg::system::{Partition, System};
 use super::block::{self, CoreBlock, PartitionBlock, RunState};
 use super::env::{flush_line, CallEnv};
 use super::life::{idle_forever, name_of, stop};
-use super::{gic_emul, load, vgic};
+use super::load::{self, Loaded};
+use super::{gic_emul, vgic, windows};
 use crate::arch::vectors::GuestFrame;
 use crate::arch::{context, gic};
 use crate::health::{self, Decision, Fault};
@@ -119,7 +120,7 @@ fn apply(s: &System, k: &mut CoreBlock, slot: usize, effect: Effect) -> *mut Gue
     match effect {
         Effect::Resume => frame_of(k, slot),
         Effect::Yield => reschedule(s, k, slot),
-        Effect::Restart => restart(s, k, slot, "it asked to"),
+        Effect::Restart => requested_restart(s, k, slot),
         Effect::Shutdown(code) => {
             if let Some(id) = k.block(slot).map(|b| b.id) {
                 stop(s, k, id, RunState::Shutdown, code, "");
@@ -149,10 +150,15 @@ fn reschedule(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFrame {
 
 /// Switches this core from the partition in `slot` (which just trapped,
 /// and may have stopped) to the runnable partition in slot `to`: saves the
-/// leaving partition's EL1 and virtual-interrupt state, starts the next
-/// one if it never ran or loads its band, restores its state, and returns
-/// its frame.
+/// leaving partition's EL1 and virtual-interrupt state, then [`enter`]s the
+/// next one.
 fn switch(s: &System, k: &mut CoreBlock, slot: usize, to: usize) -> *mut GuestFrame {
+    switch_at(s, k, slot, to, None)
+}
+
+/// [`switch`] at the window boundary whose deadline was `due` (recorded
+/// as window-switch time once the partition resumes).
+fn switch_at(s: &System, k: &mut CoreBlock, slot: usize, to: usize, due: Option<u64>) -> *mut GuestFrame {
     if to == slot {
         return frame_of(k, slot);
     }
@@ -162,24 +168,91 @@ fn switch(s: &System, k: &mut CoreBlock, slot: usize, to: usize) -> *mut GuestFr
         }
         vgic::switch_out(&mut b.vgic);
     }
-    let CoreBlock { parts, reset_el1, .. } = &mut *k;
-    let Some(b) = parts.get_mut(to) else {
-        idle_forever(k)
-    };
-    let next = b.id;
-    let started = if b.status.state() == RunState::Unstarted {
-        load::prepare(s, b, reset_el1)
+    enter(s, k, to, due)
+}
+
+/// Brings the partition in slot `to` onto the core and returns its frame:
+/// loads its band, restores its EL1 and virtual-interrupt state. The
+/// partitions that must be loaded first (first start, restart) go
+/// through [`enter_loading`]. Inlined: it is the switch path.
+#[inline(always)]
+fn enter(s: &System, k: &mut CoreBlock, to: usize, due: Option<u64>) -> *mut GuestFrame {
+    let ready = k
+        .block(to)
+        .is_some_and(|b| !b.status.state().needs_load() && mpu::load_registered_band(b.id.index()).is_ok());
+    if ready {
+        resume_on_core(s, k, to, due)
     } else {
-        mpu::load_registered_band(next.index()).map_err(|_| "its MPU band cannot be loaded")
-    };
-    if let Err(why) = started {
-        stop(s, k, next, RunState::Halted, 0, why);
-        return reschedule(s, k, to);
+        enter_loading(s, k, to, due)
     }
+}
+
+/// The partition in slot `to`, loaded and with its band in place, gets
+/// the core: its state is restored and its frame returned; `due` is the
+/// window deadline this switch served, if any (timed as window-switch
+/// time).
+#[inline(always)]
+fn resume_on_core(s: &System, k: &mut CoreBlock, to: usize, due: Option<u64>) -> *mut GuestFrame {
+    let Some(b) = k.block(to) else { idle_forever(k) };
     context::restore(&b.el1);
     vgic::switch_in(s, b);
     k.current = Some(to);
+    if let Some(due) = due {
+        windows::record(k.core, due);
+    }
     frame_of(k, to)
+}
+
+/// [`enter`] for a partition that must be loaded (first start, restart),
+/// or whose band cannot be loaded. The loading goes a piece at a time: if
+/// its window ends meanwhile, the next window's partition gets the core
+/// and the loading goes on in the partition's own next window, so its
+/// restart costs no one else's time. A partition that cannot be brought
+/// up is halted and the next one tried.
+#[inline(never)]
+fn enter_loading(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u64>) -> *mut GuestFrame {
+    loop {
+        let CoreBlock {
+            parts,
+            reset_el1,
+            windows,
+            ..
+        } = &mut *k;
+        let Some(b) = parts.get_mut(to) else {
+            idle_forever(k)
+        };
+        let id = b.id;
+        let result = if b.status.state().needs_load() {
+            // A start is not a window switch: it is not timed as one.
+            due = None;
+            load::resume(s, b, reset_el1, crate::arch::timer::hyp_deadline_passed)
+        } else {
+            mpu::load_registered_band(id.index())
+                .map(|()| Loaded::Ready)
+                .map_err(|_| "its MPU band cannot be loaded")
+        };
+        match result {
+            Ok(Loaded::Ready) => return resume_on_core(s, k, to, due),
+            Ok(Loaded::Preempted) => {
+                // The window is over: its successor gets the core, unless
+                // that is this partition again or cannot run.
+                if let Some((next, at)) = windows.boundary() {
+                    if let Some(n) = k.slot_of(next).filter(|_| block::runnable(next)) {
+                        to = n;
+                        due = Some(at);
+                    }
+                }
+            }
+            Err(why) => {
+                stop(s, k, id, RunState::Halted, 0, why);
+                let Some(n) = k.next_runnable(Some(to)) else {
+                    idle_forever(k)
+                };
+                to = n;
+                due = None;
+            }
+        }
+    }
 }
 
 /// Rust side of every IRQ taken while a partition runs (vector 0x18).
@@ -235,35 +308,42 @@ fn window_boundary(s: &System, k: &mut CoreBlock, slot: usize, frame: *mut Guest
     if to == slot || !block::runnable(next) {
         return frame;
     }
-    // A partition's very first window includes loading its image: that
-    // start-up is not counted as window-switch time.
-    let first_start = block::status(next).is_some_and(|st| st.state() == RunState::Unstarted);
-    let resume = switch(s, k, slot, to);
-    if !first_start {
-        super::windows::record(k.core, due);
-    }
-    resume
+    switch_at(s, k, slot, to, Some(due))
 }
 
-/// Restarts the partition in `slot` in place from its pristine image.
+/// Restarts the partition in `slot` in place from its pristine image (the
+/// loading is charged to its own windows, see [`enter`]).
 fn restart(s: &System, k: &mut CoreBlock, slot: usize, why: &str) -> *mut GuestFrame {
-    let CoreBlock { parts, reset_el1, .. } = &mut *k;
-    let Some(b) = parts.get_mut(slot) else {
-        idle_forever(k)
-    };
-    let id = b.id;
-    hprintln!("[hyp] restarting {} ({})", name_of(s, id), why);
+    let Some(b) = k.block(slot) else { idle_forever(k) };
+    hprintln!("[hyp] restarting {} ({})", name_of(s, b.id), why);
     b.status.restarts.fetch_add(1, Ordering::AcqRel);
     // Its interrupts in the list registers go with its old life.
     vgic::switch_out(&mut b.vgic);
-    match load::prepare(s, b, reset_el1) {
-        Ok(()) => {
-            context::restore(&b.el1);
-            vgic::switch_in(s, b);
-            &raw mut b.frame
-        }
-        Err(e) => {
-            stop(s, k, id, RunState::Halted, 0, e);
+    load::begin(b);
+    enter(s, k, slot, None)
+}
+
+/// The `RESTART` hypercall: a restart like one the health monitor
+/// decides, so it counts against the partition's restart budget (`log`
+/// partitions have none and may restart at will; the work is charged to
+/// their own windows). Without budget left the partition is halted.
+fn requested_restart(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFrame {
+    let Some(b) = k.block(slot) else { idle_forever(k) };
+    let id = b.id;
+    let Some(p) = s.partitions.get(id.index()) else {
+        idle_forever(k)
+    };
+    match health::decide(p.fault_policy, b.status.restarts.load(Ordering::Acquire)) {
+        Decision::Restart { .. } | Decision::Log => restart(s, k, slot, "it asked to"),
+        Decision::Halt { .. } => {
+            stop(
+                s,
+                k,
+                id,
+                RunState::Halted,
+                0,
+                "it asked to restart with no restart budget left",
+            );
             reschedule(s, k, slot)
         }
     }

@@ -52,21 +52,24 @@ impl CoreWindows {
         armed: false,
     };
 
-    /// Loads `core`'s schedule and, if it switches between partitions,
-    /// arms the timer for the end of the first window. Returns the
-    /// partition of the first window.
+    /// Loads `core`'s schedule and returns the partition of its first
+    /// window; [`CoreWindows::arm`] starts the clock.
     pub fn start(&mut self, s: &System, core: CoreId) -> Option<PartitionId> {
         let sched = s.schedules.iter().find(|w| w.core == core)?;
         self.table = Timetable::new(sched, timer::frequency());
         self.index = 0;
-        let first = self.table.parts.first().copied();
+        self.table.parts.first().copied()
+    }
+
+    /// If the schedule switches between partitions, arms the timer for
+    /// the end of the first window, from now.
+    pub fn arm(&mut self) {
         if self.table.needs_timer() {
             // A 64-bit count does not wrap in the life of the system.
             self.deadline = timer::counter().wrapping_add(self.table.ticks.first().copied().unwrap_or(0));
             self.armed = true;
             timer::set_hyp_deadline(self.deadline);
         }
-        first
     }
 
     /// At a window boundary (the `CNTHP` interrupt): moves to the next

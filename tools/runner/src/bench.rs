@@ -1,6 +1,6 @@
 //! `make bench` (`hvrun bench`): the deterministic benchmark suite.
 //!
-//! Four QEMU runs, all under `-icount shift=0,align=off,sleep=off` (one
+//! Five QEMU runs, all under `-icount shift=0,align=off,sleep=off` (one
 //! instruction is one virtual nanosecond, so one tick of the 62.5 MHz
 //! generic counter is 16 instructions and every figure repeats run to run):
 //!
@@ -8,8 +8,11 @@
 //!    `benchpeer` partitions on core 0, core 1 asleep);
 //! 2. the system `tools/runner/tests/systems/windows.toml` (temporal
 //!    partitioning; the hypervisor prints `BENCH window_switch`);
-//! 3. the self-test image with `selftest=bench-map` (map+unmap pairs);
-//! 4. the native baseline `partitions/native` (the same compute workload
+//! 3. the system `tools/runner/tests/systems/windows_attack.toml` (the
+//!    same under attack: its worst window-start delay is
+//!    `window_start_delay_attack`);
+//! 4. the self-test image with `selftest=bench-map` (map+unmap pairs);
+//! 5. the native baseline `partitions/native` (the same compute workload
 //!    and timer-interrupt loop alone at EL1, no hypervisor).
 //!
 //! Every console line holding `BENCH <name> <number>` is collected (a
@@ -33,7 +36,7 @@ use crate::{size, workspace_root, Error, Result, TARGET};
 
 /// The names of `results` in `bench/results.json`, in report order
 /// (scripts read these names).
-pub const RESULT_NAMES: [&str; 13] = [
+pub const RESULT_NAMES: [&str; 15] = [
     "null_hvc",
     "partition_switch",
     "map_unmap",
@@ -43,6 +46,8 @@ pub const RESULT_NAMES: [&str; 13] = [
     "ipc_1024",
     "irq_to_guest",
     "window_switch",
+    "window_start_delay_max",
+    "window_start_delay_attack",
     "boot_to_first_partition",
     "compute_native",
     "compute_hyp",
@@ -55,6 +60,11 @@ pub const IPC_SIZES: [u32; 4] = [8, 64, 256, 1024];
 /// Instructions per generic-counter tick under `-icount shift=0`
 /// (1 ns per instruction, 62.5 MHz counter).
 pub const INSTR_PER_TICK: u64 = 16;
+
+/// The temporal-isolation target: the worst window-start delay while
+/// another partition of the core storms restarts, faults and hypercalls
+/// is at most this many times the worst one in a quiet run.
+pub const WINDOW_ATTACK_RATIO_TARGET: f64 = 2.0;
 
 /// The compute overhead target: `compute_hyp / compute_native <= 1.01`.
 pub const COMPUTE_RATIO_TARGET: f64 = 1.01;
@@ -90,8 +100,13 @@ fn missing_reason(name: &str) -> String {
                            (GIC interrupt virtualization, issue 8); no image prints \
                            `BENCH irq_to_guest`"
             .into(),
-        "window_switch" => "the windows system (tools/runner/tests/systems/windows.toml) \
-                            printed no `BENCH window_switch` line"
+        "window_switch" | "window_start_delay_max" => format!(
+            "the windows system (tools/runner/tests/systems/windows.toml) printed no \
+             `BENCH {name}` line"
+        ),
+        "window_start_delay_attack" => "the attack system \
+             (tools/runner/tests/systems/windows_attack.toml) printed no \
+             `BENCH window_start_delay_max` line"
             .into(),
         "code_bytes" => "the product hypervisor ELF could not be measured".into(),
         "irq_native" => "the native baseline printed no `BENCH irq_native` line".into(),
@@ -206,6 +221,14 @@ pub fn compute_ratio(results: &BTreeMap<&'static str, Option<u64>>) -> Option<f6
     (native > 0).then(|| hyp as f64 / native as f64)
 }
 
+/// `window_start_delay_attack / window_start_delay_max`, if both were
+/// measured.
+pub fn window_attack_ratio(results: &BTreeMap<&'static str, Option<u64>>) -> Option<f64> {
+    let attack = results.get("window_start_delay_attack").copied().flatten()?;
+    let quiet = results.get("window_start_delay_max").copied().flatten()?;
+    (quiet > 0).then(|| attack as f64 / quiet as f64)
+}
+
 fn lookup(table: &[(&str, u64)], name: &str) -> Option<u64> {
     table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
@@ -273,8 +296,11 @@ pub const METHOD: &str = "QEMU mps3-an536 with -icount shift=0,align=off,sleep=o
     bench partition / natively at EL1, stepping the handler through 0..15 extra NOPs to \
     resolve the 16-instruction tick. window_switch: the hypervisor's own figure, window \
     deadline to the window's partition resumed, mean over core 0's windows in windows.toml \
-    (there core 1 runs a partition that waits in WFI between 1 ms timer interrupts). code_bytes: .text + .rodata of the \
-    product hypervisor ELF.";
+    (there core 1 runs a partition that waits in WFI between 1 ms timer interrupts). \
+    window_start_delay_max: the same, worst case over those windows. \
+    window_start_delay_attack: the worst case in windows_attack.toml, where the partition \
+    sharing core 0 with the victim storms restarts (each reloading 32 MiB), faults and \
+    hypercalls. code_bytes: .text + .rodata of the product hypervisor ELF.";
 
 /// The `bench/results.json` document.
 pub fn to_json(
@@ -308,6 +334,10 @@ pub fn to_json(
         .map(|(hyp, native)| hyp as i64 - *native as i64);
     let mut targets: Map<String, Value> = TARGETS.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect();
     targets.insert("compute_ratio".into(), COMPUTE_RATIO_TARGET.into());
+    targets.insert(
+        "window_start_delay_attack_ratio".into(),
+        WINDOW_ATTACK_RATIO_TARGET.into(),
+    );
     let bao: Map<String, Value> = BAO_REFERENCE
         .iter()
         .map(|(n, v)| ((*n).into(), (*v).into()))
@@ -320,7 +350,11 @@ pub fn to_json(
         "method": METHOD,
         "results": res,
         "baseline": baseline,
-        "overhead": { "compute_ratio": ratio, "irq_to_guest_minus_native": irq_added },
+        "overhead": {
+            "compute_ratio": ratio,
+            "irq_to_guest_minus_native": irq_added,
+            "window_start_delay_attack_ratio": window_attack_ratio(results),
+        },
         "targets": targets,
         "reference_bao": bao,
         "missing": missing,
@@ -384,6 +418,19 @@ pub fn table(results: &BTreeMap<&'static str, Option<u64>>, raw: &BTreeMap<Strin
         match ratio {
             None => "not measured",
             Some(r) if r <= COMPUTE_RATIO_TARGET => "pass",
+            Some(_) => "MISS",
+        }
+    ));
+    let ratio = window_attack_ratio(results);
+    s.push_str(&format!(
+        "{:<24} {:>13} {:>12} {:>12}  {}\n",
+        "window_attack_ratio",
+        ratio.map_or("-".to_string(), |r| format!("{r:.3}")),
+        format!("<= {WINDOW_ATTACK_RATIO_TARGET}"),
+        "-",
+        match ratio {
+            None => "not measured",
+            Some(r) if r <= WINDOW_ATTACK_RATIO_TARGET => "pass",
             Some(_) => "MISS",
         }
     ));
@@ -556,6 +603,27 @@ pub fn run_windows_system() -> Result<Outcome> {
     run_counted(run, "the windows system")
 }
 
+/// The temporal-isolation attack system: `windows.toml` with a partition
+/// storming restarts, faults and hypercalls on the victim's core.
+pub fn windows_attack_system() -> PathBuf {
+    workspace_root().join("tools/runner/tests/systems/windows_attack.toml")
+}
+
+/// Builds and runs the attack system under `-icount`; its worst
+/// window-start delay is `window_start_delay_attack`.
+pub fn run_windows_attack_system() -> Result<BTreeMap<String, u64>> {
+    let system = crate::system::build_system(&windows_attack_system(), Variant::Product)?;
+    let mut run = system.run();
+    run.args.push("bench".into());
+    let out = run_counted(run, "the windows attack system")?;
+    let raw = parse_lines(output_lines(&out));
+    Ok(raw
+        .get("window_start_delay_max")
+        .map(|v| ("window_start_delay_attack".to_string(), *v))
+        .into_iter()
+        .collect())
+}
+
 /// Builds and runs the `bench-map` self test under `-icount`.
 pub fn run_map_selftest() -> Result<Outcome> {
     let mut run = Run::new(build_hyp(Variant::Selftest)?);
@@ -581,12 +649,18 @@ pub fn run_all(out_dir: &Path) -> Result<()> {
     let (system, hyp) = run_bench_system()?;
     eprintln!("bench: the windows system ({})", windows_system().display());
     let windows = run_windows_system()?;
+    eprintln!(
+        "bench: the windows attack system ({})",
+        windows_attack_system().display()
+    );
+    let attack = run_windows_attack_system()?;
     eprintln!("bench: the bench-map self test");
     let map = run_map_selftest()?;
     eprintln!("bench: the native baseline");
     let native = run_native()?;
     let runs = [&system, &windows, &map, &native];
-    let raw = parse_lines(runs.into_iter().flat_map(output_lines));
+    let mut raw = parse_lines(runs.into_iter().flat_map(output_lines));
+    raw.extend(attack);
     let sums =
         ["compute_hyp", "compute_native"].map(|name| checksum(runs.into_iter().flat_map(output_lines), name));
     if sums[0] != sums[1] {

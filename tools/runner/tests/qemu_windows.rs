@@ -156,3 +156,34 @@ fn an_unmodified_bare_board_program_runs_as_a_partition_with_the_same_output() {
         "output differs between the bare board and the partition"
     );
 }
+
+#[test]
+fn windows_start_on_time_while_the_other_partition_storms_restarts_faults_and_hypercalls() {
+    let out = build_and_run("tools/runner/tests/systems/windows_attack.toml", |run| {
+        run.icount = true;
+        run.args.push("bench".into());
+    })
+    .expect("build and run");
+    out.expect_exit(0).unwrap();
+    // The attack happened: every life reloaded 32 MiB, and it went on to
+    // the end.
+    assert!(out.has("[restarter] life 9:"), "{}", out.tail(40));
+    assert!(out.has("[restarter] 12 lives, stopping"), "{}", out.tail(40));
+    assert!(out.has("restarting restarter (it asked to)"), "{}", out.tail(40));
+    // The victim saw its 8 windows, one per 2 ms major frame, as in the
+    // quiet run.
+    assert!(out.has("[ticker] window 8:"), "{}", out.tail(40));
+    let spacing = number_after(&out, "(one per");
+    assert!(
+        (124_000..=126_000).contains(&spacing),
+        "window spacing {spacing} ticks under attack:\n{}",
+        out.tail(40)
+    );
+    let jitter = number_after(&out, "resumed: max");
+    println!("under attack: window deadline to partition resumed: max {jitter} instructions");
+    assert!(
+        jitter < 5_000,
+        "boundary-to-switch latency {jitter} instructions under attack:\n{}",
+        out.tail(20)
+    );
+}
