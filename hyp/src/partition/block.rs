@@ -24,6 +24,7 @@ use crate::arch::context::El1State;
 use crate::arch::gic::VgicState;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES as MAX_CORES;
+use crate::health::Monitor;
 
 /// Longest console line kept per partition before it is flushed anyway.
 pub const LINE_MAX: usize = 100;
@@ -134,6 +135,9 @@ pub struct PartitionBlock {
     pub held: u32,
     /// Console output not yet ended by a newline.
     pub line: Vec<u8, LINE_MAX>,
+    /// The health monitor's memory of its faults (repeats, FAULT-line
+    /// budget); reset when it (re)starts.
+    pub health: Monitor,
 }
 
 impl PartitionBlock {
@@ -147,6 +151,7 @@ impl PartitionBlock {
             vgic: VgicState::EMPTY,
             held: 0,
             line: Vec::new(),
+            health: Monitor::NEW,
         }
     }
 }

@@ -125,6 +125,7 @@ pub(super) fn prepare(s: &System, b: &mut PartitionBlock, reset_el1: &El1State) 
     b.frame = GuestFrame::at_entry(p.entry);
     b.el1 = *reset_el1;
     b.line.clear();
+    b.health = crate::health::Monitor::NEW;
     super::vgic::reset(s, b);
     b.status.set_state(RunState::Ready);
     Ok(())

@@ -104,7 +104,6 @@ fn debug_registers_are_refused_and_the_victims_are_not_blamed() {
         (9, "debug register DBGWCR0 read refused"),
         (10, "debug OS register DBGOSLSR read refused"),
         (11, "debug ROM register DBGDRAR read refused"),
-        (12, "debug ROM register DBGDRAR (64-bit) read refused"),
         (13, "debug register DBGDIDR read refused"),
         (14, "debug register DBGDIDR read refused"),
         (15, "debug register DBGDSCRint read refused"),
@@ -117,16 +116,30 @@ fn debug_registers_are_refused_and_the_victims_are_not_blamed() {
             out.tail(60)
         );
     }
+    // The 64-bit DBGDRAR: the Arm ARM traps it too (TDRA), QEMU makes it
+    // a constant 0 without the trap. Either way it reads 0, and a report,
+    // if there is one, names it.
+    let text = out.text();
+    let a12 = text.find("[debugger] attack 12:").expect("attack 12 ran");
+    let a13 = text.find("[debugger] attack 13:").expect("attack 13 ran");
+    if text[a12..a13].contains("FAULT debugger") {
+        assert!(
+            text[a12..a13].contains("debug ROM register DBGDRAR (64-bit) read refused"),
+            "{}",
+            &text[a12..a13]
+        );
+    }
     // Each refused read gave 0 in its destination (r0-r12, LR, SP, flags).
     for n in 9..=15 {
         assert!(
-            out.has(&format!("[debugger] attack {n}: back in control, read 0x00000000")),
+            out.has(&format!(
+                "[debugger] attack {n}: back in control, read 0x00000000"
+            )),
             "attack {n}:\n{}",
             out.tail(60)
         );
     }
     // A conditional access whose condition fails does nothing: no fault.
-    let text = out.text();
     let a16 = text.find("[debugger] attack 16:").expect("attack 16 ran");
     assert!(!text[a16..].contains("FAULT debugger"), "{}", &text[a16..]);
     assert!(
@@ -135,7 +148,8 @@ fn debug_registers_are_refused_and_the_victims_are_not_blamed() {
         out.tail(60)
     );
     assert!(
-        out.has("[hyp]   debugger     core 0  faults 15  restarts  0  shut down (exit 0)"),
+        out.has("[hyp]   debugger     core 0  faults 14  restarts  0  shut down (exit 0)")
+            || out.has("[hyp]   debugger     core 0  faults 15  restarts  0  shut down (exit 0)"),
         "{}",
         out.tail(20)
     );
@@ -153,13 +167,31 @@ fn pmu_registers_are_refused_and_the_reader_sees_nothing_of_the_writer() {
         (4, "PMXEVTYPER"),
         (5, "PMXEVCNTR"),
         (6, "PMCCNTR"),
-        (7, "PMCCNTR (64-bit)"),
         (8, "PMINTENSET"),
         (9, "PMUSERENR"),
     ] {
         attack_reported(&out, "pmuwriter", n, &format!("PMU register {reg} write refused"));
     }
+    // The 64-bit PMCCNTR (MCRR): trapped and refused where the core has
+    // the encoding; QEMU's Cortex-R52 has not, and the partition's own
+    // vector reports the undefined instruction. Refused and reported
+    // either way.
+    let text = out.text();
+    let a7 = text.find("[pmuwriter] attack 7:").expect("attack 7 ran");
+    let a8 = text.find("[pmuwriter] attack 8:").expect("attack 8 ran");
+    assert!(
+        text[a7..a8].contains("PMU register PMCCNTR (64-bit) write refused")
+            || text[a7..a8].contains("FAULT pmuwriter (partition 0, core 0): undefined instruction (EL1)"),
+        "{}",
+        &text[a7..a8]
+    );
     attack_reported(&out, "pmuwriter", 10, "PMU register PMXEVCNTR read refused");
+    assert!(
+        out.has("[pmureader] read PMCCNTR (64-bit) = 0x00000000")
+            || out.has("[pmureader] read PMCCNTR (64-bit): not executed"),
+        "{}",
+        out.tail(60)
+    );
     for reg in [
         "PMCR",
         "PMCNTENSET",
@@ -168,7 +200,6 @@ fn pmu_registers_are_refused_and_the_reader_sees_nothing_of_the_writer() {
         "PMCCNTR",
         "PMUSERENR",
         "PMINTENSET",
-        "PMCCNTR (64-bit)",
     ] {
         assert!(
             out.has(&format!("[pmureader] read {reg} = 0x00000000")),
@@ -176,12 +207,18 @@ fn pmu_registers_are_refused_and_the_reader_sees_nothing_of_the_writer() {
             out.tail(60)
         );
         assert!(
-            out.has(&format!("FAULT pmureader (partition 1, core 0): PMU register {reg} read refused")),
+            out.has(&format!(
+                "FAULT pmureader (partition 1, core 0): PMU register {reg} read refused"
+            )),
             "{reg}:\n{}",
             out.tail(60)
         );
     }
-    assert!(out.has("[pmureader] saw nothing of the writer"), "{}", out.tail(60));
+    assert!(
+        out.has("[pmureader] saw nothing of the writer"),
+        "{}",
+        out.tail(60)
+    );
     assert!(
         out.has("[hyp]   pmuwriter    core 0  faults 10  restarts  0  shut down (exit 0)"),
         "{}",

@@ -106,13 +106,21 @@ fn main() -> u32 {
         mcr14!("c0", "c7", "0", 0xFFu32);
         None
     });
-    ok &= attempt(9, "read back the watchpoint (DBGWCR0)", || Some(mrc14!("c0", "c0", "7")));
-    ok &= attempt(10, "read the OS lock status (DBGOSLSR)", || Some(mrc14!("c1", "c1", "4")));
-    ok &= attempt(11, "read the debug ROM address (DBGDRAR)", || Some(mrc14!("c1", "c0", "0")));
+    ok &= attempt(9, "read back the watchpoint (DBGWCR0)", || {
+        Some(mrc14!("c0", "c0", "7"))
+    });
+    ok &= attempt(10, "read the OS lock status (DBGOSLSR)", || {
+        Some(mrc14!("c1", "c1", "4"))
+    });
+    ok &= attempt(11, "read the debug ROM address (DBGDRAR)", || {
+        Some(mrc14!("c1", "c0", "0"))
+    });
     ok &= attempt(12, "read the 64-bit debug ROM address (MRRC DBGDRAR)", || {
         let (mut lo, mut hi) = (0xDEAD_BEEFu32, 0xDEAD_BEEFu32);
         // SAFETY: as for `mrc14!`: both destinations are written with 0.
-        unsafe { core::arch::asm!("mrrc p14, 0, {}, {}, c1", inout(reg) lo, inout(reg) hi, options(nostack)) };
+        unsafe {
+            core::arch::asm!("mrrc p14, 0, {}, {}, c1", inout(reg) lo, inout(reg) hi, options(nostack))
+        };
         Some(lo | hi)
     });
     ok &= attempt(13, "read the debug ID into LR (DBGDIDR)", || {
@@ -160,19 +168,23 @@ fn main() -> u32 {
         };
         Some(flags & 0xF000_0000)
     });
-    ok &= attempt(16, "read the watchpoint only if Z is set (condition fails)", || {
-        let mut v: u32 = 0x1234_5678;
-        // SAFETY: as for `mrc14!`: with Z clear the MRC does not execute,
-        // so it is either not trapped or trapped and ignored; `v` stays.
-        unsafe {
-            core::arch::asm!(
-                "msr APSR_nzcvq, {z}",
-                "mrceq p14, 0, {v}, c0, c0, 7",
-                z = in(reg) 0u32, v = inout(reg) v, options(nostack)
-            )
-        };
-        Some(if v == 0x1234_5678 { 0 } else { v })
-    });
+    ok &= attempt(
+        16,
+        "read the watchpoint only if Z is set (condition fails)",
+        || {
+            let mut v: u32 = 0x1234_5678;
+            // SAFETY: as for `mrc14!`: with Z clear the MRC does not execute,
+            // so it is either not trapped or trapped and ignored; `v` stays.
+            unsafe {
+                core::arch::asm!(
+                    "msr APSR_nzcvq, {z}",
+                    "mrceq p14, 0, {v}, c0, c0, 7",
+                    z = in(reg) 0u32, v = inout(reg) v, options(nostack)
+                )
+            };
+            Some(if v == 0x1234_5678 { 0 } else { v })
+        },
+    );
     if ok {
         println!("every debug access refused; reads gave 0");
         0
