@@ -89,7 +89,7 @@ fn attack_reported(out: &Outcome, who: &str, n: u32, report: &str) {
 }
 
 #[test]
-fn debug_registers_are_refused_and_the_victims_are_not_blamed() {
+fn debug_and_other_trapped_registers_are_refused_and_the_victims_are_not_blamed() {
     let out = run("tools/runner/tests/systems/debug.toml");
     out.expect_exit(0).unwrap();
     let expected = [
@@ -107,6 +107,9 @@ fn debug_registers_are_refused_and_the_victims_are_not_blamed() {
         (13, "debug register DBGDIDR read refused"),
         (14, "debug register DBGDIDR read refused"),
         (15, "debug register DBGDSCRint read refused"),
+        // The other CP15 traps take the same path.
+        (17, "CP15 register (CRn c1, opc1 0, CRm c0, opc2 1) write refused"),
+        (18, "CP15 register (CRn c9, opc1 0, CRm c1, opc2 0) read refused"),
     ];
     for (n, report) in expected {
         attack_reported(&out, "debugger", n, report);
@@ -130,7 +133,7 @@ fn debug_registers_are_refused_and_the_victims_are_not_blamed() {
         );
     }
     // Each refused read gave 0 in its destination (r0-r12, LR, SP, flags).
-    for n in 9..=15 {
+    for n in (9..=15).chain([18]) {
         assert!(
             out.has(&format!(
                 "[debugger] attack {n}: back in control, read 0x00000000"
@@ -141,15 +144,16 @@ fn debug_registers_are_refused_and_the_victims_are_not_blamed() {
     }
     // A conditional access whose condition fails does nothing: no fault.
     let a16 = text.find("[debugger] attack 16:").expect("attack 16 ran");
-    assert!(!text[a16..].contains("FAULT debugger"), "{}", &text[a16..]);
+    let a17 = text.find("[debugger] attack 17:").expect("attack 17 ran");
+    assert!(!text[a16..a17].contains("FAULT debugger"), "{}", &text[a16..a17]);
     assert!(
         out.has("[debugger] every debug access refused; reads gave 0"),
         "{}",
         out.tail(60)
     );
     assert!(
-        out.has("[hyp]   debugger     core 0  faults 14  restarts  0  shut down (exit 0)")
-            || out.has("[hyp]   debugger     core 0  faults 15  restarts  0  shut down (exit 0)"),
+        out.has("[hyp]   debugger     core 0  faults 16  restarts  0  shut down (exit 0)")
+            || out.has("[hyp]   debugger     core 0  faults 17  restarts  0  shut down (exit 0)"),
         "{}",
         out.tail(20)
     );

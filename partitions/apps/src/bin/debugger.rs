@@ -2,7 +2,8 @@
 //! self-hosted debug hardware against the partitions it shares a core
 //! with: it unlocks the OS lock, enables monitor debug, sets a watchpoint
 //! over `sensor`'s whole data memory and a breakpoint on `sensor`'s entry,
-//! reads the debug ROM address, and reads back what it wrote. Every
+//! reads the debug ROM address, reads back what it wrote, and touches two
+//! other CP15 registers `HCR` traps (ACTLR, a TCM region register). Every
 //! access must be refused and reported, every read must give 0, and it
 //! must get control back after each one. Addresses match
 //! tools/runner/tests/systems/debug.toml.
@@ -185,6 +186,19 @@ fn main() -> u32 {
             Some(if v == 0x1234_5678 { 0 } else { v })
         },
     );
+    // Not debug registers, but the same path: the other CP15 accesses
+    // HCR traps (ACTLR by TAC, implementation-defined ones by TIDCP).
+    ok &= attempt(17, "write the auxiliary control register (ACTLR)", || {
+        // SAFETY: trapped by HCR.TAC and refused; resumes after it.
+        unsafe { core::arch::asm!("mcr p15, 0, {}, c1, c0, 1", in(reg) u32::MAX, options(nostack)) };
+        None
+    });
+    ok &= attempt(18, "read the TCM region register (IMP_ATCMREGIONR)", || {
+        let mut v: u32 = 0xDEAD_BEEF;
+        // SAFETY: trapped by HCR.TIDCP and refused, reading 0.
+        unsafe { core::arch::asm!("mrc p15, 0, {}, c9, c1, 0", inout(reg) v, options(nostack)) };
+        Some(v)
+    });
     if ok {
         println!("every debug access refused; reads gave 0");
         0
