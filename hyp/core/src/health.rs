@@ -1,10 +1,15 @@
-//! The health monitor's decisions: what a partition fault is called and
-//! what the partition's policy makes of it. Portable and unit-tested; the
-//! target code applies the decision.
+//! The health monitor's decisions: what a partition fault is called, what
+//! the partition's policy makes of it, when a fault repeated under `log`
+//! is escalated ([`Monitor::decide`]) and which FAULT lines are printed
+//! ([`Monitor::admit`]). Portable and unit-tested; the target code keeps a
+//! [`Monitor`] per partition and applies the decision.
+
+use core::fmt;
 
 use hypcfg::system::FaultPolicy;
 
 use crate::hsr::{ExceptionClass, Hsr};
+use crate::sysreg::Access;
 
 /// A fault the hypervisor saw or a guest reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +32,10 @@ pub enum Fault {
     },
     /// An `SMC` (no secure monitor is offered to partitions).
     Smc,
-    /// An instruction trapped to EL2 that partitions may not use.
+    /// A trapped coprocessor register access (debug, OS lock, debug ROM,
+    /// PMU, implementation-defined CP15): refused, none is emulated.
+    Register(Access),
+    /// Any other instruction trapped to EL2 that partitions may not use.
     Trapped {
         /// The `HSR.EC` value.
         ec: u8,
@@ -55,7 +63,10 @@ impl Fault {
                 status: hsr.fault_name(),
             },
             ExceptionClass::Smc => Fault::Smc,
-            _ => Fault::Trapped { ec: hsr.ec() },
+            _ => match Access::from_hsr(hsr) {
+                Some(a) => Fault::Register(a),
+                None => Fault::Trapped { ec: hsr.ec() },
+            },
         }
     }
 
@@ -66,6 +77,7 @@ impl Fault {
             Fault::DataAbort { write: false, .. } => "data abort (read)",
             Fault::PrefetchAbort { .. } => "prefetch abort",
             Fault::Smc => "SMC",
+            Fault::Register(_) => "refused register access",
             Fault::Trapped { .. } => "trapped instruction",
             Fault::Reported { kind, .. } => match *kind {
                 hypcfg::abi::fault::UNDEFINED => "undefined instruction (EL1)",
@@ -83,7 +95,7 @@ impl Fault {
             Fault::DataAbort { addr, .. }
             | Fault::PrefetchAbort { addr, .. }
             | Fault::Reported { addr, .. } => Some(addr),
-            Fault::Smc | Fault::Trapped { .. } => None,
+            Fault::Smc | Fault::Register(_) | Fault::Trapped { .. } => None,
         }
     }
 
@@ -92,6 +104,20 @@ impl Fault {
         match *self {
             Fault::DataAbort { status, .. } | Fault::PrefetchAbort { status, .. } => status,
             _ => "",
+        }
+    }
+}
+
+/// What a FAULT line says before ` at <addr>`: the kind and status
+/// (`data abort (read), permission fault`), or for a register access the
+/// register and direction (`debug register DBGWCR0 write refused`).
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Register(a) => write!(f, "{a}"),
+            Fault::Trapped { ec } => write!(f, "{} (EC {ec:#04x})", self.kind()),
+            _ if self.status().is_empty() => f.write_str(self.kind()),
+            _ => write!(f, "{}, {}", self.kind(), self.status()),
         }
     }
 }
@@ -114,6 +140,124 @@ pub enum Decision {
     },
     /// Report and continue after the faulting instruction.
     Log,
+    /// Stop for good: under `log`, the same fault (kind, address, PC)
+    /// came `count` ([`REPEAT_LIMIT`]) times in a row, so continuing
+    /// would only repeat it.
+    Repeated {
+        /// Identical faults in a row.
+        count: u32,
+    },
+}
+
+/// Identical faults in a row (same kind, address and PC, no other fault
+/// between them) after which a `log` partition is halted: a partition
+/// that meets the same fault this often is stuck, not progressing (a
+/// loop on a refused access, a watchpoint it cannot leave), and `log`
+/// would keep the core busy with it for good. `restart` and `halt` need
+/// no such rule: each fault already restarts (within the budget) or halts.
+pub const REPEAT_LIMIT: u32 = 64;
+
+/// FAULT lines a partition may print in a burst.
+pub const LINE_BURST: u32 = 32;
+
+/// After its burst, a partition earns one more FAULT line per this many
+/// milliseconds (up to [`LINE_BURST`] saved).
+pub const LINE_INTERVAL_MS: u32 = 100;
+
+/// Whether a FAULT line is printed ([`Monitor::admit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// Print it, after a `... N FAULT lines suppressed` line if
+    /// `suppressed` is not 0.
+    Print {
+        /// FAULT lines left out since the last printed one.
+        suppressed: u32,
+    },
+    /// Leave it out (it is counted).
+    Suppress,
+}
+
+/// The health monitor's memory of one partition: the last fault and how
+/// often it came in a row, and its FAULT-line budget (a token bucket).
+/// Kept in the partition's control block and reset when it (re)starts;
+/// the fault counters of the end-of-run summary are kept apart and never
+/// limited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Monitor {
+    last: Option<(Fault, u32)>,
+    repeats: u32,
+    tokens: u32,
+    refilled_at: u64,
+    suppressed: u32,
+}
+
+impl Monitor {
+    /// A partition that has not faulted.
+    pub const NEW: Monitor = Monitor {
+        last: None,
+        repeats: 0,
+        tokens: LINE_BURST,
+        refilled_at: 0,
+        suppressed: 0,
+    };
+
+    /// Records `fault` at guest `pc` and decides what happens: the
+    /// partition's `policy` (with `restarts` restarts so far, see
+    /// [`decide`]), except that a `log` partition meeting the same fault at
+    /// the same PC [`REPEAT_LIMIT`] times in a row is halted
+    /// ([`Decision::Repeated`]).
+    pub fn decide(&mut self, policy: FaultPolicy, restarts: u32, fault: Fault, pc: u32) -> Decision {
+        let now = Some((fault, pc));
+        self.repeats = if self.last == now {
+            self.repeats.saturating_add(1)
+        } else {
+            1
+        };
+        self.last = now;
+        match decide(policy, restarts) {
+            Decision::Log if self.repeats >= REPEAT_LIMIT => Decision::Repeated { count: self.repeats },
+            d => d,
+        }
+    }
+
+    /// Whether the FAULT line of a fault with `decision` is printed, at
+    /// counter time `now` with `ticks_per_line` counter ticks per earned
+    /// line. A partition prints [`LINE_BURST`] lines at once, then one per
+    /// [`LINE_INTERVAL_MS`]; the others are counted and announced before
+    /// the next printed line. A line whose decision stops or restarts the
+    /// partition is always printed (there are at most `budget + 1`).
+    pub fn admit(&mut self, decision: Decision, now: u64, ticks_per_line: u64) -> Line {
+        if self.tokens >= LINE_BURST {
+            self.refilled_at = now;
+        } else {
+            let earned = now
+                .saturating_sub(self.refilled_at)
+                .checked_div(ticks_per_line)
+                .unwrap_or(0);
+            if earned > 0 {
+                let tokens = u64::from(self.tokens)
+                    .saturating_add(earned)
+                    .min(u64::from(LINE_BURST));
+                self.tokens = tokens as u32;
+                self.refilled_at = now;
+            }
+        }
+        let must = !matches!(decision, Decision::Log);
+        if self.tokens == 0 && !must {
+            self.suppressed = self.suppressed.saturating_add(1);
+            return Line::Suppress;
+        }
+        self.tokens = self.tokens.saturating_sub(1);
+        Line::Print {
+            suppressed: self.take_suppressed(),
+        }
+    }
+
+    /// FAULT lines left out and not yet announced (now 0): for the
+    /// announcement when the partition stops.
+    pub fn take_suppressed(&mut self) -> u32 {
+        core::mem::take(&mut self.suppressed)
+    }
 }
 
 /// Applies `policy` to a partition that has been restarted `restarts`
@@ -184,6 +328,133 @@ mod tests {
         assert_eq!(decide(FaultPolicy::Log, 9), Decision::Log);
     }
 
+    const DABT: Fault = Fault::DataAbort {
+        addr: 0x2021_0000,
+        write: false,
+        status: "permission fault",
+    };
+
+    #[test]
+    fn identical_faults_under_log_escalate_at_the_limit() {
+        let mut m = Monitor::NEW;
+        for _ in 1..REPEAT_LIMIT {
+            assert_eq!(m.decide(FaultPolicy::Log, 0, DABT, 0x100), Decision::Log);
+        }
+        assert_eq!(
+            m.decide(FaultPolicy::Log, 0, DABT, 0x100),
+            Decision::Repeated { count: REPEAT_LIMIT }
+        );
+    }
+
+    #[test]
+    fn a_different_fault_pc_or_address_starts_the_count_again() {
+        let mut m = Monitor::NEW;
+        let other = Fault::DataAbort {
+            addr: 0x2021_0004,
+            write: false,
+            status: "permission fault",
+        };
+        for i in 0..10 * REPEAT_LIMIT {
+            // Alternating addresses: never twice in a row.
+            let f = if i % 2 == 0 { DABT } else { other };
+            assert_eq!(m.decide(FaultPolicy::Log, 0, f, 0x100), Decision::Log);
+        }
+        for _ in 1..REPEAT_LIMIT {
+            assert_eq!(m.decide(FaultPolicy::Log, 0, DABT, 0x100), Decision::Log);
+        }
+        // Same fault, another PC: a new run.
+        assert_eq!(m.decide(FaultPolicy::Log, 0, DABT, 0x104), Decision::Log);
+        assert_eq!(m.decide(FaultPolicy::Log, 0, Fault::Smc, 0x104), Decision::Log);
+    }
+
+    #[test]
+    fn restart_and_halt_policies_are_not_changed_by_repeats() {
+        let mut m = Monitor::NEW;
+        for _ in 0..2 * REPEAT_LIMIT {
+            assert_eq!(
+                m.decide(FaultPolicy::Halt, 0, DABT, 0),
+                decide(FaultPolicy::Halt, 0)
+            );
+        }
+        let p = FaultPolicy::Restart { budget: 3 };
+        assert_eq!(
+            m.decide(p, 3, DABT, 0),
+            Decision::Halt {
+                budget_exhausted: true
+            }
+        );
+        assert_eq!(
+            m.decide(p, 0, DABT, 0),
+            Decision::Restart {
+                attempt: 1,
+                budget: 3
+            }
+        );
+    }
+
+    #[test]
+    fn fault_lines_burst_then_trickle_and_count_the_rest() {
+        let mut m = Monitor::NEW;
+        let tpl = 1000;
+        let mut t = 5_000_000;
+        for _ in 0..LINE_BURST {
+            assert_eq!(m.admit(Decision::Log, t, tpl), Line::Print { suppressed: 0 });
+        }
+        for _ in 0..100 {
+            assert_eq!(m.admit(Decision::Log, t, tpl), Line::Suppress);
+            t += 9;
+        }
+        // 900 ticks later: not a whole line earned yet.
+        assert_eq!(m.admit(Decision::Log, t, tpl), Line::Suppress);
+        t += 100;
+        assert_eq!(m.admit(Decision::Log, t, tpl), Line::Print { suppressed: 101 });
+        assert_eq!(m.admit(Decision::Log, t, tpl), Line::Suppress);
+        // A halt is always printed, with the count before it.
+        assert_eq!(
+            m.admit(
+                Decision::Halt {
+                    budget_exhausted: false
+                },
+                t,
+                tpl
+            ),
+            Line::Print { suppressed: 1 }
+        );
+        assert_eq!(m.take_suppressed(), 0);
+        // A long quiet time earns the burst back, not more.
+        t += 1_000 * tpl;
+        for _ in 0..LINE_BURST {
+            assert!(matches!(m.admit(Decision::Log, t, tpl), Line::Print { .. }));
+        }
+        assert_eq!(m.admit(Decision::Log, t, tpl), Line::Suppress);
+        assert_eq!(m.take_suppressed(), 1);
+    }
+
+    #[test]
+    fn a_stopped_counter_or_zero_interval_never_panics() {
+        let mut m = Monitor::NEW;
+        for i in 0..3 * LINE_BURST {
+            let _ = m.admit(Decision::Log, 0, 0);
+            let _ = m.admit(Decision::Log, u64::MAX - u64::from(i), 0);
+        }
+        assert!(m.take_suppressed() > 0);
+    }
+
+    #[test]
+    fn reports_say_what_was_refused() {
+        let wcr = Hsr((0x05 << 26) | (1 << 25) | (1 << 24) | (0xE << 20) | (7 << 17) | (2 << 5));
+        let f = Fault::from_trap(wcr, 0, 0);
+        assert!(matches!(f, Fault::Register(_)));
+        assert_eq!(f.to_string(), "debug register DBGWCR0 write refused");
+        assert_eq!(f.addr(), None);
+        assert_eq!(DABT.to_string(), "data abort (read), permission fault");
+        assert_eq!(Fault::Smc.to_string(), "SMC");
+        assert_eq!(
+            Fault::from_trap(Hsr(0x07 << 26), 0, 0).to_string(),
+            "trapped instruction (EC 0x07)"
+        );
+    }
+
     #[test]
     fn classifies_stage2_aborts_and_smc() {
         let dabt = Hsr((0x24 << 26) | (1 << 25) | (1 << 6) | 0b001101);
@@ -204,6 +475,10 @@ mod tests {
             }
         );
         assert_eq!(Fault::from_trap(Hsr(0x13 << 26), 0, 0), Fault::Smc);
-        assert_eq!(Fault::from_trap(Hsr(0x03 << 26), 0, 0), Fault::Trapped { ec: 3 });
+        assert!(matches!(
+            Fault::from_trap(Hsr(0x03 << 26), 0, 0),
+            Fault::Register(_)
+        ));
+        assert_eq!(Fault::from_trap(Hsr(0x07 << 26), 0, 0), Fault::Trapped { ec: 7 });
     }
 }

@@ -12,6 +12,12 @@ pub enum ExceptionClass {
     Cp15Access,
     /// A trapped `MCRR`/`MRRC` to CP15.
     Cp15Access64,
+    /// A trapped `MCR`/`MRC` to CP14 (debug, trace).
+    Cp14Access,
+    /// A trapped `LDC`/`STC` to CP14 (the debug transfer registers).
+    Cp14LdcStc,
+    /// A trapped `MRRC` to CP14 (the 64-bit debug ROM addresses).
+    Cp14Access64,
     /// Access to the FPU/SIMD trapped by `HCPTR`.
     FpuAccess,
     /// `SVC` executed in Hyp mode.
@@ -43,6 +49,9 @@ impl ExceptionClass {
             ExceptionClass::WfiWfe => "trapped WFI/WFE",
             ExceptionClass::Cp15Access => "trapped CP15 MCR/MRC",
             ExceptionClass::Cp15Access64 => "trapped CP15 MCRR/MRRC",
+            ExceptionClass::Cp14Access => "trapped CP14 MCR/MRC",
+            ExceptionClass::Cp14LdcStc => "trapped CP14 LDC/STC",
+            ExceptionClass::Cp14Access64 => "trapped CP14 MRRC",
             ExceptionClass::FpuAccess => "trapped FPU access",
             ExceptionClass::Svc => "SVC in Hyp mode",
             ExceptionClass::Hvc => "HVC",
@@ -70,6 +79,9 @@ impl Hsr {
             0x01 => ExceptionClass::WfiWfe,
             0x03 => ExceptionClass::Cp15Access,
             0x04 => ExceptionClass::Cp15Access64,
+            0x05 => ExceptionClass::Cp14Access,
+            0x06 => ExceptionClass::Cp14LdcStc,
+            0x0C => ExceptionClass::Cp14Access64,
             0x07 => ExceptionClass::FpuAccess,
             0x11 => ExceptionClass::Svc,
             0x12 => ExceptionClass::Hvc,
@@ -128,6 +140,60 @@ impl Hsr {
     }
 }
 
+impl Hsr {
+    /// For a trapped conditional instruction (EC 0x01-0x0C, `SMC`): whether
+    /// its condition passes against the `NZCV` flags in `spsr`. An
+    /// instruction whose condition fails may still be trapped (the Arm ARM
+    /// leaves it to the implementation); it then does nothing, and the
+    /// hypervisor must only step over it. With `CV` 0 (a T32 instruction
+    /// whose condition the syndrome does not give) it counts as passed.
+    pub const fn condition_passed(self, spsr: u32) -> bool {
+        let iss = self.iss();
+        if iss & (1 << 24) == 0 {
+            return true;
+        }
+        let (n, z, c, v) = (
+            spsr & (1 << 31) != 0,
+            spsr & (1 << 30) != 0,
+            spsr & (1 << 29) != 0,
+            spsr & (1 << 28) != 0,
+        );
+        let cond = (iss >> 20) & 0xF;
+        let base = match cond >> 1 {
+            0 => z,
+            1 => c,
+            2 => n,
+            3 => v,
+            4 => c && !z,
+            5 => n == v,
+            6 => n == v && !z,
+            _ => true,
+        };
+        // Odd conditions invert, except 0b1111 (always, like 0b1110).
+        if cond & 1 == 1 && cond != 0xF {
+            !base
+        } else {
+            base
+        }
+    }
+}
+
+/// `spsr` with its T32 `IT` state advanced past one instruction, as the
+/// processor would have done had the instruction completed (the Arm ARM's
+/// `ITAdvance`): the hypervisor steps over a trapped instruction by
+/// moving the return address, and an instruction inside an `IT` block
+/// must also move the block on, or the next ones run under the wrong
+/// condition. `IT[7:0]` is `SPSR[15:10]:SPSR[26:25]`.
+pub const fn it_advance(spsr: u32) -> u32 {
+    let it = ((spsr >> 8) & 0xFC) | ((spsr >> 25) & 0x3);
+    let next = if it & 0x7 == 0 {
+        0
+    } else {
+        (it & 0xE0) | ((it << 1) & 0x1F)
+    };
+    (spsr & !((0x3F << 10) | (0x3 << 25))) | ((next & 0xFC) << 8) | ((next & 0x3) << 25)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +213,55 @@ mod tests {
         assert_eq!(Hsr(0x12 << 26).class(), ExceptionClass::Hvc);
         assert_eq!(Hsr(0).class(), ExceptionClass::Unknown);
         assert_eq!(Hsr(0x3F << 26).class(), ExceptionClass::Other(0x3F));
+    }
+
+    /// A trapped `MRC` (EC 0x05) with condition `cond`.
+    fn mrc_with(cond: u32) -> Hsr {
+        Hsr((0x05 << 26) | (1 << 25) | (1 << 24) | (cond << 20) | 1)
+    }
+
+    #[test]
+    fn conditions_follow_the_flags() {
+        let (n, z, c, v) = (1u32 << 31, 1u32 << 30, 1u32 << 29, 1u32 << 28);
+        assert!(mrc_with(0x0).condition_passed(z)); // EQ
+        assert!(!mrc_with(0x0).condition_passed(0));
+        assert!(mrc_with(0x1).condition_passed(0)); // NE
+        assert!(mrc_with(0x2).condition_passed(c)); // CS
+        assert!(!mrc_with(0x3).condition_passed(c)); // CC
+        assert!(mrc_with(0x4).condition_passed(n)); // MI
+        assert!(mrc_with(0x6).condition_passed(v)); // VS
+        assert!(mrc_with(0x8).condition_passed(c)); // HI
+        assert!(!mrc_with(0x8).condition_passed(c | z));
+        assert!(mrc_with(0xA).condition_passed(n | v)); // GE
+        assert!(!mrc_with(0xA).condition_passed(n));
+        assert!(mrc_with(0xB).condition_passed(n)); // LT
+        assert!(mrc_with(0xC).condition_passed(0)); // GT
+        assert!(!mrc_with(0xC).condition_passed(z));
+        assert!(mrc_with(0xD).condition_passed(z)); // LE
+        assert!(mrc_with(0xE).condition_passed(0)); // AL
+        assert!(mrc_with(0xF).condition_passed(0));
+        // CV = 0: no condition given, treated as passed.
+        assert!(Hsr((0x05 << 26) | 1).condition_passed(0));
+    }
+
+    /// The SPSR with `IT[7:0] = it`.
+    fn spsr_with_it(it: u32) -> u32 {
+        ((it & 0xFC) << 8) | ((it & 0x3) << 25) | 0x1F0 // T, mode bits kept
+    }
+
+    #[test]
+    fn it_state_advances_and_ends() {
+        // ITTE EQ: firstcond 0000, mask 0110 -> IT = 0b0000_0110.
+        let s = spsr_with_it(0b0000_0110);
+        let s1 = it_advance(s);
+        assert_eq!(s1, spsr_with_it(0b0000_1100));
+        let s2 = it_advance(s1);
+        assert_eq!(s2, spsr_with_it(0b0001_1000));
+        // Last instruction of the block (IT[2:0] == 0b000 after the mask's
+        // trailing one reaches bit 3): the block ends.
+        let s3 = it_advance(s2);
+        assert_eq!(s3, spsr_with_it(0));
+        // Outside an IT block nothing changes.
+        assert_eq!(it_advance(0x6000_01D3), 0x6000_01D3);
     }
 }

@@ -35,4 +35,5 @@ pub mod image;
 pub mod layout;
 pub mod mpu;
 pub mod sched;
+pub mod sysreg;
 pub mod vgic_mmio;

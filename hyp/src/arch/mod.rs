@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod cpu;
+pub mod debug;
 pub mod gic;
 pub mod mem;
 pub mod mpu;
@@ -52,6 +53,43 @@ pub fn guest_lr(spsr: u32, lr_usr: u32) -> u32 {
         _ => lr = lr_usr,
     }
     lr
+}
+
+/// Writes `value` to general-purpose register `reg` (8-14) of the EL1
+/// mode `spsr` names, where that mode banks it: SP and LR of every mode
+/// but User/System (whose LR is the trap frame's), and r8-r12 of FIQ mode.
+/// Returns `false`, writing nothing, when the register is not banked for
+/// that mode (the caller writes the trap frame's copy instead), and for
+/// a mode a partition cannot be in (Hyp, Monitor, or reserved).
+pub fn set_guest_banked(spsr: u32, reg: u8, value: u32) -> bool {
+    macro_rules! msr {
+        ($r:literal) => {
+            // SAFETY: writing a banked register of an EL1/EL0 mode changes
+            // only the partition's own state, which the trap frame does
+            // not hold; the hypervisor never uses those registers.
+            unsafe { core::arch::asm!(concat!("msr ", $r, ", {}"), in(reg) value, options(nomem, nostack)) }
+        };
+    }
+    match (spsr & 0x1F, reg) {
+        (0x10 | 0x1F, 13) => msr!("sp_usr"),
+        (0x13, 13) => msr!("sp_svc"),
+        (0x13, 14) => msr!("lr_svc"),
+        (0x17, 13) => msr!("sp_abt"),
+        (0x17, 14) => msr!("lr_abt"),
+        (0x1B, 13) => msr!("sp_und"),
+        (0x1B, 14) => msr!("lr_und"),
+        (0x12, 13) => msr!("sp_irq"),
+        (0x12, 14) => msr!("lr_irq"),
+        (0x11, 8) => msr!("r8_fiq"),
+        (0x11, 9) => msr!("r9_fiq"),
+        (0x11, 10) => msr!("r10_fiq"),
+        (0x11, 11) => msr!("r11_fiq"),
+        (0x11, 12) => msr!("r12_fiq"),
+        (0x11, 13) => msr!("sp_fiq"),
+        (0x11, 14) => msr!("lr_fiq"),
+        _ => return false,
+    }
+    true
 }
 
 /// Sets the Hyp stack the trap entry switches to (kept in `HTPIDR`): while

@@ -24,6 +24,7 @@ use crate::arch::context::El1State;
 use crate::arch::gic::VgicState;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES as MAX_CORES;
+use crate::health::Monitor;
 
 /// Longest console line kept per partition before it is flushed anyway.
 pub const LINE_MAX: usize = 100;
@@ -145,6 +146,9 @@ pub struct PartitionBlock {
     pub line: Vec<u8, LINE_MAX>,
     /// How far loading it has come (while it is `Loading`).
     pub reload: Reload,
+    /// The health monitor's memory of its faults (repeats, FAULT-line
+    /// budget); reset when it (re)starts.
+    pub health: Monitor,
 }
 
 impl PartitionBlock {
@@ -159,6 +163,7 @@ impl PartitionBlock {
             held: 0,
             line: Vec::new(),
             reload: Reload::START,
+            health: Monitor::NEW,
         }
     }
 }

@@ -80,6 +80,9 @@ pub fn run_this_core(s: &'static System) -> ! {
         idle_forever(k)
     }
     timer::allow_guest_counter();
+    // Debug and PMU accesses trap to EL2 (and are refused) from here on,
+    // before any partition of this core runs.
+    crate::arch::debug::init_this_core();
     crate::arch::set_trap_stack(crate::linker::stack_top(core.index()));
     if let Err(e) = gic::init_this_core(core.0 as u32) {
         hprintln!(

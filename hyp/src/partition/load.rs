@@ -183,6 +183,7 @@ pub(super) fn resume(
     b.frame = GuestFrame::at_entry(p.entry);
     b.el1 = *reset_el1;
     b.line.clear();
+    b.health = crate::health::Monitor::NEW;
     super::vgic::reset(s, b);
     b.status.set_state(RunState::Ready);
     Ok(Loaded::Ready)

@@ -16,7 +16,7 @@ use super::load::{self, Loaded};
 use super::{gic_emul, vgic, windows};
 use crate::arch::vectors::GuestFrame;
 use crate::arch::{context, gic};
-use crate::health::{self, Decision, Fault};
+use crate::health::{self, Decision, Fault, Line};
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::hypercall::{self, Effect};
 use crate::{hprintln, mpu};
@@ -75,7 +75,15 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
             }
             let pc = b.frame.elr;
             let skip = if hsr.il32() { 4 } else { 2 };
-            on_fault(s, k, slot, Fault::from_trap(hsr, hdfar, hifar), pc, skip)
+            let fault = Fault::from_trap(hsr, hdfar, hifar);
+            // A conditional access whose condition failed may still trap
+            // (the Arm ARM leaves it to the implementation): it does
+            // nothing, so it is stepped over, not refused.
+            if matches!(fault, Fault::Register(_)) && !hsr.condition_passed(b.frame.spsr) {
+                step_over(&mut b.frame, skip);
+                return frame;
+            }
+            on_fault(s, k, slot, fault, pc, skip)
         }
     }
 }
@@ -122,6 +130,12 @@ fn apply(s: &System, k: &mut CoreBlock, slot: usize, effect: Effect) -> *mut Gue
         Effect::Yield => reschedule(s, k, slot),
         Effect::Restart => requested_restart(s, k, slot),
         Effect::Shutdown(code) => {
+            if let Some(b) = k.block(slot) {
+                // Its last FAULT lines left out are announced before it goes.
+                if let Some(p) = s.partitions.get(b.id.index()) {
+                    announce_suppressed(p, b.health.take_suppressed());
+                }
+            }
             if let Some(id) = k.block(slot).map(|b| b.id) {
                 stop(s, k, id, RunState::Shutdown, code, "");
             }
@@ -335,7 +349,7 @@ fn requested_restart(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFr
     };
     match health::decide(p.fault_policy, b.status.restarts.load(Ordering::Acquire)) {
         Decision::Restart { .. } | Decision::Log => restart(s, k, slot, "it asked to"),
-        Decision::Halt { .. } => {
+        Decision::Halt { .. } | Decision::Repeated { .. } => {
             stop(
                 s,
                 k,
@@ -349,9 +363,11 @@ fn requested_restart(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFr
     }
 }
 
-/// The health monitor: report the fault (at guest `pc`), then apply the
-/// policy; `skip` is the length of the faulting instruction, 0 when there
-/// is nothing to skip.
+/// The health monitor: records the fault (at guest `pc`), decides under
+/// the partition's policy (a fault repeated [`health::REPEAT_LIMIT`] times
+/// in a row under `log` halts it), reports it within the partition's
+/// FAULT-line budget, and applies the decision; `skip` is the length of
+/// the faulting instruction, 0 when there is nothing to skip.
 fn on_fault(s: &System, k: &mut CoreBlock, slot: usize, fault: Fault, pc: u32, skip: u32) -> *mut GuestFrame {
     let here = k.core;
     let Some(b) = k.block(slot) else { idle_forever(k) };
@@ -360,30 +376,102 @@ fn on_fault(s: &System, k: &mut CoreBlock, slot: usize, fault: Fault, pc: u32, s
         idle_forever(k)
     };
     b.status.faults.fetch_add(1, Ordering::AcqRel);
-    let decision = health::decide(p.fault_policy, b.status.restarts.load(Ordering::Acquire));
-    report(p, id, here.0, &fault, pc, decision);
-    match decision {
-        Decision::Restart { .. } => restart(s, k, slot, "fault policy"),
-        Decision::Halt { budget_exhausted } => {
-            let why = if budget_exhausted {
-                "restart budget exhausted"
-            } else {
-                "fault policy is halt"
-            };
-            flush_line(p.name.as_str(), &mut b.line);
-            stop(s, k, id, RunState::Halted, 0, why);
-            reschedule(s, k, slot)
+    let restarts = b.status.restarts.load(Ordering::Acquire);
+    let decision = b.health.decide(p.fault_policy, restarts, fault, pc);
+    // A 32-bit frequency times a small interval fits in 64 bits.
+    let per_line = u64::from(crate::arch::timer::frequency())
+        .wrapping_mul(u64::from(health::LINE_INTERVAL_MS))
+        .wrapping_div(1000);
+    match b.health.admit(decision, crate::arch::timer::counter(), per_line) {
+        Line::Print { suppressed } => {
+            announce_suppressed(p, suppressed);
+            report(p, id, here.0, &fault, pc, decision);
         }
+        Line::Suppress => {}
+    }
+    let why = match decision {
+        Decision::Restart { .. } => return restart(s, k, slot, "fault policy"),
         Decision::Log => {
             let f = &mut b.frame;
             match fault {
                 // Nothing to skip for an instruction fetch: resume at the
                 // return address of the branch that got there.
                 Fault::PrefetchAbort { .. } => f.elr = crate::arch::guest_lr(f.spsr, f.lr),
-                _ => f.elr = f.elr.wrapping_add(skip),
+                // A refused read reads as zero.
+                Fault::Register(a) => {
+                    for reg in a.destinations().into_iter().flatten() {
+                        set_guest_reg(f, reg, 0);
+                    }
+                    step_over(f, skip);
+                }
+                _ => step_over(f, skip),
             }
-            f
+            return f;
         }
+        Decision::Halt {
+            budget_exhausted: true,
+        } => "restart budget exhausted",
+        Decision::Halt {
+            budget_exhausted: false,
+        } => "fault policy is halt",
+        Decision::Repeated { .. } => "",
+    };
+    let mut repeated: heapless::String<48> = heapless::String::new();
+    if let Decision::Repeated { count } = decision {
+        let _ = core::fmt::write(
+            &mut repeated,
+            format_args!("the same fault {count} times in a row"),
+        );
+    }
+    flush_line(p.name.as_str(), &mut b.line);
+    stop(
+        s,
+        k,
+        id,
+        RunState::Halted,
+        0,
+        if why.is_empty() { &repeated } else { why },
+    );
+    reschedule(s, k, slot)
+}
+
+/// Resumes the partition after its trapped instruction of `skip` bytes,
+/// moving a T32 `IT` block on as the instruction would have.
+fn step_over(f: &mut GuestFrame, skip: u32) {
+    f.elr = f.elr.wrapping_add(skip);
+    f.spsr = crate::hsr::it_advance(f.spsr);
+}
+
+/// Writes general-purpose register `reg` of the trapped partition as the
+/// instruction would have, in the partition's mode: r0-r12 and LR_usr are
+/// in the frame (r8-r12 and every SP and LR are banked for other modes),
+/// and 15 is `APSR_nzcv` (an `MRC` to the flags). A partition traps from
+/// User, FIQ, IRQ, SVC, Abort, Undefined or System mode, each of which
+/// `set_guest_banked` covers, so no write is lost.
+fn set_guest_reg(f: &mut GuestFrame, reg: u8, value: u32) {
+    if crate::arch::set_guest_banked(f.spsr, reg, value) {
+        return;
+    }
+    match (reg, f.spsr & 0x1F) {
+        (0..=12, _) => {
+            if let Some(r) = f.r.get_mut(reg as usize) {
+                *r = value;
+            }
+        }
+        (14, 0x10 | 0x1F) => f.lr = value,
+        (15, _) => f.spsr = (f.spsr & !0xF000_0000) | (value & 0xF000_0000),
+        _ => {}
+    }
+}
+
+/// The `... N FAULT lines suppressed` line of partition `p`, if any were.
+fn announce_suppressed(p: &Partition, suppressed: u32) {
+    if suppressed > 0 {
+        hprintln!(
+            "[hyp] {}: ... {} FAULT lines suppressed",
+            p.name.as_str(),
+            suppressed
+        );
     }
 }
 
@@ -393,18 +481,17 @@ fn report(p: &Partition, id: PartitionId, core: u8, fault: &Fault, pc: u32, deci
         Decision::Restart { attempt, budget } => {
             core::fmt::write(&mut action, format_args!("restart {attempt}/{budget}"))
         }
-        Decision::Halt { .. } => action.push_str("halt").map_err(|_| core::fmt::Error),
+        Decision::Halt { .. } | Decision::Repeated { .. } => {
+            action.push_str("halt").map_err(|_| core::fmt::Error)
+        }
         Decision::Log => action.push_str("log and continue").map_err(|_| core::fmt::Error),
     };
-    let sep = if fault.status().is_empty() { "" } else { ", " };
     hprintln!(
-        "[hyp] FAULT {} (partition {}, core {}): {}{}{} at {:#010x}, PC {:#010x} -> {}",
+        "[hyp] FAULT {} (partition {}, core {}): {} at {:#010x}, PC {:#010x} -> {}",
         p.name.as_str(),
         id,
         core,
-        fault.kind(),
-        sep,
-        fault.status(),
+        fault,
         fault.addr().unwrap_or(pc),
         pc,
         action.as_str()

@@ -1,0 +1,496 @@
+//! Trapped coprocessor accesses: the `HSR` syndrome of an `MCR`/`MRC`,
+//! `MCRR`/`MRRC` or `LDC`/`STC` a partition executed, decoded (Armv8-R
+//! AArch32: EC 0x03, 0x04, 0x05, 0x06, 0x0C) and the register it named,
+//! so the health monitor can refuse it and say exactly what was refused.
+//!
+//! The hypervisor emulates none of these registers: a partition reaches
+//! them only when `HDCR` (debug, OS lock, debug ROM, PMU) or `HCR`
+//! (implementation-defined CP15, `ACTLR`) traps the access, and every such
+//! access is refused (see `docs/security.md`).
+
+use core::fmt;
+
+use crate::hsr::{ExceptionClass, Hsr};
+
+/// Which instruction form trapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// `MCR`/`MRC`: one 32-bit register, `CRn`, `opc1`, `CRm`, `opc2`.
+    Single {
+        /// `CRn`.
+        crn: u8,
+        /// `opc1`.
+        opc1: u8,
+        /// `CRm`.
+        crm: u8,
+        /// `opc2`.
+        opc2: u8,
+        /// `Rt` (15 on a read means `APSR_nzcv`).
+        rt: u8,
+    },
+    /// `MCRR`/`MRRC`: a 64-bit register, `opc1`, `CRm`.
+    Double {
+        /// `opc1`.
+        opc1: u8,
+        /// `CRm`.
+        crm: u8,
+        /// `Rt` (the low word).
+        rt: u8,
+        /// `Rt2` (the high word).
+        rt2: u8,
+    },
+    /// `LDC`/`STC` to CP14: only `DBGDTRTXint` (`LDC`) and `DBGDTRRXint`
+    /// (`STC`) can be named this way; the syndrome has no `CRd`.
+    Memory {
+        /// The base register `Rn`.
+        rn: u8,
+    },
+}
+
+/// One trapped access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    /// 14 or 15.
+    pub cp: u8,
+    /// The instruction form and its operands.
+    pub form: Form,
+    /// Whether it reads the register (`MRC`, `MRRC`, `STC`).
+    pub read: bool,
+}
+
+/// The group a register belongs to, which is also the `HDCR`/`HCR` bit
+/// that traps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Self-hosted debug registers (`HDCR.TDA`).
+    Debug,
+    /// The OS lock and power-down registers (`HDCR.TDOSA`).
+    DebugOs,
+    /// The debug ROM address registers (`HDCR.TDRA`).
+    DebugRom,
+    /// Performance Monitors (`HDCR.TPM`, `HDCR.TPMCR`).
+    Pmu,
+    /// Any other CP14 register (trace, Jazelle).
+    OtherCp14,
+    /// Any other CP15 register (`HCR.TIDCP` implementation-defined, `HCR.TAC`).
+    OtherCp15,
+}
+
+impl Group {
+    /// How a report names the group.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Group::Debug => "debug register",
+            Group::DebugOs => "debug OS register",
+            Group::DebugRom => "debug ROM register",
+            Group::Pmu => "PMU register",
+            Group::OtherCp14 => "CP14 register",
+            Group::OtherCp15 => "CP15 register",
+        }
+    }
+}
+
+/// A register name: a fixed name, optionally with the index of a numbered
+/// register (`DBGWCR` 0 is `DBGWCR0`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Name {
+    /// The name without its index (empty for an unnamed register).
+    pub base: &'static str,
+    /// The index of a numbered register.
+    pub index: Option<u8>,
+}
+
+impl Name {
+    const fn fixed(base: &'static str) -> Option<Name> {
+        Some(Name { base, index: None })
+    }
+
+    const fn numbered(base: &'static str, index: u8) -> Option<Name> {
+        Some(Name {
+            base,
+            index: Some(index),
+        })
+    }
+}
+
+impl Access {
+    /// Decodes the syndrome of a trapped coprocessor access (EC 0x03,
+    /// 0x04, 0x05, 0x06, 0x0C); `None` for any other class.
+    pub const fn from_hsr(hsr: Hsr) -> Option<Access> {
+        let iss = hsr.iss();
+        let read = iss & 1 == 1;
+        let rt = ((iss >> 5) & 0xF) as u8;
+        let single = Form::Single {
+            opc2: ((iss >> 17) & 0x7) as u8,
+            opc1: ((iss >> 14) & 0x7) as u8,
+            crn: ((iss >> 10) & 0xF) as u8,
+            crm: ((iss >> 1) & 0xF) as u8,
+            rt,
+        };
+        let double = Form::Double {
+            opc1: ((iss >> 16) & 0xF) as u8,
+            rt2: ((iss >> 10) & 0xF) as u8,
+            crm: ((iss >> 1) & 0xF) as u8,
+            rt,
+        };
+        let (cp, form) = match hsr.class() {
+            ExceptionClass::Cp15Access => (15, single),
+            ExceptionClass::Cp15Access64 => (15, double),
+            ExceptionClass::Cp14Access => (14, single),
+            ExceptionClass::Cp14Access64 => (14, double),
+            ExceptionClass::Cp14LdcStc => (14, Form::Memory { rn: rt }),
+            _ => return None,
+        };
+        Some(Access { cp, form, read })
+    }
+
+    /// The register's group and, where the architecture names it, its
+    /// name.
+    pub const fn register(&self) -> (Group, Option<Name>) {
+        match (self.cp, self.form) {
+            (
+                14,
+                Form::Single {
+                    crn,
+                    opc1: 0,
+                    crm,
+                    opc2,
+                    ..
+                },
+            ) => cp14(crn, crm, opc2, self.read),
+            (14, Form::Single { .. }) => (Group::OtherCp14, None),
+            (14, Form::Double { opc1: 0, crm: 1, .. }) => (Group::DebugRom, Name::fixed("DBGDRAR")),
+            (14, Form::Double { opc1: 0, crm: 2, .. }) => (Group::DebugRom, Name::fixed("DBGDSAR")),
+            (14, Form::Double { .. }) => (Group::OtherCp14, None),
+            (14, Form::Memory { .. }) if self.read => (Group::Debug, Name::fixed("DBGDTRRXint")),
+            (14, Form::Memory { .. }) => (Group::Debug, Name::fixed("DBGDTRTXint")),
+            (
+                _,
+                Form::Single {
+                    crn,
+                    opc1: 0,
+                    crm,
+                    opc2,
+                    ..
+                },
+            ) => cp15(crn, crm, opc2),
+            (_, Form::Double { opc1: 0, crm: 9, .. }) => (Group::Pmu, Name::fixed("PMCCNTR")),
+            _ => (Group::OtherCp15, None),
+        }
+    }
+
+    /// The general-purpose registers a read writes (`Rt`, and `Rt2` for
+    /// `MRRC`); none for a write or an `STC` (which writes memory, left
+    /// untouched when refused). `Some(15)` for an `MRC` means the
+    /// `APSR.NZCV` flags. An `MRRC` naming R15 is UNPREDICTABLE: that
+    /// register is left alone.
+    pub const fn destinations(&self) -> [Option<u8>; 2] {
+        match self.form {
+            Form::Single { rt, .. } if self.read => [Some(rt), None],
+            Form::Double { rt, rt2, .. } if self.read => [
+                if rt < 15 { Some(rt) } else { None },
+                if rt2 < 15 { Some(rt2) } else { None },
+            ],
+            _ => [None, None],
+        }
+    }
+}
+
+/// CP14 with `opc1` 0: the debug registers (Armv8-R AArch32 debug
+/// register encodings).
+const fn cp14(crn: u8, crm: u8, opc2: u8, read: bool) -> (Group, Option<Name>) {
+    let name = match (crn, opc2, crm) {
+        (0, 0, 0) => Name::fixed("DBGDIDR"),
+        (0, 0, 1) => Name::fixed("DBGDSCRint"),
+        (0, 0, 2) => Name::fixed("DBGDCCINT"),
+        // The same encoding reads the receive and writes the transmit register.
+        (0, 0, 5) if read => Name::fixed("DBGDTRRXint"),
+        (0, 0, 5) => Name::fixed("DBGDTRTXint"),
+        (0, 0, 6) => Name::fixed("DBGWFAR"),
+        (0, 0, 7) => Name::fixed("DBGVCR"),
+        (0, 2, 0) => Name::fixed("DBGDTRRXext"),
+        (0, 2, 2) => Name::fixed("DBGDSCRext"),
+        (0, 2, 3) => Name::fixed("DBGDTRTXext"),
+        (0, 2, 6) => Name::fixed("DBGOSECCR"),
+        (0, 4, n) => Name::numbered("DBGBVR", n),
+        (0, 5, n) => Name::numbered("DBGBCR", n),
+        (0, 6, n) => Name::numbered("DBGWVR", n),
+        (0, 7, n) => Name::numbered("DBGWCR", n),
+        (1, 1, n) => Name::numbered("DBGBXVR", n),
+        (1, 0, 0) => return (Group::DebugRom, Name::fixed("DBGDRAR")),
+        (2, 0, 0) => return (Group::DebugRom, Name::fixed("DBGDSAR")),
+        (1, 4, 0) => return (Group::DebugOs, Name::fixed("DBGOSLAR")),
+        (1, 4, 1) => return (Group::DebugOs, Name::fixed("DBGOSLSR")),
+        (1, 4, 3) => return (Group::DebugOs, Name::fixed("DBGOSDLR")),
+        (1, 4, 4) => return (Group::DebugOs, Name::fixed("DBGPRCR")),
+        (7, 6, 8) => Name::fixed("DBGCLAIMSET"),
+        (7, 6, 9) => Name::fixed("DBGCLAIMCLR"),
+        (7, 6, 14) => Name::fixed("DBGAUTHSTATUS"),
+        (7, 7, 0) => Name::fixed("DBGDEVID2"),
+        (7, 7, 1) => Name::fixed("DBGDEVID1"),
+        (7, 7, 2) => Name::fixed("DBGDEVID"),
+        _ => None,
+    };
+    (Group::Debug, name)
+}
+
+/// CP15 with `opc1` 0: the Performance Monitors (`c9`, `c12`-`c14`, and
+/// the event registers in `c14`, `c8`-`c15`); everything else is another
+/// CP15 register.
+const fn cp15(crn: u8, crm: u8, opc2: u8) -> (Group, Option<Name>) {
+    let name = match (crn, crm, opc2) {
+        (9, 12, 0) => Name::fixed("PMCR"),
+        (9, 12, 1) => Name::fixed("PMCNTENSET"),
+        (9, 12, 2) => Name::fixed("PMCNTENCLR"),
+        (9, 12, 3) => Name::fixed("PMOVSR"),
+        (9, 12, 4) => Name::fixed("PMSWINC"),
+        (9, 12, 5) => Name::fixed("PMSELR"),
+        (9, 12, 6) => Name::fixed("PMCEID0"),
+        (9, 12, 7) => Name::fixed("PMCEID1"),
+        (9, 13, 0) => Name::fixed("PMCCNTR"),
+        (9, 13, 1) => Name::fixed("PMXEVTYPER"),
+        (9, 13, 2) => Name::fixed("PMXEVCNTR"),
+        (9, 14, 0) => Name::fixed("PMUSERENR"),
+        (9, 14, 1) => Name::fixed("PMINTENSET"),
+        (9, 14, 2) => Name::fixed("PMINTENCLR"),
+        (9, 14, 3) => Name::fixed("PMOVSSET"),
+        (9, 14, 4) => Name::fixed("PMCEID2"),
+        (9, 14, 5) => Name::fixed("PMCEID3"),
+        (9, 12..=14, _) => None,
+        (14, 15, 7) => Name::fixed("PMCCFILTR"),
+        (14, 8..=11, n) => Name::numbered("PMEVCNTR", ((crm & 3) << 3) | n),
+        (14, 12..=15, n) => Name::numbered("PMEVTYPER", ((crm & 3) << 3) | n),
+        _ => return (Group::OtherCp15, None),
+    };
+    (Group::Pmu, name)
+}
+
+/// "debug register DBGWCR0 write refused", "PMU register PMCCNTR (64-bit)
+/// read refused", "CP15 register (CRn c9, opc1 1, CRm c0, opc2 0) read
+/// refused": what the FAULT line says.
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (group, name) = self.register();
+        write!(f, "{}", group.name())?;
+        match (name, self.form) {
+            (Some(n), _) => {
+                write!(f, " {}", n.base)?;
+                if let Some(i) = n.index {
+                    write!(f, "{i}")?;
+                }
+                match self.form {
+                    Form::Double { .. } => write!(f, " (64-bit)")?,
+                    Form::Memory { .. } => write!(f, " ({})", if self.read { "STC" } else { "LDC" })?,
+                    Form::Single { .. } => {}
+                }
+            }
+            (
+                None,
+                Form::Single {
+                    crn, opc1, crm, opc2, ..
+                },
+            ) => write!(f, " (CRn c{crn}, opc1 {opc1}, CRm c{crm}, opc2 {opc2})")?,
+            (None, Form::Double { opc1, crm, .. }) => write!(f, " (64-bit, opc1 {opc1}, CRm c{crm})")?,
+            (None, Form::Memory { .. }) => {}
+        }
+        write!(f, " {} refused", if self.read { "read" } else { "write" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The syndrome of an `MCR`/`MRC` (`cp` 14 or 15) as the Arm ARM
+    /// lays it out: CV=1, COND=AL, opc2, opc1, CRn, Rt, CRm, direction.
+    fn single(cp: u32, opc1: u32, rt: u32, crn: u32, crm: u32, opc2: u32, read: bool) -> Hsr {
+        let ec = if cp == 14 { 0x05 } else { 0x03 };
+        Hsr((ec << 26)
+            | (1 << 25)
+            | (1 << 24)
+            | (0xE << 20)
+            | (opc2 << 17)
+            | (opc1 << 14)
+            | (crn << 10)
+            | (rt << 5)
+            | (crm << 1)
+            | read as u32)
+    }
+
+    fn double(cp: u32, opc1: u32, rt: u32, rt2: u32, crm: u32, read: bool) -> Hsr {
+        let ec = if cp == 14 { 0x0C } else { 0x04 };
+        Hsr((ec << 26)
+            | (1 << 25)
+            | (1 << 24)
+            | (0xE << 20)
+            | (opc1 << 16)
+            | (rt2 << 10)
+            | (rt << 5)
+            | (crm << 1)
+            | read as u32)
+    }
+
+    fn text(hsr: Hsr) -> String {
+        Access::from_hsr(hsr).map(|a| a.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn names_the_watchpoint_breakpoint_and_os_lock_registers() {
+        // MCR p14, 0, r2, c0, c0, 7 (DBGWCR0).
+        assert_eq!(
+            text(single(14, 0, 2, 0, 0, 7, false)),
+            "debug register DBGWCR0 write refused"
+        );
+        // MCR p14, 0, r0, c0, c3, 6 (DBGWVR3).
+        assert_eq!(
+            text(single(14, 0, 0, 0, 3, 6, false)),
+            "debug register DBGWVR3 write refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 0, 0, 15, 4, false)),
+            "debug register DBGBVR15 write refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 1, 0, 5, 5, true)),
+            "debug register DBGBCR5 read refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 0, 1, 0, 4, false)),
+            "debug OS register DBGOSLAR write refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 0, 1, 1, 4, true)),
+            "debug OS register DBGOSLSR read refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 0, 1, 4, 4, false)),
+            "debug OS register DBGPRCR write refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 0, 0, 2, 2, false)),
+            "debug register DBGDSCRext write refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 15, 0, 1, 0, true)),
+            "debug register DBGDSCRint read refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 0, 0, 7, 0, false)),
+            "debug register DBGVCR write refused"
+        );
+    }
+
+    #[test]
+    fn names_the_debug_rom_registers_in_both_widths() {
+        assert_eq!(
+            text(single(14, 0, 3, 1, 0, 0, true)),
+            "debug ROM register DBGDRAR read refused"
+        );
+        assert_eq!(
+            text(single(14, 0, 3, 2, 0, 0, true)),
+            "debug ROM register DBGDSAR read refused"
+        );
+        assert_eq!(
+            text(double(14, 0, 0, 1, 1, true)),
+            "debug ROM register DBGDRAR (64-bit) read refused"
+        );
+        assert_eq!(
+            text(double(14, 0, 0, 1, 2, true)),
+            "debug ROM register DBGDSAR (64-bit) read refused"
+        );
+    }
+
+    #[test]
+    fn names_ldc_and_stc_to_the_debug_transfer_registers() {
+        // LDC p14, c5, [r3] / STC p14, c5, [r3]: EC 0x06, Rn in [8:5].
+        let ldc = Hsr((0x06 << 26) | (1 << 25) | (1 << 24) | (0xE << 20) | (3 << 5) | (0b010 << 1));
+        let a = Access::from_hsr(ldc).expect("decoded");
+        assert_eq!(a.form, Form::Memory { rn: 3 });
+        assert_eq!(a.to_string(), "debug register DBGDTRTXint (LDC) write refused");
+        assert_eq!(a.destinations(), [None, None]);
+        let stc = Access::from_hsr(Hsr(ldc.0 | 1)).expect("decoded");
+        assert_eq!(stc.to_string(), "debug register DBGDTRRXint (STC) read refused");
+        // A refused STC writes no memory and no register.
+        assert_eq!(stc.destinations(), [None, None]);
+    }
+
+    #[test]
+    fn names_the_pmu_registers() {
+        for (crm, opc2, name) in [
+            (12, 0, "PMCR"),
+            (12, 1, "PMCNTENSET"),
+            (12, 5, "PMSELR"),
+            (13, 0, "PMCCNTR"),
+            (13, 1, "PMXEVTYPER"),
+            (13, 2, "PMXEVCNTR"),
+            (14, 0, "PMUSERENR"),
+            (14, 3, "PMOVSSET"),
+        ] {
+            assert_eq!(
+                text(single(15, 0, 0, 9, crm, opc2, false)),
+                format!("PMU register {name} write refused")
+            );
+        }
+        assert_eq!(
+            text(single(15, 0, 0, 14, 9, 3, true)),
+            "PMU register PMEVCNTR11 read refused"
+        );
+        assert_eq!(
+            text(single(15, 0, 0, 14, 13, 0, true)),
+            "PMU register PMEVTYPER8 read refused"
+        );
+        assert_eq!(
+            text(single(15, 0, 0, 14, 15, 7, true)),
+            "PMU register PMCCFILTR read refused"
+        );
+        assert_eq!(
+            text(double(15, 0, 0, 1, 9, true)),
+            "PMU register PMCCNTR (64-bit) read refused"
+        );
+    }
+
+    #[test]
+    fn other_registers_are_named_by_their_encoding() {
+        // An implementation-defined CP15 register (HCR.TIDCP): c9, opc1 1.
+        assert_eq!(
+            text(single(15, 1, 0, 9, 0, 0, true)),
+            "CP15 register (CRn c9, opc1 1, CRm c0, opc2 0) read refused"
+        );
+        // ACTLR (HCR.TAC).
+        assert_eq!(
+            text(single(15, 0, 0, 1, 0, 1, false)),
+            "CP15 register (CRn c1, opc1 0, CRm c0, opc2 1) write refused"
+        );
+        // The timers in c14 c0-c3 are not PMU registers.
+        assert_eq!(
+            text(single(15, 0, 0, 14, 2, 1, true)),
+            "CP15 register (CRn c14, opc1 0, CRm c2, opc2 1) read refused"
+        );
+        assert_eq!(
+            text(double(15, 1, 0, 1, 15, true)),
+            "CP15 register (64-bit, opc1 1, CRm c15) read refused"
+        );
+        // A trace register (CP14, opc1 1).
+        assert_eq!(
+            text(single(14, 1, 0, 0, 0, 0, true)),
+            "CP14 register (CRn c0, opc1 1, CRm c0, opc2 0) read refused"
+        );
+        assert_eq!(Access::from_hsr(Hsr(0x13 << 26)), None);
+    }
+
+    #[test]
+    fn destinations_of_reads() {
+        let mrc = Access::from_hsr(single(14, 0, 7, 0, 0, 7, true)).expect("decoded");
+        assert_eq!(mrc.destinations(), [Some(7), None]);
+        let mcr = Access::from_hsr(single(14, 0, 7, 0, 0, 7, false)).expect("decoded");
+        assert_eq!(mcr.destinations(), [None, None]);
+        // MRC to APSR_nzcv.
+        let flags = Access::from_hsr(single(14, 0, 15, 0, 1, 0, true)).expect("decoded");
+        assert_eq!(flags.destinations(), [Some(15), None]);
+        let mrrc = Access::from_hsr(double(15, 0, 13, 14, 9, true)).expect("decoded");
+        assert_eq!(mrrc.destinations(), [Some(13), Some(14)]);
+        // MRRC naming R15 is UNPREDICTABLE: that half is not written.
+        let bad = Access::from_hsr(double(15, 0, 15, 2, 9, true)).expect("decoded");
+        assert_eq!(bad.destinations(), [None, Some(2)]);
+    }
+}
