@@ -21,3 +21,4 @@ pub mod layout;
 pub mod mpu;
 pub mod sched;
 pub mod vgic_mmio;
+pub mod virq;
