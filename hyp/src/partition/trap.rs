@@ -67,14 +67,17 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
             let Some(p) = s.partitions.get(b.id.index()) else {
                 return frame;
             };
-            if hsr.class() == ExceptionClass::DataAbortLower
-                && gic_emul::try_emulate(p, here, &mut b.frame, hsr, hdfar)
-            {
-                return frame;
-            }
             let pc = b.frame.elr;
             let skip = if hsr.il32() { 4 } else { 2 };
-            on_fault(s, k, slot, Fault::from_trap(hsr, hdfar, hifar), pc, skip)
+            let fault = match hsr.class() {
+                ExceptionClass::DataAbortLower => match gic_emul::try_emulate(p, here, b, hsr, hdfar) {
+                    gic_emul::Emulation::Done => return frame,
+                    gic_emul::Emulation::Refused(fault) => fault,
+                    gic_emul::Emulation::NotGic => Fault::from_trap(hsr, hdfar, hifar),
+                },
+                _ => Fault::from_trap(hsr, hdfar, hifar),
+            };
+            on_fault(s, k, slot, fault, pc, skip)
         }
     }
 }
@@ -106,7 +109,7 @@ fn on_wait(s: &System, k: &mut CoreBlock, slot: usize, hsr: Hsr) -> *mut GuestFr
             let Some(b) = k.block(slot) else {
                 return core::ptr::null_mut();
             };
-            vgic::deliver_notification(b);
+            vgic::refill(b);
             if !vgic::has_pending() {
                 crate::arch::cpu::wait(hsr.iss() & 1 == 1);
             }
@@ -177,7 +180,7 @@ fn switch(s: &System, k: &mut CoreBlock, slot: usize, to: usize) -> *mut GuestFr
         return reschedule(s, k, to);
     }
     context::restore(&b.el1);
-    vgic::switch_in(s, b);
+    vgic::switch_in(b);
     k.current = Some(to);
     frame_of(k, to)
 }
@@ -189,7 +192,10 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
     if intid == gic::INTID_VTIMER || intid == gic::INTID_PTIMER {
         // The running partition's own timers: pass it on. It stays
         // active until the partition deactivates it.
-        vgic::inject_hw(intid);
+        // SAFETY: `frame` is what the IRQ entry passed (the running
+        // partition's), and the core's block is not taken on this path.
+        let b = unsafe { PartitionBlock::of_frame(frame) };
+        vgic::inject_hw(&mut b.vgic, intid);
         gic::priority_drop(intid);
         return frame;
     }
@@ -216,9 +222,18 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
             }
             frame
         }
+        gic::INTID_MAINTENANCE => {
+            // List registers freed up while interrupts wait for them.
+            gic::priority_drop(intid);
+            gic::deactivate(intid);
+            if let Some(b) = k.block(slot) {
+                vgic::refill(b);
+            }
+            frame
+        }
         gic::SPURIOUS.. => frame,
         other => {
-            vgic::device_irq(k, s, other);
+            vgic::device_irq(k, other);
             frame
         }
     }
@@ -259,7 +274,7 @@ fn restart(s: &System, k: &mut CoreBlock, slot: usize, why: &str) -> *mut GuestF
     match load::prepare(s, b, reset_el1) {
         Ok(()) => {
             context::restore(&b.el1);
-            vgic::switch_in(s, b);
+            vgic::switch_in(b);
             &raw mut b.frame
         }
         Err(e) => {

@@ -65,7 +65,11 @@ fn a_stopped_partitions_asserted_interrupts_do_not_stop_its_core() {
         "{}",
         out.tail(40)
     );
-    assert!(out.has("[hyp] restarting leaker (fault policy)"), "{}", out.tail(40));
+    assert!(
+        out.has("[hyp] restarting leaker (fault policy)"),
+        "{}",
+        out.tail(40)
+    );
     assert!(
         out.has("[hyp] partition leaker halted: restart budget exhausted"),
         "{}",
@@ -118,7 +122,11 @@ fn a_partition_at_priority_zero_cannot_keep_its_core_past_its_window() {
 fn more_pending_interrupts_than_list_registers_arrive_once_each_in_order() {
     let out = run("tools/runner/tests/systems/irq_flood.toml", false);
     out.expect_exit(0).unwrap();
-    assert!(out.has("[irqflood] 8 SPIs owned, priorities set"), "{}", out.tail(40));
+    assert!(
+        out.has("[irqflood] 8 SPIs owned, priorities set"),
+        "{}",
+        out.tail(40)
+    );
     let order = "order 46,42,41,40,39,35,34,33: once each, by priority";
     for round in 1..=2 {
         let want = format!("[irqflood] round {round}: 8 of 8, {order}");
@@ -179,6 +187,10 @@ fn a_refused_gic_write_is_a_fault_and_halt_policy_halts() {
         "{}",
         out.tail(40)
     );
-    assert!(!out.has("still running after a refused GIC write"), "{}", out.tail(40));
+    assert!(
+        !out.has("still running after a refused GIC write"),
+        "{}",
+        out.tail(40)
+    );
     steady_undisturbed(out);
 }

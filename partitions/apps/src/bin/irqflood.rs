@@ -64,17 +64,13 @@ fn round(n: u32, owned: u32, give_away: bool) -> bool {
     irq::disable();
     let seen = SEEN.load(Ordering::Acquire);
     let mut expected = (0..32u32).rev().filter(|b| owned & (1 << b) != 0).map(|b| b + 32);
-    let mut ok = seen == want && OTHER.load(Ordering::Acquire) == 0;
-    for i in 0..seen.min(32) as usize {
-        let got = ORDER[i].load(Ordering::Acquire);
-        if expected.next() != Some(got) {
-            ok = false;
-        }
-    }
-    let mut list: heapless_list::List = heapless_list::List::new();
-    for i in 0..seen.min(32) as usize {
-        list.push(ORDER[i].load(Ordering::Acquire));
-    }
+    let got = ORDER
+        .iter()
+        .take(seen.min(32) as usize)
+        .map(|g| g.load(Ordering::Acquire));
+    let ok = seen == want && OTHER.load(Ordering::Acquire) == 0 && got.clone().eq(&mut expected);
+    let mut list = heapless_list::List::new();
+    got.for_each(|g| list.push(g));
     println!(
         "round {}: {} of {}, order {}: {}",
         n,
@@ -94,7 +90,10 @@ mod heapless_list {
     }
     impl List {
         pub fn new() -> List {
-            List { buf: [0; 160], len: 0 }
+            List {
+                buf: [0; 160],
+                len: 0,
+            }
         }
         pub fn push(&mut self, v: u32) {
             let mut digits = [0u8; 10];
