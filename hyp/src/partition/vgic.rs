@@ -40,6 +40,11 @@ use crate::arch::gic::{self, VgicState, LRC_HW, LRC_PENDING};
 use crate::arch::timer;
 use crate::board::LRS;
 
+// The refill interrupt (UIE) fires while at most one list register is in
+// use: with two or more, it always finds one free, so it cannot fire
+// without making progress.
+const _: () = assert!(LRS >= 2, "the queue refill needs at least two list registers");
+
 /// INTIDs below this have an owner entry (covers 224 SPIs).
 const OWNED_INTIDS: usize = 256;
 const NO_OWNER: u8 = 0xFF;
