@@ -27,7 +27,9 @@
     )
 )]
 
-pub use hyp_core::{board, channel, gicv3, guest_mem, health, hsr, hypercall, layout, sched, vgic_mmio};
+pub use hyp_core::{
+    board, channel, gicv3, guest_mem, health, hsr, hypercall, layout, sched, vgic_mmio, virq,
+};
 
 #[cfg(target_arch = "arm")]
 pub mod arch;

@@ -16,6 +16,14 @@ pub const GICD_IGROUPR: u32 = 0x80;
 pub const GICD_ISENABLER: u32 = 0x100;
 /// `GICD_ICENABLER<n>`: clear-enable bits.
 pub const GICD_ICENABLER: u32 = 0x180;
+/// `GICD_ISPENDR<n>`: set-pending bits.
+pub const GICD_ISPENDR: u32 = 0x200;
+/// `GICD_ICPENDR<n>`: clear-pending bits.
+pub const GICD_ICPENDR: u32 = 0x280;
+/// `GICD_ISACTIVER<n>`: set-active bits.
+pub const GICD_ISACTIVER: u32 = 0x300;
+/// `GICD_ICACTIVER<n>`: clear-active bits.
+pub const GICD_ICACTIVER: u32 = 0x380;
 /// `GICD_IPRIORITYR<n>`: one priority byte per INTID.
 pub const GICD_IPRIORITYR: u32 = 0x400;
 /// `GICD_ICFGR<n>`: two configuration bits per INTID.
@@ -41,5 +49,9 @@ pub const GICR_IGROUPR0: u32 = SGI_BASE + 0x80;
 pub const GICR_ISENABLER0: u32 = SGI_BASE + 0x100;
 /// `GICR_ICENABLER0`: clear-enable bits of SGIs and PPIs.
 pub const GICR_ICENABLER0: u32 = SGI_BASE + 0x180;
+/// `GICR_ICPENDR0`: clear-pending bits of SGIs and PPIs.
+pub const GICR_ICPENDR0: u32 = SGI_BASE + 0x280;
+/// `GICR_ICACTIVER0`: clear-active bits of SGIs and PPIs.
+pub const GICR_ICACTIVER0: u32 = SGI_BASE + 0x380;
 /// `GICR_IPRIORITYR<n>`: priority bytes of SGIs and PPIs (8 words).
 pub const GICR_IPRIORITYR: u32 = SGI_BASE + 0x400;

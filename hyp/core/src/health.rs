@@ -40,6 +40,17 @@ pub enum Fault {
         /// The `HSR.EC` value.
         ec: u8,
     },
+    /// A GIC register write the emulation refused (`crate::vgic_mmio`): it
+    /// would change an interrupt the partition does not own, or route one
+    /// away from its core. Nothing was written.
+    GicRefused {
+        /// The GIC register written (distributor or redistributor address).
+        addr: u32,
+        /// The first interrupt concerned.
+        intid: u32,
+        /// What was refused.
+        why: &'static str,
+    },
     /// A fault the guest took at EL1 and reported (`REPORT_FAULT`).
     Reported {
         /// One of `hypcfg::abi::fault`.
@@ -79,6 +90,7 @@ impl Fault {
             Fault::Smc => "SMC",
             Fault::Register(_) => "refused register access",
             Fault::Trapped { .. } => "trapped instruction",
+            Fault::GicRefused { .. } => "GIC write refused",
             Fault::Reported { kind, .. } => match *kind {
                 hypcfg::abi::fault::UNDEFINED => "undefined instruction (EL1)",
                 hypcfg::abi::fault::PREFETCH_ABORT => "prefetch abort (EL1 MPU)",
@@ -94,6 +106,7 @@ impl Fault {
         match *self {
             Fault::DataAbort { addr, .. }
             | Fault::PrefetchAbort { addr, .. }
+            | Fault::GicRefused { addr, .. }
             | Fault::Reported { addr, .. } => Some(addr),
             Fault::Smc | Fault::Register(_) | Fault::Trapped { .. } => None,
         }
@@ -103,6 +116,7 @@ impl Fault {
     pub fn status(&self) -> &'static str {
         match *self {
             Fault::DataAbort { status, .. } | Fault::PrefetchAbort { status, .. } => status,
+            Fault::GicRefused { why, .. } => why,
             _ => "",
         }
     }

@@ -37,3 +37,4 @@ pub mod mpu;
 pub mod sched;
 pub mod sysreg;
 pub mod vgic_mmio;
+pub mod virq;

@@ -3,11 +3,21 @@
 //! mapped for partitions, so every access arrives as a stage-2 data abort
 //! and is emulated here, register by register. Writes that concern
 //! interrupts the partition owns reach the hardware; writes that would
-//! change another's are refused (and reported by the caller); everything
-//! else reads as the architecture allows (fixed values or zero) and
-//! ignores writes. Portable: the hardware is behind [`GicRegs`].
+//! change another's are refused (a fault for the caller's health
+//! monitor); everything else reads as the architecture allows (fixed
+//! values or zero) and ignores writes. Portable: the hardware is behind
+//! [`GicRegs`].
+//!
+//! Priorities are the partition's own ([`Priorities`]): the hardware gets
+//! [`physical_priority`] of what it writes, always below the hypervisor's
+//! own interrupts, and it reads back what it wrote. Active state belongs
+//! to the hypervisor (it links it to the list registers): it reads as
+//! zero and writes are ignored. Each call is one access; the caller makes
+//! it atomic against the other core (the target holds one lock across
+//! the read and the write of a shared word).
 
 use crate::gicv3::*;
+use crate::virq::{guest_priority, physical_priority, Priorities};
 
 /// Where an access landed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,11 +73,75 @@ fn owned_mask(o: &impl Owns, first: u32) -> u32 {
 }
 
 /// Emulates one 32-bit access (`write` = the value written, `None` for a
-/// read) at `at`.
-pub fn access(at: Frame, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
+/// read) at `at`; `prio` is the partition's view of its priorities.
+pub fn access(
+    at: Frame,
+    write: Option<u32>,
+    o: &impl Owns,
+    hw: &mut impl GicRegs,
+    prio: &mut Priorities,
+) -> Outcome {
     match at {
-        Frame::Dist(off) => dist(off, write, o, hw),
-        Frame::Redist(off) => redist(off, write, o, hw),
+        Frame::Dist(off) => dist(off, write, o, hw, prio),
+        Frame::Redist(off) => redist(off, write, o, hw, prio),
+    }
+}
+
+/// The owned bytes of the priority word of INTIDs `first..first + 4`.
+fn owned_bytes(o: &impl Owns, first: u32) -> u32 {
+    (0..4u32)
+        .filter(|&k| o.owns(first.wrapping_add(k)))
+        .fold(0u32, |m, k| m | 0xFF << k.wrapping_mul(8))
+}
+
+/// Byte `k` of `w`.
+fn byte(w: u32, k: u32) -> u8 {
+    (w >> k.wrapping_mul(8)) as u8
+}
+
+/// A priority word (INTIDs `first..first + 4`) whose hardware value is
+/// `current`: owned bytes read as the partition's priorities and are
+/// written as such (the hardware gets the mapped value, see
+/// [`physical_priority`]; `None` from [`Outcome`] when nothing is
+/// written); another's byte may only be written back as 0 (what it reads)
+/// or its real value, so a read-modify-write is accepted.
+fn priority_word(
+    first: u32,
+    write: Option<u32>,
+    o: &impl Owns,
+    current: u32,
+    prio: &mut Priorities,
+) -> (Outcome, Option<u32>) {
+    let mask = owned_bytes(o, first);
+    let owned = (0..4u32).filter(|&k| mask & (0xFF << k.wrapping_mul(8)) != 0);
+    match write {
+        None => {
+            let view = owned.fold(0u32, |v, k| {
+                v | (guest_priority(byte(current, k), prio.get(first.wrapping_add(k))) as u32)
+                    << k.wrapping_mul(8)
+            });
+            (Outcome::Read(view), None)
+        }
+        Some(v) => {
+            let foreign = v & !mask;
+            if foreign != 0 && foreign != current & !mask {
+                let k = (foreign ^ (current & !mask)).trailing_zeros() / 8;
+                let why = "priority of an interrupt it does not own";
+                return (
+                    Outcome::Refused {
+                        intid: first.wrapping_add(k),
+                        why,
+                    },
+                    None,
+                );
+            }
+            let mut new = current & !mask;
+            for k in owned {
+                prio.set(first.wrapping_add(k), byte(v, k));
+                new |= (physical_priority(byte(v, k)) as u32) << k.wrapping_mul(8);
+            }
+            (Outcome::Done, Some(new))
+        }
     }
 }
 
@@ -149,7 +223,13 @@ fn field_register(
     out
 }
 
-fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
+fn dist(
+    off: u32,
+    write: Option<u32>,
+    o: &impl Owns,
+    hw: &mut impl GicRegs,
+    prio: &mut Priorities,
+) -> Outcome {
     match off {
         // Control (affinity routing on, both groups enabled, as the
         // hypervisor set it), type and identification: as the hardware
@@ -170,15 +250,22 @@ fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> O
             let read = hw.dist_read(off);
             bitmap(first, write, o, read, |v| hw.dist_write(off, v))
         }
-        0x400..=0x7F8 => field_register(
-            off,
-            off.wrapping_sub(GICD_IPRIORITYR),
-            8,
-            write,
-            o,
-            hw,
-            "priority of an interrupt it does not own",
-        ),
+        // Set-pending and clear-pending: owned bits go to the same register.
+        0x200..=0x2FC => {
+            let first = (off.wrapping_sub(GICD_ISPENDR) & 0x7F).wrapping_mul(8); // off in 0x200..=0x2FC
+            let read = hw.dist_read(off);
+            bitmap(first, write, o, read, |v| hw.dist_write(off, v))
+        }
+        // Active state is the hypervisor's: RAZ/WI.
+        0x300..=0x3FC => write.map_or(Outcome::Read(0), |_| Outcome::Done),
+        0x400..=0x7F8 => {
+            let current = hw.dist_read(off);
+            let (out, new) = priority_word(off.wrapping_sub(GICD_IPRIORITYR), write, o, current, prio);
+            if let Some(v) = new {
+                hw.dist_write(off, v);
+            }
+            out
+        }
         0xC00..=0xCFC => field_register(
             off,
             off.wrapping_sub(GICD_ICFGR).wrapping_mul(4),
@@ -213,7 +300,13 @@ fn dist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> O
     }
 }
 
-fn redist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) -> Outcome {
+fn redist(
+    off: u32,
+    write: Option<u32>,
+    o: &impl Owns,
+    hw: &mut impl GicRegs,
+    prio: &mut Priorities,
+) -> Outcome {
     match off {
         // TYPER (both words) and IIDR as the hardware says.
         GICR_IIDR | GICR_TYPER | GICR_TYPER_HI => {
@@ -230,18 +323,16 @@ fn redist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs) ->
             bitmap(0, write, o, read, |_| {})
         }
         o_ if (GICR_IPRIORITYR..=GICR_IPRIORITYR + 0x1C).contains(&o_) => {
+            // The owned PPIs (the EL1 timers) are shared by the partitions
+            // of the core: their hardware priority stays the one the
+            // hypervisor gave them (below its own); the partition's value
+            // is kept for it (read back, and put in its list registers).
             let first = o_.wrapping_sub(GICR_IPRIORITYR); // o_ >= GICR_IPRIORITYR
-            let current = hw.redist_read(o_);
-            // Priorities of owned PPIs stay the hypervisor's: accepted, not applied.
-            fields(
-                first,
-                8,
-                write,
-                o,
-                current,
-                "priority of an interrupt it does not own",
-            )
-            .0
+            let stored = (0..4).fold(0u32, |v, k| {
+                v | (physical_priority(prio.get(first.wrapping_add(k))) as u32) << k.wrapping_mul(8)
+            });
+            let current = (hw.redist_read(o_) & !owned_bytes(o, first)) | (stored & owned_bytes(o, first));
+            priority_word(first, write, o, current, prio).0
         }
         _ => write.map_or(Outcome::Read(0), |_| Outcome::Done),
     }
@@ -285,6 +376,11 @@ mod tests {
         }
     }
 
+    fn acc(at: Frame, write: Option<u32>, h: &mut Hw) -> Outcome {
+        let mut prio = Priorities::RESET;
+        access(at, write, &Part, h, &mut prio)
+    }
+
     fn hw() -> Hw {
         Hw {
             dist: Default::default(),
@@ -295,17 +391,14 @@ mod tests {
     #[test]
     fn enabling_an_owned_spi_reaches_the_distributor() {
         let mut h = hw();
-        assert_eq!(
-            access(Frame::Dist(0x104), Some(1 << 1), &Part, &mut h),
-            Outcome::Done
-        );
+        assert_eq!(acc(Frame::Dist(0x104), Some(1 << 1), &mut h), Outcome::Done);
         assert_eq!(h.writes, vec![(0x104, 1 << 1)]);
     }
 
     #[test]
     fn enabling_someone_elses_spi_is_refused_and_nothing_is_written() {
         let mut h = hw();
-        let out = access(Frame::Dist(0x104), Some(1 << 2), &Part, &mut h);
+        let out = acc(Frame::Dist(0x104), Some(1 << 2), &mut h);
         assert_eq!(
             out,
             Outcome::Refused {
@@ -320,26 +413,29 @@ mod tests {
     fn reads_show_only_owned_interrupts() {
         let mut h = hw();
         h.dist.insert(0x104, u32::MAX);
-        assert_eq!(
-            access(Frame::Dist(0x104), None, &Part, &mut h),
-            Outcome::Read(1 << 1)
-        );
-        assert_eq!(
-            access(Frame::Dist(0x84), None, &Part, &mut h),
-            Outcome::Read(1 << 1)
-        );
+        assert_eq!(acc(Frame::Dist(0x104), None, &mut h), Outcome::Read(1 << 1));
+        assert_eq!(acc(Frame::Dist(0x84), None, &mut h), Outcome::Read(1 << 1));
     }
 
     #[test]
-    fn priority_bytes_of_owned_interrupts_only() {
+    fn priority_bytes_of_owned_interrupts_are_mapped_below_the_hypervisor() {
         let mut h = hw();
+        let mut prio = Priorities::RESET;
         // INTIDs 32..35 share 0x420; 33 is byte 1.
-        assert_eq!(
-            access(Frame::Dist(0x420), Some(0x0000_A000), &Part, &mut h),
-            Outcome::Done
-        );
-        assert_eq!(h.writes, vec![(0x420, 0x0000_A000)]);
-        let out = access(Frame::Dist(0x420), Some(0x00A0_A000), &Part, &mut h);
+        let w = |h: &mut Hw, prio: &mut Priorities, v| access(Frame::Dist(0x420), v, &Part, h, prio);
+        assert_eq!(w(&mut h, &mut prio, Some(0x0000_A000)), Outcome::Done);
+        assert_eq!(h.writes, vec![(0x420, 0x0000_D000)]);
+        assert_eq!(w(&mut h, &mut prio, None), Outcome::Read(0x0000_A000));
+        assert_eq!(prio.get(33), 0xA0);
+        // The highest priority a partition can ask for is still below 0x80.
+        assert_eq!(w(&mut h, &mut prio, Some(0)), Outcome::Done);
+        assert_eq!(h.dist[&0x420], 0x0000_8000);
+        assert_eq!(w(&mut h, &mut prio, None), Outcome::Read(0));
+        // An odd priority reads back whole although the hardware byte
+        // holds seven bits of it.
+        assert_eq!(w(&mut h, &mut prio, Some(0x0000_0100)), Outcome::Done);
+        assert_eq!(w(&mut h, &mut prio, None), Outcome::Read(0x0000_0100));
+        let out = w(&mut h, &mut prio, Some(0x00A0_A000));
         assert_eq!(
             out,
             Outcome::Refused {
@@ -347,39 +443,76 @@ mod tests {
                 why: "priority of an interrupt it does not own"
             }
         );
+        assert_eq!(prio.get(33), 0x01, "a refused write changes nothing");
     }
 
     #[test]
     fn read_modify_write_of_a_shared_priority_word_is_accepted() {
         let mut h = hw();
+        let mut prio = Priorities::RESET;
         h.dist.insert(0x420, 0x8080_0080);
-        let Outcome::Read(seen) = access(Frame::Dist(0x420), None, &Part, &mut h) else {
+        let Outcome::Read(seen) = access(Frame::Dist(0x420), None, &Part, &mut h, &mut prio) else {
             panic!()
         };
         assert_eq!(seen, 0);
         assert_eq!(
-            access(Frame::Dist(0x420), Some(seen | 0xA000), &Part, &mut h),
+            access(Frame::Dist(0x420), Some(seen | 0xA000), &Part, &mut h, &mut prio),
             Outcome::Done
         );
-        assert_eq!(h.dist[&0x420], 0x8080_A080);
+        assert_eq!(h.dist[&0x420], 0x8080_D080);
+    }
+
+    #[test]
+    fn ppi_priorities_are_kept_for_the_partition_not_written() {
+        let mut h = hw();
+        let mut prio = Priorities::RESET;
+        // 27 is byte 3 of the word of 24..27.
+        let off = GICR_IPRIORITYR + 24;
+        assert_eq!(
+            access(Frame::Redist(off), Some(0x1000_0000), &Part, &mut h, &mut prio),
+            Outcome::Done
+        );
+        assert!(h.writes.is_empty());
+        assert_eq!(prio.get(27), 0x10);
+        assert_eq!(
+            access(Frame::Redist(off), None, &Part, &mut h, &mut prio),
+            Outcome::Read(0x1000_0000)
+        );
+        assert!(matches!(
+            access(Frame::Redist(off), Some(0x0000_0010), &Part, &mut h, &mut prio),
+            Outcome::Refused { intid: 24, .. }
+        ));
+    }
+
+    #[test]
+    fn pending_of_owned_spis_reaches_the_distributor_active_is_the_hypervisors() {
+        let mut h = hw();
+        assert_eq!(acc(Frame::Dist(0x204), Some(1 << 1), &mut h), Outcome::Done);
+        assert_eq!(acc(Frame::Dist(0x284), Some(1 << 1), &mut h), Outcome::Done);
+        assert_eq!(h.writes, vec![(0x204, 1 << 1), (0x284, 1 << 1)]);
+        assert!(matches!(
+            acc(Frame::Dist(0x204), Some(1 << 2), &mut h),
+            Outcome::Refused { intid: 34, .. }
+        ));
+        h.dist.insert(0x304, u32::MAX);
+        assert_eq!(acc(Frame::Dist(0x304), None, &mut h), Outcome::Read(0));
+        assert_eq!(acc(Frame::Dist(0x384), Some(1 << 1), &mut h), Outcome::Done);
+        assert_eq!(h.writes.len(), 2);
     }
 
     #[test]
     fn routing_an_owned_spi_to_its_own_core_is_accepted_elsewhere_refused() {
         let mut h = hw();
+        assert_eq!(acc(Frame::Dist(0x6000 + 33 * 8), Some(0), &mut h), Outcome::Done);
         assert_eq!(
-            access(Frame::Dist(0x6000 + 33 * 8), Some(0), &Part, &mut h),
-            Outcome::Done
-        );
-        assert_eq!(
-            access(Frame::Dist(0x6000 + 33 * 8), Some(1), &Part, &mut h),
+            acc(Frame::Dist(0x6000 + 33 * 8), Some(1), &mut h),
             Outcome::Refused {
                 intid: 33,
                 why: "routing to another core"
             }
         );
         assert_eq!(
-            access(Frame::Dist(0x6000 + 34 * 8), Some(0), &Part, &mut h),
+            acc(Frame::Dist(0x6000 + 34 * 8), Some(0), &mut h),
             Outcome::Refused {
                 intid: 34,
                 why: "routing of an interrupt it does not own"
@@ -391,9 +524,9 @@ mod tests {
     fn control_and_wake_read_as_a_running_gic() {
         let mut h = hw();
         h.dist.insert(0, 0x53);
-        assert_eq!(access(Frame::Dist(0), None, &Part, &mut h), Outcome::Read(0x53));
-        assert_eq!(access(Frame::Dist(0), Some(0), &Part, &mut h), Outcome::Done);
-        assert_eq!(access(Frame::Redist(0x14), None, &Part, &mut h), Outcome::Read(0));
+        assert_eq!(acc(Frame::Dist(0), None, &mut h), Outcome::Read(0x53));
+        assert_eq!(acc(Frame::Dist(0), Some(0), &mut h), Outcome::Done);
+        assert_eq!(acc(Frame::Redist(0x14), None, &mut h), Outcome::Read(0));
         assert!(h.writes.is_empty());
     }
 
@@ -401,15 +534,15 @@ mod tests {
     fn ppi_enable_of_the_virtual_timer_is_accepted_others_refused() {
         let mut h = hw();
         assert_eq!(
-            access(Frame::Redist(GICR_ISENABLER0), Some(1 << 27), &Part, &mut h),
+            acc(Frame::Redist(GICR_ISENABLER0), Some(1 << 27), &mut h),
             Outcome::Done
         );
         assert_eq!(
-            access(Frame::Redist(GICR_ISENABLER0), None, &Part, &mut h),
+            acc(Frame::Redist(GICR_ISENABLER0), None, &mut h),
             Outcome::Read(1 << 27)
         );
         assert_eq!(
-            access(Frame::Redist(GICR_ISENABLER0), Some(1 << 26), &Part, &mut h),
+            acc(Frame::Redist(GICR_ISENABLER0), Some(1 << 26), &mut h),
             Outcome::Refused {
                 intid: 26,
                 why: "enable/disable of an interrupt it does not own"
@@ -420,8 +553,8 @@ mod tests {
     #[test]
     fn unknown_registers_read_zero_and_ignore_writes() {
         let mut h = hw();
-        assert_eq!(access(Frame::Dist(0x3000), None, &Part, &mut h), Outcome::Read(0));
-        assert_eq!(access(Frame::Dist(0x3000), Some(7), &Part, &mut h), Outcome::Done);
+        assert_eq!(acc(Frame::Dist(0x3000), None, &mut h), Outcome::Read(0));
+        assert_eq!(acc(Frame::Dist(0x3000), Some(7), &mut h), Outcome::Done);
         assert!(h.writes.is_empty());
     }
 }

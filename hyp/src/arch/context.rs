@@ -35,6 +35,13 @@ pub const SYS_CPACR: usize = 1;
 pub const SYS_CNTV_CTL: usize = 15;
 
 impl El1State {
+    /// Turns both saved EL1 timers off (`CNTV_CTL`, `CNTP_CTL` = 0): a
+    /// stopped partition's timers must not raise their interrupts again.
+    pub fn stop_timers(&mut self) {
+        self.sys[SYS_CNTV_CTL] = 0;
+        self.cntp[0] = 0;
+    }
+
     /// All zero.
     pub const ZERO: El1State = El1State {
         banked: [0; 21],
@@ -57,6 +64,46 @@ pub fn fpu_has_d32() -> bool {
     // SAFETY: reading MVFR0 has no side effects; the FPU is enabled at reset.
     unsafe { core::arch::asm!("vmrs {}, mvfr0", out(reg) mvfr0, options(nomem, nostack)) };
     mvfr0 & 0xF == 2
+}
+
+/// Reads FIQ mode's banked `r<n>` (8 to 12; 0 for any other `n`): live
+/// in the hardware while a trap from the partition runs (the hypervisor
+/// never uses the FIQ bank, and a switch saves it with the EL1 state).
+pub fn read_fiq_reg(n: usize) -> u32 {
+    let v: u32;
+    // Each arm: a banked-register read from Hyp mode has no side effects.
+    match n {
+        // SAFETY: as above.
+        8 => unsafe { core::arch::asm!("mrs {}, r8_fiq", out(reg) v, options(nomem, nostack)) },
+        // SAFETY: as above.
+        9 => unsafe { core::arch::asm!("mrs {}, r9_fiq", out(reg) v, options(nomem, nostack)) },
+        // SAFETY: as above.
+        10 => unsafe { core::arch::asm!("mrs {}, r10_fiq", out(reg) v, options(nomem, nostack)) },
+        // SAFETY: as above.
+        11 => unsafe { core::arch::asm!("mrs {}, r11_fiq", out(reg) v, options(nomem, nostack)) },
+        // SAFETY: as above.
+        12 => unsafe { core::arch::asm!("mrs {}, r12_fiq", out(reg) v, options(nomem, nostack)) },
+        _ => v = 0,
+    }
+    v
+}
+
+/// Writes FIQ mode's banked `r<n>` (8 to 12; ignored for any other `n`).
+pub fn write_fiq_reg(n: usize, v: u32) {
+    // Each arm: only the running partition's FIQ-mode register changes.
+    match n {
+        // SAFETY: as above.
+        8 => unsafe { core::arch::asm!("msr r8_fiq, {}", in(reg) v, options(nomem, nostack)) },
+        // SAFETY: as above.
+        9 => unsafe { core::arch::asm!("msr r9_fiq, {}", in(reg) v, options(nomem, nostack)) },
+        // SAFETY: as above.
+        10 => unsafe { core::arch::asm!("msr r10_fiq, {}", in(reg) v, options(nomem, nostack)) },
+        // SAFETY: as above.
+        11 => unsafe { core::arch::asm!("msr r11_fiq, {}", in(reg) v, options(nomem, nostack)) },
+        // SAFETY: as above.
+        12 => unsafe { core::arch::asm!("msr r12_fiq, {}", in(reg) v, options(nomem, nostack)) },
+        _ => {}
+    }
 }
 
 /// Saves this core's EL1 state into `state`.

@@ -11,12 +11,21 @@
 //! priority; an interrupt passed to a partition stays active until the
 //! partition deactivates its virtual twin, which, through the list
 //! register's HW link, deactivates the physical interrupt too.
+//!
+//! Priorities: the hypervisor's own interrupts (window timer, maintenance
+//! interrupt, kick SGI) have [`HYP_PRIORITY`]; a partition's interrupts
+//! have [`physical_priority`] of the priority it gave them, always lower.
+//! After boot, the distributor and redistributors are reached only
+//! through [`with_frame`], one lock for every core, so each emulated
+//! access (a read-modify-write of a shared word included) is atomic.
 
 use hypcfg::mpu::Attrs;
+use spin::Mutex;
 
 use crate::board::{GICD_BASE, GICD_SIZE, GICR_BASE, GICR_STRIDE, INTERRUPTS, LRS};
 use crate::gicv3::*;
 use crate::mpu;
+use crate::virq::{physical_priority, IrqSet, Priorities, HYP_PRIORITY};
 /// INTID of the EL2 physical timer (window boundaries).
 pub const INTID_HYP_TIMER: u32 = 26;
 /// INTID of the EL1 virtual timer (each partition's own timer).
@@ -26,8 +35,12 @@ pub const INTID_PTIMER: u32 = 30;
 /// SGI one core sends another when a partition of the other core has a
 /// channel notification waiting.
 pub const INTID_KICK: u32 = 9;
-/// Priority of every interrupt the hypervisor enables.
-const PRIORITY: u8 = 0x80;
+/// INTID of the virtual CPU interface's maintenance interrupt (PPI 9):
+/// raised while `ICH_HCR.UIE` is set and at most one list register is
+/// in use, so the hypervisor can refill them from its queue.
+pub const INTID_MAINTENANCE: u32 = 25;
+/// Physical priority of a partition's interrupt it never gave a priority.
+const GUEST_DEFAULT: u8 = physical_priority(0);
 /// Spurious INTID (nothing pending).
 pub const SPURIOUS: u32 = 1023;
 
@@ -46,9 +59,10 @@ fn read32(addr: u32) -> u32 {
 }
 
 /// Enables affinity routing and both groups in the distributor, then
-/// routes each SPI in `spis` (INTID, owner's core) to that core as an
-/// enabled group-1 interrupt (core 0, once). The distributor window is
-/// unmapped again afterwards.
+/// routes each SPI in `spis` (INTID, owner's core) to that core as a
+/// group-1 interrupt of a partition's priority (core 0, once); it is
+/// enabled when its owner starts ([`claim_spi`]). The distributor window
+/// is unmapped again afterwards.
 pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), GicError> {
     let dist = mpu::ioremap(GICD_BASE, GICD_SIZE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
     // Single security state (no EL3 on the R52): ARE = bit 4, then the
@@ -68,30 +82,34 @@ pub fn init_distributor(spis: impl Iterator<Item = (u32, u32)>) -> Result<(), Gi
         let shift = (intid & 3).wrapping_mul(8);
         write32(
             reg,
-            (read32(reg) & !(0xFF << shift)) | ((PRIORITY as u32) << shift),
+            (read32(reg) & !(0xFF << shift)) | ((GUEST_DEFAULT as u32) << shift),
         );
         // IROUTER: Aff0 = the owner's core, interrupt routing mode 0.
-        let router = (GICD_BASE + GICD_IROUTER).wrapping_add(intid.wrapping_mul(8));
-        write32(router, core);
-        write32(router.wrapping_add(4), 0);
-        write32((GICD_BASE + GICD_ISENABLER).wrapping_add(word), bit);
+        write32(router_of(intid), core);
+        write32(router_of(intid).wrapping_add(4), 0);
     }
     drop(dist);
     Ok(())
 }
 
-/// Wakes this core's redistributor and enables the timer PPIs (EL2
-/// physical timer, EL1 virtual and physical timers) as group-1 interrupts;
-/// then sets up the EL2 CPU interface and the virtual interface.
+/// Wakes this core's redistributor and enables, as group-1 interrupts,
+/// the hypervisor's own (EL2 physical timer, maintenance interrupt, kick
+/// SGI) at [`HYP_PRIORITY`] and the partitions' EL1 virtual and physical
+/// timers at a partition's priority; then sets up the EL2 CPU interface
+/// and the virtual interface.
 pub fn init_this_core(core: u32) -> Result<(), GicError> {
     if list_registers() < LRS {
         return Err(GicError(
             "the board's gic.list_registers is more than ICH_VTR.ListRegs + 1 of this core",
         ));
     }
-    // `core` is below the board's core count: every address below is
-    // inside its redistributor frame, nothing wraps.
-    let rd = GICR_BASE.wrapping_add(core.wrapping_mul(GICR_STRIDE));
+    if preemption_bits() > 5 {
+        // Only ICH_AP1R0 is saved per partition: it covers 5 bits.
+        return Err(GicError(
+            "ICH_VTR.PREbits is more than 5: more active-priority registers than saved",
+        ));
+    }
+    let rd = redist_base(core);
     let redist = mpu::ioremap(rd, GICR_STRIDE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
     write32(
         rd.wrapping_add(GICR_WAKER),
@@ -104,15 +122,17 @@ pub fn init_this_core(core: u32) -> Result<(), GicError> {
             return Err(GicError("the redistributor does not wake up"));
         }
     }
-    let bits = (1 << INTID_HYP_TIMER) | (1 << INTID_VTIMER) | (1 << INTID_PTIMER) | (1 << INTID_KICK);
+    let own = [INTID_HYP_TIMER, INTID_MAINTENANCE, INTID_KICK].map(|i| (i, HYP_PRIORITY));
+    let guests = [INTID_VTIMER, INTID_PTIMER].map(|i| (i, GUEST_DEFAULT));
+    let bits = own.iter().chain(&guests).fold(0, |b, &(i, _)| b | 1 << i);
     write32(
         rd.wrapping_add(GICR_IGROUPR0),
         read32(rd.wrapping_add(GICR_IGROUPR0)) | bits,
     );
-    for intid in [INTID_HYP_TIMER, INTID_VTIMER, INTID_PTIMER, INTID_KICK] {
+    for (intid, prio) in own.into_iter().chain(guests) {
         let reg = rd.wrapping_add(GICR_IPRIORITYR).wrapping_add(intid & !3);
         let shift = (intid & 3).wrapping_mul(8);
-        let v = (read32(reg) & !(0xFF << shift)) | ((PRIORITY as u32) << shift);
+        let v = (read32(reg) & !(0xFF << shift)) | ((prio as u32) << shift);
         write32(reg, v);
     }
     write32(rd.wrapping_add(GICR_ISENABLER0), bits);
@@ -167,6 +187,15 @@ pub fn deactivate(intid: u32) {
     unsafe { core::arch::asm!("mcr p15, 0, {}, c12, c11, 1", in(reg) intid, options(nostack)) };
 }
 
+/// Active-priority bits of this core's virtual CPU interface
+/// (`ICH_VTR.PREbits + 1`).
+fn preemption_bits() -> u32 {
+    let v: u32;
+    // SAFETY: reading ICH_VTR has no side effects.
+    unsafe { core::arch::asm!("mrc p15, 4, {}, c12, c11, 1", out(reg) v, options(nomem, nostack)) };
+    ((v >> 26) & 0x7).wrapping_add(1) // at most 8
+}
+
 /// List registers this core's virtual CPU interface has
 /// (`ICH_VTR.ListRegs + 1`); the board's [`LRS`] must not exceed it.
 pub fn list_registers() -> usize {
@@ -179,19 +208,25 @@ pub fn list_registers() -> usize {
 /// A list register's two halves (`ICH_LRn`, `ICH_LRCn`).
 pub type ListReg = (u32, u32);
 
-/// A pending, HW-linked, group-1 virtual interrupt for `intid`.
-pub const fn hw_pending(intid: u32) -> ListReg {
+/// `ICH_LRC.HW`: the virtual interrupt is linked to physical `pINTID`.
+pub const LRC_HW: u32 = 1 << 29;
+/// `ICH_LRC.State` = pending.
+pub const LRC_PENDING: u32 = 0b01 << 30;
+
+/// A pending, HW-linked, group-1 virtual interrupt for `intid` at the
+/// partition's priority `prio`.
+pub const fn hw_pending(intid: u32, prio: u8) -> ListReg {
     // LRC: State = pending (bits 31:30 = 01), HW (29), Group1 (28),
     // priority (23:16), pINTID (9:0).
     (
         intid,
-        (0b01 << 30) | (1 << 29) | (1 << 28) | ((PRIORITY as u32) << 16) | (intid & 0x3FF),
+        LRC_PENDING | LRC_HW | (1 << 28) | ((prio as u32) << 16) | (intid & 0x3FF),
     )
 }
 
 /// A pending, group-1 virtual interrupt `intid` with no physical twin.
-pub const fn virtual_pending(intid: u32) -> ListReg {
-    (intid, (0b01 << 30) | (1 << 28) | ((PRIORITY as u32) << 16))
+pub const fn virtual_pending(intid: u32, prio: u8) -> ListReg {
+    (intid, LRC_PENDING | (1 << 28) | ((prio as u32) << 16))
 }
 
 /// Sends SGI [`INTID_KICK`] to `core` (same cluster, `Aff0 = core`).
@@ -268,8 +303,35 @@ pub fn write_vmcr(v: u32) {
     unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 7", in(reg) v, options(nostack)) };
 }
 
+/// `ICH_AP1R0`: the group-1 active priorities of the virtual interface
+/// (the partition's running priority), saved and restored per partition.
+pub fn read_apr() -> u32 {
+    let v: u32;
+    // SAFETY: reading ICH_AP1R0 has no side effects.
+    unsafe { core::arch::asm!("mrc p15, 4, {}, c12, c9, 0", out(reg) v, options(nostack)) };
+    v
+}
+
+/// Writes `ICH_AP1R0`.
+pub fn write_apr(v: u32) {
+    // SAFETY: only the virtual CPU interface seen by EL1 changes.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c9, 0", in(reg) v, options(nostack)) };
+}
+
+/// Writes `ICH_HCR`: the virtual interface on (`En`), with the underflow
+/// maintenance interrupt (`UIE`) if `refill` (the running partition has
+/// interrupts queued for a list register).
+pub fn set_refill_irq(refill: bool) {
+    let v = 1 | (refill as u32) << 1;
+    // SAFETY: only the virtual CPU interface and its maintenance
+    // interrupt change.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) v, options(nostack)) };
+}
+
 /// The virtual CPU interface of a partition while it is not running:
-/// its list registers and `ICH_VMCR` (saved and restored by
+/// its list registers, `ICH_VMCR` and `ICH_AP1R0`, plus what the
+/// hypervisor keeps for it: the interrupts waiting for a list register
+/// and the priorities it gave its interrupts (saved and restored by
 /// `partition::vgic`).
 #[derive(Clone, Copy)]
 pub struct VgicState {
@@ -277,12 +339,131 @@ pub struct VgicState {
     pub lrs: [ListReg; LRS],
     /// `ICH_VMCR`.
     pub vmcr: u32,
+    /// `ICH_AP1R0`.
+    pub apr: u32,
+    /// Its interrupts the hypervisor acknowledged (physical twin active)
+    /// that wait for a free list register.
+    pub queue: IrqSet,
+    /// Its priorities, as it wrote them.
+    pub prio: Priorities,
 }
 
 impl VgicState {
-    /// Nothing pending, interface off.
+    /// Nothing pending, interface off, every priority 0.
     pub const EMPTY: VgicState = VgicState {
         lrs: [(0, 0); LRS],
         vmcr: 0,
+        apr: 0,
+        queue: IrqSet::EMPTY,
+        prio: Priorities::RESET,
     };
+}
+
+/// The one lock of the distributor and redistributors after boot.
+static GIC: Mutex<()> = Mutex::new(());
+
+/// A GIC frame mapped for one access, under the GIC lock.
+#[derive(Clone, Copy)]
+pub struct Frame {
+    base: u32,
+}
+
+impl Frame {
+    /// Reads the word at `off`.
+    pub fn read(&self, off: u32) -> u32 {
+        read32(self.base.wrapping_add(off))
+    }
+    /// Writes the word at `off`.
+    pub fn write(&self, off: u32, v: u32) {
+        write32(self.base.wrapping_add(off), v)
+    }
+}
+
+/// The distributor's base and size.
+pub const DISTRIBUTOR: (u32, u32) = (GICD_BASE, GICD_SIZE);
+
+/// The base and size of `core`'s redistributor.
+pub const fn redistributor(core: u32) -> (u32, u32) {
+    (redist_base(core), GICR_STRIDE)
+}
+
+/// Runs `f` on the GIC frame `(base, size)` ([`DISTRIBUTOR`] or a
+/// [`redistributor`]) with the GIC lock held and the frame mapped;
+/// `None` if it cannot be mapped. Offsets passed to the frame's accessors
+/// must be below `size`.
+pub fn with_frame<R>((base, size): (u32, u32), f: impl FnOnce(Frame) -> R) -> Option<R> {
+    let _lock = GIC.lock();
+    let window = mpu::ioremap(base, size, Attrs::HYP_DEVICE).ok()?;
+    let r = f(Frame { base: window.addr() });
+    drop(window);
+    Some(r)
+}
+
+/// Starts SPI `intid` of a partition that starts: its priority is the
+/// partition's reset priority (0, mapped), then it is enabled.
+pub fn claim_spi(d: Frame, intid: u32) {
+    set_priority_byte(d, GICD_IPRIORITYR, intid, GUEST_DEFAULT);
+    d.write(GICD_ISENABLER.wrapping_add(word_of(intid)), bit_of(intid));
+}
+
+/// Stops SPI `intid` of a partition that stops or restarts: disabled,
+/// then its pending and active state cleared (nothing of it stays to fire
+/// again or to block it).
+pub fn release_spi(d: Frame, intid: u32) {
+    let (word, bit) = (word_of(intid), bit_of(intid));
+    d.write(GICD_ICENABLER.wrapping_add(word), bit);
+    d.write(GICD_ICPENDR.wrapping_add(word), bit);
+    d.write(GICD_ICACTIVER.wrapping_add(word), bit);
+    set_priority_byte(d, GICD_IPRIORITYR, intid, GUEST_DEFAULT);
+}
+
+fn set_priority_byte(f: Frame, reg: u32, intid: u32, prio: u8) {
+    let off = reg.wrapping_add(intid & !3);
+    let shift = (intid & 3).wrapping_mul(8);
+    f.write(off, (f.read(off) & !(0xFF << shift)) | (prio as u32) << shift);
+}
+
+/// Clears the pending and active state of this core's EL1 timer PPIs at
+/// its redistributor `r`, for a partition whose timers were live and that
+/// stops (they stay enabled: the core's other partitions use them).
+pub fn release_timers(r: Frame) {
+    let bits = (1 << INTID_VTIMER) | (1 << INTID_PTIMER);
+    r.write(GICR_ICPENDR0, bits);
+    r.write(GICR_ICACTIVER0, bits);
+}
+
+/// Disables SPI `intid` that arrived for no partition able to take it,
+/// so it cannot fire again (the caller deactivates it).
+pub fn disable_spi(intid: u32) {
+    if (32..INTERRUPTS).contains(&intid) {
+        with_frame(DISTRIBUTOR, |d| {
+            d.write(GICD_ICENABLER.wrapping_add(word_of(intid)), bit_of(intid))
+        });
+    }
+}
+
+// INTIDs are below 1020 and cores below the board's count, so the
+// register addresses below stay inside their GIC frames: nothing wraps.
+
+/// `GICD_IROUTER<intid>` (64 bits per INTID).
+fn router_of(intid: u32) -> u32 {
+    GICD_BASE
+        .wrapping_add(GICD_IROUTER)
+        .wrapping_add(intid.wrapping_mul(8))
+}
+
+/// The redistributor frame of `core`.
+const fn redist_base(core: u32) -> u32 {
+    GICR_BASE.wrapping_add(core.wrapping_mul(GICR_STRIDE))
+}
+
+/// Offset of the 32-bit register holding `intid`'s bit in a bitmap
+/// register bank (`ISENABLER`, `ICPENDR`, ...).
+fn word_of(intid: u32) -> u32 {
+    (intid >> 5).wrapping_mul(4)
+}
+
+/// `intid`'s bit in its bitmap register.
+fn bit_of(intid: u32) -> u32 {
+    1 << (intid & 31)
 }

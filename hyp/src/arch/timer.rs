@@ -67,3 +67,15 @@ pub fn stop_hyp_timer() {
     // SAFETY: CNTHP is the hypervisor's own timer.
     unsafe { core::arch::asm!("mcr p15, 4, {}, c14, c2, 1", "isb", in(reg) 0u32, options(nostack)) };
 }
+
+/// Stops the running partition's EL1 virtual and physical timers
+/// (`CNTV_CTL`, `CNTP_CTL` = 0), so neither keeps its interrupt asserted
+/// after the partition stops.
+pub fn stop_guest_timers() {
+    // SAFETY: the EL1 timers of a partition that no longer runs; the next
+    // partition's context restore writes its own.
+    unsafe {
+        core::arch::asm!("mcr p15, 0, {z}, c14, c3, 1", "mcr p15, 0, {z}, c14, c2, 1", "isb",
+            z = in(reg) 0u32, options(nostack));
+    }
+}

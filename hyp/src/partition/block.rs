@@ -1,8 +1,8 @@
 //! The control blocks: everything the hypervisor keeps about a partition
 //! and a core, owned in one place.
 //!
-//! - A [`PartitionBlock`] (registers, EL1 state, virtual GIC state, held
-//!   interrupts, console line) belongs to the partition's core: it lives
+//! - A [`PartitionBlock`] (registers, EL1 state, virtual GIC state with
+//!   its queued interrupts, console line) belongs to the partition's core: it lives
 //!   inside that core's [`CoreBlock`], so no other core can reach it.
 //! - A [`CoreBlock`] (its partitions, the running one, its schedule, the
 //!   EL1 reset state) is handed to each trap, IRQ and the boot path as one
@@ -139,9 +139,6 @@ pub struct PartitionBlock {
     pub el1: El1State,
     /// Its virtual GIC CPU interface while it is not running.
     pub vgic: VgicState,
-    /// Device interrupts held while it is not running: bit `i` is its
-    /// `irqs[i]`.
-    pub held: u32,
     /// Console output not yet ended by a newline.
     pub line: Vec<u8, LINE_MAX>,
     /// How far loading it has come (while it is `Loading`).
@@ -160,7 +157,6 @@ impl PartitionBlock {
             status,
             el1: El1State::ZERO,
             vgic: VgicState::EMPTY,
-            held: 0,
             line: Vec::new(),
             reload: Reload::START,
             health: Monitor::NEW,

@@ -145,11 +145,11 @@ fn band(s: &System, id: PartitionId) -> Vec<RegionWords, MAX_PARTITION_REGIONS> 
 }
 
 /// Stops partition `id` of this core for good and reports it (flushing
-/// its console line); ends the run if it was the last one.
+/// its console line), drops its interrupts (`vgic::release`); ends the
+/// run if it was the last one.
 pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState, code: u32, why: &str) {
-    let Some(b) = k.slot_of(id).and_then(|i| k.block(i)) else {
-        return;
-    };
+    let Some(slot) = k.slot_of(id) else { return };
+    let Some(b) = k.block(slot) else { return };
     if !b.status.runnable() {
         return;
     }
@@ -164,6 +164,8 @@ pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState,
         ),
         _ => hprintln!("[hyp] partition {} halted: {}", name_of(s, id), why),
     }
+    // Its interrupts go with it, before the core runs anything else.
+    vgic::release(s, k, slot);
     if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
         summary_and_exit(s);
     }

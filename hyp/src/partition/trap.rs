@@ -68,14 +68,16 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
             let Some(p) = s.partitions.get(b.id.index()) else {
                 return frame;
             };
-            if hsr.class() == ExceptionClass::DataAbortLower
-                && gic_emul::try_emulate(p, here, &mut b.frame, hsr, hdfar)
-            {
-                return frame;
-            }
             let pc = b.frame.elr;
             let skip = if hsr.il32() { 4 } else { 2 };
-            let fault = Fault::from_trap(hsr, hdfar, hifar);
+            let fault = match hsr.class() {
+                ExceptionClass::DataAbortLower => match gic_emul::try_emulate(p, here, b, hsr, hdfar) {
+                    gic_emul::Emulation::Done => return frame,
+                    gic_emul::Emulation::Refused(fault) => fault,
+                    gic_emul::Emulation::NotGic => Fault::from_trap(hsr, hdfar, hifar),
+                },
+                _ => Fault::from_trap(hsr, hdfar, hifar),
+            };
             // A conditional access whose condition failed may still trap
             // (the Arm ARM leaves it to the implementation): it does
             // nothing, so it is stepped over, not refused.
@@ -115,7 +117,7 @@ fn on_wait(s: &System, k: &mut CoreBlock, slot: usize, hsr: Hsr) -> *mut GuestFr
             let Some(b) = k.block(slot) else {
                 return core::ptr::null_mut();
             };
-            vgic::deliver_notification(b);
+            vgic::refill(b);
             if !vgic::has_pending() {
                 crate::arch::cpu::wait(hsr.iss() & 1 == 1);
             }
@@ -195,7 +197,7 @@ fn enter(s: &System, k: &mut CoreBlock, to: usize, due: Option<u64>) -> *mut Gue
         .block(to)
         .is_some_and(|b| !b.status.state().needs_load() && mpu::load_registered_band(b.id.index()).is_ok());
     if ready {
-        resume_on_core(s, k, to, due)
+        resume_on_core(k, to, due)
     } else {
         enter_loading(s, k, to, due)
     }
@@ -206,10 +208,10 @@ fn enter(s: &System, k: &mut CoreBlock, to: usize, due: Option<u64>) -> *mut Gue
 /// window deadline this switch served, if any (timed as window-switch
 /// time).
 #[inline(always)]
-fn resume_on_core(s: &System, k: &mut CoreBlock, to: usize, due: Option<u64>) -> *mut GuestFrame {
+fn resume_on_core(k: &mut CoreBlock, to: usize, due: Option<u64>) -> *mut GuestFrame {
     let Some(b) = k.block(to) else { idle_forever(k) };
     context::restore(&b.el1);
-    vgic::switch_in(s, b);
+    vgic::switch_in(b);
     k.current = Some(to);
     if let Some(due) = due {
         windows::record(k.core, due);
@@ -246,7 +248,7 @@ fn enter_loading(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u
                 .map_err(|_| "its MPU band cannot be loaded")
         };
         match result {
-            Ok(Loaded::Ready) => return resume_on_core(s, k, to, due),
+            Ok(Loaded::Ready) => return resume_on_core(k, to, due),
             Ok(Loaded::Preempted) => {
                 // The window is over: its successor gets the core, unless
                 // that is this partition again or cannot run.
@@ -276,7 +278,10 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
     if intid == gic::INTID_VTIMER || intid == gic::INTID_PTIMER {
         // The running partition's own timers: pass it on. It stays
         // active until the partition deactivates it.
-        vgic::inject_hw(intid);
+        // SAFETY: `frame` is what the IRQ entry passed (the running
+        // partition's), and the core's block is not taken on this path.
+        let b = unsafe { PartitionBlock::of_frame(frame) };
+        vgic::inject_hw(&mut b.vgic, intid);
         gic::priority_drop(intid);
         return frame;
     }
@@ -303,9 +308,18 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
             }
             frame
         }
+        gic::INTID_MAINTENANCE => {
+            // List registers freed up while interrupts wait for them.
+            gic::priority_drop(intid);
+            gic::deactivate(intid);
+            if let Some(b) = k.block(slot) {
+                vgic::refill(b);
+            }
+            frame
+        }
         gic::SPURIOUS.. => frame,
         other => {
-            vgic::device_irq(k, s, other);
+            vgic::device_irq(k, other);
             frame
         }
     }

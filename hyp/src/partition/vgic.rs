@@ -1,21 +1,49 @@
-//! Each partition's view of the virtual GIC CPU interface: its list
-//! registers and `ICH_VMCR`, saved and restored on a switch. An interrupt
-//! passed to a partition with the HW link keeps its physical twin active
-//! until the partition deactivates it; when the partition is switched out
-//! first, the physical interrupt is deactivated here (so the next
-//! partition's interrupts are not blocked) and the saved list register
-//! keeps only the virtual state. A pending timer interrupt is dropped on
-//! switch-out: the timer's level raises it again when the partition's own
-//! timer state is back in the hardware.
+//! Each partition's view of the virtual GIC CPU interface and the life
+//! cycle of its interrupts.
+//!
+//! - **Delivery.** A device interrupt (or the running partition's EL1
+//!   timer) is acknowledged and its priority dropped at once; its
+//!   physical twin stays active, so it cannot fire again, until the
+//!   owner deactivates the virtual interrupt through the list register's
+//!   HW link. It goes into a free list register of the owner if the owner
+//!   runs, else into the owner's queue (`VgicState::queue`, a set of
+//!   INTIDs, so never twice). Queued interrupts fill free list registers
+//!   when the owner is switched in, and while it runs from the
+//!   maintenance interrupt (`ICH_HCR.UIE`: at most one list register
+//!   left in use), highest priority first. An INTID is in one list
+//!   register or in the queue, never both: its physical twin stays active
+//!   until the partition is done with it.
+//! - **Switch.** List registers, `ICH_VMCR` and `ICH_AP1R0` are saved and
+//!   restored. The EL1 timer PPIs are per core and shared by the core's
+//!   partitions: a timer's HW-linked entry is dropped and its physical
+//!   interrupt deactivated on switch-out (its level raises it again when
+//!   the partition's timer state is back; an active one is finished by
+//!   the partition's EOI, which then matches no list register and only
+//!   drops its running priority). SPIs belong to one partition and keep
+//!   their HW link.
+//! - **Stop, halt, restart** ([`release`], [`reset`]): before anything
+//!   else runs on the core, the partition's SPIs are disabled, their
+//!   pending and active state cleared and their priority reset at the
+//!   distributor; its timers are stopped (live and saved) and, if they
+//!   were live, their pending and active state cleared at this core's
+//!   redistributor; its list registers, queue and priorities are
+//!   dropped. A (re)started partition gets its SPIs enabled again at its
+//!   reset priority, as at its first start.
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
 use hypcfg::ids::{CoreId, PartitionId};
-use hypcfg::system::System;
+use hypcfg::system::{Partition, System};
 
 use super::block::{self, CoreBlock, PartitionBlock};
-use crate::arch::gic::{self, VgicState};
+use crate::arch::gic::{self, VgicState, LRC_HW, LRC_PENDING};
+use crate::arch::timer;
 use crate::board::LRS;
+
+// The refill interrupt (UIE) fires while at most one list register is in
+// use: with two or more, it always finds one free, so it cannot fire
+// without making progress.
+const _: () = assert!(LRS >= 2, "the queue refill needs at least two list registers");
 
 /// INTIDs below this have an owner entry (covers 224 SPIs).
 const OWNED_INTIDS: usize = 256;
@@ -41,25 +69,41 @@ pub fn notify(receiver: PartitionId, core: CoreId, here: CoreId) {
 /// register: then a trapped `WFI` must not wait (as on hardware, where a
 /// pending interrupt ends `WFI` even with interrupts masked).
 pub fn has_pending() -> bool {
-    (0..LRS).any(|n| gic::read_lr(n).1 >> 30 & 0b01 != 0)
+    (0..LRS).any(|n| gic::read_lr(n).1 & LRC_PENDING != 0)
 }
 
-/// Delivers the running partition `b`'s waiting notification, if any.
+/// Delivers the running partition `b`'s waiting notification, if any
+/// (it stays waiting while no list register can take it).
+#[inline]
 pub fn deliver_notification(b: &PartitionBlock) {
-    if b.status.notify.swap(0, Ordering::AcqRel) != 0 {
-        inject_virtual(hypcfg::abi::NOTIFY_INTID);
+    if b.status.notify.load(Ordering::Acquire) != 0 {
+        let intid = hypcfg::abi::NOTIFY_INTID;
+        if inject_virtual(intid, b.vgic.prio.get(intid)) {
+            b.status.notify.store(0, Ordering::Release);
+        }
     }
 }
 
-/// Queues a virtual interrupt with no physical twin for the running
-/// partition (dropped if every list register is taken: notifications are
-/// level-like, the partition sees the messages when it next receives).
-fn inject_virtual(intid: u32) {
+/// Makes virtual interrupt `intid` (no physical twin) pending for the
+/// running partition: in the list register that already holds it (then
+/// pending and active), or in a free one; `false` if none is free.
+fn inject_virtual(intid: u32, prio: u8) -> bool {
+    let mut free = None;
     for n in 0..LRS {
-        if gic::lr_free(gic::read_lr(n)) {
-            gic::write_lr(n, gic::virtual_pending(intid));
-            return;
+        let lr = gic::read_lr(n);
+        if gic::lr_free(lr) {
+            free = free.or(Some(n));
+        } else if lr.0 == intid && lr.1 & LRC_HW == 0 {
+            gic::write_lr(n, (lr.0, lr.1 | LRC_PENDING));
+            return true;
         }
+    }
+    match free {
+        Some(n) => {
+            gic::write_lr(n, gic::virtual_pending(intid, prio));
+            true
+        }
+        None => false,
     }
 }
 
@@ -78,98 +122,153 @@ pub fn set_owners(s: &System) -> impl Iterator<Item = (u32, u32)> + '_ {
         .flat_map(|p| p.irqs.iter().map(move |&i| (i as u32, p.core.0 as u32)))
 }
 
-/// A device interrupt arrived on this core: pass it to its owner now if
-/// the owner is running, hold it (physical interrupt left active) until
-/// the owner's next turn if the owner is a partition of this core, or
-/// drop it.
-pub fn device_irq(k: &mut CoreBlock, s: &System, intid: u32) {
+/// A device interrupt arrived on this core (acknowledged): pass it to its
+/// owner now if the owner is running, queue it (physical interrupt left
+/// active) for the owner's next turn if the owner is a live partition of
+/// this core, or else disable and deactivate it (an interrupt of a
+/// stopped partition must not fire again).
+pub fn device_irq(k: &mut CoreBlock, intid: u32) {
     let owner = PartitionId(
         OWNER
             .get(intid as usize)
             .map_or(NO_OWNER, |o| o.load(Ordering::Acquire)),
     );
     gic::priority_drop(intid);
-    if k.running().is_some_and(|b| b.id == owner) {
-        inject_hw(intid);
+    if let Some(b) = k.running().filter(|b| b.id == owner) {
+        inject_hw(&mut b.vgic, intid);
         return;
     }
-    let bit = s
-        .partitions
-        .get(owner.index())
-        .and_then(|p| p.irqs.iter().position(|&i| i as u32 == intid));
-    let slot = k.slot_of(owner);
-    match (bit, slot.and_then(|i| k.block(i))) {
-        (Some(bit), Some(b)) if b.status.runnable() => b.held |= 1 << bit,
-        _ => gic::deactivate(intid),
+    let queued = match k.slot_of(owner).and_then(|i| k.block(i)) {
+        Some(b) if b.status.runnable() => b.vgic.queue.insert(intid),
+        _ => false,
+    };
+    if !queued {
+        gic::disable_spi(intid);
+        gic::deactivate(intid);
     }
 }
 
-const LRC_HW: u32 = 1 << 29;
-const LRC_STATE_PENDING: u32 = 0b01 << 30;
-
-/// Queues virtual interrupt `intid`, HW-linked to the physical one, for
-/// the running partition. With every list register taken the physical
-/// interrupt is deactivated instead (a level source raises it again).
-pub fn inject_hw(intid: u32) {
+/// Passes `intid`, acknowledged with its physical twin left active, to
+/// the running partition whose state is `v`: in a free list register,
+/// HW-linked and at the partition's own priority, or else into its queue
+/// with the refill interrupt on.
+pub fn inject_hw(v: &mut VgicState, intid: u32) {
     for n in 0..LRS {
         if gic::lr_free(gic::read_lr(n)) {
-            gic::write_lr(n, gic::hw_pending(intid));
+            gic::write_lr(n, gic::hw_pending(intid, v.prio.get(intid)));
             return;
         }
     }
-    gic::deactivate(intid);
+    if v.queue.insert(intid) {
+        gic::set_refill_irq(true);
+    } else {
+        // Outside the board's INTIDs: nothing to keep it for.
+        gic::deactivate(intid);
+    }
 }
 
-/// Saves the list registers and VMCR of the partition leaving the core
-/// into `st` and empties the list registers (see the module documentation
-/// for HW-linked ones).
+/// Moves the running partition `b`'s queued interrupts into its free list
+/// registers (highest priority first) and delivers its notification,
+/// then keeps the refill interrupt on while anything still waits.
+pub fn refill(b: &mut PartitionBlock) {
+    let v = &mut b.vgic;
+    let mut queued = !v.queue.is_empty();
+    if queued {
+        for n in 0..LRS {
+            if gic::lr_free(gic::read_lr(n)) {
+                let Some(intid) = v.queue.pop_best(&v.prio) else {
+                    break;
+                };
+                gic::write_lr(n, gic::hw_pending(intid, v.prio.get(intid)));
+            }
+        }
+        queued = !v.queue.is_empty();
+    }
+    deliver_notification(b);
+    gic::set_refill_irq(queued || b.status.notify.load(Ordering::Relaxed) != 0);
+}
+
+/// Saves the list registers, VMCR and active priorities of the partition
+/// leaving the core into `st` and empties the list registers (see the
+/// module documentation for the timers).
 pub fn switch_out(st: &mut VgicState) {
     st.vmcr = gic::read_vmcr();
+    st.apr = gic::read_apr();
     for (n, slot) in st.lrs.iter_mut().enumerate() {
         let (lo, hi) = gic::read_lr(n);
-        let mut saved = (lo, hi);
-        if !gic::lr_free((lo, hi)) && hi & LRC_HW != 0 {
-            gic::deactivate(hi & 0x3FF);
-            saved = if hi >> 30 == LRC_STATE_PENDING >> 30
-                && (lo == gic::INTID_VTIMER || lo == gic::INTID_PTIMER)
-            {
-                (0, 0)
-            } else {
-                (lo, hi & !(LRC_HW | 0x3FF))
-            };
+        *slot = (lo, hi);
+        if !gic::lr_free((lo, hi)) && hi & LRC_HW != 0 && (lo == gic::INTID_VTIMER || lo == gic::INTID_PTIMER)
+        {
+            gic::deactivate(lo);
+            *slot = (0, 0);
         }
-        *slot = saved;
         gic::write_lr(n, (0, 0));
     }
 }
 
-/// Loads partition `b`'s list registers and VMCR, then passes on the
-/// device interrupts held for it while it was not running.
-pub fn switch_in(s: &System, b: &mut PartitionBlock) {
+/// Loads partition `b`'s list registers, VMCR and active priorities,
+/// then fills free list registers from its queue.
+pub fn switch_in(b: &mut PartitionBlock) {
     gic::write_vmcr(b.vgic.vmcr);
+    gic::write_apr(b.vgic.apr);
     for (n, lr) in b.vgic.lrs.iter().enumerate() {
         gic::write_lr(n, *lr);
     }
-    take_held(s, b, inject_hw);
-    deliver_notification(b);
+    refill(b);
 }
 
-/// Clears the device interrupts held for partition `b` and calls `f`
-/// with each of their INTIDs.
-fn take_held(s: &System, b: &mut PartitionBlock, f: impl Fn(u32)) {
-    let held = core::mem::take(&mut b.held);
-    if let Some(p) = s.partitions.get(b.id.index()) {
-        for (bit, &irq) in p.irqs.iter().enumerate() {
-            if held & (1 << bit) != 0 {
-                f(irq as u32);
-            }
+/// Stops every interrupt of partition `p` at the GIC: its SPIs disabled,
+/// not pending, not active, at their reset priority; and, if its timers
+/// were live (`timers_live`), their pending and active state at this
+/// core's (`core`) redistributor.
+fn quiesce(p: &Partition, core: u32, timers_live: bool) {
+    gic::with_frame(gic::DISTRIBUTOR, |d| {
+        for &irq in p.irqs.iter().filter(|&&i| i >= 32) {
+            gic::release_spi(d, irq as u32);
         }
+    });
+    if timers_live {
+        gic::with_frame(gic::redistributor(core), gic::release_timers);
     }
 }
 
-/// Clears partition `b`'s saved state (at start and restart); held
-/// device interrupts are deactivated (their sources raise them again).
-pub fn reset(s: &System, b: &mut PartitionBlock) {
-    take_held(s, b, gic::deactivate);
+/// Partition `slot` of this core stops for good (shut down or halted):
+/// everything of its interrupts is dropped before the core runs anything
+/// else (see the module documentation).
+pub(super) fn release(s: &System, k: &mut CoreBlock, slot: usize) {
+    let running = k.current == Some(slot);
+    let core = k.core.0 as u32;
+    let Some(b) = k.block(slot) else { return };
+    if running {
+        for n in 0..LRS {
+            gic::write_lr(n, (0, 0));
+        }
+        gic::write_apr(0);
+        gic::set_refill_irq(false);
+        timer::stop_guest_timers();
+    }
+    b.el1.stop_timers();
     b.vgic = VgicState::EMPTY;
+    if let Some(p) = s.partitions.get(b.id.index()) {
+        quiesce(p, core, running);
+    }
+}
+
+/// Partition `b` (re)starts (`load::prepare`, with its EL1 state just
+/// reset and no state of it in the list registers): whatever is left of
+/// its interrupts from an earlier life is dropped as in [`release`], its
+/// live timers stopped (the caller restores its reset EL1 state next),
+/// and its SPIs are enabled at their reset priority.
+pub fn reset(s: &System, b: &mut PartitionBlock) {
+    b.vgic = VgicState::EMPTY;
+    timer::stop_guest_timers();
+    let Some(p) = s.partitions.get(b.id.index()) else {
+        return;
+    };
+    quiesce(p, b.core.0 as u32, true);
+    gic::with_frame(gic::DISTRIBUTOR, |d| {
+        for &irq in p.irqs.iter().filter(|&&i| i >= 32) {
+            gic::claim_spi(d, irq as u32);
+        }
+    });
 }

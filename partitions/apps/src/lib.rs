@@ -4,6 +4,7 @@
 
 pub mod ctx;
 pub mod irqbench;
+pub mod racer;
 pub mod workload;
 
 /// Channel id of `readings` (channels are numbered in config order).
