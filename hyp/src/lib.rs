@@ -12,7 +12,9 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 
-pub use hyp_core::{board, channel, gicv3, guest_mem, health, hsr, hypercall, layout, sched, vgic_mmio};
+pub use hyp_core::{
+    board, channel, gicv3, guest_console, guest_mem, health, hsr, hypercall, layout, sched, vgic_mmio,
+};
 
 #[cfg(target_arch = "arm")]
 pub mod arch;

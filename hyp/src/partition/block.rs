@@ -24,9 +24,7 @@ use crate::arch::context::El1State;
 use crate::arch::gic::VgicState;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES as MAX_CORES;
-
-/// Longest console line kept per partition before it is flushed anyway.
-pub const LINE_MAX: usize = 100;
+use crate::guest_console::ConsoleLine;
 
 /// Where a partition is in its life (kept in [`PartitionStatus::state`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,8 +130,8 @@ pub struct PartitionBlock {
     /// Device interrupts held while it is not running: bit `i` is its
     /// `irqs[i]`.
     pub held: u32,
-    /// Console output not yet ended by a newline.
-    pub line: Vec<u8, LINE_MAX>,
+    /// Its console: output not yet ended by a newline, and its line budget.
+    pub line: ConsoleLine,
 }
 
 impl PartitionBlock {
@@ -146,7 +144,7 @@ impl PartitionBlock {
             el1: El1State::ZERO,
             vgic: VgicState::EMPTY,
             held: 0,
-            line: Vec::new(),
+            line: ConsoleLine::new(),
         }
     }
 }
