@@ -348,3 +348,52 @@ pub fn write_gdb_script(elf: &Path) -> Result<PathBuf> {
     std::fs::write(&path, text).map_err(|e| Error(format!("cannot write {}: {e}", path.display())))?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(r: &Run) -> Vec<String> {
+        r.command()
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn only_the_whole_status_line_gives_an_exit_code() {
+        assert_eq!(status_code("[hyp] run over: exit code 0"), Some(0));
+        assert_eq!(status_code("[hyp] run over: exit code 101"), Some(101));
+        assert_eq!(status_code("[forger] [hyp] run over: exit code 0"), None);
+        assert_eq!(status_code("[hyp] run over: exit code 0 and more"), None);
+        assert_eq!(status_code("[hyp] run over: exit code "), None);
+        assert_eq!(status_code("[hyp] run over: exit code -1"), None);
+        assert_eq!(
+            status_code("[hyp] run over (exit code 0); staying up as asked (FOREVER=1)"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_run_has_no_semihosting_unless_asked_and_flags_go_through_the_loader() {
+        let mut r = Run::new("system.elf");
+        let plain = args(&r);
+        assert!(!plain.iter().any(|a| a.contains("semihosting")), "{plain:?}");
+        assert!(!plain.iter().any(|a| a == "-device"), "{plain:?}");
+        r.flags = hypcfg::boot_flags::BENCH;
+        r.flags_at = Some(0x1002_0000);
+        let with_flags = args(&r);
+        let want = format!(
+            "loader,addr=0x10020000,data={:#x},data-len=8",
+            hypcfg::boot_flags::loader_data(hypcfg::boot_flags::BENCH)
+        );
+        assert!(with_flags.contains(&want), "{with_flags:?}");
+        assert!(!with_flags.iter().any(|a| a.contains("semihosting")));
+        let s = Run::selftest("hyp", "boot");
+        let semi = args(&s);
+        assert!(
+            semi.contains(&"enable=on,target=native,arg=hyp,arg=selftest=boot".to_string()),
+            "{semi:?}"
+        );
+    }
+}
