@@ -16,7 +16,7 @@ use guest::{hvc, println};
 guest::entry!(main);
 
 /// Lines it tries to print.
-const FLOOD: u32 = 10_000;
+const FLOOD: u32 = 3_000;
 
 fn main() -> u32 {
     let mut name = [0u8; 16];
