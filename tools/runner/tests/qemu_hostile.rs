@@ -316,7 +316,7 @@ fn a_flooding_partition_is_rate_limited_and_the_victim_is_undisturbed() {
     let (t, base) = (victim_time(out), victim_time(quiet));
     println!("victim: {t} us next to the flooder, {base} us next to the quiet one");
     assert!(
-        t * 10 <= base * 18,
+        t * 100 <= base * 125,
         "victim took {t} us, {base} us without the flood:\n{ctx}"
     );
 }
