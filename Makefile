@@ -4,6 +4,7 @@
 CARGO ?= cargo
 HVRUN := $(CARGO) run -q --release -p runner --
 FOREVER ?=
+SEMIHOSTING ?=
 
 .PHONY: all setup build qemu test test-host test-qemu size debug clean fmt clippy
 
@@ -17,9 +18,10 @@ setup:
 build: setup
 	@$(HVRUN) build
 
-## qemu: run the demo in QEMU (FOREVER=1 keeps it running)
+## qemu: run the demo in QEMU (FOREVER=1 keeps it running; SEMIHOSTING=1
+## gives the partitions semihosting, host files and commands: trusted programs only)
 qemu: setup
-	@$(HVRUN) run $(if $(FOREVER),--forever,)
+	@$(HVRUN) run $(if $(FOREVER),--forever,) $(if $(SEMIHOSTING),--semihosting,)
 
 ## test: host unit tests, then the QEMU tests
 test: setup

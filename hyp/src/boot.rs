@@ -3,7 +3,7 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use crate::arch::{cpu, mpu, semihosting, vectors};
+use crate::arch::{cpu, mpu, vectors};
 use crate::board::{CONSOLE_BASE, CONSOLE_SIZE, CORES};
 use crate::hprintln;
 use crate::layout::STATIC_REGIONS;
@@ -87,14 +87,19 @@ extern "C" fn hyp_secondary_main(core: u32) -> ! {
     #[cfg(feature = "selftest")]
     crate::selftest::mpu::secondary_jobs();
     // Wait until core 0 has loaded (or refused) the system.
+    // Core 0 may end the run instead (a self test, a fatal error): its
+    // `SEV` wakes this wait, and this core parks.
     loop {
+        if crate::run::stop_requested() {
+            crate::run::park()
+        }
         match SYSTEM_STATE.load(Ordering::Acquire) {
             SYSTEM_PENDING => aarch32_cpu::asm::wfe(),
             SYSTEM_READY => match crate::partition::system() {
                 Some(s) => crate::partition::run_this_core(s),
-                None => cpu::halt(),
+                None => crate::run::park(),
             },
-            _ => cpu::halt(),
+            _ => crate::run::park(),
         }
     }
 }
@@ -143,18 +148,9 @@ fn print_banner(core: u32) {
 
 /// What core 0 does once every core is up.
 fn run() -> ! {
-    let mut buf = [0u8; 128];
-    let args = semihosting_args(&mut buf);
+    crate::run::read_boot_flags();
     #[cfg(feature = "selftest")]
-    if let Some(name) = args.split(' ').find_map(|w| w.strip_prefix("selftest=")) {
-        crate::selftest::run(name)
-    }
-    if args.split(' ').any(|w| w == "forever") {
-        crate::run::stay_up_at_the_end();
-    }
-    if args.split(' ').any(|w| w == "bench") {
-        crate::run::print_bench_figures();
-    }
+    selftest_from_command_line();
     // The blob of the flash image (checked first, refused if damaged), or
     // one loaded on its own when the flash is blank (image.rs).
     let (base, size) = crate::image::boot_blob_area().unwrap_or_else(crate::linker::config_blob_area);
@@ -182,14 +178,19 @@ fn run() -> ! {
     crate::partition::run_this_core(system)
 }
 
-/// The semihosting command line on QEMU builds, empty elsewhere.
-fn semihosting_args(buf: &mut [u8]) -> &str {
-    if !cfg!(feature = "qemu-exit") {
-        return "";
-    }
-    match semihosting::cmdline(buf) {
-        Some(n) => core::str::from_utf8(buf.get(..n).unwrap_or(buf)).unwrap_or(""),
-        None => "",
+/// Runs the self test the semihosting command line names
+/// (`selftest=<name>`), if any. Self-test images run without partitions
+/// and only under the runner's `--selftest`, which turns semihosting on;
+/// the product image makes no semihosting call at all.
+#[cfg(feature = "selftest")]
+fn selftest_from_command_line() {
+    let mut buf = [0u8; 128];
+    let Some(n) = crate::arch::semihosting::cmdline(&mut buf) else {
+        return;
+    };
+    let args = core::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or("");
+    if let Some(name) = args.split(' ').find_map(|w| w.strip_prefix("selftest=")) {
+        crate::selftest::run(name)
     }
 }
 

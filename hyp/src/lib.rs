@@ -28,7 +28,7 @@
 )]
 
 pub use hyp_core::{
-    board, channel, gicv3, guest_mem, health, hsr, hypercall, layout, sched, vgic_mmio, virq,
+    board, channel, gicv3, guest_console, guest_mem, health, hsr, hypercall, layout, sched, vgic_mmio, virq,
 };
 
 #[cfg(target_arch = "arm")]

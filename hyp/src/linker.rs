@@ -38,6 +38,15 @@ pub fn config_blob_area() -> (u32, u32) {
     )
 }
 
+/// The boot-flags area (`linker.ld` `.boot_flags`: two words, see
+/// [`hypcfg::boot_flags`]); only its address is taken here.
+pub fn boot_flags_area() -> *mut u32 {
+    extern "C" {
+        static mut __boot_flags: u32;
+    }
+    &raw mut __boot_flags
+}
+
 /// Top of core `core`'s Hyp stack (stacks grow down from `__stacks_end`).
 pub fn stack_top(core: usize) -> u32 {
     extern "C" {

@@ -27,6 +27,7 @@
 pub mod board;
 pub mod channel;
 pub mod gicv3;
+pub mod guest_console;
 pub mod guest_mem;
 pub mod health;
 pub mod hsr;

@@ -1,5 +1,6 @@
 //! Everything that touches the Cortex-R52: the reset entry, the Hyp vector
-//! table, the EL2 MPU registers and semihosting. Target builds only.
+//! table, the EL2 MPU registers and (self-test images only) semihosting.
+//! Target builds only.
 
 pub mod context;
 pub mod cpu;
@@ -7,6 +8,7 @@ pub mod debug;
 pub mod gic;
 pub mod mem;
 pub mod mpu;
+#[cfg(feature = "selftest")]
 pub mod semihosting;
 pub mod start;
 pub mod timer;

@@ -24,10 +24,8 @@ use crate::arch::context::El1State;
 use crate::arch::gic::VgicState;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES as MAX_CORES;
+use crate::guest_console::ConsoleLine;
 use crate::health::Monitor;
-
-/// Longest console line kept per partition before it is flushed anyway.
-pub const LINE_MAX: usize = 100;
 
 /// Where a partition is in its life (kept in [`PartitionStatus::state`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,8 +137,8 @@ pub struct PartitionBlock {
     pub el1: El1State,
     /// Its virtual GIC CPU interface while it is not running.
     pub vgic: VgicState,
-    /// Console output not yet ended by a newline.
-    pub line: Vec<u8, LINE_MAX>,
+    /// Its console: output not yet ended by a newline, and its line budget.
+    pub line: ConsoleLine,
     /// How far loading it has come (while it is `Loading`).
     pub reload: Reload,
     /// The health monitor's memory of its faults (repeats, FAULT-line
@@ -157,7 +155,7 @@ impl PartitionBlock {
             status,
             el1: El1State::ZERO,
             vgic: VgicState::EMPTY,
-            line: Vec::new(),
+            line: ConsoleLine::new(),
             reload: Reload::START,
             health: Monitor::NEW,
         }

@@ -5,15 +5,15 @@
 //! themselves (endpoints, queues, whom to notify) are the portable
 //! [`crate::channel::Channels`].
 
-use heapless::Vec;
 use hypcfg::abi::Status;
 use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{Channel, Partition, PartitionRegion, System};
 
-use super::block::{PartitionStatus, LINE_MAX};
+use super::block::PartitionStatus;
 use super::load::HYP_WRITE;
 use crate::arch::timer;
 use crate::channel::{Channels, SlotMemory};
+use crate::guest_console::{ConsoleLine, Out};
 use crate::guest_mem::{GuestRead, GuestWrite};
 use crate::hypercall::Env;
 use crate::{hprintln, mpu};
@@ -21,17 +21,19 @@ use crate::{hprintln, mpu};
 /// Every channel's queue (hypervisor memory: no guest can reach it).
 static CHANNELS: Channels = Channels::new();
 
-/// Prints what a partition named `name` has buffered of an unfinished line.
-pub(super) fn flush_line(name: &str, line: &mut Vec<u8, LINE_MAX>) {
-    if !line.is_empty() {
-        print_line(name, line);
-        line.clear();
-    }
+/// Prints what a partition named `name` has buffered of an unfinished
+/// line, and how many of its lines its budget dropped (it stops).
+pub(super) fn flush_line(name: &str, line: &mut ConsoleLine) {
+    line.flush(timer::counter(), timer::frequency(), &mut |o| print(name, o));
 }
 
-fn print_line(name: &str, bytes: &[u8]) {
-    let text = core::str::from_utf8(bytes).unwrap_or("<non-UTF-8 output>");
-    hprintln!("[{}] {}", name, text);
+/// Prints one line of partition `name`'s console: always with its prefix,
+/// its text escaped (`guest_console`), so it cannot pass for another's.
+fn print(name: &str, out: Out<'_>) {
+    match out {
+        Out::Line(text) => hprintln!("[{}] {}", name, text),
+        Out::Suppressed(n) => hprintln!("[{}] ... {} lines suppressed", name, n),
+    }
 }
 
 /// The hypercall environment of the calling partition: the parts of its
@@ -43,7 +45,7 @@ pub(super) struct CallEnv<'a> {
     pub(super) id: PartitionId,
     pub(super) here: CoreId,
     pub(super) status: &'static PartitionStatus,
-    pub(super) line: &'a mut Vec<u8, LINE_MAX>,
+    pub(super) line: &'a mut ConsoleLine,
 }
 
 impl CallEnv<'_> {
@@ -89,16 +91,10 @@ impl Env for CallEnv<'_> {
     }
     fn console(&mut self, bytes: &[u8]) {
         let name = self.partition().map_or("", |p| p.name.as_str());
-        for &b in bytes {
-            if b == b'\n' || self.line.is_full() {
-                print_line(name, self.line);
-                self.line.clear();
-                if b == b'\n' {
-                    continue;
-                }
-            }
-            let _ = self.line.push(b);
-        }
+        self.line
+            .push(bytes, timer::counter(), timer::frequency(), &mut |o| {
+                print(name, o)
+            });
     }
     fn counter(&self) -> (u64, u32) {
         (timer::counter(), timer::frequency())

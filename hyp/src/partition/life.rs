@@ -84,12 +84,13 @@ pub fn run_this_core(s: &'static System) -> ! {
     // before any partition of this core runs.
     crate::arch::debug::init_this_core();
     crate::arch::set_trap_stack(crate::linker::stack_top(core.index()));
-    if let Err(e) = gic::init_this_core(core.0 as u32) {
-        hprintln!(
+    match gic::init_this_core(core.0 as u32) {
+        Ok(()) => crate::run::gic_ready_on_this_core(),
+        Err(e) => hprintln!(
             "[hyp] core {}: GIC set-up failed ({}); no timer windows on this core",
             core,
             e.0
-        );
+        ),
     }
     // Each band is checked once, here, against this core's static band;
     // switches then load it without checking it again.
@@ -171,10 +172,15 @@ pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState,
     }
 }
 
-/// The end-of-run summary, then exit (QEMU) or halt (board).
+/// The end-of-run summary, then the end of the run ([`crate::run::exit`]).
+/// The exit code is 0 when every partition that shut down did so with
+/// code 0 and at least one did; 1 when one shut down with an error, or
+/// none shut down (every partition was halted by the health monitor), or
+/// a Hyp stack overflowed.
 fn summary_and_exit(s: &System) -> ! {
     hprintln!("[hyp] all partitions stopped; summary:");
     let mut exit = 0;
+    let mut clean: u32 = 0;
     for (i, p) in s.partitions.iter().enumerate() {
         let Some(st) = PartitionId::from_index(i).and_then(block::status) else {
             continue;
@@ -186,8 +192,10 @@ fn summary_and_exit(s: &System) -> ! {
             (RunState::Halted, _) => "halted by the health monitor",
             _ => "running",
         };
-        if st.state() == RunState::Shutdown && code != 0 {
-            exit = 1;
+        match (st.state(), code) {
+            (RunState::Shutdown, 0) => clean = clean.saturating_add(1),
+            (RunState::Shutdown, _) => exit = 1,
+            _ => {}
         }
         hprintln!(
             "[hyp]   {:<12} core {}  faults {:>2}  restarts {:>2}  {}",
@@ -219,6 +227,10 @@ fn summary_and_exit(s: &System) -> ! {
             );
         }
     }
+    if clean == 0 && exit == 0 {
+        hprintln!("[hyp] no partition shut down: every one was halted");
+        exit = 1;
+    }
     if let Some(core) = crate::linker::stack_overflowed() {
         hprintln!(
             "[hyp] ERROR: core {} overflowed its Hyp stack (canary overwritten)",
@@ -229,9 +241,10 @@ fn summary_and_exit(s: &System) -> ! {
     crate::run::exit(exit)
 }
 
-/// Nothing left to run on this core: it waits for interrupts forever.
+/// Nothing left to run on this core: it parks for good (so a core
+/// ending the run does not wait for it).
 pub(super) fn idle_forever(k: &mut CoreBlock) -> ! {
     k.current = None;
     let _ = mpu::load_partition_band(&[]);
-    cpu::halt()
+    crate::run::park()
 }

@@ -300,9 +300,13 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
             window_boundary(s, k, slot, frame)
         }
         gic::INTID_KICK => {
-            // Another core queued a message for a partition of this core.
+            // Another core queued a message for a partition of this core,
+            // or is ending the run (then this core stops too).
             gic::priority_drop(intid);
             gic::deactivate(intid);
+            if crate::run::stop_requested() {
+                crate::run::park()
+            }
             if let Some(b) = k.block(slot) {
                 vgic::deliver_notification(b);
             }

@@ -599,7 +599,7 @@ pub fn run_windows_system() -> Result<Outcome> {
     let system = crate::system::build_system(&windows_system(), Variant::Product)?;
     let mut run = system.run();
     // Asks the hypervisor to print its `BENCH` figures (off in the demo).
-    run.args.push("bench".into());
+    run.flags |= hypcfg::boot_flags::BENCH;
     run_counted(run, "the windows system")
 }
 
@@ -614,7 +614,7 @@ pub fn windows_attack_system() -> PathBuf {
 pub fn run_windows_attack_system() -> Result<BTreeMap<String, u64>> {
     let system = crate::system::build_system(&windows_attack_system(), Variant::Product)?;
     let mut run = system.run();
-    run.args.push("bench".into());
+    run.flags |= hypcfg::boot_flags::BENCH;
     let out = run_counted(run, "the windows attack system")?;
     let raw = parse_lines(output_lines(&out));
     Ok(raw
@@ -626,14 +626,19 @@ pub fn run_windows_attack_system() -> Result<BTreeMap<String, u64>> {
 
 /// Builds and runs the `bench-map` self test under `-icount`.
 pub fn run_map_selftest() -> Result<Outcome> {
-    let mut run = Run::new(build_hyp(Variant::Selftest)?);
-    run.args.push("selftest=bench-map".into());
-    run_counted(run, "the bench-map self test")
+    run_counted(
+        Run::selftest(build_hyp(Variant::Selftest)?, "bench-map"),
+        "the bench-map self test",
+    )
 }
 
 /// Builds and runs the native baseline under `-icount`.
 pub fn run_native() -> Result<Outcome> {
-    run_counted(Run::new(build_native()?), "the native baseline")
+    // A program of ours on the bare board, no partitions: it prints and
+    // ends over semihosting.
+    let mut run = Run::new(build_native()?);
+    run.semihosting = true;
+    run_counted(run, "the native baseline")
 }
 
 /// The lines a run printed: the UART console, then QEMU's own output

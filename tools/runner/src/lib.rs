@@ -1,8 +1,8 @@
 //! Host side of the QEMU workflow: build the hypervisor image for
 //! `armv8r-none-eabihf` (picking the shipped `core` or `-Zbuild-std` by
 //! itself), run it in QEMU `mps3-an536` with a timeout, capture the console
-//! and return the semihosting exit code. Used by `make`, the tests and the
-//! benchmarks.
+//! and take the exit code from the hypervisor's status line. Used by
+//! `make`, the tests and the benchmarks.
 #![deny(missing_docs)]
 
 pub mod bench;

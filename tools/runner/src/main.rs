@@ -26,7 +26,8 @@ enum Cmd {
         #[arg(long)]
         selftest: bool,
     },
-    /// Build and run in QEMU; exits with the hypervisor's exit code.
+    /// Build and run in QEMU (no semihosting unless asked); exits with the
+    /// code of the hypervisor's status line (`[hyp] run over: exit code N`).
     Run {
         /// Keep running after the demo (for interactive use); no timeout.
         #[arg(long)]
@@ -43,6 +44,10 @@ enum Cmd {
         /// The system to boot.
         #[arg(long, default_value = "config/demo.toml")]
         config: std::path::PathBuf,
+        /// Start QEMU with semihosting: every partition can then read and
+        /// write host files and run host commands. Trusted programs only.
+        #[arg(long)]
+        semihosting: bool,
     },
     /// Print the size of each section of the hypervisor image.
     Size,
@@ -87,14 +92,15 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             icount,
             timeout,
             config,
+            semihosting,
         } => {
             let variant = if selftest.is_some() {
                 Variant::Selftest
             } else {
                 Variant::Product
             };
-            let mut r = if selftest.is_some() {
-                qemu::Run::new(build::build_hyp(variant)?)
+            let mut r = if let Some(t) = &selftest {
+                qemu::Run::selftest(build::build_hyp(variant)?, t)
             } else {
                 let config = if config.is_relative() {
                     runner::workspace_root().join(config)
@@ -107,10 +113,14 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             r.icount = icount;
             r.timeout = (!forever).then(|| Duration::from_secs(timeout));
             if forever {
-                r.args.push("forever".into());
+                r.flags |= hypcfg::boot_flags::FOREVER;
             }
-            if let Some(t) = selftest {
-                r.args.push(format!("selftest={t}"));
+            if semihosting && selftest.is_none() {
+                eprintln!(
+                    "warning: semihosting is on: every partition of this run can read and write \
+                     host files, run host commands and end QEMU; use it for trusted programs only"
+                );
+                r.semihosting = true;
             }
             let out = r.run()?;
             if out.timed_out {
@@ -140,7 +150,7 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             r.echo = true;
             r.gdb = true;
             r.timeout = None;
-            r.args.push("forever".into());
+            r.flags |= hypcfg::boot_flags::FOREVER;
             let out = r.run()?;
             return Ok(ExitCode::from(out.exit_code.unwrap_or(1).clamp(0, 255) as u8));
         }

@@ -1,4 +1,12 @@
 //! Running an image in QEMU `mps3-an536`: timeout, console capture, exit code.
+//!
+//! QEMU starts without semihosting unless a run asks for it
+//! ([`Run::semihosting`], for trusted programs only): with it, any program
+//! at EL1, so any partition, could read and write host files and run host
+//! commands (`docs/security.md`, "Host"). The hypervisor ends a run by
+//! printing [`STATUS_LINE`] and its exit code; the runner ends QEMU there
+//! and takes that code. Its inputs (`forever`, `bench`) reach it as boot
+//! flags ([`hypcfg::boot_flags`]) written with QEMU's generic loader.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -41,8 +49,22 @@ pub struct Run {
     /// Extra files loaded with `-device loader,file=..` (ELFs at their own
     /// addresses, raw files at the address given).
     pub loads: Vec<(PathBuf, Option<u32>)>,
-    /// Words of the semihosting command line after the program name.
+    /// Boot flags for the hypervisor ([`hypcfg::boot_flags`]: `FOREVER`,
+    /// `BENCH`); none (0) adds nothing to the command line.
+    pub flags: u32,
+    /// Where the boot flags go (the `__boot_flags` symbol of the
+    /// hypervisor's ELF); looked up in [`Run::kernel`] when not given.
+    pub flags_at: Option<u32>,
+    /// Start QEMU with semihosting, for trusted programs only: self-test
+    /// images, bare-board programs, `hvrun run --semihosting`. Off, an
+    /// `SVC #0x123456` or `HLT #0xF000` is an ordinary exception.
+    pub semihosting: bool,
+    /// Words of the semihosting command line after the program name
+    /// (only with [`Run::semihosting`]).
     pub args: Vec<String>,
+    /// QEMU's working directory (semihosting resolves relative host paths
+    /// there); `None`: the runner's.
+    pub cwd: Option<PathBuf>,
     /// Kill QEMU after this long (`None`: run until it exits).
     pub timeout: Option<Duration>,
     /// `-icount shift=0`: one virtual nanosecond per instruction.
@@ -56,12 +78,26 @@ pub struct Run {
 }
 
 impl Run {
-    /// A run of `kernel` on two cores with a 60 s timeout.
+    /// A run of a self-test image: semihosting on (the image reads the
+    /// test's name from its command line), no partitions.
+    pub fn selftest(kernel: impl Into<PathBuf>, name: &str) -> Self {
+        let mut r = Run::new(kernel);
+        r.semihosting = true;
+        r.args.push(format!("selftest={name}"));
+        r
+    }
+
+    /// A run of `kernel` on two cores with a 60 s timeout, no semihosting
+    /// and no boot flags.
     pub fn new(kernel: impl Into<PathBuf>) -> Self {
         Run {
             kernel: kernel.into(),
             loads: Vec::new(),
+            flags: 0,
+            flags_at: None,
+            semihosting: false,
             args: Vec::new(),
+            cwd: None,
             timeout: Some(Duration::from_secs(60)),
             icount: false,
             smp: 2,
@@ -77,12 +113,23 @@ impl Run {
             .args(["-display", "none", "-monitor", "none"])
             // serial0/1: the per-core UART0s (unused); serial2: UART2, the console.
             .args(["-serial", "null", "-serial", "null", "-serial", "stdio"]);
-        let mut semi = String::from("enable=on,target=native,arg=hyp");
-        for a in &self.args {
-            semi.push_str(",arg=");
-            semi.push_str(a);
+        if self.semihosting {
+            let mut semi = String::from("enable=on,target=native,arg=hyp");
+            for a in &self.args {
+                semi.push_str(",arg=");
+                semi.push_str(a);
+            }
+            c.args(["-semihosting-config", &semi]);
         }
-        c.args(["-semihosting-config", &semi]);
+        if let (true, Some(at)) = (self.flags != 0, self.flags_at) {
+            c.args([
+                "-device",
+                &format!(
+                    "loader,addr={at:#x},data={:#x},data-len=8",
+                    hypcfg::boot_flags::loader_data(self.flags)
+                ),
+            ]);
+        }
         if self.icount {
             c.args(["-icount", "shift=0,align=off,sleep=off"]);
         }
@@ -103,8 +150,21 @@ impl Run {
     /// Runs QEMU to completion (or timeout) and returns what happened.
     pub fn run(&self) -> Result<Outcome> {
         check_qemu()?;
-        let mut child = self
-            .command()
+        let mut this = self.clone();
+        if this.flags != 0 && this.flags_at.is_none() {
+            this.flags_at = Some(boot_flags_addr(&this.kernel)?);
+        }
+        if !this.semihosting && !this.args.is_empty() {
+            return Err(Error(format!(
+                "semihosting arguments {:?} given to a run without semihosting",
+                this.args
+            )));
+        }
+        let mut cmd = this.command();
+        if let Some(dir) = &this.cwd {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -119,11 +179,19 @@ impl Run {
             .take()
             .ok_or_else(|| Error("no QEMU stderr".into()))?;
         let (tx, rx) = mpsc::channel::<String>();
+        let (status_tx, status_rx) = mpsc::channel::<i32>();
         let echo = self.echo;
         let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            // Bytes, not `lines()`: a line that is not UTF-8 must not end
+            // the capture (the hypervisor escapes partition output, but
+            // the console is read whatever it holds).
+            for raw in BufReader::new(stdout).split(b'\n').map_while(|l| l.ok()) {
+                let line = String::from_utf8_lossy(&raw).trim_end_matches('\r').to_string();
                 if echo {
                     println!("{line}");
+                }
+                if let Some(code) = status_code(&line) {
+                    let _ = status_tx.send(code);
                 }
                 let _ = tx.send(line);
             }
@@ -135,9 +203,18 @@ impl Run {
         });
         let start = Instant::now();
         let mut timed_out = false;
+        let mut reported = None;
         let status = loop {
             if let Some(st) = child.try_wait().map_err(|e| Error(e.to_string()))? {
                 break Some(st);
+            }
+            if let Ok(code) = status_rx.try_recv() {
+                // The run is over: the hypervisor stopped its cores and
+                // printed its exit code; QEMU itself would run on.
+                reported = Some(code);
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
             }
             if self.timeout.is_some_and(|t| start.elapsed() > t) {
                 let _ = child.kill();
@@ -149,12 +226,13 @@ impl Run {
         };
         let _ = reader.join();
         let stderr = err_reader.join().unwrap_or_default();
-        let console: Vec<String> = rx
-            .try_iter()
-            .map(|l| l.trim_end_matches('\r').to_string())
-            .collect();
+        let console: Vec<String> = rx.try_iter().collect();
+        // The status line, also when QEMU ended first (a trusted program's
+        // semihosting exit then gives the code if there is no line).
+        let reported = reported.or_else(|| status_rx.try_iter().next());
         Ok(Outcome {
-            exit_code: status.and_then(|s| s.code()),
+            exit_code: reported.or_else(|| status.and_then(|s| s.code())),
+            status_line: reported.is_some(),
             timed_out,
             console,
             stderr,
@@ -163,14 +241,51 @@ impl Run {
     }
 }
 
+/// The line that ends a run (`hyp/src/run.rs`), followed by the exit code
+/// in decimal. Only a whole console line counts: every partition line
+/// starts with `[name] ` and no partition may be named `hyp`.
+pub const STATUS_LINE: &str = "[hyp] run over: exit code ";
+
+/// The exit code of `line` if it is the hypervisor's status line.
+pub fn status_code(line: &str) -> Option<i32> {
+    let digits = line.strip_prefix(STATUS_LINE)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u32>().ok().map(|c| c as i32)
+}
+
+/// The `__boot_flags` address in the hypervisor ELF `elf` (see
+/// [`hypcfg::boot_flags`]).
+pub fn boot_flags_addr(elf: &Path) -> Result<u32> {
+    use object::{Object, ObjectSymbol};
+    let bytes = std::fs::read(elf).map_err(|e| Error(format!("{}: {e}", elf.display())))?;
+    let file = object::File::parse(&*bytes).map_err(|e| Error(format!("{}: {e}", elf.display())))?;
+    file.symbols()
+        .find(|s| s.name() == Ok(hypcfg::boot_flags::SYMBOL))
+        .map(|s| s.address() as u32)
+        .ok_or_else(|| {
+            Error(format!(
+                "{} has no `{}` symbol: boot flags need the hypervisor's own ELF",
+                elf.display(),
+                hypcfg::boot_flags::SYMBOL
+            ))
+        })
+}
+
 /// What a QEMU run produced.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// QEMU's exit status (the semihosting exit code), `None` if killed.
+    /// The run's exit code: the one the hypervisor's status line gave, or
+    /// else QEMU's own exit status (a bare program's semihosting exit);
+    /// `None` if neither (killed at the timeout, say).
     pub exit_code: Option<i32>,
+    /// Whether the exit code came from the hypervisor's status line.
+    pub status_line: bool,
     /// Whether the run hit its timeout.
     pub timed_out: bool,
-    /// Console lines (CR stripped).
+    /// Console lines (a trailing CR stripped, bytes that are not UTF-8
+    /// replaced).
     pub console: Vec<String>,
     /// QEMU's own error output.
     pub stderr: String,
@@ -232,4 +347,53 @@ pub fn write_gdb_script(elf: &Path) -> Result<PathBuf> {
     );
     std::fs::write(&path, text).map_err(|e| Error(format!("cannot write {}: {e}", path.display())))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(r: &Run) -> Vec<String> {
+        r.command()
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn only_the_whole_status_line_gives_an_exit_code() {
+        assert_eq!(status_code("[hyp] run over: exit code 0"), Some(0));
+        assert_eq!(status_code("[hyp] run over: exit code 101"), Some(101));
+        assert_eq!(status_code("[forger] [hyp] run over: exit code 0"), None);
+        assert_eq!(status_code("[hyp] run over: exit code 0 and more"), None);
+        assert_eq!(status_code("[hyp] run over: exit code "), None);
+        assert_eq!(status_code("[hyp] run over: exit code -1"), None);
+        assert_eq!(
+            status_code("[hyp] run over (exit code 0); staying up as asked (FOREVER=1)"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_run_has_no_semihosting_unless_asked_and_flags_go_through_the_loader() {
+        let mut r = Run::new("system.elf");
+        let plain = args(&r);
+        assert!(!plain.iter().any(|a| a.contains("semihosting")), "{plain:?}");
+        assert!(!plain.iter().any(|a| a == "-device"), "{plain:?}");
+        r.flags = hypcfg::boot_flags::BENCH;
+        r.flags_at = Some(0x1002_0000);
+        let with_flags = args(&r);
+        let want = format!(
+            "loader,addr=0x10020000,data={:#x},data-len=8",
+            hypcfg::boot_flags::loader_data(hypcfg::boot_flags::BENCH)
+        );
+        assert!(with_flags.contains(&want), "{with_flags:?}");
+        assert!(!with_flags.iter().any(|a| a.contains("semihosting")));
+        let s = Run::selftest("hyp", "boot");
+        let semi = args(&s);
+        assert!(
+            semi.contains(&"enable=on,target=native,arg=hyp,arg=selftest=boot".to_string()),
+            "{semi:?}"
+        );
+    }
 }

@@ -40,9 +40,13 @@ pub struct SystemImage {
 }
 
 impl SystemImage {
-    /// A QEMU run of this system: it boots the one file `system.elf`.
+    /// A QEMU run of this system: it boots the one file `system.elf`,
+    /// without semihosting; boot flags go to the hypervisor's
+    /// `__boot_flags` (looked up in [`SystemImage::hyp`] when set).
     pub fn run(&self) -> Run {
-        Run::new(&self.elf)
+        let mut r = Run::new(&self.elf);
+        r.flags_at = crate::qemu::boot_flags_addr(&self.hyp).ok();
+        r
     }
 }
 

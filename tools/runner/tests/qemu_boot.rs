@@ -6,9 +6,7 @@ use runner::qemu::Run;
 
 fn selftest(name: &str) -> runner::qemu::Outcome {
     let elf = build_hyp(Variant::Selftest).expect("build the self-test image");
-    let mut run = Run::new(elf);
-    run.args.push(format!("selftest={name}"));
-    run.run().expect("run QEMU")
+    Run::selftest(elf, name).run().expect("run QEMU")
 }
 
 #[test]

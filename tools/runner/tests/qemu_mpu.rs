@@ -8,8 +8,7 @@ use runner::qemu::{Outcome, Run};
 
 fn selftest(name: &str, icount: bool) -> Outcome {
     let elf = build_hyp(Variant::Selftest).expect("build the self-test image");
-    let mut run = Run::new(elf);
-    run.args.push(format!("selftest={name}"));
+    let mut run = Run::selftest(elf, name);
     run.icount = icount;
     run.run().expect("run QEMU")
 }

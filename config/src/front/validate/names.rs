@@ -23,6 +23,19 @@ pub(super) fn check_names(cx: &mut Cx, st: &State<'_>) {
     }
     for part in &raw.partitions {
         check_name(cx, "partition", &part.name);
+        // The console prefixes a partition's lines with `[name] `: a
+        // partition named `hyp` could print the hypervisor's lines (its
+        // reports, the status line that ends a run).
+        if part.name.v == "hyp" {
+            err(
+                cx,
+                codes::VALUE,
+                part.name.loc,
+                &part.name.path,
+                "`hyp` is not a valid partition name: it is the hypervisor's own console prefix".into(),
+            )
+            .hint = Some("pick another name".into());
+        }
         for r in &part.memory {
             check_name(cx, "memory region", &r.name);
         }
