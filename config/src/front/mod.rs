@@ -10,6 +10,7 @@ pub mod board;
 pub mod build;
 pub mod diag;
 pub mod image;
+pub mod inspect;
 pub mod report;
 pub mod schema;
 pub mod source;
