@@ -8,6 +8,7 @@
 
 pub mod board;
 pub mod build;
+pub mod constants;
 pub mod diag;
 pub mod image;
 pub mod inspect;
