@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod report;
 pub mod schema;
 pub mod source;
+pub mod svg;
 pub mod tree;
 pub mod validate;
 
