@@ -512,6 +512,8 @@ fn draw_schedules(out: &mut String, c: &Compiled, x: f64, y0: f64, w: f64) -> f6
             sc.core
         );
         let mut t: u64 = 0;
+        let mut notes = 0;
+        let mut note_x = tx;
         let mut ticks = vec![0u64];
         let px = |t: u64| tx + tw * t as f64 / frame;
         for win in &sc.windows {
@@ -556,6 +558,28 @@ fn draw_schedules(out: &mut String, c: &Compiled, x: f64, y0: f64, w: f64) -> f6
                     y + PAD + LINE_H * (i as f64 + 1.0) - 3.0,
                     esc(l)
                 );
+            }
+            if lines.len() < 2 {
+                // Too narrow for its whole label: a numbered mark in the
+                // bar and the label on the note line under the axis.
+                notes += 1;
+                let mark = notes.to_string();
+                if lines.is_empty() && text_w(&mark) + 2.0 <= bw {
+                    let _ = writeln!(
+                        out,
+                        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"9\">{mark}</text>",
+                        x0 + bw / 2.0,
+                        y + BAR_H / 2.0 + 3.0
+                    );
+                }
+                let note = format!("{mark}: {name} {t}..{} µs ({dur})", t + win.duration_us as u64);
+                let _ = writeln!(
+                    out,
+                    "<text class=\"note\" x=\"{note_x:.1}\" y=\"{:.1}\" fill=\"#333\">{}</text>",
+                    y + BAR_H + 30.0,
+                    esc(&note)
+                );
+                note_x += text_w(&note) + 3.0 * CHAR_W;
             }
             let _ = writeln!(out, "</g>");
             t += win.duration_us as u64;
@@ -611,7 +635,7 @@ fn draw_schedules(out: &mut String, c: &Compiled, x: f64, y0: f64, w: f64) -> f6
                 last_label = Some(xx + lw / 2.0);
             }
         }
-        y += 30.0;
+        y += if notes > 0 { 30.0 + LINE_H + 4.0 } else { 30.0 };
     }
     y - y0
 }

@@ -229,3 +229,42 @@ fn show_svg_reports_an_unwritable_file() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write `/nonexistent/dir/map.svg`"));
 }
+
+#[test]
+fn narrow_windows_are_labelled_on_a_note_line() {
+    // The demo with core 0's frame cut into windows too narrow for labels.
+    let demo = std::fs::read_to_string(root().join("config/demo.toml")).unwrap();
+    let platform = root().join("config/platforms/mps3-an536.toml");
+    let system = demo
+        .replace(
+            "include = \"platforms/mps3-an536.toml\"",
+            &format!("include = {:?}", platform.display().to_string()),
+        )
+        .replace(
+            "    { partition = \"sensor\", duration_us = 5_000 },\n    { partition = \"rogue\", duration_us = 4_000 },",
+            "    { partition = \"sensor\", duration_us = 150 },\n    { partition = \"rogue\", duration_us = 100 },\n    { partition = \"sensor\", duration_us = 9_000 },",
+        );
+    assert!(
+        system.contains("duration_us = 150"),
+        "the demo's schedule changed"
+    );
+    let path = std::env::temp_dir().join(format!("hvcfg-svg-narrow-{}.toml", std::process::id()));
+    std::fs::write(&path, system).unwrap();
+    let svg = svg_of(path.to_str().unwrap());
+    let _ = std::fs::remove_file(&path);
+    let doc = Document::parse(&svg).unwrap();
+    let windows = groups(&doc, "window");
+    let notes: Vec<Vec<String>> = windows
+        .iter()
+        .map(|g| {
+            g.children()
+                .filter(|n| n.attribute("class") == Some("note"))
+                .map(|n| n.text().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(notes[0], ["1: sensor 0..150 µs (150 µs)"]);
+    assert_eq!(notes[1], ["2: rogue 150..250 µs (100 µs)"]);
+    assert!(notes[2].is_empty(), "the wide window is labelled in its bar");
+    assert_eq!(lines(&windows[2]), ["sensor", "9000 µs"]);
+}
