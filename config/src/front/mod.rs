@@ -8,11 +8,14 @@
 
 pub mod board;
 pub mod build;
+pub mod constants;
 pub mod diag;
 pub mod image;
+pub mod inspect;
 pub mod report;
 pub mod schema;
 pub mod source;
+pub mod svg;
 pub mod tree;
 pub mod validate;
 

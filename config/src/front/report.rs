@@ -99,7 +99,8 @@ pub fn switch_strategy(s: &System, core: CoreId) -> (&'static str, usize) {
     }
 }
 
-fn size_str(n: u64) -> String {
+/// `n` bytes as `64K`, `3G`... when a whole number of units, else in bytes.
+pub fn size_str(n: u64) -> String {
     if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
         format!("{}G", n >> 30)
     } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {

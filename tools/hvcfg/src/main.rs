@@ -3,20 +3,31 @@
 //! ```text
 //! hvcfg check <system.toml> [--format json]        validate, summarize
 //! hvcfg build <system.toml> -o <dir> [--image p=elf]...
-//!                                                  write system.blob, <partition>.ld, images.bin
-//! hvcfg show  <system.toml> [--format json]        memory map and MPU tables
-//! hvcfg dump  <system.blob> [--format json]        decode a blob
+//!                                                  write system.blob, <partition>.ld/.rs/.h, images.bin
+//! hvcfg show  <system.toml> [--format json] [--svg out.svg]
+//!                                                  memory map and MPU tables (and a picture)
+//! hvcfg dump  <system.blob|system.img> [--format json]
+//!                                                  decode a blob (an image's blob section)
+//! hvcfg constants <system.toml> --partition <name> --lang rust|c [-o file]
+//!                                                  a partition's generated constants
+//! hvcfg image info   <system.img> [--format json]  header, sections, CRCs, padding, system
+//! hvcfg image verify <system.img> [--format json]  exit 0 and one line, or the first damaged part
 //! ```
 //!
-//! Exit status: 0 valid, 1 the system or blob is refused, 2 usage or I/O error.
+//! Exit status: 0 valid, 1 the system, blob or image is refused, 2 usage
+//! or I/O error.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hypcfg::blob;
+use hypcfg::front::constants::{self, Lang};
 use hypcfg::front::diag::{codes, Diagnostic, Severity};
-use hypcfg::front::{self, image, report, Checked};
+use hypcfg::front::{self, image, inspect, report, svg, Checked};
+
+/// Name and version of this tool, as generated files record it.
+const TOOL: &str = concat!("hvcfg ", env!("CARGO_PKG_VERSION"));
 
 /// Checks, builds and inspects hypervisor system descriptions.
 #[derive(Parser)]
@@ -66,11 +77,66 @@ enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Also draw the address map and the schedules into this SVG file.
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<PathBuf>,
     },
-    /// Decode a blob back to readable tables.
+    /// Decode a blob back to readable tables (of a flash image: its blob
+    /// section).
     Dump {
-        /// A blob written by `build`.
+        /// A blob written by `build`, or a flash image (`system.img`).
         blob: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Write one partition's constants (ids, regions, devices, channels)
+    /// as a Rust module or a C header.
+    Constants {
+        /// The system description (TOML).
+        config: PathBuf,
+        /// The partition.
+        #[arg(long)]
+        partition: String,
+        /// Language of the output.
+        #[arg(long, value_enum)]
+        lang: LangArg,
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// Inspect or verify a flash image (`system.img`).
+    Image {
+        #[command(subcommand)]
+        cmd: ImageCmd,
+    },
+}
+
+/// Language of generated constants.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LangArg {
+    /// A Rust module.
+    Rust,
+    /// A C header.
+    C,
+}
+
+#[derive(Subcommand)]
+enum ImageCmd {
+    /// Header, every section with its CRC, the padding, the partition
+    /// images and the decoded system; exit 1 if any check fails.
+    Info {
+        /// The flash image.
+        image: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Exit 0 and one line if every check passes, else exit 1 naming the
+    /// first damaged part.
+    Verify {
+        /// The flash image.
+        image: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -87,8 +153,20 @@ fn main() -> ExitCode {
             images,
             format,
         } => build(&config, &out, &images, format),
-        Cmd::Show { config, format } => show(&config, format),
+        Cmd::Show { config, format, svg } => show(&config, format, svg.as_deref()),
         Cmd::Dump { blob, format } => dump(&blob, format),
+        Cmd::Constants {
+            config,
+            partition,
+            lang,
+            out,
+        } => constants_cmd(&config, &partition, lang, out.as_deref()),
+        Cmd::Image {
+            cmd: ImageCmd::Info { image, format },
+        } => image_info(&image, format),
+        Cmd::Image {
+            cmd: ImageCmd::Verify { image, format },
+        } => image_verify(&image, format),
     }
 }
 
@@ -170,13 +248,20 @@ fn check(config: &Path, format: Format) -> ExitCode {
     }
 }
 
-fn show(config: &Path, format: Format) -> ExitCode {
+fn show(config: &Path, format: Format, svg_out: Option<&Path>) -> ExitCode {
     let checked = front::check_file(config);
     let Some(c) = checked.compiled.as_ref().filter(|_| checked.ok()) else {
         report_diags(&checked, format, None);
         eprintln!("{}", failed(&checked));
         return ExitCode::from(1);
     };
+    if let Some(path) = svg_out {
+        let picture = svg::render(c, &config.display().to_string());
+        if let Err(e) = std::fs::write(path, picture) {
+            return io_error("write", path, e);
+        }
+        eprintln!("wrote {}", path.display());
+    }
     if format == Format::Text {
         eprint!("{}", checked.render()); // warnings
         print!("{}", report::show_text(c));
@@ -247,6 +332,28 @@ fn build(config: &Path, out: &Path, images: &[String], format: Format) -> ExitCo
             .iter()
             .map(|(name, text)| (name.clone(), text.as_bytes())),
     );
+    let source = config.display().to_string();
+    let mut generated = Vec::new();
+    for (pi, p) in art.compiled.partitions.iter().enumerate() {
+        for lang in [Lang::Rust, Lang::C] {
+            match constants::render(&art.compiled, pi, lang, &source, TOOL) {
+                Ok(text) => generated.push((format!("{}.{}", p.name, lang.extension()), text)),
+                Err(e) => {
+                    eprintln!(
+                        "error: {}: constants of partition `{}`: {e}",
+                        config.display(),
+                        p.name
+                    );
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    }
+    files.extend(
+        generated
+            .iter()
+            .map(|(name, text)| (name.clone(), text.as_bytes())),
+    );
     if let Some(flash) = &art.flash {
         files.push(("images.bin".into(), flash));
     }
@@ -285,16 +392,41 @@ fn dump(path: &Path, format: Format) -> ExitCode {
         Ok(b) => b,
         Err(e) => return io_error("read", path, e),
     };
+    // A flash image: dump its blob section (checked against the section's CRC).
+    let (from, bytes) = if inspect::is_image(&bytes) {
+        match inspect::blob_section(&bytes) {
+            Ok((addr, blob)) => (Some(addr), blob.to_vec()),
+            Err(e) => {
+                let msg = format!("the flash image is refused: {e}");
+                match format {
+                    Format::Text => eprintln!("error: `{}`: {msg}", path.display()),
+                    Format::Json => println!("{}", serde_json::json!({ "ok": false, "error": msg })),
+                }
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        (None, bytes)
+    };
     match blob::decode(&bytes) {
         Ok(system) => {
             match format {
                 Format::Text => {
-                    println!(
-                        "blob {}: {} bytes, format version {}",
-                        path.display(),
-                        bytes.len(),
-                        blob::FORMAT_VERSION
-                    );
+                    if let Some(addr) = from {
+                        println!(
+                            "image {}: blob section at {addr:#010x}, {} bytes, format version {}",
+                            path.display(),
+                            bytes.len(),
+                            blob::FORMAT_VERSION
+                        );
+                    } else {
+                        println!(
+                            "blob {}: {} bytes, format version {}",
+                            path.display(),
+                            bytes.len(),
+                            blob::FORMAT_VERSION
+                        );
+                    }
                     print!("{}", report::system_text(&system));
                 }
                 Format::Json => {
@@ -316,5 +448,111 @@ fn dump(path: &Path, format: Format) -> ExitCode {
             }
             ExitCode::from(1)
         }
+    }
+}
+
+fn constants_cmd(config: &Path, partition: &str, lang: LangArg, out: Option<&Path>) -> ExitCode {
+    let checked = front::check_file(config);
+    let Some(c) = checked.compiled.as_ref().filter(|_| checked.ok()) else {
+        eprint!("{}", checked.render());
+        eprintln!("{}", failed(&checked));
+        return ExitCode::from(1);
+    };
+    eprint!("{}", checked.render()); // warnings
+    let Some(pi) = c.partitions.iter().position(|p| p.name == partition) else {
+        let known: Vec<&str> = c.partitions.iter().map(|p| p.name.as_str()).collect();
+        eprintln!(
+            "error: {}: no partition `{partition}`; partitions: {}",
+            config.display(),
+            known.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let lang = match lang {
+        LangArg::Rust => Lang::Rust,
+        LangArg::C => Lang::C,
+    };
+    let text = match constants::render(c, pi, lang, &config.display().to_string(), TOOL) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "error: {}: constants of partition `{partition}`: {e}",
+                config.display()
+            );
+            return ExitCode::from(1);
+        }
+    };
+    match out {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                return io_error("write", path, e);
+            }
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    ExitCode::SUCCESS
+}
+
+/// Reads an image file, or reports why it is not one (exit 1) or cannot
+/// be read (exit 2).
+fn read_image(path: &Path, format: Format) -> Result<inspect::Inspection, ExitCode> {
+    let bytes = std::fs::read(path).map_err(|e| io_error("read", path, e))?;
+    inspect::inspect(&bytes).map_err(|e| {
+        let hint = if bytes.get(..4) == Some(&blob::MAGIC[..]) {
+            " (this is a system blob: use `hvcfg dump`)"
+        } else {
+            ""
+        };
+        let msg = format!("the flash image is refused: {e}{hint}");
+        match format {
+            Format::Text => eprintln!("error: `{}`: {msg}", path.display()),
+            Format::Json => println!("{}", serde_json::json!({ "ok": false, "problem": msg })),
+        }
+        ExitCode::from(1)
+    })
+}
+
+fn image_info(path: &Path, format: Format) -> ExitCode {
+    let i = match read_image(path, format) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    match format {
+        Format::Text => print!("{}", inspect::info_text(&path.display().to_string(), &i)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&inspect::info_json(&i)).unwrap_or_default()
+        ),
+    }
+    if i.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn image_verify(path: &Path, format: Format) -> ExitCode {
+    let i = match read_image(path, format) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let name = path.display().to_string();
+    match (&i.problem, format) {
+        (None, Format::Text) => println!("{}", inspect::verify_line(&name, &i)),
+        (Some(p), Format::Text) => eprintln!("error: `{name}`: the flash image is refused: {p}"),
+        (p, Format::Json) => println!(
+            "{}",
+            serde_json::json!({
+                "ok": p.is_none(),
+                "problem": p.as_ref().map(|p| p.to_string()),
+                "summary": p.is_none().then(|| inspect::verify_line(&name, &i)),
+            })
+        ),
+    }
+    if i.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
