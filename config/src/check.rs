@@ -5,6 +5,7 @@
 //! `no_std`, no allocator, no panics: every index is a `get`, every sum is
 //! checked.
 
+use crate::limits::MAX_MPU_REGIONS;
 use crate::mpu::{RegionWords, GRANULE};
 use crate::system::{Channel, Partition, PartitionRegion, RegionKind, System, MAX_CORES};
 
@@ -16,7 +17,8 @@ use crate::system::{Channel, Partition, PartitionRegion, RegionKind, System, MAX
 pub enum CheckError {
     /// `platform.cores` is 0 or more than [`MAX_CORES`].
     CoreCount,
-    /// `static_regions + transient_slots` leave no room, or exceed 32 regions.
+    /// `static_regions + transient_slots` leave no room, or the platform has
+    /// more than [`MAX_MPU_REGIONS`] regions.
     MpuBands,
     /// The console window is not granule aligned, is empty or wraps.
     Console,
@@ -232,7 +234,7 @@ impl System {
             return Err(CheckError::CoreCount);
         }
         let bands = self.hypervisor.static_regions as u32 + self.hypervisor.transient_slots as u32;
-        if bands >= self.platform.mpu_regions as u32 || self.platform.mpu_regions > 32 {
+        if bands >= self.platform.mpu_regions as u32 || self.platform.mpu_regions as usize > MAX_MPU_REGIONS {
             return Err(CheckError::MpuBands);
         }
         let h = &self.hypervisor;

@@ -4,6 +4,7 @@
 use crate::front::diag::codes;
 use crate::front::schema::{Cx, Perm, RawPartition};
 use crate::ids::CoreId;
+use crate::limits::{STATIC_REGIONS, TRANSIENT_SLOTS};
 use crate::mpu::{Access, Attrs, MemType, RegionWords};
 use crate::system::{Partition, PartitionRegion, RegionKind, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS};
 
@@ -133,7 +134,7 @@ fn region_words(span: &Span, perm: Perm, mem: MemType) -> Option<RegionWords> {
 /// Memory regions count as written, broken ones included, so the count
 /// does not hinge on other errors.
 fn check_band_size(cx: &mut Cx, st: &State<'_>, pi: usize) {
-    let (p, h) = (&st.raw.platform, &st.raw.hypervisor);
+    let p = &st.raw.platform;
     let (part, plan) = (&st.raw.partitions[pi], &st.parts[pi]);
     let count = part.memory.len() + plan.maps.len() + plan.devices.len();
     if count > MAX_PARTITION_REGIONS {
@@ -151,21 +152,23 @@ fn check_band_size(cx: &mut Cx, st: &State<'_>, pi: usize) {
             ),
         );
     }
-    let need = h.static_regions.v as u64 + count as u64 + h.transient_slots.v as u64;
-    if need > p.mpu_regions.v as u64 {
+    // The hypervisor's own counts, whatever the file says (a different
+    // value is reported as E031): the hint must be one it accepts.
+    let need = (STATIC_REGIONS + count + TRANSIENT_SLOTS) as u64;
+    let fit = (p.mpu_regions.v as u64).saturating_sub((STATIC_REGIONS + TRANSIENT_SLOTS) as u64);
+    if need > p.mpu_regions.v as u64 && fit > 0 {
         err(
             cx,
             codes::MPU_BUDGET,
             part.name.loc,
             &part.path,
             format!(
-                "partition `{}` does not fit the MPU: static {} + partition {count} + transient {} = {need} > {} regions",
-                part.name.v, h.static_regions.v, h.transient_slots.v, p.mpu_regions.v
+                "partition `{}` does not fit the MPU: static {STATIC_REGIONS} + partition {count} + transient {TRANSIENT_SLOTS} = {need} > {} regions",
+                part.name.v, p.mpu_regions.v
             ),
         )
         .hint = Some(format!(
-            "merge adjacent regions of the partition, or reserve fewer transient slots (at most {} fit)",
-            (p.mpu_regions.v as u64).saturating_sub(h.static_regions.v as u64 + count as u64)
+            "give the partition at most {fit} regions (memory, shared blocks and devices): merge adjacent memory regions, or map fewer shared blocks or devices; the hypervisor's {STATIC_REGIONS} static regions and {TRANSIENT_SLOTS} transient slots are fixed"
         ));
     }
 }
