@@ -7,7 +7,7 @@
 
 use crate::limits::MAX_MPU_REGIONS;
 use crate::mpu::{RegionWords, GRANULE};
-use crate::system::{Channel, Partition, PartitionRegion, RegionKind, System, MAX_CORES};
+use crate::system::{Channel, EntryPoint, Partition, PartitionRegion, RegionKind, System, MAX_CORES};
 
 /// One broken invariant, with the ids needed to name the culprit.
 ///
@@ -82,7 +82,9 @@ pub enum CheckError {
         /// The INTID.
         irq: u16,
     },
-    /// The entry point is not word aligned or not in an executable memory region.
+    /// The entry point is not aligned for its instruction set (A32: 4
+    /// bytes; T32, bit 0 set: any) or its address (`entry & !1`) is not in
+    /// an executable memory region.
     Entry {
         /// Partition id.
         partition: u8,
@@ -304,7 +306,8 @@ impl System {
             }
         }
         let executable = |r: &PartitionRegion| r.words.attrs().is_some_and(|a| !a.xn);
-        if !p.entry.is_multiple_of(4) || !covered_by(p, p.entry, p.entry, executable) {
+        let entry = EntryPoint::of(p.entry);
+        if !entry.aligned() || !covered_by(p, entry.pc, entry.pc, executable) {
             return Err(CheckError::Entry { partition: pi });
         }
         if let Some(img) = p.image {

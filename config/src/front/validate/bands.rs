@@ -6,7 +6,9 @@ use crate::front::schema::{Cx, Perm, RawPartition};
 use crate::ids::CoreId;
 use crate::limits::{STATIC_REGIONS, TRANSIENT_SLOTS};
 use crate::mpu::{Access, Attrs, MemType, RegionWords};
-use crate::system::{Partition, PartitionRegion, RegionKind, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS};
+use crate::system::{
+    EntryPoint, Partition, PartitionRegion, RegionKind, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS,
+};
 
 use super::checks::{err, hex, name_of, range_text};
 use super::{LaidRegion, PartitionLayout, Span, State};
@@ -173,9 +175,10 @@ fn check_band_size(cx: &mut Cx, st: &State<'_>, pi: usize) {
     }
 }
 
-/// Partition `pi`'s entry point: the one written, which must be an A32
-/// instruction (4-byte aligned) in its executable memory, or else the base
-/// of its first executable region. Nothing is reported while an executable
+/// Partition `pi`'s entry point: the one written, whose first instruction
+/// (`entry & !1`, see [`EntryPoint`]) must be in its executable memory and,
+/// for A32 (bit 0 clear), 4-byte aligned; or else the base of its first
+/// executable region. Nothing is reported while an executable
 /// region is unplaced: where it would have been is unknown.
 fn entry_point(cx: &mut Cx, st: &State<'_>, pi: usize) -> u32 {
     let (part, spans) = (&st.raw.partitions[pi], &st.parts[pi].memory);
@@ -193,10 +196,11 @@ fn entry_point(cx: &mut Cx, st: &State<'_>, pi: usize) -> u32 {
         .all(|(r, s)| !r.perm.v.x || s.is_some());
     match &part.entry {
         Some(e) => {
+            let at = EntryPoint::of(e.v);
             let inside = exec
                 .iter()
-                .any(|s| s.base as u64 <= e.v as u64 && (e.v as u64) < s.end());
-            if all_exec_placed && (!inside || e.v % 4 != 0) {
+                .any(|s| s.base as u64 <= at.pc as u64 && (at.pc as u64) < s.end());
+            if all_exec_placed && (!inside || !at.aligned()) {
                 let d = err(
                     cx,
                     codes::ENTRY,
@@ -218,6 +222,12 @@ fn entry_point(cx: &mut Cx, st: &State<'_>, pi: usize) -> u32 {
                 );
                 d.hint = Some(if exec.is_empty() {
                     "the partition has no region with `x` permission".into()
+                } else if inside {
+                    format!(
+                        "an A32 entry is 4-byte aligned; a T32 (Thumb) entry has bit 0 set: `entry = {}` starts in T32 at {}",
+                        hex((e.v | 1) as u64),
+                        hex(at.pc as u64)
+                    )
                 } else {
                     format!(
                         "executable memory: {}",
