@@ -23,6 +23,7 @@ mod names;
 mod overlaps;
 mod partitions;
 mod placement;
+pub use placement::LINK_PAGE;
 mod platform;
 mod queues;
 mod schedules;
