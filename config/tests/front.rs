@@ -203,7 +203,7 @@ windows = [{{ partition = "p", duration_us = 1000 }}]
 #[test]
 fn unscheduled_partition_is_a_warning_not_an_error() {
     let checked = check(&format!(
-        "{HYP}\n[[partition]]\nname = \"idle\"\ncore = 1\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n"
+        "{HYP}\n[[partition]]\nname = \"idle\"\ncore = 1\nimage = \"idle\"\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n"
     ));
     assert!(checked.ok(), "{}", checked.render());
     assert_eq!(checked.diags.len(), 1);
@@ -594,4 +594,71 @@ fn a_thumb_entry_is_accepted_and_reaches_the_blob_unchanged() {
     ));
     assert!(checked.ok(), "{}", checked.render());
     assert_eq!(checked.compiled.unwrap().system.partitions[0].entry, 0x2000_0101);
+}
+
+#[test]
+fn a_partition_without_image_is_a_warning_naming_it_and_the_fix() {
+    let checked = check(&format!(
+        "{HYP}\n[[partition]]\nname = \"hello\"\ncore = 0\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n[[schedule]]\ncore = 0\nmajor_frame_us = 1000\nwindows = [{{ partition = \"hello\", duration_us = 1000 }}]\n"
+    ));
+    assert!(checked.ok(), "{}", checked.render());
+    assert_eq!(checked.diags.len(), 1, "{}", checked.render());
+    let d = &checked.diags[0];
+    assert_eq!((d.code.id, d.path.as_str()), ("W002", "partition[0].name"));
+    assert_eq!(
+        d.position(&checked.sources).map(|(_, l, c)| (l, c)),
+        Some((10, 8))
+    );
+    let text = checked.render();
+    assert!(
+        text.starts_with("warning[W002]: partition `hello` has no `image`: unless the system is built with one for it, the hypervisor halts it at boot"),
+        "{text}"
+    );
+    assert!(text.contains("add `image = \"<program>\"`"), "{text}");
+    assert!(text.contains("`hvcfg build --image hello=<elf>`"), "{text}");
+}
+
+#[test]
+fn image_names_are_checked_against_the_programs_the_caller_knows() {
+    let sys = |image: &str| {
+        format!(
+            "[platform]\ninclude = \"platforms/mps3-an536.toml\"\n{HYP}\n[[partition]]\nname = \"a\"\ncore = 0\nimage = \"{image}\"\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n[[schedule]]\ncore = 0\nmajor_frame_us = 1000\nwindows = [{{ partition = \"a\", duration_us = 1000 }}]\n"
+        )
+    };
+    let run = |image: &str, binaries: Option<&[&str]>| {
+        let mut loader = MemLoader {
+            files: vec![
+                (PathBuf::from("sys.toml"), sys(image)),
+                (PathBuf::from("platforms/mps3-an536.toml"), PLATFORM.to_string()),
+            ],
+        };
+        let options = front::Options {
+            binaries: binaries.map(|b| b.iter().map(|s| s.to_string()).collect()),
+        };
+        front::check_with_options(Path::new("sys.toml"), &mut loader, &options)
+    };
+    let known: &[&str] = &["sensor", "controller", "baremetal"];
+    // Without a list (hvcfg), any name is taken as written.
+    assert!(run("anything", None).ok());
+    assert!(run("controller", Some(known)).ok());
+    let c = run("controler", Some(known));
+    assert!(!c.ok());
+    let d = &c.diags[0];
+    assert_eq!((d.code.id, d.path.as_str()), ("E032", "partition[0].image"));
+    assert!(d.message.ends_with("did you mean `controller`?"), "{}", d.message);
+    assert!(
+        d.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("name one of the programs: baremetal, controller, sensor"),
+        "{:?}",
+        d.hint
+    );
+    // Nothing close: no suggestion, still the list.
+    let c = run("zzzzzzzz", Some(known));
+    assert!(
+        !c.diags[0].message.contains("did you mean"),
+        "{}",
+        c.diags[0].message
+    );
 }

@@ -51,7 +51,7 @@ fn toml(s: &Shape) -> String {
     for (pi, (core, regions)) in s.parts.iter().enumerate() {
         let _ = write!(
             t,
-            "\n[[partition]]\nname = \"p{pi}\"\ncore = {core}\nmemory = [\n"
+            "\n[[partition]]\nname = \"p{pi}\"\ncore = {core}\nimage = \"p{pi}\"\nmemory = [\n"
         );
         let mut at = 0x3000_0000u32 + pi as u32 * 0x100_0000;
         for (ri, &(pages, fixed, perm, ty)) in regions.iter().enumerate() {

@@ -91,10 +91,16 @@ pub mod codes {
         /// `[hypervisor] static_regions` or `transient_slots` other than
         /// the counts built into the hypervisor (`hypcfg::limits`).
         FIXED_COUNT = "E031", "fixed-count";
+        /// A partition's `image` names no program the caller knows of (the
+        /// runner passes the binaries it can build).
+        UNKNOWN_IMAGE = "E032", "unknown-image";
         /// The derived tables fail the hypervisor's own re-validation (a tool bug).
         INTERNAL = "E099", "internal";
         /// A partition that no schedule window runs.
         UNSCHEDULED = "W001", "unscheduled";
+        /// A partition without `image`: unless the build gives it one, the
+        /// hypervisor halts it at boot.
+        NO_IMAGE = "W002", "no-image";
     }
 }
 
@@ -132,6 +138,8 @@ pub fn default_hint(code: Code) -> &'static str {
         "E029" => "make `hypervisor.blob` larger, or the system smaller",
         "E030" => "name the platform's `console` device, or build the hypervisor for another platform",
         "E031" => "leave the key out: the hypervisor's count is fixed (`hypcfg::limits`)",
+        "E032" => "name a program that exists (a binary of partitions/apps)",
+        "W002" => "give the partition an `image`",
         "W001" => "add a window for it to its core's [[schedule]]",
         _ => "this is a bug in hvcfg: please report it with the system file",
     }
