@@ -5,8 +5,9 @@
 //! `no_std`, no allocator, no panics: every index is a `get`, every sum is
 //! checked.
 
+use crate::limits::MAX_MPU_REGIONS;
 use crate::mpu::{RegionWords, GRANULE};
-use crate::system::{Channel, Partition, PartitionRegion, RegionKind, System, MAX_CORES};
+use crate::system::{Channel, EntryPoint, Partition, PartitionRegion, RegionKind, System, MAX_CORES};
 
 /// One broken invariant, with the ids needed to name the culprit.
 ///
@@ -16,7 +17,8 @@ use crate::system::{Channel, Partition, PartitionRegion, RegionKind, System, MAX
 pub enum CheckError {
     /// `platform.cores` is 0 or more than [`MAX_CORES`].
     CoreCount,
-    /// `static_regions + transient_slots` leave no room, or exceed 32 regions.
+    /// `static_regions + transient_slots` leave no room, or the platform has
+    /// more than [`MAX_MPU_REGIONS`] regions.
     MpuBands,
     /// The console window is not granule aligned, is empty or wraps.
     Console,
@@ -80,7 +82,9 @@ pub enum CheckError {
         /// The INTID.
         irq: u16,
     },
-    /// The entry point is not word aligned or not in an executable memory region.
+    /// The entry point is not aligned for its instruction set (A32: 4
+    /// bytes; T32, bit 0 set: any) or its address (`entry & !1`) is not in
+    /// an executable memory region.
     Entry {
         /// Partition id.
         partition: u8,
@@ -232,7 +236,7 @@ impl System {
             return Err(CheckError::CoreCount);
         }
         let bands = self.hypervisor.static_regions as u32 + self.hypervisor.transient_slots as u32;
-        if bands >= self.platform.mpu_regions as u32 || self.platform.mpu_regions > 32 {
+        if bands >= self.platform.mpu_regions as u32 || self.platform.mpu_regions as usize > MAX_MPU_REGIONS {
             return Err(CheckError::MpuBands);
         }
         let h = &self.hypervisor;
@@ -302,7 +306,8 @@ impl System {
             }
         }
         let executable = |r: &PartitionRegion| r.words.attrs().is_some_and(|a| !a.xn);
-        if !p.entry.is_multiple_of(4) || !covered_by(p, p.entry, p.entry, executable) {
+        let entry = EntryPoint::of(p.entry);
+        if !entry.aligned() || !covered_by(p, entry.pc, entry.pc, executable) {
             return Err(CheckError::Entry { partition: pi });
         }
         if let Some(img) = p.image {

@@ -18,6 +18,7 @@ pub mod check;
 pub mod crc32;
 pub mod flash;
 pub mod ids;
+pub mod limits;
 pub mod mpu;
 pub mod system;
 

@@ -124,7 +124,9 @@ pub struct Partition {
     pub name: Name,
     /// The core it is pinned to.
     pub core: CoreId,
-    /// First instruction (EL1, SVC mode, A32).
+    /// First instruction (EL1, SVC mode), as an ELF's `e_entry` writes it:
+    /// bit 0 set means T32 (Thumb) at `entry & !1`, clear means A32 at
+    /// `entry` (see [`EntryPoint`]).
     pub entry: u32,
     /// Its band of the EL2 MPU, in region order.
     pub regions: Vec<PartitionRegion, MAX_PARTITION_REGIONS>,
@@ -134,6 +136,35 @@ pub struct Partition {
     pub fault_policy: FaultPolicy,
     /// Its image, when the system was built with one.
     pub image: Option<Image>,
+}
+
+/// Where and in which instruction set a partition starts, decoded from
+/// its `entry` the way `BX` and an ELF's `e_entry` encode it: bit 0 selects
+/// T32. The hypervisor starts the partition with this (`CPSR.T` and the
+/// PC), the config tool checks it with this: one decoding for both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryPoint {
+    /// Address of the first instruction (`entry & !1`).
+    pub pc: u32,
+    /// The first instruction is T32 (Thumb).
+    pub thumb: bool,
+}
+
+impl EntryPoint {
+    /// Decodes `entry`.
+    pub const fn of(entry: u32) -> Self {
+        EntryPoint {
+            pc: entry & !1,
+            thumb: entry & 1 == 1,
+        }
+    }
+
+    /// Whether the first instruction is aligned for its instruction set:
+    /// A32 instructions are 4-byte aligned, T32 ones 2-byte aligned (which
+    /// `entry & !1` always is).
+    pub const fn aligned(&self) -> bool {
+        self.thumb || self.pc.is_multiple_of(4)
+    }
 }
 
 /// One channel: the queue storage belongs to no partition's band; the

@@ -167,6 +167,14 @@ fn interrupts_entry_and_image() {
         broken(|s| s.partitions[0].entry = 0x2000_0002),
         Err(CheckError::Entry { partition: 0 })
     );
+    // Bit 0 set: a T32 entry at `entry & !1`, halfword aligned is enough.
+    assert_eq!(broken(|s| s.partitions[0].entry = 0x2000_0003), Ok(()));
+    assert_eq!(broken(|s| s.partitions[0].entry = 0x2000_0001), Ok(()));
+    assert_eq!(broken(|s| s.partitions[0].entry = 0x2000_ffff), Ok(()));
+    assert_eq!(
+        broken(|s| s.partitions[0].entry = 0x2001_0001),
+        Err(CheckError::Entry { partition: 0 })
+    );
     let image = |load, len| Image {
         store: 0x0800_0000,
         len,

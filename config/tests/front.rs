@@ -203,7 +203,7 @@ windows = [{{ partition = "p", duration_us = 1000 }}]
 #[test]
 fn unscheduled_partition_is_a_warning_not_an_error() {
     let checked = check(&format!(
-        "{HYP}\n[[partition]]\nname = \"idle\"\ncore = 1\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n"
+        "{HYP}\n[[partition]]\nname = \"idle\"\ncore = 1\nimage = \"idle\"\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n"
     ));
     assert!(checked.ok(), "{}", checked.render());
     assert_eq!(checked.diags.len(), 1);
@@ -426,5 +426,239 @@ fn build_produces_blob_and_fragments_and_refuses_an_oversized_blob() {
             .contains(&format!("needs {} bytes", art.blob.len())),
         "{}",
         errs[0].message
+    );
+}
+
+#[test]
+fn automatic_code_regions_start_on_a_link_page_when_there_is_room() {
+    // The channel pool takes 0x2000_0000..0x2000_0240: code goes to the
+    // next 64 KiB boundary (the ELF headers get no segment below it), data
+    // fills the gap at the next granule.
+    let checked = check(&format!(
+        r#"{HYP}
+[[partition]]
+name = "a"
+core = 0
+image = "a"
+memory = [
+    {{ name = "code", size = "4K", perm = "r-x" }},
+    {{ name = "data", size = "4K", perm = "rw-" }},
+]
+[[partition]]
+name = "b"
+core = 1
+image = "b"
+memory = [
+    {{ name = "code", size = "4K", perm = "r-x" }},
+    {{ name = "tcm1", size = "4K", perm = "r-x", bank = "atcm" }},
+    {{ name = "tcm2", size = "4K", perm = "r-x", bank = "atcm" }},
+]
+[[channel]]
+name = "c"
+sender = "a"
+receiver = "b"
+msg_size = 64
+depth = 8
+[[schedule]]
+core = 0
+major_frame_us = 1000
+windows = [{{ partition = "a", duration_us = 1000 }}]
+[[schedule]]
+core = 1
+major_frame_us = 1000
+windows = [{{ partition = "b", duration_us = 1000 }}]
+"#
+    ));
+    assert!(checked.ok(), "{}", checked.render());
+    let c = checked.compiled.unwrap();
+    assert_eq!(c.channel_pool.unwrap().base, 0x2000_0000);
+    let bases = |p: usize| -> Vec<u32> { c.partitions[p].regions.iter().map(|r| r.span.base).collect() };
+    assert_eq!(bases(0), [0x2001_0000, 0x2000_0240]);
+    assert_eq!(c.system.partitions[0].entry, 0x2001_0000);
+    // In a bank without a free 64 KiB boundary, the granule will do.
+    assert_eq!(bases(1), [0x2002_0000, 0x0000_0000, 0x0000_1000]);
+}
+
+/// A system whose one partition has code fixed at 0x2000_0240 (not on a
+/// 64 KiB boundary) and data after it.
+fn unaligned_code_system() -> hypcfg::front::Compiled {
+    let checked = check(&format!(
+        r#"{HYP}
+[[partition]]
+name = "p"
+core = 0
+image = "p"
+memory = [
+    {{ name = "code", base = 0x2000_0240, size = "64K", perm = "r-x" }},
+    {{ name = "data", base = 0x2001_0240, size = "64K", perm = "rw-" }},
+]
+[[schedule]]
+core = 0
+major_frame_us = 1000
+windows = [{{ partition = "p", duration_us = 1000 }}]
+"#
+    ));
+    assert!(checked.ok(), "{}", checked.render());
+    checked.compiled.unwrap()
+}
+
+/// An ELF as rust-lld links one without `PHDRS` when the first section
+/// starts past a 64 KiB boundary: a first `PT_LOAD` at file offset 0 that
+/// holds the ELF and program headers, rounded down to the boundary.
+fn elf_with_header_segment(entry: u32, code: u32) -> Vec<u8> {
+    let mut out = elf(entry, &[(0x2000_0000, &[0; 0x74], 0x74), (code, &[0; 16], 16)]);
+    // The first program header's p_offset (at e_phoff 52 + 4) becomes 0.
+    out[56..60].copy_from_slice(&0u32.to_le_bytes());
+    out
+}
+
+#[test]
+fn a_header_segment_outside_the_partition_is_named_with_its_likely_cause() {
+    let mut c = unaligned_code_system();
+    let flat = image::flatten_elf(&elf_with_header_segment(0x2000_0240, 0x2000_0240)).unwrap();
+    assert_eq!(flat.headers.map(|s| s.base), Some(0x2000_0000));
+    let errs = image::attach(&mut c, &[("p".into(), flat)]).unwrap_err();
+    assert_eq!(errs.len(), 1);
+    let d = &errs[0];
+    assert_eq!((d.code.id, d.path.as_str()), ("E026", "--image p"));
+    assert!(
+        d.message.starts_with(
+            "segment 0x20000000..0x20000074 (the ELF and program headers, file offset 0) of the image for `p` is outside its memory regions; the partition's memory: `code` 0x20000240..0x20010240 r-x, `data` 0x20010240..0x20020240 rw-"
+        ),
+        "{}",
+        d.message
+    );
+    let hint = d.hint.as_deref().unwrap();
+    assert!(
+        hint.contains("below `code` because it starts 0x240 bytes past a 64 KiB boundary"),
+        "{hint}"
+    );
+    assert!(hint.contains("PHDRS"), "{hint}");
+
+    // A segment elsewhere: an ELF linked for other addresses.
+    let mut c = unaligned_code_system();
+    let other = image::flatten_elf(&elf(0x2100_0000, &[(0x2100_0000, &[0; 8], 8)])).unwrap();
+    let errs = image::attach(&mut c, &[("p".into(), other)]).unwrap_err();
+    assert!(
+        errs[0]
+            .message
+            .starts_with("segment 0x21000000..0x21000008 of the image"),
+        "{}",
+        errs[0].message
+    );
+    assert!(errs[0].hint.as_deref().unwrap().contains("fragment `p.ld`"));
+}
+
+#[test]
+fn a_thumb_entry_is_accepted_and_reaches_the_blob_unchanged() {
+    // From the ELF: bit 0 set, the first instruction at entry & !1.
+    let mut c = unaligned_code_system();
+    let flat = image::flatten_elf(&elf(0x2000_0245, &[(0x2000_0240, &[0; 16], 16)])).unwrap();
+    image::attach(&mut c, &[("p".into(), flat)]).unwrap();
+    assert_eq!(c.system.partitions[0].entry, 0x2000_0245);
+    let mut buf = vec![0u8; 64 << 10];
+    let n = blob::encode(&c.system, &mut buf).unwrap();
+    assert_eq!(blob::decode(&buf[..n]).unwrap().partitions[0].entry, 0x2000_0245);
+    // Even the last halfword of the code region.
+    let mut c = unaligned_code_system();
+    let flat = image::flatten_elf(&elf(0x2001_023F, &[(0x2000_0240, &[0; 16], 16)])).unwrap();
+    image::attach(&mut c, &[("p".into(), flat)]).unwrap();
+
+    // A T32 entry in data, and an A32 entry not 4-byte aligned, are E019.
+    for (entry, what) in [
+        (
+            0x2001_0241,
+            "(T32 at 0x20010240) is outside its executable memory",
+        ),
+        (
+            0x2000_0242,
+            "(A32 at 0x20000242) is not 4-byte aligned (A32) in its executable memory",
+        ),
+    ] {
+        let mut c = unaligned_code_system();
+        let flat = image::flatten_elf(&elf(entry, &[(0x2000_0240, &[0; 16], 16)])).unwrap();
+        let errs = image::attach(&mut c, &[("p".into(), flat)]).unwrap_err();
+        assert_eq!(errs.len(), 1, "{:?}", errs);
+        assert_eq!(errs[0].code.id, "E019");
+        assert!(errs[0].message.contains(what), "{}", errs[0].message);
+        assert!(
+            errs[0].message.contains("`code` 0x20000240..0x20010240 r-x"),
+            "{}",
+            errs[0].message
+        );
+    }
+
+    // Written in the config.
+    let checked = check(&format!(
+        "{HYP}\n[[partition]]\nname = \"t\"\ncore = 0\nimage = \"t\"\nentry = 0x2000_0101\nmemory = [{{ name = \"code\", base = 0x2000_0000, size = \"4K\", perm = \"r-x\" }}]\n[[schedule]]\ncore = 0\nmajor_frame_us = 1000\nwindows = [{{ partition = \"t\", duration_us = 1000 }}]\n"
+    ));
+    assert!(checked.ok(), "{}", checked.render());
+    assert_eq!(checked.compiled.unwrap().system.partitions[0].entry, 0x2000_0101);
+}
+
+#[test]
+fn a_partition_without_image_is_a_warning_naming_it_and_the_fix() {
+    let checked = check(&format!(
+        "{HYP}\n[[partition]]\nname = \"hello\"\ncore = 0\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n[[schedule]]\ncore = 0\nmajor_frame_us = 1000\nwindows = [{{ partition = \"hello\", duration_us = 1000 }}]\n"
+    ));
+    assert!(checked.ok(), "{}", checked.render());
+    assert_eq!(checked.diags.len(), 1, "{}", checked.render());
+    let d = &checked.diags[0];
+    assert_eq!((d.code.id, d.path.as_str()), ("W002", "partition[0].name"));
+    assert_eq!(
+        d.position(&checked.sources).map(|(_, l, c)| (l, c)),
+        Some((10, 8))
+    );
+    let text = checked.render();
+    assert!(
+        text.starts_with("warning[W002]: partition `hello` has no `image`: unless the system is built with one for it, the hypervisor halts it at boot"),
+        "{text}"
+    );
+    assert!(text.contains("add `image = \"<program>\"`"), "{text}");
+    assert!(text.contains("`hvcfg build --image hello=<elf>`"), "{text}");
+}
+
+#[test]
+fn image_names_are_checked_against_the_programs_the_caller_knows() {
+    let sys = |image: &str| {
+        format!(
+            "[platform]\ninclude = \"platforms/mps3-an536.toml\"\n{HYP}\n[[partition]]\nname = \"a\"\ncore = 0\nimage = \"{image}\"\nmemory = [{{ name = \"code\", size = \"4K\", perm = \"r-x\" }}]\n[[schedule]]\ncore = 0\nmajor_frame_us = 1000\nwindows = [{{ partition = \"a\", duration_us = 1000 }}]\n"
+        )
+    };
+    let run = |image: &str, binaries: Option<&[&str]>| {
+        let mut loader = MemLoader {
+            files: vec![
+                (PathBuf::from("sys.toml"), sys(image)),
+                (PathBuf::from("platforms/mps3-an536.toml"), PLATFORM.to_string()),
+            ],
+        };
+        let options = front::Options {
+            binaries: binaries.map(|b| b.iter().map(|s| s.to_string()).collect()),
+        };
+        front::check_with_options(Path::new("sys.toml"), &mut loader, &options)
+    };
+    let known: &[&str] = &["sensor", "controller", "baremetal"];
+    // Without a list (hvcfg), any name is taken as written.
+    assert!(run("anything", None).ok());
+    assert!(run("controller", Some(known)).ok());
+    let c = run("controler", Some(known));
+    assert!(!c.ok());
+    let d = &c.diags[0];
+    assert_eq!((d.code.id, d.path.as_str()), ("E032", "partition[0].image"));
+    assert!(d.message.ends_with("did you mean `controller`?"), "{}", d.message);
+    assert!(
+        d.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("name one of the programs: baremetal, controller, sensor"),
+        "{:?}",
+        d.hint
+    );
+    // Nothing close: no suggestion, still the list.
+    let c = run("zzzzzzzz", Some(known));
+    assert!(
+        !c.diags[0].message.contains("did you mean"),
+        "{}",
+        c.diags[0].message
     );
 }

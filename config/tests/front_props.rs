@@ -46,12 +46,12 @@ fn toml(s: &Shape) -> String {
     let mut t = String::from(
         "[platform]\ninclude = \"platforms/mps3-an536.toml\"\n\n[hypervisor]\n\
          image = { base = 0x1000_0000, size = \"448K\" }\nblob = { base = 0x1007_0000, size = \"64K\" }\n\
-         console = \"uart2\"\ntransient_slots = 2\n",
+         console = \"uart2\"\n",
     );
     for (pi, (core, regions)) in s.parts.iter().enumerate() {
         let _ = write!(
             t,
-            "\n[[partition]]\nname = \"p{pi}\"\ncore = {core}\nmemory = [\n"
+            "\n[[partition]]\nname = \"p{pi}\"\ncore = {core}\nimage = \"p{pi}\"\nmemory = [\n"
         );
         let mut at = 0x3000_0000u32 + pi as u32 * 0x100_0000;
         for (ri, &(pages, fixed, perm, ty)) in regions.iter().enumerate() {

@@ -4,6 +4,13 @@
 //! ```text
 //! # <what it breaks>. expect: <code> <line>:<col> <message excerpt>
 //! ```
+//!
+//! and, when the check needs the programs `image` may name (as the runner
+//! passes them), on its second line:
+//!
+//! ```text
+//! # binaries: <name>, <name>...
+//! ```
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +40,17 @@ fn expectation(path: &Path) -> Expect {
     }
 }
 
+/// The options the file asks for on its second line.
+fn options(path: &Path) -> front::Options {
+    let text = std::fs::read_to_string(path).unwrap();
+    let binaries = text
+        .lines()
+        .nth(1)
+        .and_then(|l| l.strip_prefix("# binaries: "))
+        .map(|list| list.split(',').map(|b| b.trim().to_string()).collect());
+    front::Options { binaries }
+}
+
 fn corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -51,7 +69,7 @@ fn every_invalid_system_gets_its_diagnostic() {
     let mut failures = Vec::new();
     for path in &files {
         let want = expectation(path);
-        let checked = front::check_file(path);
+        let checked = front::check_file_with(path, &options(path));
         assert!(!checked.ok(), "{} was accepted", path.display());
         let found = checked.diags.iter().any(|d| {
             let pos = d.position(&checked.sources);

@@ -162,7 +162,7 @@ fn run() -> ! {
             hprintln!(
                 "[hyp] no partition started: the system blob at {:#010x} is refused: {}",
                 base,
-                e.message()
+                e
             );
             crate::run::exit(1)
         }

@@ -28,4 +28,6 @@ fn main() {
         println!("cargo:rustc-link-arg-bin={bin}=-L{}", dir.display());
         println!("cargo:rustc-link-arg-bin={bin}=-T{}", link_x.display());
     }
+    // A guest whose ELF entry is T32 (bit 0 set): its own entry symbol.
+    println!("cargo:rustc-link-arg-bin=thumb=--entry=_start_t32");
 }

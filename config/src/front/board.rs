@@ -11,6 +11,7 @@
 
 use std::path::Path;
 
+use crate::limits::MAX_MPU_REGIONS;
 use crate::mpu::GRANULE;
 use crate::system::MAX_CORES;
 
@@ -251,7 +252,7 @@ fn ranges(cx: &mut Cx, p: &RawPlatform) {
         }
     };
     out_of(&p.cores, 1, MAX_CORES as u32, "cores");
-    out_of(&p.mpu_regions, 1, 32, "EL2 MPU regions");
+    out_of(&p.mpu_regions, 1, MAX_MPU_REGIONS as u32, "EL2 MPU regions");
     out_of(&p.interrupts, 32, MAX_INTERRUPTS, "interrupts");
 }
 

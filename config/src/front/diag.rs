@@ -88,10 +88,19 @@ pub mod codes {
         /// `[hypervisor] console` is not the platform's `console`, the one
         /// the hypervisor built for the board drives.
         CONSOLE = "E030", "console";
+        /// `[hypervisor] static_regions` or `transient_slots` other than
+        /// the counts built into the hypervisor (`hypcfg::limits`).
+        FIXED_COUNT = "E031", "fixed-count";
+        /// A partition's `image` names no program the caller knows of (the
+        /// runner passes the binaries it can build).
+        UNKNOWN_IMAGE = "E032", "unknown-image";
         /// The derived tables fail the hypervisor's own re-validation (a tool bug).
         INTERNAL = "E099", "internal";
         /// A partition that no schedule window runs.
         UNSCHEDULED = "W001", "unscheduled";
+        /// A partition without `image`: unless the build gives it one, the
+        /// hypervisor halts it at boot.
+        NO_IMAGE = "W002", "no-image";
     }
 }
 
@@ -113,7 +122,7 @@ pub fn default_hint(code: Code) -> &'static str {
         "E013" => "move one of them",
         "E014" => "place it inside a platform memory bank",
         "E015" => "split it into an \"r-x\" code region and an \"rw-\" data region",
-        "E016" => "use fewer regions in the partition, or reserve fewer transient slots",
+        "E016" => "use fewer regions in the partition (merge adjacent memory regions)",
         "E017" => "a device has one owner",
         "E018" => "an interrupt has one owner",
         "E019" => "point the entry into a region with `x` permission",
@@ -128,6 +137,9 @@ pub fn default_hint(code: Code) -> &'static str {
         "E028" => "put all of a core's windows in one [[schedule]]",
         "E029" => "make `hypervisor.blob` larger, or the system smaller",
         "E030" => "name the platform's `console` device, or build the hypervisor for another platform",
+        "E031" => "leave the key out: the hypervisor's count is fixed (`hypcfg::limits`)",
+        "E032" => "name a program that exists (a binary of partitions/apps)",
+        "W002" => "give the partition an `image`",
         "W001" => "add a window for it to its core's [[schedule]]",
         _ => "this is a bug in hvcfg: please report it with the system file",
     }

@@ -9,10 +9,10 @@ use object::Endianness;
 
 use crate::crc32::crc32;
 use crate::mpu::GRANULE;
-use crate::system::{Image, RegionKind};
+use crate::system::{EntryPoint, Image, RegionKind};
 
 use super::diag::{codes, Diagnostic};
-use super::validate::{Compiled, Span};
+use super::validate::{Compiled, LaidRegion, Span, LINK_PAGE};
 
 /// An ELF image flattened to one binary.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,10 +22,15 @@ pub struct Flat {
     /// Bytes from `load` to the end of the last segment's file data; gaps
     /// between segments are zero.
     pub data: Vec<u8>,
-    /// The ELF entry point.
+    /// The ELF entry point, unchanged: bit 0 set means a T32 entry at
+    /// `entry & !1` ([`crate::system::EntryPoint`]).
     pub entry: u32,
     /// Every loadable segment as `[load, load + memsz)`, `.bss` included.
     pub segments: Vec<Span>,
+    /// The loadable segment that holds the ELF header (file offset 0), if
+    /// the linker made one: a script without `PHDRS` loads the headers
+    /// when they fit below the first section.
+    pub headers: Option<Span>,
 }
 
 /// Flattens the loadable segments of a 32-bit Arm ELF (by physical, i.e.
@@ -39,6 +44,7 @@ pub fn flatten_elf(bytes: &[u8]) -> Result<Flat, String> {
     }
     let mut parts: Vec<(u32, &[u8])> = Vec::new();
     let mut segments = Vec::new();
+    let mut headers = None;
     for ph in elf.elf_program_headers() {
         if ph.p_type(endian) != PT_LOAD || ph.p_memsz(endian) == 0 {
             continue;
@@ -48,10 +54,14 @@ pub fn flatten_elf(bytes: &[u8]) -> Result<Flat, String> {
         if addr as u64 + memsz as u64 > 1 << 32 {
             return Err(format!("segment at {addr:#x} wraps past 4 GiB"));
         }
-        segments.push(Span {
+        let span = Span {
             base: addr,
             size: memsz,
-        });
+        };
+        if ph.p_offset(endian) == 0 && ph.p_filesz(endian) > 0 {
+            headers = Some(span);
+        }
+        segments.push(span);
         let data = ph
             .data(endian, bytes)
             .map_err(|_| format!("segment at {addr:#x} has no file data"))?;
@@ -85,7 +95,46 @@ pub fn flatten_elf(bytes: &[u8]) -> Result<Flat, String> {
         data,
         entry: header.e_entry(endian),
         segments,
+        headers,
     })
+}
+
+/// `base..end` of a span, as diagnostics write it.
+fn range(s: &Span) -> String {
+    format!("{:#010x}..{:#010x}", s.base, s.end())
+}
+
+/// E026 for segment `seg` of the image for partition `name`, which lies
+/// outside its memory (`regions` as text, `memory` the regions), with the
+/// likely cause: the ELF headers loaded below the code region, or an ELF
+/// linked for other addresses.
+fn outside(name: &str, seg: &Span, holds_headers: bool, regions: &str, memory: &[&LaidRegion]) -> Diagnostic {
+    let what = if holds_headers {
+        " (the ELF and program headers, file offset 0)"
+    } else {
+        ""
+    };
+    let d = Diagnostic::new(
+        codes::IMAGE,
+        None,
+        format!("--image {name}"),
+        format!(
+            "segment {}{what} of the image for `{name}` is outside its memory regions; the partition's memory: {regions}",
+            range(seg)
+        ),
+    );
+    let code = memory.iter().find(|m| m.perm.contains('x'));
+    match code {
+        Some(code) if holds_headers => d.hint(format!(
+            "the linker loaded the ELF headers below `{}` because it starts {:#x} bytes past a 64 KiB boundary: declare `PHDRS` without `FILEHDR`/`PHDRS` in the link script (as partitions/guest/link.x does), or give `{}` a base on a 64 KiB boundary",
+            code.name,
+            code.span.base % LINK_PAGE,
+            code.name
+        )),
+        _ => d.hint(format!(
+            "the ELF was linked for other addresses: link the partition with the fragment `{name}.ld` that `hvcfg build` writes (its MEMORY regions are the partition's)"
+        )),
+    }
 }
 
 /// Attaches flattened images to their partitions and lays them out in the
@@ -110,34 +159,52 @@ pub fn attach(compiled: &mut Compiled, images: &[(String, Flat)]) -> Result<Vec<
             continue;
         };
         let layout = &compiled.partitions[pi];
-        let memory: Vec<Span> = layout
+        let memory: Vec<&LaidRegion> = layout
             .regions
             .iter()
             .filter(|r| r.kind == RegionKind::Memory)
-            .map(|r| r.span)
             .collect();
-        let inside = |s: &Span| memory.iter().any(|m| m.base <= s.base && s.end() <= m.end());
+        let inside = |s: &Span| {
+            memory
+                .iter()
+                .any(|m| m.span.base <= s.base && s.end() <= m.span.end())
+        };
+        let regions = memory
+            .iter()
+            .map(|m| format!("`{}` {} {}", m.name, range(&m.span), m.perm))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut bad = false;
-        for seg in &flat.segments {
-            if !inside(seg) {
-                diags.push(
-                    Diagnostic::new(
-                        codes::IMAGE,
-                        None,
-                        path.clone(),
-                        format!(
-                            "segment {:#010x}..{:#010x} of the image for `{name}` is outside its memory regions",
-                            seg.base,
-                            seg.end()
-                        ),
-                    )
-                    .hint(format!("link the partition with the fragment `{name}.ld` that `hvcfg build` writes")),
-                );
-                bad = true;
-            }
+        for seg in flat.segments.iter().filter(|s| !inside(s)) {
+            diags.push(outside(name, seg, flat.headers == Some(*seg), &regions, &memory));
+            bad = true;
         }
         if bad {
             continue;
+        }
+        if !layout.entry_explicit {
+            let at = EntryPoint::of(flat.entry);
+            let exec = |m: &&&LaidRegion| {
+                m.perm.contains('x') && m.span.base <= at.pc && (at.pc as u64) < m.span.end()
+            };
+            if !at.aligned() || !memory.iter().any(|m| exec(&m)) {
+                let set = if at.thumb { "T32" } else { "A32" };
+                diags.push(
+                    Diagnostic::new(
+                        codes::ENTRY,
+                        None,
+                        path.clone(),
+                        format!(
+                            "the ELF entry {:#010x} of `{name}` ({set} at {:#010x}) is {} its executable memory; the partition's memory: {regions}",
+                            flat.entry,
+                            at.pc,
+                            if at.aligned() { "outside" } else { "not 4-byte aligned (A32) in" }
+                        ),
+                    )
+                    .hint("point the ELF's entry symbol (`ENTRY` in the link script) at code in a region with `x`; a T32 entry has bit 0 set"),
+                );
+                continue;
+            }
         }
         let part = &mut compiled.system.partitions[pi];
         if layout.entry_explicit && part.entry != flat.entry {

@@ -190,8 +190,22 @@ fn resolve_include(
     *entries = merged;
 }
 
+/// What a caller knows beyond the system file.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The programs a partition's `image` may name (the runner passes the
+    /// binaries it builds); `None`: any name is taken as written.
+    pub binaries: Option<Vec<String>>,
+}
+
 /// Reads, validates and derives the system at `path` with `loader`.
 pub fn check_with(path: &Path, loader: &mut dyn Loader) -> Checked {
+    check_with_options(path, loader, &Options::default())
+}
+
+/// Reads, validates and derives the system at `path` with `loader`,
+/// checking it against what `options` knows.
+pub fn check_with_options(path: &Path, loader: &mut dyn Loader, options: &Options) -> Checked {
     let mut cx = Cx::default();
     let mut sources = Sources::default();
     let compiled = match loader.read(path) {
@@ -213,7 +227,7 @@ pub fn check_with(path: &Path, loader: &mut dyn Loader) -> Checked {
                 } else {
                     schema::read(&mut cx, &root).and_then(|raw| {
                         board::check_system(&mut cx, &raw);
-                        validate::compile(&mut cx, &raw)
+                        validate::compile(&mut cx, &raw, options.binaries.as_deref())
                     })
                 }
             }
@@ -249,6 +263,12 @@ pub fn check_with(path: &Path, loader: &mut dyn Loader) -> Checked {
 /// Reads, validates and derives the system file at `path`.
 pub fn check_file(path: &Path) -> Checked {
     check_with(path, &mut FsLoader)
+}
+
+/// Reads, validates and derives the system file at `path`, checking it
+/// against what `options` knows (e.g. the programs `image` may name).
+pub fn check_file_with(path: &Path, options: &Options) -> Checked {
+    check_with_options(path, &mut FsLoader, options)
 }
 
 /// Validates a system given as text (nothing can be included).

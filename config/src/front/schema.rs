@@ -3,6 +3,7 @@
 //! with a "did you mean"); every value's type and range is checked. Errors
 //! are collected, never fatal, so one run reports as many as it can.
 
+use crate::limits::{STATIC_REGIONS, TRANSIENT_SLOTS};
 use crate::mpu::MemType;
 use crate::system::FaultPolicy;
 
@@ -914,10 +915,10 @@ fn read_hypervisor(cx: &mut Cx, node: &Node) -> Option<RawHyp> {
     let console = t.string(cx, "console", true);
     let static_regions = t
         .u32(cx, "static_regions", false)
-        .unwrap_or_else(|| placeholder(4, t.loc, t.path_of("static_regions")));
+        .unwrap_or_else(|| placeholder(STATIC_REGIONS as u32, t.loc, t.path_of("static_regions")));
     let transient_slots = t
         .u32(cx, "transient_slots", false)
-        .unwrap_or_else(|| placeholder(4, t.loc, t.path_of("transient_slots")));
+        .unwrap_or_else(|| placeholder(TRANSIENT_SLOTS as u32, t.loc, t.path_of("transient_slots")));
     let channel_pool = t
         .table(cx, "channel_pool", "hypervisor.channel_pool", keys::POOL)
         .map(|p| read_block(cx, &p, true));

@@ -3,8 +3,9 @@
 
 use hypcfg::mpu::{Attrs, EncodeError, RegionWords};
 
-/// Number of regions in the static band (text, rodata, data, console).
-pub const STATIC_REGIONS: usize = 4;
+/// Number of regions in the static band (text, rodata, data, console):
+/// the one definition the config tool checks systems against.
+pub use hypcfg::limits::STATIC_REGIONS;
 
 /// Where the image's parts ended up (end addresses are exclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

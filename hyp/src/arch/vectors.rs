@@ -6,6 +6,8 @@
 //! vector number; if that returns, the (possibly edited) frame is restored
 //! and the core returns with `ERET`.
 
+use hypcfg::system::EntryPoint;
+
 use crate::hsr::Hsr;
 
 /// The saved state of an exception taken to Hyp mode.
@@ -46,17 +48,26 @@ pub struct GuestFrame {
     pub lr: u32,
 }
 
+/// `CPSR` of a partition's first instruction: SVC mode, IRQ, FIQ and
+/// asynchronous aborts masked, A32, IT state clear.
+const ENTRY_CPSR: u32 = 0x1D3;
+/// `CPSR.T`: the partition executes T32 (Thumb) instructions.
+const CPSR_T: u32 = 1 << 5;
+
 impl GuestFrame {
     /// A partition about to run its first instruction at `entry`: SVC
-    /// mode, A32, IRQ/FIQ/asynchronous aborts masked, all registers zero,
-    /// the FPU enabled.
+    /// mode, IRQ/FIQ/asynchronous aborts masked, all registers zero, the
+    /// FPU enabled. `entry` is decoded as an ELF's `e_entry` and `BX` do
+    /// ([`EntryPoint`]): with bit 0 set the partition starts in T32 at
+    /// `entry & !1`, else in A32 at `entry`.
     pub const fn at_entry(entry: u32) -> GuestFrame {
+        let at = EntryPoint::of(entry);
         GuestFrame {
             d: [0; 16],
             pad: 0,
             fpexc: 1 << 30,
-            elr: entry,
-            spsr: 0x1D3,
+            elr: at.pc,
+            spsr: if at.thumb { ENTRY_CPSR | CPSR_T } else { ENTRY_CPSR },
             r: [0; 13],
             lr: 0,
         }

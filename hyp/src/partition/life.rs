@@ -44,11 +44,12 @@ pub fn print_system(s: &System) {
     );
     for (id, p) in s.partitions.iter().enumerate() {
         hprintln!(
-            "[hyp]   partition {} {:<12} core {} entry {:#010x} {} regions",
+            "[hyp]   partition {} {:<12} core {} entry {:#010x}{} {} regions",
             id,
             p.name.as_str(),
             p.core,
             p.entry,
+            if p.entry & 1 == 1 { " (T32)" } else { "" },
             p.regions.len()
         );
     }

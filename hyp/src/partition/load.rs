@@ -41,17 +41,61 @@ pub enum LoadError {
     Map(mpu::MapError),
     /// The blob is damaged or invalid.
     Blob(hypcfg::blob::BlobError),
-    /// The blob describes another board or hypervisor build.
-    Mismatch(&'static str),
+    /// The blob describes another board or hypervisor build: `what` the
+    /// system says (`system`) is not what this hypervisor has (`here`).
+    Mismatch {
+        /// The fact, as the system file names it.
+        what: &'static str,
+        /// The system's value.
+        system: u32,
+        /// This hypervisor's (or this core's) value.
+        here: u32,
+        /// How the two compare and print.
+        kind: Fact,
+    },
 }
 
-impl LoadError {
-    /// A one-line explanation.
-    pub fn message(&self) -> &'static str {
-        match self {
-            LoadError::Map(e) => e.message(),
-            LoadError::Blob(e) => e.message(),
-            LoadError::Mismatch(m) => m,
+/// How a system's fact must relate to this hypervisor's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fact {
+    /// The same count.
+    Count,
+    /// At most this hypervisor's count.
+    AtMost,
+    /// The same address (printed in hex).
+    Address,
+}
+
+impl core::fmt::Display for LoadError {
+    /// A one-line explanation, with both values for a mismatch.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            LoadError::Map(e) => f.write_str(e.message()),
+            LoadError::Blob(e) => f.write_str(e.message()),
+            LoadError::Mismatch {
+                what,
+                system,
+                here,
+                kind: Fact::Count,
+            } => write!(f, "{what} is {system} in the system, {here} in this hypervisor"),
+            LoadError::Mismatch {
+                what,
+                system,
+                here,
+                kind: Fact::AtMost,
+            } => write!(
+                f,
+                "{what} is {system} in the system, at most {here} in this hypervisor"
+            ),
+            LoadError::Mismatch {
+                what,
+                system,
+                here,
+                kind: Fact::Address,
+            } => write!(
+                f,
+                "{what} is {system:#010x} in the system, {here:#010x} in this hypervisor"
+            ),
         }
     }
 }
@@ -75,34 +119,56 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
     Ok(SYSTEM.call_once(|| system))
 }
 
+/// Checks the blob's board facts and fixed counts against this build and
+/// this core; the config tool checks the same counts against the same
+/// constants (`hypcfg::limits`, `E031`), so only a blob made for another
+/// build or board is refused here, with both values.
 fn check_platform(s: &System) -> Result<(), LoadError> {
     let h = &s.hypervisor;
-    if s.platform.cores as usize > CORES {
-        return Err(LoadError::Mismatch(
-            "the system has more cores than this hypervisor build",
-        ));
+    // Counts here are at most 32, u8 or u32: the casts cannot truncate.
+    let fact = |what, system: usize, here: usize, kind| {
+        let bad = match kind {
+            Fact::AtMost => system > here,
+            Fact::Count | Fact::Address => system != here,
+        };
+        bad.then_some(LoadError::Mismatch {
+            what,
+            system: system as u32,
+            here: here as u32,
+            kind,
+        })
+    };
+    let checks = [
+        fact("platform.cores", s.platform.cores as usize, CORES, Fact::AtMost),
+        fact(
+            "platform.mpu_regions (HMPUIR.REGION)",
+            s.platform.mpu_regions as usize,
+            crate::arch::mpu::region_count(),
+            Fact::Count,
+        ),
+        fact(
+            "hypervisor.static_regions",
+            h.static_regions as usize,
+            crate::layout::STATIC_REGIONS,
+            Fact::Count,
+        ),
+        fact(
+            "hypervisor.transient_slots",
+            h.transient_slots as usize,
+            mpu::DEFAULT_TRANSIENT_SLOTS,
+            Fact::Count,
+        ),
+        fact(
+            "the console's base",
+            h.console_base as usize,
+            crate::board::CONSOLE_BASE as usize,
+            Fact::Address,
+        ),
+    ];
+    match checks.into_iter().flatten().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    if s.platform.mpu_regions as usize != crate::arch::mpu::region_count() {
-        return Err(LoadError::Mismatch(
-            "the system's MPU region count is not this core's HMPUIR",
-        ));
-    }
-    if h.static_regions as usize != crate::layout::STATIC_REGIONS {
-        return Err(LoadError::Mismatch(
-            "the system's static band is not this hypervisor's",
-        ));
-    }
-    if h.transient_slots as usize != mpu::DEFAULT_TRANSIENT_SLOTS {
-        return Err(LoadError::Mismatch(
-            "the system reserves a different number of transient slots",
-        ));
-    }
-    if h.console_base != crate::board::CONSOLE_BASE {
-        return Err(LoadError::Mismatch(
-            "the system's console is not the one this hypervisor drives",
-        ));
-    }
-    Ok(())
 }
 
 /// Bytes copied (and checked) or cleared between two looks at the window

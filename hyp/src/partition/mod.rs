@@ -19,4 +19,4 @@ mod vgic;
 mod windows;
 
 pub use life::{device_interrupts, prepare_system, print_system, run_this_core, HCR_GUEST};
-pub use load::{load_system, system, LoadError};
+pub use load::{load_system, system, Fact, LoadError};

@@ -50,6 +50,7 @@ fn parts(tamper_store: bool, tamper_blob: bool) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
                     base,
                     size: data.len() as u32,
                 }],
+                headers: None,
                 data,
             };
             (p.name.clone(), flat)

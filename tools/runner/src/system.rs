@@ -54,6 +54,30 @@ impl SystemImage {
 /// partitions: (binary, package).
 pub const BARE_BOARD_PROGRAMS: &[(&str, &str)] = &[("baremetal", "native")];
 
+/// The programs a partition's `image` may name: the binaries of
+/// `partitions/apps` (one per `src/bin/<name>.rs`, as its build script
+/// links them) and the bare-board programs.
+pub fn known_binaries() -> Vec<String> {
+    let dir = workspace_root().join("partitions/apps/src/bin");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let path = e.path();
+                    if path.extension()? != "rs" {
+                        return None;
+                    }
+                    path.file_stem()?.to_str().map(String::from)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.extend(BARE_BOARD_PROGRAMS.iter().map(|(b, _)| b.to_string()));
+    names.sort();
+    names
+}
+
 /// Partition builds of different systems share one cargo target directory
 /// (so `core` is built once); this keeps one system build (link, copy,
 /// writes) from interleaving with another's in the same process.
@@ -62,7 +86,12 @@ static SYSTEM_BUILD: Mutex<()> = Mutex::new(());
 /// Builds the system described by `config` with the hypervisor `variant`.
 pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
     let _guard = SYSTEM_BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    let checked = front::check_file(config);
+    // With the programs it can build: a misspelt `image` is refused at
+    // its key before cargo runs.
+    let options = front::Options {
+        binaries: Some(known_binaries()),
+    };
+    let checked = front::check_file_with(config, &options);
     let Some(mut compiled) = checked.compiled.clone().filter(|_| checked.ok()) else {
         return Err(Error(format!(
             "{} is not a valid system:\n{}",
@@ -70,6 +99,8 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
             checked.render()
         )));
     };
+    // Warnings (e.g. W002, a partition that will be halted at boot).
+    eprint!("{}", checked.render());
     let stem = config.file_stem().and_then(|s| s.to_str()).unwrap_or("system");
     let out = workspace_root().join("target").join("systems").join(stem);
     let layouts = out.join("layouts");
@@ -348,4 +379,57 @@ pub fn build_bare_program(bin: &str) -> Result<PathBuf> {
         return Err(Error(format!("building `{bin}` failed")));
     }
     Ok(target_dir.join(TARGET).join("release").join(bin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list the check gets is what cargo builds: every bin target of
+    /// `partitions/apps` (as `cargo metadata` lists them, declared or
+    /// discovered), and the bare-board programs.
+    #[test]
+    fn known_binaries_are_the_apps_bins_and_the_bare_board_programs() {
+        let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+            .current_dir(workspace_root())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let apps = meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "apps")
+            .unwrap();
+        let mut bins: Vec<String> = apps["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"].as_array().unwrap().iter().any(|k| k == "bin"))
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect();
+        bins.extend(BARE_BOARD_PROGRAMS.iter().map(|(b, _)| b.to_string()));
+        bins.sort();
+        assert_eq!(known_binaries(), bins);
+    }
+
+    /// Every system the tests and `make qemu` boot names programs that
+    /// exist, so checking with the list refuses none of them.
+    #[test]
+    fn every_shipped_system_passes_the_check_with_the_known_binaries() {
+        let options = front::Options {
+            binaries: Some(known_binaries()),
+        };
+        let root = workspace_root();
+        let mut systems = vec![root.join("config/demo.toml")];
+        for e in std::fs::read_dir(root.join("tools/runner/tests/systems")).unwrap() {
+            systems.push(e.unwrap().path());
+        }
+        for path in systems {
+            let checked = front::check_file_with(&path, &options);
+            assert!(checked.ok(), "{}:\n{}", path.display(), checked.render());
+        }
+    }
 }

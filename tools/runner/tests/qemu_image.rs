@@ -169,3 +169,29 @@ fn loose_parts_as_hvcfg_build_writes_them_still_boot() {
         out.tail(30)
     );
 }
+
+#[test]
+fn a_blob_with_other_fixed_counts_is_refused_with_both_numbers() {
+    // The checker refuses such a system (E031); a blob made some other
+    // way is refused at boot, naming the key and both values.
+    let sys = demo();
+    let blob = std::fs::read(&sys.blob).unwrap();
+    let mut system = hypcfg::blob::decode(&blob).unwrap();
+    system.hypervisor.transient_slots = 3;
+    let mut buf = vec![0u8; 64 << 10];
+    let n = hypcfg::blob::encode(&system, &mut buf).unwrap();
+    let dir = runner::workspace_root().join("target").join("qemu_image");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("three-slots.blob");
+    std::fs::write(&path, &buf[..n]).unwrap();
+    let mut r = Run::new(&sys.hyp);
+    r.timeout = Some(Duration::from_secs(30));
+    r.loads.push((path, Some(sys.blob_addr)));
+    let out = r.run().expect("run QEMU");
+    out.expect_exit(1).unwrap();
+    assert!(
+        out.has("is refused: hypervisor.transient_slots is 3 in the system, 4 in this hypervisor"),
+        "{}",
+        out.tail(30)
+    );
+}

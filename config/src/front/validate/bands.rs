@@ -4,8 +4,11 @@
 use crate::front::diag::codes;
 use crate::front::schema::{Cx, Perm, RawPartition};
 use crate::ids::CoreId;
+use crate::limits::{STATIC_REGIONS, TRANSIENT_SLOTS};
 use crate::mpu::{Access, Attrs, MemType, RegionWords};
-use crate::system::{Partition, PartitionRegion, RegionKind, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS};
+use crate::system::{
+    EntryPoint, Partition, PartitionRegion, RegionKind, MAX_PARTITION_IRQS, MAX_PARTITION_REGIONS,
+};
 
 use super::checks::{err, hex, name_of, range_text};
 use super::{LaidRegion, PartitionLayout, Span, State};
@@ -133,7 +136,7 @@ fn region_words(span: &Span, perm: Perm, mem: MemType) -> Option<RegionWords> {
 /// Memory regions count as written, broken ones included, so the count
 /// does not hinge on other errors.
 fn check_band_size(cx: &mut Cx, st: &State<'_>, pi: usize) {
-    let (p, h) = (&st.raw.platform, &st.raw.hypervisor);
+    let p = &st.raw.platform;
     let (part, plan) = (&st.raw.partitions[pi], &st.parts[pi]);
     let count = part.memory.len() + plan.maps.len() + plan.devices.len();
     if count > MAX_PARTITION_REGIONS {
@@ -151,28 +154,31 @@ fn check_band_size(cx: &mut Cx, st: &State<'_>, pi: usize) {
             ),
         );
     }
-    let need = h.static_regions.v as u64 + count as u64 + h.transient_slots.v as u64;
-    if need > p.mpu_regions.v as u64 {
+    // The hypervisor's own counts, whatever the file says (a different
+    // value is reported as E031): the hint must be one it accepts.
+    let need = (STATIC_REGIONS + count + TRANSIENT_SLOTS) as u64;
+    let fit = (p.mpu_regions.v as u64).saturating_sub((STATIC_REGIONS + TRANSIENT_SLOTS) as u64);
+    if need > p.mpu_regions.v as u64 && fit > 0 {
         err(
             cx,
             codes::MPU_BUDGET,
             part.name.loc,
             &part.path,
             format!(
-                "partition `{}` does not fit the MPU: static {} + partition {count} + transient {} = {need} > {} regions",
-                part.name.v, h.static_regions.v, h.transient_slots.v, p.mpu_regions.v
+                "partition `{}` does not fit the MPU: static {STATIC_REGIONS} + partition {count} + transient {TRANSIENT_SLOTS} = {need} > {} regions",
+                part.name.v, p.mpu_regions.v
             ),
         )
         .hint = Some(format!(
-            "merge adjacent regions of the partition, or reserve fewer transient slots (at most {} fit)",
-            (p.mpu_regions.v as u64).saturating_sub(h.static_regions.v as u64 + count as u64)
+            "give the partition at most {fit} regions (memory, shared blocks and devices): merge adjacent memory regions, or map fewer shared blocks or devices; the hypervisor's {STATIC_REGIONS} static regions and {TRANSIENT_SLOTS} transient slots are fixed"
         ));
     }
 }
 
-/// Partition `pi`'s entry point: the one written, which must be an A32
-/// instruction (4-byte aligned) in its executable memory, or else the base
-/// of its first executable region. Nothing is reported while an executable
+/// Partition `pi`'s entry point: the one written, whose first instruction
+/// (`entry & !1`, see [`EntryPoint`]) must be in its executable memory and,
+/// for A32 (bit 0 clear), 4-byte aligned; or else the base of its first
+/// executable region. Nothing is reported while an executable
 /// region is unplaced: where it would have been is unknown.
 fn entry_point(cx: &mut Cx, st: &State<'_>, pi: usize) -> u32 {
     let (part, spans) = (&st.raw.partitions[pi], &st.parts[pi].memory);
@@ -190,10 +196,11 @@ fn entry_point(cx: &mut Cx, st: &State<'_>, pi: usize) -> u32 {
         .all(|(r, s)| !r.perm.v.x || s.is_some());
     match &part.entry {
         Some(e) => {
+            let at = EntryPoint::of(e.v);
             let inside = exec
                 .iter()
-                .any(|s| s.base as u64 <= e.v as u64 && (e.v as u64) < s.end());
-            if all_exec_placed && (!inside || e.v % 4 != 0) {
+                .any(|s| s.base as u64 <= at.pc as u64 && (at.pc as u64) < s.end());
+            if all_exec_placed && (!inside || !at.aligned()) {
                 let d = err(
                     cx,
                     codes::ENTRY,
@@ -215,6 +222,12 @@ fn entry_point(cx: &mut Cx, st: &State<'_>, pi: usize) -> u32 {
                 );
                 d.hint = Some(if exec.is_empty() {
                     "the partition has no region with `x` permission".into()
+                } else if inside {
+                    format!(
+                        "an A32 entry is 4-byte aligned; a T32 (Thumb) entry has bit 0 set: `entry = {}` starts in T32 at {}",
+                        hex((e.v | 1) as u64),
+                        hex(at.pc as u64)
+                    )
                 } else {
                     format!(
                         "executable memory: {}",

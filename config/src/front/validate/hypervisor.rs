@@ -1,7 +1,8 @@
 //! The hypervisor's own resources: its devices, interrupts and memory.
 
 use crate::front::diag::{codes, Diagnostic};
-use crate::front::schema::Cx;
+use crate::front::schema::{Cx, Sp};
+use crate::limits::{MIN_MPU_REGIONS, STATIC_REGIONS, TRANSIENT_SLOTS};
 
 use super::checks::{check_irq, err, unknown_name};
 use super::claims::claim_fixed;
@@ -14,19 +15,28 @@ pub(super) fn check_hypervisor(cx: &mut Cx, st: &mut State<'_>) {
     let raw = st.raw;
     let (p, h) = (&raw.platform, &raw.hypervisor);
     assign_hypervisor_devices(cx, st);
-    let bands = h.static_regions.v as u64 + h.transient_slots.v as u64;
-    if bands >= p.mpu_regions.v as u64 {
+    fixed_count(cx, &h.static_regions, STATIC_REGIONS, "keeps", "static regions");
+    fixed_count(
+        cx,
+        &h.transient_slots,
+        TRANSIENT_SLOTS,
+        "reserves",
+        "transient slots",
+    );
+    if (p.mpu_regions.v as usize) < MIN_MPU_REGIONS {
         err(
             cx,
             codes::MPU_BUDGET,
-            h.transient_slots.loc,
-            &h.transient_slots.path,
+            p.mpu_regions.loc,
+            &p.mpu_regions.path,
             format!(
-                "static {} + transient {} = {bands} of {} MPU regions leave no region for partitions",
-                h.static_regions.v, h.transient_slots.v, p.mpu_regions.v
+                "static {STATIC_REGIONS} + transient {TRANSIENT_SLOTS} of {} MPU regions leave no region for partitions",
+                p.mpu_regions.v
             ),
         )
-        .hint = Some("reserve fewer transient slots".into());
+        .hint = Some(format!(
+            "this hypervisor needs a core with at least {MIN_MPU_REGIONS} EL2 MPU regions (`HMPUIR.REGION`)"
+        ));
     }
     for i in &h.irqs {
         if check_irq(cx, i, p.interrupts.v) {
@@ -39,6 +49,27 @@ pub(super) fn check_hypervisor(cx: &mut Cx, st: &mut State<'_>) {
     st.memory.hyp_blob = claim_fixed(cx, st, "hypervisor blob memory".into(), &h.blob, true);
     if let Some(pool) = &h.channel_pool {
         st.memory.channel_pool = claim_fixed(cx, st, "channel pool".into(), pool, true);
+    }
+}
+
+/// Refuses a count the hypervisor has fixed (`limits`) when the system
+/// writes another value: the hypervisor would refuse the blob at boot.
+fn fixed_count(cx: &mut Cx, key: &Sp<u32>, fixed: usize, verb: &str, what: &str) {
+    if key.v as usize != fixed {
+        let name = key.path.rsplit('.').next().unwrap_or(&key.path);
+        err(
+            cx,
+            codes::FIXED_COUNT,
+            key.loc,
+            &key.path,
+            format!(
+                "`[hypervisor] {name} = {}`, but this hypervisor {verb} exactly {fixed} {what}",
+                key.v
+            ),
+        )
+        .hint = Some(format!(
+            "write `{name} = {fixed}`, or leave the key out: the count is built into the hypervisor (`hypcfg::limits`)"
+        ));
     }
 }
 

@@ -18,11 +18,13 @@ mod checks;
 mod claims;
 mod devices;
 mod hypervisor;
+mod images;
 mod mappings;
 mod names;
 mod overlaps;
 mod partitions;
 mod placement;
+pub use placement::LINK_PAGE;
 mod platform;
 mod queues;
 mod schedules;
@@ -166,6 +168,8 @@ struct Claim {
 struct State<'r> {
     /// The system as written.
     raw: &'r RawSystem,
+    /// The programs an `image` may name, when the caller knows them.
+    binaries: Option<&'r [String]>,
     /// Device and partition names, to resolve references.
     names: Names<'r>,
     /// Platform memory banks, in file order.
@@ -189,10 +193,11 @@ struct State<'r> {
 impl<'r> State<'r> {
     /// The state before the first phase: what follows from `raw` alone
     /// (the banks' layout, the name look-ups) and nothing derived yet.
-    fn new(raw: &'r RawSystem) -> Self {
+    fn new(raw: &'r RawSystem, binaries: Option<&'r [String]>) -> Self {
         let p = &raw.platform;
         State {
             raw,
+            binaries,
             names: Names::new(raw),
             banks: p
                 .banks
@@ -338,7 +343,8 @@ struct Tables {
 }
 
 /// Validates `raw` and derives the system. Errors go to `cx`; `None` when
-/// there is any.
+/// there is any. `binaries`, when given, are the programs a partition's
+/// `image` may name.
 ///
 /// Every phase runs even after errors, so one run reports as many as it
 /// can; an element found broken is skipped by later phases, not reported
@@ -349,12 +355,13 @@ struct Tables {
 /// derived once each partition's memory, mappings and devices are known.
 /// Diagnostics are sorted by position afterwards, but those at the same
 /// position keep this order.
-pub fn compile(cx: &mut Cx, raw: &RawSystem) -> Option<Compiled> {
-    let mut st = State::new(raw);
+pub fn compile(cx: &mut Cx, raw: &RawSystem, binaries: Option<&[String]>) -> Option<Compiled> {
+    let mut st = State::new(raw, binaries);
     names::check_names(cx, &st);
     platform::check_platform(cx, &mut st);
     hypervisor::check_hypervisor(cx, &mut st);
     partitions::check_partitions(cx, &mut st);
+    images::check_images(cx, &mut st);
     shared::check_shared_blocks(cx, &mut st);
     channels::check_channels(cx, &mut st);
     placement::place_automatic(cx, &mut st);

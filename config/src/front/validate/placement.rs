@@ -1,5 +1,14 @@
 //! Automatic placement: blocks written without a `base` get an address.
 
+/// The max page size of Arm ELF linkers (rust-lld, GNU ld): 64 KiB. A
+/// linker whose script does not declare `PHDRS` loads the ELF and program
+/// headers in a segment of their own, `SIZEOF_HEADERS` below the first
+/// section rounded down to this, whenever they fit between that boundary
+/// and the section; the segment then lies below the partition's code
+/// region (`E026`). Code regions placed on this boundary leave no room
+/// for them.
+pub const LINK_PAGE: u32 = 0x1_0000;
+
 use crate::front::diag::codes;
 use crate::front::schema::{Cx, RawBlock, Sp};
 use crate::mpu::GRANULE;
@@ -18,7 +27,11 @@ pub(super) fn place_automatic(cx: &mut Cx, st: &mut State<'_>) {
         for (ri, r) in part.memory.iter().enumerate() {
             if r.block.base.is_none() && r.block.ok && r.block.size.v != 0 && r.block.size.v % GRANULE == 0 {
                 let label = format!("memory region `{}` of partition `{}`", r.name.v, part.name.v);
-                st.parts[pi].memory[ri] = place(cx, st, label, &r.block, r.block.size.v);
+                // Code is linked at the region's base: start it on a link
+                // page where there is room, so the ELF headers get no
+                // segment of their own below it (see LINK_PAGE).
+                let align = if r.perm.v.x { LINK_PAGE } else { GRANULE };
+                st.parts[pi].memory[ri] = place(cx, st, label, &r.block, r.block.size.v, align);
             }
         }
     }
@@ -30,6 +43,7 @@ pub(super) fn place_automatic(cx: &mut Cx, st: &mut State<'_>) {
                 format!("shared memory block `{}`", s.name.v),
                 &s.block,
                 s.block.size.v,
+                GRANULE,
             );
         }
     }
@@ -46,7 +60,7 @@ fn place_channel_pool(cx: &mut Cx, st: &mut State<'_>) {
     if !raw.channels.is_empty() && queue_total > 0 {
         match &h.channel_pool {
             Some(pool) if pool.base.is_none() && pool.ok => {
-                st.memory.channel_pool = place(cx, st, "channel pool".into(), pool, pool.size.v);
+                st.memory.channel_pool = place(cx, st, "channel pool".into(), pool, pool.size.v, GRANULE);
             }
             Some(_) => {}
             None if queue_total <= u32::MAX as u64 => {
@@ -62,7 +76,8 @@ fn place_channel_pool(cx: &mut Cx, st: &mut State<'_>) {
                     path: "hypervisor.channel_pool".into(),
                     ok: true,
                 };
-                st.memory.channel_pool = place(cx, st, "channel pool".into(), &auto, queue_total as u32);
+                st.memory.channel_pool =
+                    place(cx, st, "channel pool".into(), &auto, queue_total as u32, GRANULE);
             }
             None => {}
         }
@@ -70,23 +85,32 @@ fn place_channel_pool(cx: &mut Cx, st: &mut State<'_>) {
 }
 
 /// Places `size` bytes of block `b` at the lowest free address in the
-/// first bank that has room, and claims them. A block that names a bank
+/// first bank that has room, and claims them: aligned to `align` where the
+/// bank has room for that, else to the granule. A block that names a bank
 /// goes there, which must be RAM; otherwise any RAM bank will do, but never
 /// TCM (per core) or a bank whose geometry is broken.
-fn place(cx: &mut Cx, st: &mut State<'_>, label: String, b: &RawBlock, size: u32) -> Option<Span> {
+fn place(
+    cx: &mut Cx,
+    st: &mut State<'_>,
+    label: String,
+    b: &RawBlock,
+    size: u32,
+    align: u32,
+) -> Option<Span> {
     let candidates = candidate_banks(cx, st, b)?;
     let occupied: Vec<Span> = st.memory.claims.iter().map(|c| c.span).collect();
-    for bank in candidates {
-        if let Some(base) = find_space(&bank, size, &occupied) {
-            let span = Span { base, size };
-            st.memory.claims.push(Claim {
-                label,
-                span,
-                loc: b.size.loc,
-                path: b.path.clone(),
-            });
-            return Some(span);
-        }
+    let base = candidates.iter().find_map(|bank| {
+        find_space(bank, size, &occupied, align).or_else(|| find_space(bank, size, &occupied, GRANULE))
+    });
+    if let Some(base) = base {
+        let span = Span { base, size };
+        st.memory.claims.push(Claim {
+            label,
+            span,
+            loc: b.size.loc,
+            path: b.path.clone(),
+        });
+        return Some(span);
     }
     err(
         cx,
@@ -141,9 +165,10 @@ fn candidate_banks(cx: &mut Cx, st: &State<'_>, b: &RawBlock) -> Option<Vec<Span
     }
 }
 
-/// Lowest granule-aligned base in `bank` where `size` bytes touch no claim.
-fn find_space(bank: &Span, size: u32, taken: &[Span]) -> Option<u32> {
-    let mut cand = (bank.base as u64).div_ceil(GRANULE as u64) * GRANULE as u64;
+/// Lowest `align`-aligned base in `bank` where `size` bytes touch no
+/// claim (`align` is a power of two, at least the granule).
+fn find_space(bank: &Span, size: u32, taken: &[Span], align: u32) -> Option<u32> {
+    let mut cand = (bank.base as u64).div_ceil(align as u64) * align as u64;
     loop {
         let end = cand + size as u64;
         if end > bank.end() {
@@ -155,7 +180,7 @@ fn find_space(bank: &Span, size: u32, taken: &[Span]) -> Option<u32> {
         };
         match taken.iter().filter(|t| t.overlaps(&probe)).map(|t| t.end()).max() {
             None => return Some(cand as u32),
-            Some(e) => cand = e.div_ceil(GRANULE as u64) * GRANULE as u64,
+            Some(e) => cand = e.div_ceil(align as u64) * align as u64,
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::front::diag::{codes, Diagnostic};
 use crate::front::schema::{Cx, RawPlatform};
 use crate::front::source::Loc;
+use crate::limits::MAX_MPU_REGIONS;
 use crate::system::MAX_CORES;
 
 use super::checks::{check_geometry, check_irq, check_size_granule, err, range_text};
@@ -54,13 +55,16 @@ fn check_counts(cx: &mut Cx, p: &RawPlatform) {
             format!("{} cores; the hypervisor supports at most {MAX_CORES}", p.cores.v),
         );
     }
-    if p.mpu_regions.v == 0 || p.mpu_regions.v > 32 {
+    if p.mpu_regions.v == 0 || p.mpu_regions.v as usize > MAX_MPU_REGIONS {
         err(
             cx,
             codes::VALUE,
             p.mpu_regions.loc,
             &p.mpu_regions.path,
-            format!("{} EL2 MPU regions; PMSAv8 has 1 to 32", p.mpu_regions.v),
+            format!(
+                "{} EL2 MPU regions; PMSAv8 has 1 to {MAX_MPU_REGIONS}",
+                p.mpu_regions.v
+            ),
         );
     }
 }

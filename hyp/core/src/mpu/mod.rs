@@ -146,9 +146,10 @@ use hypcfg::mpu::{Attrs, RegionWords};
 /// Cores with an MPU table: the board's.
 use crate::board::CORES;
 
-/// Transient slots reserved on each core until the system config says
-/// otherwise.
-pub const DEFAULT_TRANSIENT_SLOTS: usize = 4;
+/// Transient slots reserved on each core: the one definition the config
+/// tool checks systems against (a blob that says otherwise is refused at
+/// boot).
+pub const DEFAULT_TRANSIENT_SLOTS: usize = hypcfg::limits::TRANSIENT_SLOTS;
 
 /// The MPU tables of all cores behind one lock.
 pub struct Mpu<H> {

@@ -11,7 +11,7 @@ use super::{AttrDiff, MapError, Mapped, MpuHw};
 /// Capacity of the table: the architecture's maximum for the regions that
 /// `HPRENR` mirrors (0-31). QEMU's Cortex-R52 has 16, silicon up to 24;
 /// regions past this (none exist on the R52) are disabled and left alone.
-pub const MAX_REGIONS: usize = 32;
+pub const MAX_REGIONS: usize = hypcfg::limits::MAX_MPU_REGIONS;
 
 /// How many distinct mapping bases one transient region can hand out (the
 /// creator's plus inclusive matches at other bases inside it).
