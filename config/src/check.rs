@@ -368,6 +368,7 @@ impl System {
         }
         let bad = CheckError::ChannelQueue { channel: ci };
         if c.msg_size == 0
+            || c.msg_size > crate::limits::MAX_MSG_SIZE
             || c.depth == 0
             || !c.queue_base.is_multiple_of(GRANULE)
             || !c.queue_size.is_multiple_of(GRANULE)

@@ -26,5 +26,11 @@ pub const MAX_MPU_REGIONS: usize = 32;
 /// static band, its transient slots and at least one partition region.
 pub const MIN_MPU_REGIONS: usize = STATIC_REGIONS + TRANSIENT_SLOTS + 1;
 
+/// Largest channel message in bytes. A send or a receive copies one
+/// message inside one trap, which nothing preempts: this bounds how long
+/// a partition's channel call can delay the window start of another
+/// partition of its core (4 KiB is about 1,500 instructions to copy).
+pub const MAX_MSG_SIZE: u32 = 4096;
+
 // The hypervisor's own regions leave room on the largest MPU it manages.
 const _: () = assert!(MIN_MPU_REGIONS <= MAX_MPU_REGIONS);

@@ -80,6 +80,26 @@ fn queue_size(cx: &mut Cx, c: &RawChannel) -> Option<u32> {
         );
         return None;
     }
+    if c.msg_size.v > crate::limits::MAX_MSG_SIZE {
+        err(
+            cx,
+            codes::VALUE,
+            c.msg_size.loc,
+            &c.msg_size.path,
+            format!(
+                "channel `{}` has msg_size {}, more than the {} bytes the hypervisor copies in one call",
+                c.name.v,
+                c.msg_size.v,
+                crate::limits::MAX_MSG_SIZE
+            ),
+        )
+        .hint = Some(format!(
+            "split larger data into messages of at most {} bytes, or share it through a `[[shared]]` block: a \
+             message is copied inside one trap, so its size bounds how late another partition's window can start",
+            crate::limits::MAX_MSG_SIZE
+        ));
+        return None;
+    }
     if c.depth.v == 0 {
         err(
             cx,
