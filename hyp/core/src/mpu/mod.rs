@@ -150,36 +150,47 @@ use crate::board::CORES;
 /// otherwise.
 pub const DEFAULT_TRANSIENT_SLOTS: usize = 4;
 
-/// The MPU tables of all cores behind one lock.
+/// The MPU tables of all cores, each behind its own lock.
+///
+/// A core's table is changed only by that core (it drives that core's
+/// MPU), so on the hot path the lock a core takes is its own and nobody
+/// else's: uncontended, it costs one exclusive load/store pair and a
+/// release store. Another core takes it only to read the table for a
+/// report or a self test ([`Mpu::inspect`]), and then only waits for (or
+/// holds off) the owner's current change; the tables never share a lock.
 pub struct Mpu<H> {
-    cores: spin::Mutex<[MpuMap<H>; CORES]>,
+    cores: [spin::Mutex<MpuMap<H>>; CORES],
 }
 
 impl<H: MpuHw> Mpu<H> {
     /// The tables, one per core, in core order.
-    pub const fn new(maps: [MpuMap<H>; CORES]) -> Self {
+    pub fn new(maps: [MpuMap<H>; CORES]) -> Self {
         Mpu {
-            cores: spin::Mutex::new(maps),
+            cores: maps.map(spin::Mutex::new),
         }
     }
 
-    /// Runs `f` on `core`'s table under the lock (released when `f`
-    /// returns, whatever it returns). `f` drives that core's hardware seam,
-    /// so on the target only the core itself may do this: the running
-    /// hypervisor's instance is private to this module and reached through
-    /// functions that pass the calling core's number.
-    pub fn with_core<R>(&self, core: usize, f: impl FnOnce(&mut MpuMap<H>) -> R) -> Result<R, MapError> {
-        let mut cores = self.cores.lock();
-        let map = cores.get_mut(core).ok_or(MapError::NoSuchCore)?;
-        Ok(f(map))
+    /// The tables, one per core, each in its lock (for a `static`).
+    pub const fn from_locks(cores: [spin::Mutex<MpuMap<H>>; CORES]) -> Self {
+        Mpu { cores }
     }
 
-    /// Runs `f` on a shared view of `core`'s table under the lock (for
+    /// Runs `f` on `core`'s table under that table's lock (released when
+    /// `f` returns, whatever it returns). `f` drives that core's hardware
+    /// seam, so on the target only the core itself may do this: the
+    /// running hypervisor's instance is private to this module and reached
+    /// through functions that pass the calling core's number.
+    #[inline(always)]
+    pub fn with_core<R>(&self, core: usize, f: impl FnOnce(&mut MpuMap<H>) -> R) -> Result<R, MapError> {
+        let mut map = self.cores.get(core).ok_or(MapError::NoSuchCore)?.lock();
+        Ok(f(&mut map))
+    }
+
+    /// Runs `f` on a shared view of `core`'s table under its lock (for
     /// reports and checks; any core may look at any table).
     pub fn inspect<R>(&self, core: usize, f: impl FnOnce(&MpuMap<H>) -> R) -> Result<R, MapError> {
-        let cores = self.cores.lock();
-        let map = cores.get(core).ok_or(MapError::NoSuchCore)?;
-        Ok(f(map))
+        let map = self.cores.get(core).ok_or(MapError::NoSuchCore)?.lock();
+        Ok(f(&map))
     }
 
     /// [`MpuMap::init`] on `core`'s table.
@@ -208,11 +219,13 @@ impl<H: MpuHw> Mpu<H> {
     }
 
     /// [`MpuMap::map_range`] on `core`'s table.
+    #[inline]
     pub fn map(&self, core: usize, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         self.with_core(core, |m| m.map_range(base, limit, attrs))?
     }
 
     /// [`MpuMap::unmap_range`] on `core`'s table.
+    #[inline]
     pub fn unmap(&self, core: usize, addr: u32) -> Result<(), MapError> {
         self.with_core(core, |m| m.unmap_range(addr))?
     }
@@ -222,8 +235,9 @@ impl<H: MpuHw> Mpu<H> {
         self.with_core(core, |m| m.ioremap(base, len, attrs))?
     }
 
-    /// Whether some core holds the lock right now (for tests and reports).
+    /// Whether some core holds a table's lock right now (for tests and
+    /// reports).
     pub fn is_locked(&self) -> bool {
-        self.cores.is_locked()
+        self.cores.iter().any(spin::Mutex::is_locked)
     }
 }
