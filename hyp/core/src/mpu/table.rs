@@ -538,6 +538,13 @@ impl<H: MpuHw> MpuMap<H> {
     #[inline(always)]
     fn set_slot(&mut self, index: usize, words: RegionWords) {
         self.hw.write_region(index, words);
+        self.record_slot(index, words);
+    }
+
+    /// Records `words` in slot `index` (disabled in the table), whose
+    /// hardware region was just programmed with them.
+    #[inline(always)]
+    fn record_slot(&mut self, index: usize, words: RegionWords) {
         if let Some(slot) = self.words.get_mut(index) {
             *slot = words;
         }
@@ -562,13 +569,26 @@ impl<H: MpuHw> MpuMap<H> {
     /// chunks the region `words` touches.
     #[inline(always)]
     fn mark_chunks(&mut self, words: RegionWords, mask: u32, on: bool) {
-        let (first, last) = (chunk(words.base()), chunk(words.limit()));
-        for entry in self.chunks.iter_mut().take(last.wrapping_add(1)).skip(first) {
-            if on {
-                *entry |= mask;
-            } else {
-                *entry &= !mask;
+        let (mut c, last) = (chunk(words.base()), chunk(words.limit()));
+        if c == last {
+            // The usual case: a region inside one chunk.
+            if let Some(entry) = self.chunks.get_mut(c) {
+                *entry = if on { *entry | mask } else { *entry & !mask };
             }
+            return;
+        }
+        loop {
+            if let Some(entry) = self.chunks.get_mut(c) {
+                if on {
+                    *entry |= mask;
+                } else {
+                    *entry &= !mask;
+                }
+            }
+            if c >= last {
+                break;
+            }
+            c = c.wrapping_add(1);
         }
     }
 
@@ -602,7 +622,9 @@ impl<H: MpuHw> MpuMap<H> {
                 if let Some(u) = self.users.get_mut(index) {
                     *u = 1;
                 }
-                self.set_slot(index, words);
+                // The slot is off, so nothing is in flight through it.
+                self.hw.enable_region(index, words);
+                self.record_slot(index, words);
                 Ok(Mapped {
                     addr: base,
                     band: Band::Transient,
@@ -640,7 +662,7 @@ impl<H: MpuHw> MpuMap<H> {
     fn add_user(&mut self, index: usize, base: u32) -> Result<(), MapError> {
         let handles = self.handles.get_mut(index).ok_or(MapError::NotMapped)?;
         let users = self.users.get_mut(index).ok_or(MapError::NotMapped)?;
-        if let Some(h) = handles.iter_mut().find(|h| h.count > 0 && h.base == base) {
+        if let Some(h) = outstanding(handles, base) {
             h.count = h.count.checked_add(1).ok_or(MapError::TooManyUsers)?;
         } else {
             let free = handles
@@ -675,10 +697,7 @@ impl<H: MpuHw> MpuMap<H> {
         let (Some(handles), Some(users)) = (self.handles.get_mut(index), self.users.get_mut(index)) else {
             return Err(MapError::NotMapped);
         };
-        let h = handles
-            .iter_mut()
-            .find(|h| h.base == granule && h.count > 0)
-            .ok_or(MapError::PartOfRegion)?;
+        let h = outstanding(handles, granule).ok_or(MapError::PartOfRegion)?;
         h.count = h.count.wrapping_sub(1);
         *users = users.wrapping_sub(1);
         if *users == 0 {
@@ -815,4 +834,23 @@ impl<H: MpuHw> MpuMap<H> {
 #[inline(always)]
 fn overlaps(words: RegionWords, base: u32, last: u32) -> bool {
     words.base() <= last && base <= words.limit()
+}
+
+/// The handle of `handles` with maps outstanding at `base` (unrolled: the
+/// first handle, the creator's, is the usual one).
+#[inline(always)]
+fn outstanding(handles: &mut [Handle; MAX_HANDLES], base: u32) -> Option<&mut Handle> {
+    let [a, b, c, d] = handles;
+    let hit = |h: &Handle| h.base == base && h.count > 0;
+    if hit(a) {
+        Some(a)
+    } else if hit(b) {
+        Some(b)
+    } else if hit(c) {
+        Some(c)
+    } else if hit(d) {
+        Some(d)
+    } else {
+        None
+    }
 }
