@@ -172,6 +172,11 @@ const PRLAR_ATTRS: u32 = 0b1110;
 /// [`AttrBits`] of every EL2-only, non-W+X attribute set, indexed by
 /// [`AttrBits::slot`]; made at compile time by [`RegionWords::encode`], the
 /// one owner of the bit layout.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "evaluated at compile time: an index out of range or an overflow fails the build"
+)]
 const ATTR_BITS: [AttrBits; 16] = {
     let mut table = [AttrBits { prbar: 0, prlar: 0 }; 16];
     let accesses = [hypcfg::mpu::Access::HypRw, hypcfg::mpu::Access::HypRo];
