@@ -18,9 +18,12 @@
 //! # Two cores
 //!
 //! Every Cortex-R52 core has its own EL2 MPU, so there is one table per
-//! core ([`MpuMap`]), and all of them sit behind **one** `spin::Mutex`
-//! ([`Mpu`]) that both cores take. A transient mapping is programmed into
-//! the calling core's MPU only and recorded in that core's table only: the
+//! core ([`MpuMap`]), each behind **its own** `spin::Mutex` ([`Mpu`]). A
+//! core's table is changed only by that core, so the lock it takes on the
+//! map/unmap path is never contended by the other core's maps; another
+//! core takes it only to read the table (reports, self tests). A transient
+//! mapping is programmed into the calling core's MPU only and recorded in
+//! that core's table only: the
 //! pointer it returns is valid on that core, for the short copy the
 //! hypervisor makes there, and must be unmapped on the same core. The other
 //! core's table and MPU are never touched, so a map on one core can neither
@@ -114,11 +117,23 @@
 //! # Hardware
 //!
 //! The table reaches the MPU only through [`MpuHw`] (`write_region`,
-//! `disable_region`, `region_count`). On the target it is
-//! `arch::mpu::El2Mpu` (`HPRSELR`/`HPRBAR`/`HPRLAR`, `DSB` before and
-//! `DSB`+`ISB` after each change); on the host a fake records the register
-//! writes so tests can replay them.
+//! `enable_region`, `disable_region`, `region_count`). On the target it is
+//! `arch::mpu::El2Mpu` (`HPRSELR`, `ISB` so the selection is seen, then
+//! `HPRBAR`/`HPRLAR`; `DSB` before a change to a live region and one
+//! `DSB`+`ISB` after each change, so the next instruction sees it; a map
+//! into a free, disabled slot skips the leading `DSB`, as nothing is in
+//! flight through it); on the host a fake records the register writes so
+//! tests can replay them.
 //!
+//! # Layout
+//!
+//! A slot of the table is its two register words (8 bytes) and, for the
+//! transient band, its per-base counts; its band is where its index lies
+//! and its attributes are decoded from the words, so a [`Region`] is built
+//! only for reports. Lookups go through a chunk index (one slot mask per
+//! 128 MiB of address space, kept with every change): a map or unmap
+//! compares the range only with the regions in the chunks it touches.
+
 //! The lock is never held while printing or touching mapped memory. Do not
 //! call into this module from an interrupt handler that can interrupt a
 //! holder on the same core (EL2 runs with IRQs masked today).
