@@ -10,7 +10,7 @@ use crate::board::CORES;
 pub use hyp_core::mpu::*;
 
 /// Every core's table; each core only ever works on its own.
-static EL2_MPU: Mpu<El2Mpu> = Mpu::new([const { MpuMap::new(El2Mpu) }; CORES]);
+static EL2_MPU: Mpu<El2Mpu> = Mpu::from_locks([const { spin::Mutex::new(MpuMap::new(El2Mpu)) }; CORES]);
 
 fn this_core() -> usize {
     crate::arch::cpu::core_id() as usize

@@ -14,8 +14,25 @@ pub fn region_count() -> usize {
 /// Programs region `index` with `words` (which carry `EN`). The leading
 /// `DSB` lets accesses through the old region finish before it changes; the
 /// trailing `DSB`+`ISB` make the new region apply from the next instruction.
+#[inline(always)]
 pub fn write_region(index: usize, words: RegionWords) {
     dsb();
+    Hprselr::write(Hprselr(index as u32));
+    isb();
+    Hprbar::write(Hprbar::new_with_raw_value(words.prbar));
+    Hprlar::write(Hprlar::new_with_raw_value(words.prlar));
+    dsb();
+    isb();
+}
+
+/// Programs region `index`, which is disabled, with `words`: as
+/// [`write_region`] without the leading `DSB`, which only orders accesses
+/// through the region before it changes, and there are none through a
+/// disabled region (with the background region off they would have
+/// faulted). The `ISB` after `HPRSELR` stays: the selection must be seen
+/// by the `HPRBAR`/`HPRLAR` writes.
+#[inline(always)]
+pub fn enable_region(index: usize, words: RegionWords) {
     Hprselr::write(Hprselr(index as u32));
     isb();
     Hprbar::write(Hprbar::new_with_raw_value(words.prbar));
@@ -27,6 +44,7 @@ pub fn write_region(index: usize, words: RegionWords) {
 /// Disables region `index` (clears `HPRLAR.EN` and the limit), after every
 /// access through it has finished (`DSB`), effective from the next
 /// instruction (`DSB`+`ISB`).
+#[inline(always)]
 pub fn disable_region(index: usize) {
     dsb();
     Hprselr::write(Hprselr(index as u32));
@@ -89,6 +107,12 @@ impl hyp_core::mpu::MpuHw for El2Mpu {
         write_region(index, words)
     }
 
+    #[inline(always)]
+    fn enable_region(&mut self, index: usize, words: RegionWords) {
+        enable_region(index, words)
+    }
+
+    #[inline(always)]
     fn disable_region(&mut self, index: usize) {
         disable_region(index)
     }

@@ -21,6 +21,16 @@ pub trait MpuHw {
     /// the words carry `EN`). `index < region_count()` is the caller's job.
     fn write_region(&mut self, index: usize, words: RegionWords);
 
+    /// Programs region `index`, which is disabled, with `words`: what a
+    /// map into a free transient slot does. No access can be in flight
+    /// through a disabled region, so an implementation may skip the
+    /// leading `DSB` of [`write_region`](MpuHw::write_region) (the trailing
+    /// `DSB` + `ISB` stay). By default, `write_region`.
+    #[inline(always)]
+    fn enable_region(&mut self, index: usize, words: RegionWords) {
+        self.write_region(index, words)
+    }
+
     /// Disables region `index` (clears `HPRLAR`, so `EN` = 0).
     fn disable_region(&mut self, index: usize);
 }

@@ -18,9 +18,12 @@
 //! # Two cores
 //!
 //! Every Cortex-R52 core has its own EL2 MPU, so there is one table per
-//! core ([`MpuMap`]), and all of them sit behind **one** `spin::Mutex`
-//! ([`Mpu`]) that both cores take. A transient mapping is programmed into
-//! the calling core's MPU only and recorded in that core's table only: the
+//! core ([`MpuMap`]), each behind **its own** `spin::Mutex` ([`Mpu`]). A
+//! core's table is changed only by that core, so the lock it takes on the
+//! map/unmap path is never contended by the other core's maps; another
+//! core takes it only to read the table (reports, self tests). A transient
+//! mapping is programmed into the calling core's MPU only and recorded in
+//! that core's table only: the
 //! pointer it returns is valid on that core, for the short copy the
 //! hypervisor makes there, and must be unmapped on the same core. The other
 //! core's table and MPU are never touched, so a map on one core can neither
@@ -114,11 +117,23 @@
 //! # Hardware
 //!
 //! The table reaches the MPU only through [`MpuHw`] (`write_region`,
-//! `disable_region`, `region_count`). On the target it is
-//! `arch::mpu::El2Mpu` (`HPRSELR`/`HPRBAR`/`HPRLAR`, `DSB` before and
-//! `DSB`+`ISB` after each change); on the host a fake records the register
-//! writes so tests can replay them.
+//! `enable_region`, `disable_region`, `region_count`). On the target it is
+//! `arch::mpu::El2Mpu` (`HPRSELR`, `ISB` so the selection is seen, then
+//! `HPRBAR`/`HPRLAR`; `DSB` before a change to a live region and one
+//! `DSB`+`ISB` after each change, so the next instruction sees it; a map
+//! into a free, disabled slot skips the leading `DSB`, as nothing is in
+//! flight through it); on the host a fake records the register writes so
+//! tests can replay them.
 //!
+//! # Layout
+//!
+//! A slot of the table is its two register words (8 bytes) and, for the
+//! transient band, its per-base counts; its band is where its index lies
+//! and its attributes are decoded from the words, so a [`Region`] is built
+//! only for reports. Lookups go through a chunk index (one slot mask per
+//! 128 MiB of address space, kept with every change): a map or unmap
+//! compares the range only with the regions in the chunks it touches.
+
 //! The lock is never held while printing or touching mapped memory. Do not
 //! call into this module from an interrupt handler that can interrupt a
 //! holder on the same core (EL2 runs with IRQs masked today).
@@ -151,36 +166,47 @@ use crate::board::CORES;
 /// boot).
 pub const DEFAULT_TRANSIENT_SLOTS: usize = hypcfg::limits::TRANSIENT_SLOTS;
 
-/// The MPU tables of all cores behind one lock.
+/// The MPU tables of all cores, each behind its own lock.
+///
+/// A core's table is changed only by that core (it drives that core's
+/// MPU), so on the hot path the lock a core takes is its own and nobody
+/// else's: uncontended, it costs one exclusive load/store pair and a
+/// release store. Another core takes it only to read the table for a
+/// report or a self test ([`Mpu::inspect`]), and then only waits for (or
+/// holds off) the owner's current change; the tables never share a lock.
 pub struct Mpu<H> {
-    cores: spin::Mutex<[MpuMap<H>; CORES]>,
+    cores: [spin::Mutex<MpuMap<H>>; CORES],
 }
 
 impl<H: MpuHw> Mpu<H> {
     /// The tables, one per core, in core order.
-    pub const fn new(maps: [MpuMap<H>; CORES]) -> Self {
+    pub fn new(maps: [MpuMap<H>; CORES]) -> Self {
         Mpu {
-            cores: spin::Mutex::new(maps),
+            cores: maps.map(spin::Mutex::new),
         }
     }
 
-    /// Runs `f` on `core`'s table under the lock (released when `f`
-    /// returns, whatever it returns). `f` drives that core's hardware seam,
-    /// so on the target only the core itself may do this: the running
-    /// hypervisor's instance is private to this module and reached through
-    /// functions that pass the calling core's number.
-    pub fn with_core<R>(&self, core: usize, f: impl FnOnce(&mut MpuMap<H>) -> R) -> Result<R, MapError> {
-        let mut cores = self.cores.lock();
-        let map = cores.get_mut(core).ok_or(MapError::NoSuchCore)?;
-        Ok(f(map))
+    /// The tables, one per core, each in its lock (for a `static`).
+    pub const fn from_locks(cores: [spin::Mutex<MpuMap<H>>; CORES]) -> Self {
+        Mpu { cores }
     }
 
-    /// Runs `f` on a shared view of `core`'s table under the lock (for
+    /// Runs `f` on `core`'s table under that table's lock (released when
+    /// `f` returns, whatever it returns). `f` drives that core's hardware
+    /// seam, so on the target only the core itself may do this: the
+    /// running hypervisor's instance is private to this module and reached
+    /// through functions that pass the calling core's number.
+    #[inline(always)]
+    pub fn with_core<R>(&self, core: usize, f: impl FnOnce(&mut MpuMap<H>) -> R) -> Result<R, MapError> {
+        let mut map = self.cores.get(core).ok_or(MapError::NoSuchCore)?.lock();
+        Ok(f(&mut map))
+    }
+
+    /// Runs `f` on a shared view of `core`'s table under its lock (for
     /// reports and checks; any core may look at any table).
     pub fn inspect<R>(&self, core: usize, f: impl FnOnce(&MpuMap<H>) -> R) -> Result<R, MapError> {
-        let cores = self.cores.lock();
-        let map = cores.get(core).ok_or(MapError::NoSuchCore)?;
-        Ok(f(map))
+        let map = self.cores.get(core).ok_or(MapError::NoSuchCore)?.lock();
+        Ok(f(&map))
     }
 
     /// [`MpuMap::init`] on `core`'s table.
@@ -209,11 +235,13 @@ impl<H: MpuHw> Mpu<H> {
     }
 
     /// [`MpuMap::map_range`] on `core`'s table.
+    #[inline]
     pub fn map(&self, core: usize, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         self.with_core(core, |m| m.map_range(base, limit, attrs))?
     }
 
     /// [`MpuMap::unmap_range`] on `core`'s table.
+    #[inline]
     pub fn unmap(&self, core: usize, addr: u32) -> Result<(), MapError> {
         self.with_core(core, |m| m.unmap_range(addr))?
     }
@@ -223,8 +251,9 @@ impl<H: MpuHw> Mpu<H> {
         self.with_core(core, |m| m.ioremap(base, len, attrs))?
     }
 
-    /// Whether some core holds the lock right now (for tests and reports).
+    /// Whether some core holds a table's lock right now (for tests and
+    /// reports).
     pub fn is_locked(&self) -> bool {
-        self.cores.is_locked()
+        self.cores.iter().any(spin::Mutex::is_locked)
     }
 }

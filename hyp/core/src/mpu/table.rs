@@ -56,7 +56,9 @@ pub struct Handle {
     pub count: u16,
 }
 
-/// One enabled region of the table (the table holds `None` for disabled ones).
+/// One enabled region of the table, as [`MpuMap::region`] reports it (built
+/// from the table's compact per-slot words and counts on demand; the hot
+/// paths never copy it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Region {
     /// First byte covered (granule-aligned).
@@ -74,22 +76,6 @@ pub struct Region {
 }
 
 impl Region {
-    /// A static or partition region from its register words.
-    fn from_words(words: RegionWords, band: Band) -> Option<Region> {
-        let attrs = words.attrs()?;
-        if !words.enabled() || attrs.is_wx() || words.base() > words.limit() {
-            return None;
-        }
-        Some(Region {
-            base: words.base(),
-            last: words.limit(),
-            attrs,
-            band,
-            words,
-            handles: [Handle::default(); MAX_HANDLES],
-        })
-    }
-
     /// How many maps of this region are outstanding (0 unless transient).
     pub fn users(&self) -> u32 {
         self.handles.iter().map(|h| u32::from(h.count)).sum()
@@ -109,31 +95,14 @@ impl Region {
     pub fn overlaps(&self, base: u32, last: u32) -> bool {
         self.base <= last && base <= self.last
     }
+}
 
-    /// Counts one more map at `base`.
-    fn add_user(&mut self, base: u32) -> Result<(), MapError> {
-        if let Some(h) = self.handles.iter_mut().find(|h| h.count > 0 && h.base == base) {
-            h.count = h.count.checked_add(1).ok_or(MapError::TooManyUsers)?;
-            return Ok(());
-        }
-        let free = self
-            .handles
-            .iter_mut()
-            .find(|h| h.count == 0)
-            .ok_or(MapError::TooManyUsers)?;
-        *free = Handle { base, count: 1 };
-        Ok(())
-    }
-
-    /// Counts one map at `base` less; `PartOfRegion` if none is outstanding.
-    fn drop_user(&mut self, base: u32) -> Result<(), MapError> {
-        let h = self
-            .handles
-            .iter_mut()
-            .find(|h| h.count > 0 && h.base == base)
-            .ok_or(MapError::PartOfRegion)?;
-        h.count = h.count.saturating_sub(1);
-        Ok(())
+/// Whether `words` can sit in the table: enabled, attributes the
+/// hypervisor uses, not W+X, not inverted.
+fn usable(words: RegionWords) -> bool {
+    match words.attrs() {
+        Some(attrs) => words.enabled() && !attrs.is_wx() && words.base() <= words.limit(),
+        None => false,
     }
 }
 
@@ -154,9 +123,12 @@ struct Request {
     base: u32,
     /// Last byte, inclusive, one below a granule boundary.
     last: u32,
+    /// The attribute bits of the region's `HPRBAR` and `HPRLAR`.
+    bits: AttrBits,
 }
 
 /// Checks a request and widens `[base, limit)` to whole granules.
+#[inline(always)]
 fn widen(base: u32, limit: u32, attrs: Attrs) -> Result<Request, MapError> {
     if attrs.is_wx() {
         return Err(MapError::WriteExecute);
@@ -174,10 +146,104 @@ fn widen(base: u32, limit: u32, attrs: Attrs) -> Result<Request, MapError> {
         return Err(MapError::EmptyRange);
     }
     let last = up.checked_sub(1).ok_or(MapError::EmptyRange)?;
-    Ok(Request { base: down, last })
+    Ok(Request {
+        base: down,
+        last,
+        bits: AttrBits::of(attrs),
+    })
+}
+
+/// The attribute bits of a region's two words: `HPRBAR[4:0]` (SH, AP, XN)
+/// and `HPRLAR[5:0]` (AttrIndx, EN), as [`RegionWords::encode`] writes them
+/// for some attributes; a region is `base | prbar`, `(last & !63) | prlar`.
+#[derive(Clone, Copy)]
+struct AttrBits {
+    prbar: u32,
+    prlar: u32,
+}
+
+/// The bits of `HPRBAR` and `HPRLAR` that [`RegionWords::attrs`] decodes
+/// (AP, XN; AttrIndx): two regions have the same attributes exactly when
+/// these agree.
+const PRBAR_ATTRS: u32 = 0b111;
+/// See [`PRBAR_ATTRS`].
+const PRLAR_ATTRS: u32 = 0b1110;
+
+/// [`AttrBits`] of every EL2-only, non-W+X attribute set, indexed by
+/// [`AttrBits::slot`]; made at compile time by [`RegionWords::encode`], the
+/// one owner of the bit layout.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "evaluated at compile time: an index out of range or an overflow fails the build"
+)]
+const ATTR_BITS: [AttrBits; 16] = {
+    let mut table = [AttrBits { prbar: 0, prlar: 0 }; 16];
+    let accesses = [hypcfg::mpu::Access::HypRw, hypcfg::mpu::Access::HypRo];
+    let mems = [MemType::Normal, MemType::Device, MemType::NormalUncached];
+    let mut a = 0;
+    while a < accesses.len() {
+        let mut m = 0;
+        while m < mems.len() {
+            let mut xn = 0;
+            while xn < 2 {
+                let attrs = Attrs {
+                    access: accesses[a],
+                    xn: xn == 1,
+                    mem: mems[m],
+                };
+                if let Ok(w) = RegionWords::encode(0, GRANULE - 1, attrs) {
+                    table[AttrBits::slot(attrs)] = AttrBits {
+                        prbar: w.prbar,
+                        prlar: w.prlar,
+                    };
+                }
+                xn += 1;
+            }
+            m += 1;
+        }
+        a += 1;
+    }
+    table
+};
+
+impl AttrBits {
+    /// Where `attrs` sits in [`ATTR_BITS`]: AP\[2\] (read-only), XN,
+    /// AttrIndx; below 16 for every attribute set.
+    #[inline(always)]
+    const fn slot(attrs: Attrs) -> usize {
+        let ro = (attrs.access.ap_bits() >> 1) & 1;
+        ((ro << 3) | ((attrs.xn as u32) << 2) | (attrs.mem.attr_index() & 0b11)) as usize
+    }
+
+    /// The bits of `attrs`, which must be EL2-only and not W+X (checked by
+    /// [`widen`] before).
+    #[inline(always)]
+    fn of(attrs: Attrs) -> AttrBits {
+        ATTR_BITS
+            .get(Self::slot(attrs))
+            .copied()
+            .unwrap_or(AttrBits { prbar: 0, prlar: 0 })
+    }
+
+    /// The words of the region `[base, last]` with these attributes.
+    #[inline(always)]
+    fn words(self, base: u32, last: u32) -> RegionWords {
+        RegionWords {
+            prbar: base | self.prbar,
+            prlar: (last & !(GRANULE - 1)) | self.prlar,
+        }
+    }
+
+    /// Whether a region with `words` has these attributes.
+    #[inline(always)]
+    fn matches(self, words: RegionWords) -> bool {
+        (words.prbar ^ self.prbar) & PRBAR_ATTRS == 0 && (words.prlar ^ self.prlar) & PRLAR_ATTRS == 0
+    }
 }
 
 /// The bit of slot `index` in [`MpuMap::enabled`] (0 past bit 31).
+#[inline(always)]
 const fn bit(index: usize) -> u32 {
     if index < 32 {
         1 << index
@@ -186,13 +252,29 @@ const fn bit(index: usize) -> u32 {
     }
 }
 
-/// The enabled-slot mask of `slots`.
-fn mask_of(slots: &[Option<Region>; MAX_REGIONS]) -> u32 {
-    slots
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_some())
-        .fold(0, |m, (i, _)| m | bit(i))
+/// The bits of slots `[from, to)`.
+const fn bits(from: usize, to: usize) -> u32 {
+    let below_to = match 1u32.checked_shl(to as u32) {
+        Some(b) => b.wrapping_sub(1),
+        None => u32::MAX,
+    };
+    let below_from = match 1u32.checked_shl(from as u32) {
+        Some(b) => b.wrapping_sub(1),
+        None => u32::MAX,
+    };
+    below_to & !below_from
+}
+
+/// log2 of the size of one chunk of the address space in the chunk index
+/// ([`MpuMap::chunks`]): 128 MiB, so 32 chunks cover 4 GiB.
+const CHUNK_SHIFT: u32 = 27;
+/// Chunks in the index.
+const CHUNKS: usize = 32;
+
+/// The chunk holding `addr`.
+#[inline(always)]
+const fn chunk(addr: u32) -> usize {
+    (addr >> CHUNK_SHIFT) as usize
 }
 
 /// What already sits at a range.
@@ -207,24 +289,42 @@ enum Lookup {
 
 /// One core's EL2 MPU: the table of its regions and the hardware it mirrors.
 ///
+/// Each slot is its register words (8 bytes) plus, for transient slots,
+/// its counts; a [`Region`] is built from them only for reports. The band
+/// of a slot is where its index lies. A chunk index (one slot mask per
+/// 128 MiB of address space) narrows a lookup to the regions that can
+/// touch the range, so a map or unmap looks at a region or two, not every
+/// live one.
+///
 /// Invariants, kept by every method and checked by the tests: the enabled
-/// regions are pairwise disjoint; slot `i` of the table is `Some` exactly
-/// when hardware region `i` is enabled, with the same words; static regions
-/// sit in [`Bands::static_band`], partition regions in [`Bands::partition`],
-/// transient ones in [`Bands::transient`] with at least one user; map and
-/// unmap write only transient slots.
+/// regions are pairwise disjoint; slot `i` is enabled in the table exactly
+/// when hardware region `i` is enabled, with the same words; bit `i` of
+/// `chunks[c]` is set exactly when slot `i` is enabled and its region
+/// touches chunk `c`; static regions sit in [`Bands::static_band`],
+/// partition regions in [`Bands::partition`], transient ones in
+/// [`Bands::transient`] with at least one user (`users[i]` is the sum of
+/// its handles' counts, and every handle of a disabled slot is free); map
+/// and unmap write only transient slots.
 pub struct MpuMap<H> {
     hw: H,
-    slots: [Option<Region>; MAX_REGIONS],
+    /// The register words of each enabled slot (meaningless when disabled).
+    words: [RegionWords; MAX_REGIONS],
+    /// The outstanding maps of each transient slot, per base.
+    handles: [[Handle; MAX_HANDLES]; MAX_REGIONS],
+    /// The outstanding maps of each transient slot, all bases together.
+    users: [u32; MAX_REGIONS],
+    /// Bit `i` of entry `c`: slot `i` is enabled and touches chunk `c`.
+    chunks: [u32; CHUNKS],
     /// Regions managed: `min(hw.region_count(), MAX_REGIONS)`; 0 = not set up.
     total: usize,
     /// End of the static band (= start of the partition band).
     static_end: usize,
     /// Start of the transient band (= end of the partition band).
     transient_start: usize,
-    /// Bit `i` set when slot `i` holds a region (what `lookup` walks, so a
-    /// map or unmap looks at the live regions only, not every slot).
+    /// Bit `i` set when slot `i` holds a region.
     enabled: u32,
+    /// The bits of the transient band's slots.
+    transient: u32,
     /// Partition bands checked once ([`MpuMap::register_band`]) and kept
     /// here, so a switch loads them without checking them again.
     bands: [Option<RegisteredBand>; MAX_BANDS],
@@ -242,16 +342,23 @@ struct RegisteredBand {
     len: usize,
 }
 
+/// Words of a disabled slot.
+const OFF: RegionWords = RegionWords { prbar: 0, prlar: 0 };
+
 impl<H: MpuHw> MpuMap<H> {
     /// An empty table over `hw`; [`init`](MpuMap::init) sets it up.
     pub const fn new(hw: H) -> Self {
         MpuMap {
             hw,
-            slots: [None; MAX_REGIONS],
+            words: [OFF; MAX_REGIONS],
+            handles: [[Handle { base: 0, count: 0 }; MAX_HANDLES]; MAX_REGIONS],
+            users: [0; MAX_REGIONS],
+            chunks: [0; CHUNKS],
             total: 0,
             static_end: 0,
             transient_start: 0,
             enabled: 0,
+            transient: 0,
             bands: [None; MAX_BANDS],
         }
     }
@@ -276,35 +383,37 @@ impl<H: MpuHw> MpuMap<H> {
         if reserved > total {
             return Err(MapError::BandsDoNotFit);
         }
-        let mut slots = [None; MAX_REGIONS];
-        for (index, (words, slot)) in static_band.iter().zip(slots.iter_mut()).enumerate() {
-            let region = Region::from_words(*words, Band::Static).ok_or(MapError::BadRegionWords {
-                band: Band::Static,
-                index,
-            })?;
+        for (index, w) in static_band.iter().enumerate() {
+            if !usable(*w) {
+                return Err(MapError::BadRegionWords {
+                    band: Band::Static,
+                    index,
+                });
+            }
             if static_band
                 .iter()
                 .take(index)
-                .any(|w| region.overlaps(w.base(), w.limit()))
+                .any(|o| overlaps(*o, w.base(), w.limit()))
             {
                 return Err(MapError::BandOverlap {
                     band: Band::Static,
                     other: Band::Static,
                 });
             }
-            *slot = Some(region);
         }
         for index in 0..hw_count {
-            match slots.get(index).copied().flatten() {
-                Some(r) => self.hw.write_region(index, r.words),
-                None => self.hw.disable_region(index),
+            match static_band.get(index) {
+                Some(w) => self.set_slot(index, *w),
+                None => {
+                    self.hw.disable_region(index);
+                    self.forget_slot(index);
+                }
             }
         }
-        self.slots = slots;
-        self.enabled = mask_of(&slots);
         self.total = total;
         self.static_end = static_end;
         self.transient_start = total.saturating_sub(transient_slots);
+        self.transient = bits(self.transient_start, total);
         Ok(())
     }
 
@@ -332,7 +441,7 @@ impl<H: MpuHw> MpuMap<H> {
         self.check_band(words)?;
         let slot = self.bands.get_mut(id).ok_or(MapError::NoSuchBand)?;
         let mut kept = RegisteredBand {
-            words: [RegionWords { prbar: 0, prlar: 0 }; MAX_BAND_REGIONS],
+            words: [OFF; MAX_BAND_REGIONS],
             len: 0,
         };
         for (k, w) in kept.words.iter_mut().zip(words) {
@@ -372,28 +481,41 @@ impl<H: MpuHw> MpuMap<H> {
         if words.len() > band.len() {
             return Err(MapError::BandsDoNotFit);
         }
+        let others = self.enabled & !bits(self.static_end, self.transient_start);
         for (index, w) in words.iter().enumerate() {
-            let r = Region::from_words(*w, Band::Partition).ok_or(MapError::BadRegionWords {
-                band: Band::Partition,
-                index,
-            })?;
-            if words.iter().take(index).any(|o| r.overlaps(o.base(), o.limit())) {
+            if !usable(*w) {
+                return Err(MapError::BadRegionWords {
+                    band: Band::Partition,
+                    index,
+                });
+            }
+            let (base, last) = (w.base(), w.limit());
+            if words.iter().take(index).any(|o| overlaps(*o, base, last)) {
                 return Err(MapError::BandOverlap {
                     band: Band::Partition,
                     other: Band::Partition,
                 });
             }
-            if let Some(other) = self
-                .live_regions()
-                .find(|o| o.band != Band::Partition && o.overlaps(r.base, r.last))
-            {
+            if let Some(other) = self.first_overlap(others, base, last) {
                 return Err(MapError::BandOverlap {
                     band: Band::Partition,
-                    other: other.band,
+                    other: self.band_of(other),
                 });
             }
         }
         Ok(())
+    }
+
+    /// The lowest slot in `mask` whose region overlaps `[base, last]`.
+    fn first_overlap(&self, mut mask: u32, base: u32, last: u32) -> Option<usize> {
+        while mask != 0 {
+            let index = mask.trailing_zeros() as usize;
+            mask &= mask.wrapping_sub(1);
+            if self.words.get(index).is_some_and(|w| overlaps(*w, base, last)) {
+                return Some(index);
+            }
+        }
+        None
     }
 
     /// Writes a checked band into the partition band, disabling the rest.
@@ -401,23 +523,77 @@ impl<H: MpuHw> MpuMap<H> {
         let band = self.static_end..self.transient_start;
         let mut given = words.iter();
         for index in band {
-            let new = given.next().and_then(|w| Region::from_words(*w, Band::Partition));
-            let Some(slot) = self.slots.get_mut(index) else {
-                break;
-            };
-            match new {
-                Some(r) => {
-                    self.hw.write_region(index, r.words);
-                    *slot = Some(r);
-                    self.enabled |= bit(index);
+            match given.next() {
+                Some(w) if usable(*w) => {
+                    self.forget_slot(index);
+                    self.set_slot(index, *w);
                 }
-                None => {
-                    if slot.take().is_some() {
+                _ => {
+                    if self.enabled & bit(index) != 0 {
                         self.hw.disable_region(index);
+                        self.forget_slot(index);
                     }
-                    self.enabled &= !bit(index);
                 }
             }
+        }
+    }
+
+    /// Programs slot `index` (disabled in the table) with `words` and
+    /// records it.
+    #[inline(always)]
+    fn set_slot(&mut self, index: usize, words: RegionWords) {
+        self.hw.write_region(index, words);
+        self.record_slot(index, words);
+    }
+
+    /// Records `words` in slot `index` (disabled in the table), whose
+    /// hardware region was just programmed with them.
+    #[inline(always)]
+    fn record_slot(&mut self, index: usize, words: RegionWords) {
+        if let Some(slot) = self.words.get_mut(index) {
+            *slot = words;
+        }
+        self.enabled |= bit(index);
+        self.mark_chunks(words, bit(index), true);
+    }
+
+    /// Drops slot `index` from the table (its hardware region is already
+    /// disabled or about to be rewritten).
+    #[inline(always)]
+    fn forget_slot(&mut self, index: usize) {
+        if self.enabled & bit(index) == 0 {
+            return;
+        }
+        if let Some(w) = self.words.get(index).copied() {
+            self.mark_chunks(w, bit(index), false);
+        }
+        self.enabled &= !bit(index);
+    }
+
+    /// Sets (`on`) or clears `mask` in the chunk index entries of the
+    /// chunks the region `words` touches.
+    #[inline(always)]
+    fn mark_chunks(&mut self, words: RegionWords, mask: u32, on: bool) {
+        let (mut c, last) = (chunk(words.base()), chunk(words.limit()));
+        if c == last {
+            // The usual case: a region inside one chunk.
+            if let Some(entry) = self.chunks.get_mut(c) {
+                *entry = if on { *entry | mask } else { *entry & !mask };
+            }
+            return;
+        }
+        loop {
+            if let Some(entry) = self.chunks.get_mut(c) {
+                if on {
+                    *entry |= mask;
+                } else {
+                    *entry &= !mask;
+                }
+            }
+            if c >= last {
+                break;
+            }
+            c = c.wrapping_add(1);
         }
     }
 
@@ -426,104 +602,112 @@ impl<H: MpuHw> MpuMap<H> {
     /// holds it (only a [`Band::Transient`] map is counted and needs an
     /// unmap). See the module documentation for the rules (granule
     /// widening, W^X, inclusive match, overlap, counts).
+    #[inline]
     pub fn map_range(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         let req = widen(base, limit, attrs)?;
         if self.total == 0 {
             return Err(MapError::NotInitialised);
         }
         match self.lookup(req.base, req.last) {
-            Lookup::Overlap(band) => Err(MapError::PartialOverlap { band }),
-            Lookup::Covered(index) => {
-                let region = self
-                    .slots
-                    .get_mut(index)
-                    .and_then(Option::as_mut)
-                    .ok_or(MapError::NotMapped)?;
-                let diff = AttrDiff::between(region.attrs, attrs);
-                if !diff.is_empty() {
-                    return Err(MapError::AttrMismatch {
-                        band: region.band,
-                        diff,
-                    });
-                }
-                if region.band == Band::Transient {
-                    region.add_user(req.base)?;
-                }
-                Ok(Mapped {
-                    addr: base,
-                    band: region.band,
-                })
-            }
             Lookup::Free => {
-                let index = self
-                    .slots
-                    .get(self.transient_start..self.total)
-                    .and_then(|band| band.iter().position(Option::is_none))
-                    .and_then(|i| i.checked_add(self.transient_start))
-                    .ok_or(MapError::NoFreeSlot)?;
-                let words = RegionWords::encode(req.base, req.last, attrs).map_err(|e| match e {
-                    hypcfg::mpu::EncodeError::WriteExecute => MapError::WriteExecute,
-                    _ => MapError::EmptyRange,
-                })?;
-                let mut handles = [Handle::default(); MAX_HANDLES];
-                if let Some(first) = handles.first_mut() {
-                    *first = Handle {
+                let free = self.transient & !self.enabled;
+                if free == 0 {
+                    return Err(MapError::NoFreeSlot);
+                }
+                let index = free.trailing_zeros() as usize;
+                let words = req.bits.words(req.base, req.last);
+                // A disabled slot's handles are all free: the first one is
+                // the creator's.
+                if let Some(h) = self.handles.get_mut(index).and_then(|hs| hs.first_mut()) {
+                    *h = Handle {
                         base: req.base,
                         count: 1,
                     };
                 }
-                let region = Region {
-                    base: req.base,
-                    last: req.last,
-                    attrs,
-                    band: Band::Transient,
-                    words,
-                    handles,
-                };
-                let slot = self.slots.get_mut(index).ok_or(MapError::NoFreeSlot)?;
-                self.hw.write_region(index, words);
-                *slot = Some(region);
-                self.enabled |= bit(index);
+                if let Some(u) = self.users.get_mut(index) {
+                    *u = 1;
+                }
+                // The slot is off, so nothing is in flight through it.
+                self.hw.enable_region(index, words);
+                self.record_slot(index, words);
                 Ok(Mapped {
                     addr: base,
                     band: Band::Transient,
                 })
             }
+            Lookup::Covered(index) => self.map_covered(index, &req, base, attrs),
+            Lookup::Overlap(band) => Err(MapError::PartialOverlap { band }),
         }
+    }
+
+    /// An inclusive match on slot `index`.
+    fn map_covered(
+        &mut self,
+        index: usize,
+        req: &Request,
+        base: u32,
+        attrs: Attrs,
+    ) -> Result<Mapped, MapError> {
+        let band = self.band_of(index);
+        let words = self.words.get(index).copied().ok_or(MapError::NotMapped)?;
+        if !req.bits.matches(words) {
+            let have = words.attrs().ok_or(MapError::NotMapped)?;
+            return Err(MapError::AttrMismatch {
+                band,
+                diff: AttrDiff::between(have, attrs),
+            });
+        }
+        if band == Band::Transient {
+            self.add_user(index, req.base)?;
+        }
+        Ok(Mapped { addr: base, band })
+    }
+
+    /// Counts one more map of transient slot `index` at `base`.
+    fn add_user(&mut self, index: usize, base: u32) -> Result<(), MapError> {
+        let handles = self.handles.get_mut(index).ok_or(MapError::NotMapped)?;
+        let users = self.users.get_mut(index).ok_or(MapError::NotMapped)?;
+        if let Some(h) = outstanding(handles, base) {
+            h.count = h.count.checked_add(1).ok_or(MapError::TooManyUsers)?;
+        } else {
+            let free = handles
+                .iter_mut()
+                .find(|h| h.count == 0)
+                .ok_or(MapError::TooManyUsers)?;
+            *free = Handle { base, count: 1 };
+        }
+        *users = users.wrapping_add(1);
+        Ok(())
     }
 
     /// Undoes one [`map_range`](MpuMap::map_range) that returned `addr` (any
     /// address in the same granule is accepted); the region goes when its
     /// last map does.
+    #[inline]
     pub fn unmap_range(&mut self, addr: u32) -> Result<(), MapError> {
         if self.total == 0 {
             return Err(MapError::NotInitialised);
         }
         let granule = addr & !(GRANULE - 1);
-        let covers = |s: &Option<Region>| s.as_ref().is_some_and(|r| r.covers(granule, granule));
-        // The transient band first (the normal case); the rest only to say
-        // which band an address that is not transient belongs to.
+        let candidates = self.chunks.get(chunk(granule)).copied().unwrap_or(0) & self.enabled;
+        // Regions are disjoint: at most one covers the granule.
         let index = self
-            .slots
-            .get(self.transient_start..self.total)
-            .and_then(|band| band.iter().position(covers))
-            .and_then(|i| i.checked_add(self.transient_start))
-            .or_else(|| self.live().iter().position(covers))
+            .first_overlap(candidates, granule, granule)
             .ok_or(MapError::NotMapped)?;
-        let Some(slot) = self.slots.get_mut(index) else {
-            return Err(MapError::NotMapped);
-        };
-        let Some(region) = slot.as_mut() else {
-            return Err(MapError::NotMapped);
-        };
-        if region.band != Band::Transient {
-            return Err(MapError::NotTransient { band: region.band });
+        if self.transient & bit(index) == 0 {
+            return Err(MapError::NotTransient {
+                band: self.band_of(index),
+            });
         }
-        region.drop_user(granule)?;
-        if region.users() == 0 {
+        let (Some(handles), Some(users)) = (self.handles.get_mut(index), self.users.get_mut(index)) else {
+            return Err(MapError::NotMapped);
+        };
+        let h = outstanding(handles, granule).ok_or(MapError::PartOfRegion)?;
+        h.count = h.count.wrapping_sub(1);
+        *users = users.wrapping_sub(1);
+        if *users == 0 {
             self.hw.disable_region(index);
-            *slot = None;
-            self.enabled &= !bit(index);
+            self.forget_slot(index);
         }
         Ok(())
     }
@@ -546,55 +730,73 @@ impl<H: MpuHw> MpuMap<H> {
         self.map_range(base, limit, attrs)
     }
 
+    /// What sits at `[base, last]`: only the regions the chunk index puts in
+    /// the chunks the range touches can overlap it.
+    #[inline(always)]
     fn lookup(&self, base: u32, last: u32) -> Lookup {
-        let mut live = self.enabled;
+        let (first, end) = (chunk(base), chunk(last));
+        let mut live = self.chunks.get(first).copied().unwrap_or(0);
+        if end != first {
+            live = self
+                .chunks
+                .iter()
+                .take(end.wrapping_add(1))
+                .skip(first)
+                .fold(0, |m, c| m | c);
+        }
+        live &= self.enabled;
         while live != 0 {
             let index = live.trailing_zeros() as usize;
             live &= live.wrapping_sub(1);
-            let Some(Some(r)) = self.slots.get(index) else {
+            let Some(w) = self.words.get(index) else {
                 continue;
             };
-            if r.covers(base, last) {
-                return Lookup::Covered(index);
-            }
-            if r.overlaps(base, last) {
-                return Lookup::Overlap(r.band);
+            let (b, l) = (w.base(), w.limit());
+            if b <= last && base <= l {
+                if b <= base && last <= l {
+                    return Lookup::Covered(index);
+                }
+                return Lookup::Overlap(self.band_of(index));
             }
         }
         Lookup::Free
     }
 
-    /// The enabled regions, walked through the enabled-slot mask.
-    fn live_regions(&self) -> impl Iterator<Item = &Region> {
-        let mut live = self.enabled;
-        core::iter::from_fn(move || {
-            while live != 0 {
-                let index = live.trailing_zeros() as usize;
-                live &= live.wrapping_sub(1);
-                if let Some(Some(r)) = self.slots.get(index) {
-                    return Some(r);
-                }
-            }
-            None
-        })
-    }
-
-    /// The slots of the regions the table manages.
-    fn live(&self) -> &[Option<Region>] {
-        self.slots.get(..self.total).unwrap_or(&self.slots)
+    /// The band slot `index` belongs to.
+    fn band_of(&self, index: usize) -> Band {
+        if index < self.static_end {
+            Band::Static
+        } else if index < self.transient_start {
+            Band::Partition
+        } else {
+            Band::Transient
+        }
     }
 
     /// The region in slot `index`, if enabled.
-    pub fn region(&self, index: usize) -> Option<&Region> {
-        self.slots.get(index).and_then(Option::as_ref)
+    pub fn region(&self, index: usize) -> Option<Region> {
+        if self.enabled & bit(index) == 0 {
+            return None;
+        }
+        let words = self.words.get(index).copied()?;
+        let band = self.band_of(index);
+        let handles = match band {
+            Band::Transient => self.handles.get(index).copied()?,
+            _ => [Handle::default(); MAX_HANDLES],
+        };
+        Some(Region {
+            base: words.base(),
+            last: words.limit(),
+            attrs: words.attrs()?,
+            band,
+            words,
+            handles,
+        })
     }
 
     /// Every enabled region with its index.
-    pub fn regions(&self) -> impl Iterator<Item = (usize, &Region)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|r| (i, r)))
+    pub fn regions(&self) -> impl Iterator<Item = (usize, Region)> + '_ {
+        (0..MAX_REGIONS).filter_map(|i| self.region(i).map(|r| (i, r)))
     }
 
     /// Number of regions the table manages (0 before [`init`](MpuMap::init)).
@@ -611,20 +813,14 @@ impl<H: MpuHw> MpuMap<H> {
         }
     }
 
-    /// Number of transient slots in use.
     /// Whether any transient region is live (from the enabled mask).
     fn transient_live(&self) -> bool {
-        let all = 1u64.checked_shl(self.total as u32).unwrap_or(0).wrapping_sub(1);
-        let below = 1u64
-            .checked_shl(self.transient_start as u32)
-            .unwrap_or(0)
-            .wrapping_sub(1);
-        u64::from(self.enabled) & (all & !below) != 0
+        self.enabled & self.transient != 0
     }
 
     /// How many transient regions are live.
     pub fn transient_in_use(&self) -> usize {
-        self.regions().filter(|(_, r)| r.band == Band::Transient).count()
+        (self.enabled & self.transient).count_ones() as usize
     }
 
     /// The hardware behind the table.
@@ -636,5 +832,30 @@ impl<H: MpuHw> MpuMap<H> {
     #[cfg(test)]
     pub fn hw_mut(&mut self) -> &mut H {
         &mut self.hw
+    }
+}
+
+/// Whether the region `words` shares a byte with `[base, last]`.
+#[inline(always)]
+fn overlaps(words: RegionWords, base: u32, last: u32) -> bool {
+    words.base() <= last && base <= words.limit()
+}
+
+/// The handle of `handles` with maps outstanding at `base` (unrolled: the
+/// first handle, the creator's, is the usual one).
+#[inline(always)]
+fn outstanding(handles: &mut [Handle; MAX_HANDLES], base: u32) -> Option<&mut Handle> {
+    let [a, b, c, d] = handles;
+    let hit = |h: &Handle| h.base == base && h.count > 0;
+    if hit(a) {
+        Some(a)
+    } else if hit(b) {
+        Some(b)
+    } else if hit(c) {
+        Some(c)
+    } else if hit(d) {
+        Some(d)
+    } else {
+        None
     }
 }

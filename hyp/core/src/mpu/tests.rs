@@ -67,15 +67,12 @@ impl MpuMap<FakeMpu> {
         self.hw().log.clone()
     }
     fn snapshot(&self) -> Vec<(usize, Region)> {
-        self.regions().map(|(i, r)| (i, *r)).collect()
+        self.regions().collect()
     }
 }
 
 fn transient(m: &MpuMap<FakeMpu>) -> Vec<(usize, Region)> {
-    m.regions()
-        .filter(|(_, r)| r.band == Band::Transient)
-        .map(|(i, r)| (i, *r))
-        .collect()
+    m.regions().filter(|(_, r)| r.band == Band::Transient).collect()
 }
 
 // ---- granule widening ----
