@@ -118,6 +118,9 @@ pub fn build_system_in(config: &Path, variant: Variant, out: &Path) -> Result<Sy
     };
     // Warnings (e.g. W002, a partition that will be halted at boot).
     eprint!("{}", checked.render());
+    // Absolute: cargo (and the partitions' build script, which reads the
+    // layouts) runs in the workspace root, not here.
+    let out = &std::path::absolute(out).map_err(|e| Error(format!("{}: {e}", out.display())))?;
     let layouts = out.join("layouts");
     let elves = out.join("elf");
     for dir in [&layouts, &elves] {
