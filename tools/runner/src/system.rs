@@ -239,7 +239,7 @@ pub fn build_system_in(config: &Path, variant: Variant, out: &Path) -> Result<Sy
         .as_ref()
         .map(|(p, _)| std::fs::read(p).map_err(|e| Error(format!("{}: {e}", p.display()))))
         .transpose()?;
-    let (flash_path, elf) = write_flash_image(&out, &hyp, &buf[..len], store.as_deref(), bank)?;
+    let (flash_path, elf) = write_flash_image(out, &hyp, &buf[..len], store.as_deref(), bank)?;
     Ok(SystemImage {
         hyp,
         blob: blob_path,
