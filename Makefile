@@ -1,31 +1,48 @@
 # The front door. `make qemu` runs the demo, `make test` runs every test;
 # both run `make setup` first, so on a fresh machine they are all you type.
+# `make qemu CONFIG=path/to/system.toml` runs your own system instead
+# (`make image CONFIG=...` only builds it). Works from anywhere with
+# `make -f /path/to/tree/Makefile ...` or `make -C /path/to/tree ...`:
+# CONFIG is relative to make's directory, everything is built in and
+# written under the tree this Makefile is in.
 
 CARGO ?= cargo
-HVRUN := $(CARGO) run -q --release -p runner --
+# The tree this Makefile is in (with a trailing slash).
+ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
+HVRUN := $(CARGO) run -q --release --manifest-path $(ROOT)Cargo.toml -p runner --
 FOREVER ?=
 SEMIHOSTING ?=
+## CONFIG: the system file to build, run, debug or check (default: the demo)
+CONFIG ?= $(ROOT)config/demo.toml
+## OUT: where `make image`/`make qemu` write the system (default:
+## target/systems/<system file stem> of this tree)
+OUT ?=
 
-.PHONY: all setup build qemu test test-host test-qemu size debug clean fmt clippy
+.PHONY: all setup build image qemu test test-host test-qemu size debug clean fmt clippy
 
 all: build
 
 ## setup: install/verify QEMU (mps3-an536) and core for armv8r-none-eabihf
 setup:
-	@bash tools/setup.sh
+	@bash $(ROOT)tools/setup.sh
 
 ## build: build the hypervisor image
 build: setup
 	@$(HVRUN) build
 
-## qemu: run the demo in QEMU (FOREVER=1 keeps it running; SEMIHOSTING=1
-## gives the partitions semihosting, host files and commands: trusted programs only)
+## image: build the system CONFIG (system.img, system.elf) and print where they are
+image: setup
+	@$(HVRUN) image --config $(CONFIG) $(if $(OUT),--out $(OUT),)
+
+## qemu: build and run the system CONFIG (default: the demo) in QEMU (FOREVER=1
+## keeps it running; SEMIHOSTING=1 gives the partitions semihosting, host files
+## and commands: trusted programs only)
 qemu: setup
-	@$(HVRUN) run $(if $(FOREVER),--forever,) $(if $(SEMIHOSTING),--semihosting,)
+	@$(HVRUN) run --config $(CONFIG) $(if $(OUT),--out $(OUT),) $(if $(FOREVER),--forever,) $(if $(SEMIHOSTING),--semihosting,)
 
 ## test: host unit tests, then the QEMU tests
 test: setup
-	$(CARGO) test
+	$(CARGO) test --manifest-path $(ROOT)Cargo.toml
 
 ## size: size of each section of the hypervisor image
 size: setup
@@ -36,24 +53,23 @@ size: setup
 bench: setup
 	@$(HVRUN) bench
 
-## debug: QEMU halted, waiting for gdb-multiarch on :1234
+## debug: the system CONFIG in QEMU, halted, waiting for gdb-multiarch on :1234
 debug: setup
-	@$(HVRUN) debug
+	@$(HVRUN) debug --config $(CONFIG)
 
 ## check-config: validate a system file: make check-config CONFIG=path/to/system.toml
 ## (exit 0 and a one-line summary when valid, non-zero with the diagnostics when not)
-CONFIG ?= config/demo.toml
 .PHONY: check-config
 check-config:
-	@$(CARGO) run -q -p hvcfg -- check $(CONFIG)
+	@$(CARGO) run -q --manifest-path $(ROOT)Cargo.toml -p hvcfg -- check $(CONFIG)
 
 fmt:
-	$(CARGO) fmt --all
+	$(CARGO) fmt --all --manifest-path $(ROOT)Cargo.toml
 
 ## clippy: lints, host crates and then the target crates for armv8r-none-eabihf
 clippy: setup
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --manifest-path $(ROOT)Cargo.toml --all-targets -- -D warnings
 	@$(HVRUN) clippy
 
 clean:
-	$(CARGO) clean
+	$(CARGO) clean --manifest-path $(ROOT)Cargo.toml

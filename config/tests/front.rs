@@ -662,3 +662,127 @@ fn image_names_are_checked_against_the_programs_the_caller_knows() {
         c.diags[0].message
     );
 }
+
+#[test]
+fn an_image_with_a_slash_or_ending_in_elf_is_a_path_anything_else_a_program() {
+    for program in [
+        "sensor",
+        "ctx_a",
+        "prioracer_b",
+        "baremetal",
+        "elf",
+        "sensor.elfx",
+    ] {
+        assert!(!image::is_elf_path(program), "{program}");
+        assert_eq!(image::elf_path(program, Path::new("sys/ecu.toml")), None);
+    }
+    for path in [
+        "sensor.elf",
+        "./sensor",
+        "out/sensor",
+        "/abs/sensor",
+        "..\\win\\sensor",
+    ] {
+        assert!(image::is_elf_path(path), "{path}");
+    }
+    // Relative to the directory of the file that holds the key, not to
+    // the current directory; absolute as written.
+    let file = Path::new("/home/me/ecu/system.toml");
+    assert_eq!(
+        image::elf_path("build/sensor.elf", file),
+        Some(PathBuf::from("/home/me/ecu/build/sensor.elf"))
+    );
+    assert_eq!(
+        image::elf_path("../fw/sensor", file),
+        Some(PathBuf::from("/home/me/ecu/../fw/sensor"))
+    );
+    assert_eq!(
+        image::elf_path("/opt/fw/sensor", file),
+        Some(PathBuf::from("/opt/fw/sensor"))
+    );
+    assert_eq!(
+        image::elf_path("sensor.elf", Path::new("system.toml")),
+        Some(PathBuf::from("sensor.elf"))
+    );
+}
+
+/// A system file `sys/ecu.toml` in a fresh temporary directory whose one
+/// partition runs `image` (the real platform file next to it).
+fn system_on_disk(name: &str, image: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("hypcfg-image-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sys/platforms")).unwrap();
+    std::fs::write(dir.join("sys/platforms/mps3-an536.toml"), PLATFORM).unwrap();
+    let text = format!(
+        "[platform]\ninclude = \"platforms/mps3-an536.toml\"\n{HYP}\n[[partition]]\nname = \"a\"\ncore = 0\nimage = \"{image}\"\nmemory = [{{ name = \"code\", base = 0x2000_0000, size = \"64K\", perm = \"r-x\" }}]\n[[schedule]]\ncore = 0\nmajor_frame_us = 1000\nwindows = [{{ partition = \"a\", duration_us = 1000 }}]\n"
+    );
+    let path = dir.join("sys/ecu.toml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn an_elf_path_resolves_against_its_system_file_and_skips_the_program_list() {
+    let (dir, path) = system_on_disk("ok", "../elves/a.elf");
+    std::fs::create_dir_all(dir.join("elves")).unwrap();
+    std::fs::write(
+        dir.join("elves/a.elf"),
+        elf(0x2000_0000, &[(0x2000_0000, &[0; 16], 16)]),
+    )
+    .unwrap();
+    let options = front::Options {
+        binaries: Some(vec!["sensor".into()]),
+    };
+    let c = front::check_file_with(&path, &options);
+    assert!(c.ok(), "{}", c.render());
+    let layout = &c.compiled.unwrap().partitions[0];
+    assert_eq!(layout.image.as_deref(), Some("../elves/a.elf"));
+    assert_eq!(layout.elf, Some(dir.join("sys/../elves/a.elf")));
+    // A program name resolves to no file.
+    let (dir2, path) = system_on_disk("name", "sensor");
+    let c = front::check_file_with(&path, &options);
+    assert!(c.ok(), "{}", c.render());
+    assert_eq!(c.compiled.unwrap().partitions[0].elf, None);
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(dir2);
+}
+
+#[test]
+fn a_missing_or_non_elf_image_file_is_refused_at_its_key() {
+    let (dir, path) = system_on_disk("missing", "fw/a.elf");
+    let c = front::check_file(&path);
+    assert!(!c.ok());
+    let d = &c.diags[0];
+    assert_eq!((d.code.id, d.path.as_str()), ("E026", "partition[0].image"));
+    let want = format!("cannot read `{}`", dir.join("sys/fw/a.elf").display());
+    assert!(d.message.contains(&want), "{}", d.message);
+    let line = 1 + std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .position(|l| l == "image = \"fw/a.elf\"")
+        .unwrap();
+    let text = c.render();
+    assert!(
+        text.contains(&format!("--> {}:{line}:9", path.display())),
+        "{text}"
+    );
+    assert!(text.contains("image = \"fw/a.elf\""), "{text}");
+    // There, but not an ELF.
+    std::fs::create_dir_all(dir.join("sys/fw")).unwrap();
+    std::fs::write(dir.join("sys/fw/a.elf"), "not an elf").unwrap();
+    let c = front::check_file(&path);
+    let d = &c.diags[0];
+    assert_eq!((d.code.id, d.path.as_str()), ("E026", "partition[0].image"));
+    assert!(
+        d.message
+            .contains("is not a partition image: not a 32-bit ELF file"),
+        "{}",
+        d.message
+    );
+    // A directory is not readable as an image either.
+    std::fs::remove_file(dir.join("sys/fw/a.elf")).unwrap();
+    std::fs::create_dir_all(dir.join("sys/fw/a.elf")).unwrap();
+    let c = front::check_file(&path);
+    assert_eq!(c.diags[0].code.id, "E026", "{}", c.render());
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -14,6 +14,36 @@ use crate::system::{EntryPoint, Image, RegionKind};
 use super::diag::{codes, Diagnostic};
 use super::validate::{Compiled, LaidRegion, Span, LINK_PAGE};
 
+/// Whether a partition's `image` value names an ELF file rather than a
+/// program the runner builds: it does when it contains a path separator
+/// (`/` or `\`) or ends in `.elf`. Program names (binaries of
+/// `partitions/apps`) are plain identifiers, so the two never meet:
+/// `"sensor"` is a program, `"./sensor"`, `"out/sensor"` and
+/// `"sensor.elf"` are files.
+pub fn is_elf_path(value: &str) -> bool {
+    value.contains('/') || value.contains('\\') || value.ends_with(".elf")
+}
+
+/// The ELF file a partition's `image` value names, if it names one (see
+/// [`is_elf_path`]): an absolute path as written, a relative one against
+/// the directory of `file`, the system file (or included file) that holds
+/// the key.
+pub fn elf_path(value: &str, file: &std::path::Path) -> Option<std::path::PathBuf> {
+    if !is_elf_path(value) {
+        return None;
+    }
+    let path = std::path::Path::new(value);
+    if path.is_absolute() {
+        return Some(path.to_path_buf());
+    }
+    let dir = file.parent().unwrap_or(std::path::Path::new(""));
+    Some(if dir.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    })
+}
+
 /// An ELF image flattened to one binary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Flat {

@@ -227,7 +227,8 @@ pub fn check_with_options(path: &Path, loader: &mut dyn Loader, options: &Option
                 } else {
                     schema::read(&mut cx, &root).and_then(|raw| {
                         board::check_system(&mut cx, &raw);
-                        validate::compile(&mut cx, &raw, options.binaries.as_deref())
+                        let files = sources.paths();
+                        validate::compile(&mut cx, &raw, options.binaries.as_deref(), &files)
                     })
                 }
             }

@@ -51,6 +51,11 @@ impl Sources {
         self.files.get(id)
     }
 
+    /// The path of every file, by id.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|f| f.path.clone()).collect()
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
         let Some(f) = self.files.get(id) else {

@@ -314,6 +314,25 @@ fn build(config: &Path, out: &Path, images: &[String], format: Format) -> ExitCo
             }
         }
     }
+    // Partitions whose `image` is an ELF path (checked readable above) take
+    // it unless `--image` gives them another.
+    for p in &c.partitions {
+        let Some(path) = &p.elf else { continue };
+        if flats.iter().any(|(name, _)| *name == p.name) {
+            continue;
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return io_error("read", path, e),
+        };
+        match image::flatten_elf(&bytes) {
+            Ok(f) => flats.push((p.name.clone(), f)),
+            Err(e) => {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::from(1);
+            }
+        }
+    }
     let art = match front::build::build(c, &flats, &config.display().to_string()) {
         Ok(a) => a,
         Err(diags) => {

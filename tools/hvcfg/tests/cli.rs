@@ -216,3 +216,38 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("cannot read `/nonexistent/system.toml`"));
 }
+
+#[test]
+fn build_packs_the_elf_an_image_path_names() {
+    let dir = out_dir("image-path");
+    std::fs::create_dir_all(dir.join("fw")).unwrap();
+    std::fs::write(
+        dir.join("fw/hello.elf"),
+        elf(0x2000_0000, &[0xFE, 0xFF, 0xFF, 0xEA]),
+    )
+    .unwrap();
+    let minimal = std::fs::read_to_string(repo("config/minimal.toml")).unwrap();
+    let platform = repo("config/platforms/mps3-an536.toml");
+    let text_sys = minimal
+        .replace(
+            "include = \"platforms/mps3-an536.toml\"",
+            &format!("include = \"{}\"", platform.display()),
+        )
+        .replace("core = 0\nmemory", "core = 0\nimage = \"fw/hello.elf\"\nmemory");
+    assert!(text_sys.contains("image = \"fw/hello.elf\""));
+    std::fs::write(dir.join("sys.toml"), text_sys).unwrap();
+    let out = dir.join("out");
+    let o = hvcfg(&[
+        "build",
+        dir.join("sys.toml").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read(out.join("images.bin")).unwrap(),
+        [0xFE, 0xFF, 0xFF, 0xEA]
+    );
+    assert!(out.join("hello.ld").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}

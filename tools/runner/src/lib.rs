@@ -16,8 +16,31 @@ use std::path::PathBuf;
 /// The target triple of the hypervisor and the partitions.
 pub const TARGET: &str = "armv8r-none-eabihf";
 
-/// The workspace root (two levels above this crate).
+/// The tree the runner runs from: where it builds (cargo runs there) and
+/// writes its outputs (`target/`). Found at run time, so a copy of the
+/// tree works on itself and never on the tree it was copied from: the
+/// first directory, going up from the running executable (the tree's
+/// `target/`, where `cargo run` and the tests put it) and then from the
+/// current directory, that holds this workspace ([`is_workspace`]); the
+/// tree this crate was compiled in only when neither is in one.
 pub fn workspace_root() -> PathBuf {
+    let exe = std::env::current_exe().ok();
+    let cwd = std::env::current_dir().ok();
+    [exe, cwd]
+        .into_iter()
+        .flatten()
+        .find_map(|start| start.ancestors().find(|d| is_workspace(d)).map(PathBuf::from))
+        .unwrap_or_else(compiled_root)
+}
+
+/// Whether `dir` is the root of this workspace: it holds the runner's
+/// manifest and the workspace manifest.
+pub fn is_workspace(dir: &std::path::Path) -> bool {
+    dir.join("tools/runner/Cargo.toml").is_file() && dir.join("Cargo.toml").is_file()
+}
+
+/// The tree this crate was compiled in (two levels above it).
+fn compiled_root() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     here.parent()
         .and_then(|p| p.parent())

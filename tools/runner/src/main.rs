@@ -1,6 +1,7 @@
 //! `hvrun`: build the hypervisor image and run it in QEMU (the Makefile's
 //! `build`, `qemu`, `size`, `debug` and `bench` targets call this).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -41,18 +42,39 @@ enum Cmd {
         /// Seconds before QEMU is killed.
         #[arg(long, default_value_t = 120)]
         timeout: u64,
-        /// The system to boot.
-        #[arg(long, default_value = "config/demo.toml")]
-        config: std::path::PathBuf,
+        /// The system to boot (a relative path is relative to the current
+        /// directory; default: the demo, `config/demo.toml` of this tree).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where to write the built system (default:
+        /// `target/systems/<system file stem>` of this tree).
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Start QEMU with semihosting: every partition can then read and
         /// write host files and run host commands. Trusted programs only.
         #[arg(long)]
         semihosting: bool,
     },
+    /// Build a system (`system.img`, `system.elf`) without running it, and
+    /// print where its files are.
+    Image {
+        /// The system to build (a relative path is relative to the current
+        /// directory; default: the demo, `config/demo.toml` of this tree).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where to write it (default: `target/systems/<system file stem>`
+        /// of this tree).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print the size of each section of the hypervisor image.
     Size,
     /// Start QEMU halted, waiting for gdb on :1234, and write a gdb script.
-    Debug,
+    Debug {
+        /// The system to boot (default: the demo).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Check that QEMU and the target toolchain are usable.
     Doctor,
     /// Run clippy on the target crates for armv8r-none-eabihf.
@@ -76,6 +98,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Builds the system file `config` (relative to the current directory;
+/// the demo of this tree when `None`) into `out` (its default directory
+/// when `None`).
+fn build_system(
+    config: Option<&Path>,
+    out: Option<&Path>,
+    variant: Variant,
+) -> runner::Result<runner::system::SystemImage> {
+    let demo = runner::workspace_root().join("config/demo.toml");
+    let config = config.unwrap_or(&demo);
+    if !config.is_file() {
+        let cwd = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        return Err(runner::Error(format!(
+            "no system file `{}` (a relative path is relative to the current directory, {cwd})",
+            config.display()
+        )));
+    }
+    let out = out.map_or_else(|| runner::system::default_out_dir(config), Path::to_path_buf);
+    runner::system::build_system_in(config, variant, &out)
+}
+
 fn run(cli: Cli) -> runner::Result<ExitCode> {
     match cli.command {
         Cmd::Build { selftest } => {
@@ -92,6 +137,7 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             icount,
             timeout,
             config,
+            out,
             semihosting,
         } => {
             let variant = if selftest.is_some() {
@@ -102,12 +148,7 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             let mut r = if let Some(t) = &selftest {
                 qemu::Run::selftest(build::build_hyp(variant)?, t)
             } else {
-                let config = if config.is_relative() {
-                    runner::workspace_root().join(config)
-                } else {
-                    config
-                };
-                runner::system::build_system(&config, variant)?.run()
+                build_system(config.as_deref(), out.as_deref(), variant)?.run()
             };
             r.echo = true;
             r.icount = icount;
@@ -137,10 +178,14 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             println!("{}", elf.display());
             print!("{}", size::table(&size::measure(&elf)?));
         }
-        Cmd::Debug => {
-            // The demo system (the one file `make qemu` boots), halted for gdb.
-            let demo = runner::workspace_root().join("config/demo.toml");
-            let system = runner::system::build_system(&demo, Variant::Product)?;
+        Cmd::Image { config, out } => {
+            let system = build_system(config.as_deref(), out.as_deref(), Variant::Product)?;
+            println!("system.img: {}", system.flash.display());
+            println!("system.elf: {}", system.elf.display());
+        }
+        Cmd::Debug { config } => {
+            // The system (by default the demo), halted for gdb.
+            let system = build_system(config.as_deref(), None, Variant::Product)?;
             let script = qemu::write_gdb_script(&system.hyp)?;
             println!(
                 "QEMU is waiting for gdb; in another terminal run:\n    gdb-multiarch -x {}",

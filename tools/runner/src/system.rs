@@ -83,11 +83,28 @@ pub fn known_binaries() -> Vec<String> {
 /// writes) from interleaving with another's in the same process.
 static SYSTEM_BUILD: Mutex<()> = Mutex::new(());
 
-/// Builds the system described by `config` with the hypervisor `variant`.
+/// Where [`build_system`] writes the system built from `config`:
+/// `target/systems/<file stem>` of the tree the runner runs from.
+pub fn default_out_dir(config: &Path) -> PathBuf {
+    let stem = config.file_stem().and_then(|s| s.to_str()).unwrap_or("system");
+    workspace_root().join("target").join("systems").join(stem)
+}
+
+/// Builds the system described by `config` with the hypervisor `variant`
+/// into [`default_out_dir`].
 pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
+    build_system_in(config, variant, &default_out_dir(config))
+}
+
+/// Builds the system described by `config` with the hypervisor `variant`
+/// into the directory `out` (`system.img`, `system.elf`, the blob, the
+/// partitions' linker fragments and ELFs). A partition's `image` is a
+/// program this tree builds, linked for it, or an ELF built anywhere (a
+/// path, checked readable before anything is built), taken as it is.
+pub fn build_system_in(config: &Path, variant: Variant, out: &Path) -> Result<SystemImage> {
     let _guard = SYSTEM_BUILD.lock().unwrap_or_else(|e| e.into_inner());
     // With the programs it can build: a misspelt `image` is refused at
-    // its key before cargo runs.
+    // its key before cargo runs (so is an ELF path that cannot be read).
     let options = front::Options {
         binaries: Some(known_binaries()),
     };
@@ -101,18 +118,30 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
     };
     // Warnings (e.g. W002, a partition that will be halted at boot).
     eprint!("{}", checked.render());
-    let stem = config.file_stem().and_then(|s| s.to_str()).unwrap_or("system");
-    let out = workspace_root().join("target").join("systems").join(stem);
+    // Absolute: cargo (and the partitions' build script, which reads the
+    // layouts) runs in the workspace root, not here.
+    let out = &std::path::absolute(out).map_err(|e| Error(format!("{}: {e}", out.display())))?;
     let layouts = out.join("layouts");
     let elves = out.join("elf");
     for dir in [&layouts, &elves] {
         std::fs::create_dir_all(dir).map_err(|e| Error(format!("cannot create {}: {e}", dir.display())))?;
     }
-    // Which binary each partition runs, and its linker fragment.
+    // Which binary each partition runs (or which ELF), and its linker
+    // fragment: `layouts/<partition>.ld` for every partition (what an
+    // outside build links with), `layouts/<binary>/layout.ld` for the
+    // programs built here.
     let source = config.display().to_string();
     let mut bins = Vec::new();
+    let mut foreign = Vec::new();
     for (pi, p) in compiled.partitions.iter().enumerate() {
         let Some(bin) = p.image.clone() else { continue };
+        let text = report::linker_fragment(&compiled, pi, &source)
+            .ok_or_else(|| Error(format!("no linker fragment for partition `{}`", p.name)))?;
+        write_if_changed(&layouts.join(format!("{}.ld", p.name)), text.as_bytes())?;
+        if let Some(elf) = &p.elf {
+            foreign.push((elf.clone(), p.name.clone()));
+            continue;
+        }
         if bins.iter().any(|(b, _): &(String, String)| *b == bin) {
             return Err(Error(format!(
                 "{}: partitions `{}` and another both run `{bin}`; each binary is linked for one partition",
@@ -120,14 +149,20 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
                 p.name
             )));
         }
-        let text = report::linker_fragment(&compiled, pi, &source)
-            .ok_or_else(|| Error(format!("no linker fragment for partition `{}`", p.name)))?;
         let dir = layouts.join(&bin);
         std::fs::create_dir_all(&dir).map_err(|e| Error(e.to_string()))?;
         write_if_changed(&dir.join("layout.ld"), text.as_bytes())?;
         bins.push((bin, p.name.clone()));
     }
     let mut flats = Vec::new();
+    // ELFs built elsewhere: as they are (`image::attach` checks that they
+    // fit the partition), a copy kept with the system's other ELFs.
+    for (elf, part) in foreign {
+        let bytes = std::fs::read(&elf).map_err(|e| Error(format!("{}: {e}", elf.display())))?;
+        write_atomically(&elves.join(format!("{part}.elf")), &bytes)?;
+        let flat = image::flatten_elf(&bytes).map_err(|e| Error(format!("{}: {e}", elf.display())))?;
+        flats.push((part, flat));
+    }
     // Programs written for the bare board (not on the guest library) keep
     // their own link script; the config must give them that very layout,
     // which `image::attach` checks.
@@ -204,7 +239,7 @@ pub fn build_system(config: &Path, variant: Variant) -> Result<SystemImage> {
         .as_ref()
         .map(|(p, _)| std::fs::read(p).map_err(|e| Error(format!("{}: {e}", p.display()))))
         .transpose()?;
-    let (flash_path, elf) = write_flash_image(&out, &hyp, &buf[..len], store.as_deref(), bank)?;
+    let (flash_path, elf) = write_flash_image(out, &hyp, &buf[..len], store.as_deref(), bank)?;
     Ok(SystemImage {
         hyp,
         blob: blob_path,

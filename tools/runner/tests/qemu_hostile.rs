@@ -74,11 +74,14 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs the `hvrun` binary as `make qemu` does (`hvrun run`), on `system`,
-/// from `cwd`, with `extra` arguments.
+/// Runs the `hvrun` binary as `make qemu` does (`hvrun run`), on `system`
+/// (relative to the workspace root), from `cwd`, with `extra` arguments.
 fn hvrun(system: &str, cwd: &PathBuf, extra: &[&str]) -> HvrunRun {
+    let system = runner::workspace_root().join(system);
     let out = Command::new(env!("CARGO_BIN_EXE_hvrun"))
-        .args(["run", "--config", system, "--timeout", "90"])
+        .args(["run", "--config"])
+        .arg(&system)
+        .args(["--timeout", "90"])
         .args(extra)
         .current_dir(cwd)
         .output()

@@ -25,6 +25,7 @@ pub(super) fn derive_bands(cx: &mut Cx, st: &mut State<'_>) {
         st.out.layouts.push(PartitionLayout {
             name: part.name.v.clone(),
             image: part.image.as_ref().map(|i| i.v.clone()),
+            elf: st.elves[pi].clone(),
             regions,
             entry_explicit: part.entry.is_some(),
         });

@@ -1,19 +1,24 @@
-//! Images: the program each partition runs. `image` names it (the runner
-//! builds it by that name); without one the partition has nothing to run
-//! unless the system is built with an ELF for it (`hvcfg build --image`).
+//! Images: the program each partition runs. `image` names it: a program
+//! the runner builds by that name, or a path to an ELF built anywhere
+//! (`crate::front::image::is_elf_path` tells them apart); without one the
+//! partition has nothing to run unless the system is built with an ELF for
+//! it (`hvcfg build --image`).
 
 use crate::front::diag::{codes, did_you_mean, Diagnostic};
+use crate::front::image::{elf_path, flatten_elf};
 use crate::front::schema::Cx;
 
 use super::checks::err;
 use super::State;
 
 /// Warns about each partition without `image` (the hypervisor halts it at
-/// boot unless the build gives it one), and, when the caller knows which
-/// programs exist, refuses an `image` that names none of them.
+/// boot unless the build gives it one); resolves an `image` that is a path
+/// and refuses it (E026 at the key) unless it is a readable 32-bit Arm
+/// ELF; and, when the caller knows which programs exist, refuses an
+/// `image` program that names none of them.
 pub(super) fn check_images(cx: &mut Cx, st: &mut State<'_>) {
     let raw = st.raw;
-    for part in &raw.partitions {
+    for (pi, part) in raw.partitions.iter().enumerate() {
         if part.name.v.starts_with('<') {
             continue; // placeholder for a missing name, already reported
         }
@@ -35,6 +40,36 @@ pub(super) fn check_images(cx: &mut Cx, st: &mut State<'_>) {
             );
             continue;
         };
+        let file = st.files.get(image.loc.file).cloned().unwrap_or_default();
+        if let Some(path) = elf_path(&image.v, &file) {
+            let problem = match std::fs::read(&path) {
+                Err(e) => Some(format!("cannot read `{}`: {e}", path.display())),
+                Ok(bytes) => flatten_elf(&bytes)
+                    .err()
+                    .map(|e| format!("`{}` is not a partition image: {e}", path.display())),
+            };
+            match problem {
+                Some(problem) => {
+                    err(
+                        cx,
+                        codes::IMAGE,
+                        image.loc,
+                        &image.path,
+                        format!("the image of partition `{}`: {problem}", part.name.v),
+                    )
+                    .hint = Some(format!(
+                        "a path (with `/` or ending in `.elf`) names an ELF, relative to the directory of {}; give the partition's linked 32-bit Arm ELF, or a program name without `/`",
+                        if file.as_os_str().is_empty() {
+                            "the system file".to_string()
+                        } else {
+                            format!("`{}`", file.display())
+                        }
+                    ));
+                }
+                None => st.elves[pi] = Some(path),
+            }
+            continue;
+        }
         let Some(known) = st.binaries else { continue };
         if known.contains(&image.v) {
             continue;
@@ -49,8 +84,9 @@ pub(super) fn check_images(cx: &mut Cx, st: &mut State<'_>) {
         let mut list: Vec<&str> = known.iter().map(String::as_str).collect();
         list.sort_unstable();
         err(cx, codes::UNKNOWN_IMAGE, image.loc, &image.path, msg).hint = Some(format!(
-            "name one of the programs: {}; a new one is a binary of partitions/apps (src/bin/<name>.rs)",
-            list.join(", ")
+            "name one of the programs: {}; a new one is a binary of partitions/apps (src/bin/<name>.rs); an ELF built elsewhere is a path (`./{}.elf`)",
+            list.join(", "),
+            image.v
         ));
     }
 }

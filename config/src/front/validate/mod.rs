@@ -90,8 +90,13 @@ fn ser_kind<S: serde::Serializer>(k: &RegionKind, s: S) -> Result<S::Ok, S::Erro
 pub struct PartitionLayout {
     /// Name.
     pub name: String,
-    /// Crate or image it runs, as written in the config.
+    /// The program it runs, as written in the config: a binary the
+    /// caller builds, or a path to an ELF (see [`crate::front::image::elf_path`]).
     pub image: Option<String>,
+    /// When `image` is a path: the ELF it names, resolved against the
+    /// directory of the file that holds the key (checked readable and a
+    /// 32-bit Arm ELF when the system was checked).
+    pub elf: Option<std::path::PathBuf>,
     /// Its band, in region order (memory, shared, devices).
     pub regions: Vec<LaidRegion>,
     /// Whether the entry point was written in the config (else it is the
@@ -170,6 +175,11 @@ struct State<'r> {
     raw: &'r RawSystem,
     /// The programs an `image` may name, when the caller knows them.
     binaries: Option<&'r [String]>,
+    /// The path of each source file, by [`FileId`](crate::front::source::FileId)
+    /// (an `image` path resolves against its file's directory).
+    files: &'r [std::path::PathBuf],
+    /// Per partition: the ELF its `image` names, when it is a path.
+    elves: Vec<Option<std::path::PathBuf>>,
     /// Device and partition names, to resolve references.
     names: Names<'r>,
     /// Platform memory banks, in file order.
@@ -193,11 +203,13 @@ struct State<'r> {
 impl<'r> State<'r> {
     /// The state before the first phase: what follows from `raw` alone
     /// (the banks' layout, the name look-ups) and nothing derived yet.
-    fn new(raw: &'r RawSystem, binaries: Option<&'r [String]>) -> Self {
+    fn new(raw: &'r RawSystem, binaries: Option<&'r [String]>, files: &'r [std::path::PathBuf]) -> Self {
         let p = &raw.platform;
         State {
             raw,
             binaries,
+            files,
+            elves: vec![None; raw.partitions.len()],
             names: Names::new(raw),
             banks: p
                 .banks
@@ -344,7 +356,8 @@ struct Tables {
 
 /// Validates `raw` and derives the system. Errors go to `cx`; `None` when
 /// there is any. `binaries`, when given, are the programs a partition's
-/// `image` may name.
+/// `image` may name; `files` are the paths of the source files, by id (an
+/// `image` that is a path resolves against the directory of its file).
 ///
 /// Every phase runs even after errors, so one run reports as many as it
 /// can; an element found broken is skipped by later phases, not reported
@@ -355,8 +368,13 @@ struct Tables {
 /// derived once each partition's memory, mappings and devices are known.
 /// Diagnostics are sorted by position afterwards, but those at the same
 /// position keep this order.
-pub fn compile(cx: &mut Cx, raw: &RawSystem, binaries: Option<&[String]>) -> Option<Compiled> {
-    let mut st = State::new(raw, binaries);
+pub fn compile(
+    cx: &mut Cx,
+    raw: &RawSystem,
+    binaries: Option<&[String]>,
+    files: &[std::path::PathBuf],
+) -> Option<Compiled> {
+    let mut st = State::new(raw, binaries, files);
     names::check_names(cx, &st);
     platform::check_platform(cx, &mut st);
     hypervisor::check_hypervisor(cx, &mut st);
