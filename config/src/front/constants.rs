@@ -98,8 +98,33 @@ pub fn items(c: &Compiled, pi: usize) -> Result<Vec<Group>, String> {
         .partitions
         .get(pi)
         .ok_or_else(|| format!("no partition {pi}"))?;
-    let mut groups = Vec::new();
-    groups.push(Group {
+    let of = |kind: RegionKind| layout.regions.iter().filter(move |r| r.kind == kind);
+    let (devices, device_irqs) = device_group(c, part, of(RegionKind::Device));
+    let groups = vec![
+        partition_group(pi, &layout.name, part),
+        Group {
+            title: "Memory regions".into(),
+            items: of(RegionKind::Memory)
+                .flat_map(|r| region_items(r, "MEM", "Memory region"))
+                .collect(),
+        },
+        Group {
+            title: "Shared memory blocks".into(),
+            items: of(RegionKind::Shared)
+                .flat_map(|r| region_items(r, "SHM", "Shared block"))
+                .collect(),
+        },
+        devices,
+        interrupt_group(part, &device_irqs),
+        channel_group(c, pi),
+    ];
+    check_unique(&groups)?;
+    Ok(groups)
+}
+
+/// Id, name, core and entry of partition `pi`.
+fn partition_group(pi: usize, name: &str, part: &crate::system::Partition) -> Group {
+    Group {
         title: "The partition".into(),
         items: vec![
             item(
@@ -110,7 +135,7 @@ pub fn items(c: &Compiled, pi: usize) -> Result<Vec<Group>, String> {
             item(
                 "PARTITION_NAME",
                 "This partition's name (its console prefix).",
-                Value::Text(layout.name.clone()),
+                Value::Text(name.to_string()),
             ),
             item(
                 "CORE",
@@ -119,52 +144,51 @@ pub fn items(c: &Compiled, pi: usize) -> Result<Vec<Group>, String> {
             ),
             item("ENTRY", "Its entry point (EL1, A32).", Value::Address(part.entry)),
         ],
-    });
-    let region = |r: &super::validate::LaidRegion, prefix: &str, what: &str| {
-        let id = format!("{prefix}_{}", ident(&r.name));
-        let mut v = vec![
-            item(
-                format!("{id}_BASE"),
-                format!("{what} `{}`: first byte.", r.name),
-                Value::Address(r.span.base),
-            ),
-            item(
-                format!("{id}_SIZE"),
-                format!("{what} `{}`: size in bytes.", r.name),
-                Value::Address(r.span.size),
-            ),
-        ];
-        if r.kind != RegionKind::Device {
-            v.push(item(
-                format!("{id}_PERM"),
-                format!("{what} `{}`: this partition's permissions.", r.name),
-                Value::Text(r.perm.clone()),
-            ));
-            v.push(item(
-                format!("{id}_WRITABLE"),
-                format!("{what} `{}`: whether this partition may write it.", r.name),
-                Value::Flag(r.perm.contains('w')),
-            ));
-        }
-        v
-    };
-    let of = |kind: RegionKind| layout.regions.iter().filter(move |r| r.kind == kind);
-    groups.push(Group {
-        title: "Memory regions".into(),
-        items: of(RegionKind::Memory)
-            .flat_map(|r| region(r, "MEM", "Memory region"))
-            .collect(),
-    });
-    groups.push(Group {
-        title: "Shared memory blocks".into(),
-        items: of(RegionKind::Shared)
-            .flat_map(|r| region(r, "SHM", "Shared block"))
-            .collect(),
-    });
+    }
+}
+
+/// Base, size and (for memory) permissions of region `r`, named
+/// `<prefix>_<NAME>_...`.
+fn region_items(r: &super::validate::LaidRegion, prefix: &str, what: &str) -> Vec<Item> {
+    let id = format!("{prefix}_{}", ident(&r.name));
+    let mut v = vec![
+        item(
+            format!("{id}_BASE"),
+            format!("{what} `{}`: first byte.", r.name),
+            Value::Address(r.span.base),
+        ),
+        item(
+            format!("{id}_SIZE"),
+            format!("{what} `{}`: size in bytes.", r.name),
+            Value::Address(r.span.size),
+        ),
+    ];
+    if r.kind != RegionKind::Device {
+        v.push(item(
+            format!("{id}_PERM"),
+            format!("{what} `{}`: this partition's permissions.", r.name),
+            Value::Text(r.perm.clone()),
+        ));
+        v.push(item(
+            format!("{id}_WRITABLE"),
+            format!("{what} `{}`: whether this partition may write it.", r.name),
+            Value::Flag(r.perm.contains('w')),
+        ));
+    }
+    v
+}
+
+/// The partition's devices with their interrupts, and every interrupt
+/// that belongs to one of them.
+fn device_group<'a>(
+    c: &Compiled,
+    part: &crate::system::Partition,
+    regions: impl Iterator<Item = &'a super::validate::LaidRegion>,
+) -> (Group, Vec<u32>) {
     let mut device_irqs: Vec<u32> = Vec::new();
     let mut devices = Vec::new();
-    for r in of(RegionKind::Device) {
-        devices.extend(region(r, "DEV", "Device"));
+    for r in regions {
+        devices.extend(region_items(r, "DEV", "Device"));
         let irqs = c
             .devices
             .iter()
@@ -190,13 +214,18 @@ pub fn items(c: &Compiled, pi: usize) -> Result<Vec<Group>, String> {
             Value::List(irqs),
         ));
     }
-    groups.push(Group {
+    let group = Group {
         title: "Devices (passthrough)".into(),
         items: devices,
-    });
+    };
+    (group, device_irqs)
+}
+
+/// Every interrupt the partition owns, and those of none of its devices.
+fn interrupt_group(part: &crate::system::Partition, device_irqs: &[u32]) -> Group {
     let all: Vec<u32> = part.irqs.iter().map(|&i| i as u32).collect();
     let other: Vec<u32> = all.iter().copied().filter(|i| !device_irqs.contains(i)).collect();
-    groups.push(Group {
+    Group {
         title: "Interrupts".into(),
         items: vec![
             item(
@@ -220,7 +249,12 @@ pub fn items(c: &Compiled, pi: usize) -> Result<Vec<Group>, String> {
                 Value::List(other),
             ),
         ],
-    });
+    }
+}
+
+/// The channels partition `pi` sends or receives on: their ids, message
+/// sizes and depths.
+fn channel_group(c: &Compiled, pi: usize) -> Group {
     let name_of = |id: crate::ids::PartitionId| {
         c.system
             .partitions
@@ -271,12 +305,10 @@ pub fn items(c: &Compiled, pi: usize) -> Result<Vec<Group>, String> {
             ));
         }
     }
-    groups.push(Group {
+    Group {
         title: "Channels (TX: this partition sends; RX: it receives)".into(),
         items: channels,
-    });
-    check_unique(&groups)?;
-    Ok(groups)
+    }
 }
 
 /// Refuses two constants with one name (two config names that differ only

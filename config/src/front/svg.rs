@@ -586,58 +586,75 @@ fn draw_schedules(out: &mut String, c: &Compiled, x: f64, y0: f64, w: f64) -> f6
             ticks.push(t);
         }
         if idle > 0 {
-            let (x0, x1) = (px(t), px(sc.major_frame_us as u64));
-            let _ = writeln!(
+            draw_idle(
                 out,
-                "<g class=\"idle\" data-core=\"{}\" data-start=\"{t}\" data-duration=\"{idle}\"><title>core {}: idle from {t} µs for {idle} µs</title>",
-                sc.core, sc.core
+                sc.core.0,
+                t,
+                idle,
+                (px(t), px(sc.major_frame_us as u64)),
+                y,
+                BAR_H,
             );
-            let _ = writeln!(
-                out,
-                "<rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{BAR_H:.1}\" fill=\"url(#idle)\" stroke=\"#333\"/>",
-                x1 - x0
-            );
-            if text_w("idle") + 2.0 * PAD <= x1 - x0 {
-                let _ = writeln!(
-                    out,
-                    "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#444\">idle</text>",
-                    x0 + PAD,
-                    y + PAD + LINE_H - 3.0
-                );
-            }
-            let _ = writeln!(out, "</g>");
             ticks.push(sc.major_frame_us as u64);
         }
         y += BAR_H;
-        let mut last_label: Option<f64> = None;
-        for &tk in &ticks {
-            let xx = px(tk);
-            let _ = writeln!(
-                out,
-                "<line x1=\"{xx:.1}\" y1=\"{y:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>",
-                y + 4.0
-            );
-            let label = tk.to_string();
-            let lw = text_w(&label);
-            if last_label.is_none_or(|l| xx - lw / 2.0 > l + 4.0) {
-                let anchor = if tk == 0 {
-                    "start"
-                } else if tk == sc.major_frame_us as u64 {
-                    "end"
-                } else {
-                    "middle"
-                };
-                let _ = writeln!(
-                    out,
-                    "<text x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"10\" fill=\"#555\">{label}</text>",
-                    y + 15.0
-                );
-                last_label = Some(xx + lw / 2.0);
-            }
-        }
+        draw_ticks(out, &ticks, &px, y, sc.major_frame_us as u64);
         y += if notes > 0 { 30.0 + LINE_H + 4.0 } else { 30.0 };
     }
     y - y0
+}
+
+/// The idle rest of a major frame: a hatched bar from `x0` to `x1`.
+fn draw_idle(out: &mut String, core: u8, t: u64, idle: u64, (x0, x1): (f64, f64), y: f64, bar_h: f64) {
+    let _ = writeln!(
+        out,
+        "<g class=\"idle\" data-core=\"{core}\" data-start=\"{t}\" data-duration=\"{idle}\"><title>core {core}: idle from {t} µs for {idle} µs</title>"
+    );
+    let _ = writeln!(
+        out,
+        "<rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bar_h:.1}\" fill=\"url(#idle)\" stroke=\"#333\"/>",
+        x1 - x0
+    );
+    if text_w("idle") + 2.0 * PAD <= x1 - x0 {
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#444\">idle</text>",
+            x0 + PAD,
+            y + PAD + LINE_H - 3.0
+        );
+    }
+    let _ = writeln!(out, "</g>");
+}
+
+/// The time axis under a schedule: a tick at every window boundary, and
+/// its time in µs where the label does not run into the previous one.
+fn draw_ticks(out: &mut String, ticks: &[u64], px: &impl Fn(u64) -> f64, y: f64, frame_us: u64) {
+    let mut last_label: Option<f64> = None;
+    for &tk in ticks {
+        let xx = px(tk);
+        let _ = writeln!(
+            out,
+            "<line x1=\"{xx:.1}\" y1=\"{y:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>",
+            y + 4.0
+        );
+        let label = tk.to_string();
+        let lw = text_w(&label);
+        if last_label.is_none_or(|l| xx - lw / 2.0 > l + 4.0) {
+            let anchor = if tk == 0 {
+                "start"
+            } else if tk == frame_us {
+                "end"
+            } else {
+                "middle"
+            };
+            let _ = writeln!(
+                out,
+                "<text x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"10\" fill=\"#555\">{label}</text>",
+                y + 15.0
+            );
+            last_label = Some(xx + lw / 2.0);
+        }
+    }
 }
 
 /// The legend: a swatch per partition, then the other colours.
