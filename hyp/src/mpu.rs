@@ -1,7 +1,18 @@
 //! The running hypervisor's instance of the EL2 MPU map
 //! ([`hyp_core::mpu`]): one table per core, driven through the
 //! [`El2Mpu`] register seam of the calling core.
+//!
+//! Each core's table sits in a cell only that core ever reaches: every
+//! function here works on the calling core's table (its number from
+//! `MPIDR`), so no lock is taken on the map/unmap path. A table is never
+//! read by another core; a report about a core's table is made by that
+//! core. EL2 runs with interrupts masked, so nothing can interrupt a core
+//! inside its table; should that ever change, a per-core busy flag refuses
+//! the re-entry ([`MapError::Busy`]) instead of handing out a second
+//! `&mut` to the table.
+use core::cell::UnsafeCell;
 use core::marker::PhantomData;
+use core::sync::atomic::{compiler_fence, AtomicBool, Ordering};
 
 use hypcfg::mpu::{Attrs, RegionWords};
 
@@ -9,47 +20,128 @@ use crate::arch::mpu::El2Mpu;
 use crate::board::CORES;
 pub use hyp_core::mpu::*;
 
+/// One core's table, reached only by that core ([`with_this_core`]).
+struct CoreTable {
+    /// Set while the owner core is inside its table. Only the owner core
+    /// writes it; other cores may read it (a report that a table is in
+    /// use), hence the atomic, used with relaxed loads and stores (plain
+    /// `LDRB`/`STRB`).
+    busy: AtomicBool,
+    /// The table.
+    map: UnsafeCell<MpuMap<El2Mpu>>,
+}
+
+// SAFETY: `map` is only reached through `with_this_core`, which hands it
+// out only to the core whose number indexes it, one borrow at a time (the
+// busy flag refuses a re-entry on that core); no other core ever touches
+// it. `busy` is an atomic.
+unsafe impl Sync for CoreTable {}
+
 /// Every core's table; each core only ever works on its own.
-static EL2_MPU: Mpu<El2Mpu> = Mpu::from_locks([const { spin::Mutex::new(MpuMap::new(El2Mpu)) }; CORES]);
+static EL2_MPU: [CoreTable; CORES] = [const {
+    CoreTable {
+        busy: AtomicBool::new(false),
+        map: UnsafeCell::new(MpuMap::new(El2Mpu)),
+    }
+}; CORES];
 
 fn this_core() -> usize {
     crate::arch::cpu::core_id() as usize
 }
 
-/// Runs `f` on a shared view of `core`'s table (for self tests and
-/// reports); the tables cannot be changed this way.
-pub fn inspect<R>(core: usize, f: impl FnOnce(&MpuMap<El2Mpu>) -> R) -> Result<R, MapError> {
-    EL2_MPU.inspect(core, f)
+/// The calling core's table, borrowed: the busy flag is set while it
+/// lives and cleared when it is dropped.
+struct ThisTable {
+    table: &'static CoreTable,
+    /// Not `Send`: it is the calling core's and stays on it.
+    _this_core: PhantomData<*mut u8>,
 }
 
-/// Whether some core holds the MPU lock right now.
-pub fn lock_is_held() -> bool {
-    EL2_MPU.is_locked()
+impl ThisTable {
+    /// Borrows the calling core's table. The table is the calling core's
+    /// alone, so this takes no lock: it only refuses a re-entry
+    /// ([`MapError::Busy`]), which EL2's masked interrupts rule out today.
+    #[inline(always)]
+    fn get() -> Result<ThisTable, MapError> {
+        let table = EL2_MPU.get(this_core()).ok_or(MapError::NoSuchCore)?;
+        if table.busy.load(Ordering::Relaxed) {
+            return Err(MapError::Busy);
+        }
+        table.busy.store(true, Ordering::Relaxed);
+        // Only this core touches the table, so program order is enough;
+        // the fence keeps the compiler from moving table accesses out of
+        // the window the flag marks (what an interrupt on this core would
+        // see).
+        compiler_fence(Ordering::SeqCst);
+        Ok(ThisTable {
+            table,
+            _this_core: PhantomData,
+        })
+    }
+
+    /// The table, for as long as this borrow lives.
+    #[inline(always)]
+    fn map(&mut self) -> &mut MpuMap<El2Mpu> {
+        // SAFETY: `table` is the calling core's (indexed by its own MPIDR
+        // number; a `ThisTable` is not `Send`, so it stays on that core);
+        // no other core reaches it, and the
+        // busy flag, checked clear and then set by `get`, guarantees no
+        // other `ThisTable` of it lives on this core. The returned borrow
+        // is tied to `&mut self`, so it ends before the flag is cleared.
+        unsafe { &mut *self.table.map.get() }
+    }
+}
+
+impl Drop for ThisTable {
+    #[inline(always)]
+    fn drop(&mut self) {
+        compiler_fence(Ordering::SeqCst);
+        self.table.busy.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Runs `f` on the calling core's table (see [`ThisTable::get`]).
+#[inline(always)]
+fn with_this_core<R>(f: impl FnOnce(&mut MpuMap<El2Mpu>) -> R) -> Result<R, MapError> {
+    let mut t = ThisTable::get()?;
+    Ok(f(t.map()))
+}
+
+/// Runs `f` on a shared view of the calling core's table (for self tests
+/// and reports); the table cannot be changed this way. A report about
+/// another core's table is made by that core.
+pub fn inspect<R>(f: impl FnOnce(&MpuMap<El2Mpu>) -> R) -> Result<R, MapError> {
+    with_this_core(|m| f(m))
+}
+
+/// Whether some core is inside its table right now.
+pub fn table_in_use() -> bool {
+    EL2_MPU.iter().any(|t| t.busy.load(Ordering::Relaxed))
 }
 
 /// Sets up the calling core's MPU: `static_band` from index 0, every
 /// other region off, the top `transient_slots` reserved. Runs at boot on
 /// each core before its MPU is enabled.
 pub fn init_this_core(static_band: &[RegionWords], transient_slots: usize) -> Result<(), MapError> {
-    EL2_MPU.init(this_core(), static_band, transient_slots)
+    with_this_core(|m| m.init(static_band, transient_slots))?
 }
 
 /// Loads the running partition's regions into the calling core's
 /// partition band (see [`MpuMap::load_partition_band`]).
 pub fn load_partition_band(words: &[RegionWords]) -> Result<(), MapError> {
-    EL2_MPU.load_partition_band(this_core(), words)
+    with_this_core(|m| m.load_partition_band(words))?
 }
 
 /// Checks partition `id`'s band once on the calling core and keeps it
 /// for [`load_registered_band`] (see [`MpuMap::register_band`]).
 pub fn register_band(id: usize, words: &[RegionWords]) -> Result<(), MapError> {
-    EL2_MPU.register_band(this_core(), id, words)
+    with_this_core(|m| m.register_band(id, words))?
 }
 
 /// Loads partition `id`'s registered band on the calling core: the
 /// switch path (see [`MpuMap::load_registered_band`]).
 pub fn load_registered_band(id: usize) -> Result<(), MapError> {
-    EL2_MPU.load_registered_band(this_core(), id)
+    with_this_core(|m| m.load_registered_band(id))?
 }
 
 /// The calling core's table, as what undoes a [`Mapping`]. A mapping is
@@ -59,9 +151,9 @@ pub fn load_registered_band(id: usize) -> Result<(), MapError> {
 pub struct ThisCore;
 
 impl Unmap for ThisCore {
-    #[inline]
+    #[inline(always)]
     fn unmap(&self, base: u32) -> Result<(), MapError> {
-        EL2_MPU.unmap(this_core(), base)
+        ThisTable::get()?.map().unmap_range(base)
     }
 
     /// A dropped mapping could not be unmapped: the hypervisor's own table
@@ -113,7 +205,7 @@ impl Mapping {
     }
 
     /// Unmaps now and returns the unmap's result (nothing is reported).
-    #[inline]
+    #[inline(always)]
     pub fn unmap(self) -> Result<(), MapError> {
         self.inner.unmap()
     }
@@ -135,19 +227,23 @@ impl Mapping {
 /// Maps `[base, limit)` with `attrs` (EL2-only) on the calling core; the
 /// [`Mapping`] gives the pointer to `base` and unmaps when dropped. See the
 /// [module documentation](hyp_core::mpu).
+#[inline(always)]
 pub fn map_mm_range(base: u32, limit: u32, attrs: Attrs) -> Result<Mapping, MapError> {
-    EL2_MPU.map(this_core(), base, limit, attrs).map(Mapping::new)
+    ThisTable::get()?
+        .map()
+        .map_range(base, limit, attrs)
+        .map(Mapping::new)
 }
 
 /// Maps `len` bytes of a device the hypervisor drives at `base` (device,
 /// EL2-only `attrs`) on the calling core, as [`map_mm_range`] does.
 pub fn ioremap(base: u32, len: u32, attrs: Attrs) -> Result<Mapping, MapError> {
-    EL2_MPU.ioremap(this_core(), base, len, attrs).map(Mapping::new)
+    with_this_core(|m| m.ioremap(base, len, attrs))?.map(Mapping::new)
 }
 
 /// The raw unmap of `base` on the calling core, for the self tests of its
 /// refusals; everything else unmaps by dropping its [`Mapping`].
 #[cfg(feature = "selftest")]
 pub fn unmap_mm_range(base: u32) -> Result<(), MapError> {
-    EL2_MPU.unmap(this_core(), base)
+    with_this_core(|m| m.unmap_range(base))?
 }

@@ -8,7 +8,7 @@
 //! - `mpu-guard-fatal`: a `Mapping` whose unmap fails when it is dropped
 //!   reports `[hyp] ERROR: ...` and ends the run with exit code 1.
 //! - `mpu-concurrent`: both cores hammer map/unmap of their own ranges and
-//!   of one range they share, under the one lock; afterwards no slot has
+//!   of one range they share, each on its own table; afterwards no slot has
 //!   leaked and each core's MPU registers read back equal to its table.
 //! - `bench-map`: instructions per map+unmap pair (run under
 //!   `-icount shift=0`, where one 62.5 MHz counter tick is 16 instructions),
@@ -143,8 +143,10 @@ fn this_core() -> usize {
     cpu::core_id() as usize
 }
 
-fn transient_in_use(core: usize) -> usize {
-    mpu::inspect(core, |m| m.transient_in_use()).unwrap_or(usize::MAX)
+/// The calling core's live transient regions (a core only ever looks at
+/// its own table).
+fn transient_in_use() -> usize {
+    mpu::inspect(|m| m.transient_in_use()).unwrap_or(usize::MAX)
 }
 
 /// Prints a refusal the test did not expect and turns it into a failure.
@@ -193,7 +195,7 @@ unsafe fn load(addr: u32) -> u32 {
 /// Each enabled region of this core's MPU reads back as its table entry,
 /// every other region reads back disabled, and `HPRENR` agrees.
 fn check_this_core() -> Result<(), &'static str> {
-    mpu::inspect(this_core(), |m| {
+    mpu::inspect(|m| {
         for i in 0..m.region_count() {
             let hw = regs::read_region(i);
             let ok = match m.region(i) {
@@ -235,9 +237,8 @@ fn check_this_core() -> Result<(), &'static str> {
 
 /// Map, use, unmap, and fault on the next access.
 pub(super) fn map_test() -> Result<(), &'static str> {
-    let core = this_core();
     check_this_core()?;
-    let slots_before = transient_in_use(core);
+    let slots_before = transient_in_use();
     expect_refusal(
         mpu::unmap_mm_range(TEST_BASE),
         MapError::NotMapped,
@@ -245,7 +246,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
     )?;
 
     let outer = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
-    if outer.addr() != TEST_BASE || transient_in_use(core) != slots_before.wrapping_add(1) {
+    if outer.addr() != TEST_BASE || transient_in_use() != slots_before.wrapping_add(1) {
         return Err("map did not return the range in a new transient slot");
     }
     hprintln!(
@@ -270,7 +271,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
     // A nested map of a sub-range: same region, counted, its own address.
     let inner = mpu::map_mm_range(TEST_BASE + 0x100, TEST_BASE + 0x200, Attrs::HYP_DATA)
         .map_err(report("nested map"))?;
-    if inner.addr() != TEST_BASE + 0x100 || transient_in_use(core) != slots_before.wrapping_add(1) {
+    if inner.addr() != TEST_BASE + 0x100 || transient_in_use() != slots_before.wrapping_add(1) {
         return Err("a nested map made a new region");
     }
     outer.unmap().map_err(report("first unmap"))?;
@@ -285,7 +286,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         "unmap of part of a region",
     )?;
     inner.unmap().map_err(report("last unmap"))?;
-    if transient_in_use(core) != slots_before {
+    if transient_in_use() != slots_before {
         return Err("the last unmap did not free the slot");
     }
     check_this_core()?;
@@ -334,7 +335,7 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         "unmap of the console",
     )?;
     let uart = mpu::ioremap(console.0, console.1, Attrs::HYP_DEVICE).map_err(report("ioremap"))?;
-    if uart.addr() != console.0 || transient_in_use(core) != slots_before {
+    if uart.addr() != console.0 || transient_in_use() != slots_before {
         return Err("ioremap of the console did not return its static window");
     }
     hprintln!(
@@ -384,19 +385,40 @@ pub(super) fn guard_fatal_test() -> Result<(), &'static str> {
 
 // ---- mpu-concurrent ----
 
+/// Each core's own report of its table after `hammer`: live transient
+/// regions and outstanding maps (`u32::MAX` until reported). A table is
+/// only ever read by its core, so core 1 reports its own here for core 0.
+static TABLE_REPORT: [[AtomicU32; 2]; crate::board::CORES] =
+    [const { [AtomicU32::new(u32::MAX), AtomicU32::new(u32::MAX)] }; crate::board::CORES];
+
+/// Reads the calling core's table and publishes what `concurrent_test`
+/// prints and checks for it.
+fn report_table(core: usize) -> Result<(), &'static str> {
+    let (leaked, users) = mpu::inspect(|m| {
+        let users: u32 = m.regions().map(|(_, r)| r.users()).sum();
+        (m.transient_in_use(), users)
+    })
+    .map_err(|_| "no MPU table for this core")?;
+    let slot = TABLE_REPORT.get(core).ok_or("no MPU table for this core")?;
+    slot[0].store(u32::try_from(leaked).unwrap_or(u32::MAX), Ordering::Release);
+    slot[1].store(users, Ordering::Release);
+    Ok(())
+}
+
 /// What each core does in `mpu-concurrent`; returns the first failure.
 fn hammer() -> Result<(), &'static str> {
     let core = this_core() as u32;
     // `core` < 2 and `round` < HAMMER_ROUNDS: the test addresses below
     // stay inside the test areas, nothing wraps.
     let private = PRIVATE_BASE.wrapping_add(core.wrapping_mul(0x10_0000));
-    let slots_before = transient_in_use(core as usize);
+    let slots_before = transient_in_use();
     HAMMERING.fetch_add(1, Ordering::AcqRel);
     let result = hammer_rounds(core, private);
     HAMMERING.fetch_sub(1, Ordering::AcqRel);
     result?;
     check_this_core()?;
-    if transient_in_use(core as usize) != slots_before {
+    report_table(core as usize)?;
+    if transient_in_use() != slots_before {
         return Err("transient slots leaked");
     }
     Ok(())
@@ -453,7 +475,8 @@ fn hammer_rounds(core: u32, private: u32) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Both cores at once on one lock; then both tables are clean.
+/// Both cores at once, each on its own table; then both tables are clean
+/// (each core reports its own).
 pub(super) fn concurrent_test() -> Result<(), &'static str> {
     post_core1(JOB_HAMMER)?;
     let mine = hammer();
@@ -461,11 +484,10 @@ pub(super) fn concurrent_test() -> Result<(), &'static str> {
     mine?;
     theirs?;
     for core in 0..crate::board::CORES {
-        let (leaked, users) = mpu::inspect(core, |m| {
-            let users: u32 = m.regions().map(|(_, r)| r.users()).sum();
-            (m.transient_in_use(), users)
-        })
-        .map_err(|_| "no MPU table for a core")?;
+        let (leaked, users) = TABLE_REPORT
+            .get(core)
+            .map(|r| (r[0].load(Ordering::Acquire), r[1].load(Ordering::Acquire)))
+            .ok_or("no MPU table for a core")?;
         hprintln!(
             "[selftest] core {}: {} rounds done, {} transient slots in use, {} users",
             core,
@@ -477,8 +499,8 @@ pub(super) fn concurrent_test() -> Result<(), &'static str> {
             return Err("a core's table kept transient regions after the run");
         }
     }
-    if mpu::lock_is_held() {
-        return Err("the MPU lock is still held");
+    if mpu::table_in_use() {
+        return Err("a core is still inside its MPU table");
     }
     hprintln!(
         "[selftest] {} rounds ran while both cores were hammering",

@@ -105,6 +105,9 @@ pub enum MapError {
     AlreadyInitialised,
     /// The core number has no table.
     NoSuchCore,
+    /// This core is already inside its table (a map or unmap re-entered
+    /// from something that interrupted one on the same core).
+    Busy,
     /// No partition band is registered under that id.
     NoSuchBand,
     /// A static or partition region given to `init`/`load_partition_band`
@@ -196,6 +199,11 @@ impl MapError {
             MapError::NoSuchBand => {
                 "refused: no partition band is registered under this id; boot registers \
                  each partition's band on its core before the first switch"
+            }
+            MapError::Busy => {
+                "refused: this core is already changing its MPU table (a map or unmap was \
+                 re-entered from an interrupt on the same core); map and unmap only with \
+                 interrupts masked at EL2"
             }
             MapError::NoSuchCore => {
                 "refused: there is no MPU table for this core number; the image supports \

@@ -49,7 +49,7 @@ pub struct Mapping<U: Unmap> {
 impl<U: Unmap> Mapping<U> {
     /// The guard of what a map returned, to be undone through `owner` if
     /// the map was counted (a transient region).
-    #[inline]
+    #[inline(always)]
     pub fn new(mapped: Mapped, owner: U) -> Self {
         Mapping {
             base: mapped.addr,
@@ -73,7 +73,7 @@ impl<U: Unmap> Mapping<U> {
     /// Unmaps now and returns the unmap's result, for callers that handle
     /// the error themselves (nothing is reported then). `Ok` when there was
     /// nothing to undo.
-    #[inline]
+    #[inline(always)]
     pub fn unmap(mut self) -> Result<(), MapError> {
         let (base, owner) = (self.base, self.owner.take());
         // Nothing is left to undo: skip `drop`, so an explicit unmap costs
@@ -99,7 +99,7 @@ impl<U: Unmap> Mapping<U> {
 
 impl<U: Unmap> Drop for Mapping<U> {
     /// Unmaps; a failure is handed to [`Unmap::unmap_failed`].
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         if let Some(owner) = self.owner.take() {
             if let Err(error) = owner.unmap(self.base) {

@@ -18,12 +18,14 @@
 //! # Two cores
 //!
 //! Every Cortex-R52 core has its own EL2 MPU, so there is one table per
-//! core ([`MpuMap`]), each behind **its own** `spin::Mutex` ([`Mpu`]). A
-//! core's table is changed only by that core, so the lock it takes on the
-//! map/unmap path is never contended by the other core's maps; another
-//! core takes it only to read the table (reports, self tests). A transient
-//! mapping is programmed into the calling core's MPU only and recorded in
-//! that core's table only: the
+//! core ([`MpuMap`]). A core's table is changed and read only by that
+//! core. The running hypervisor (`hyp/src/mpu.rs`) keeps each in a cell
+//! only its core reaches, with no lock on the map/unmap path: a per-core
+//! busy flag refuses a re-entry ([`MapError::Busy`]), and a report about a
+//! table is made by its own core. [`Mpu`] is the host-side form, one
+//! `spin::Mutex` per core, for tests that share the tables between
+//! threads. A transient mapping is programmed into the calling core's MPU
+//! only and recorded in that core's table only: the
 //! pointer it returns is valid on that core, for the short copy the
 //! hypervisor makes there, and must be unmapped on the same core. The other
 //! core's table and MPU are never touched, so a map on one core can neither
@@ -41,7 +43,7 @@
 //!   space (`0xFFFF_FFC0..`) cannot be asked for with an exclusive `u32`
 //!   limit: such a request is [`MapError::AddressOverflow`], as is any
 //!   widening past 4 GiB. No arithmetic here can overflow or panic.
-//! - **Refusals before the lock**: writable + executable attributes
+//! - **Refusals before the table is touched**: writable + executable attributes
 //!   ([`MapError::WriteExecute`]), then attributes that give EL1 any access
 //!   ([`MapError::GuestVisible`]), then `base >= limit`
 //!   ([`MapError::EmptyRange`]), then overflow.
@@ -109,8 +111,9 @@
 //! ([`Mpu::unmap`]) is reached on the target only through the guard and the
 //! self tests of its refusals.
 //!
-//! Every error leaves the table and the hardware as they were, and the lock
-//! is a guard, released on every return path. Nothing in this module
+//! Every error leaves the table and the hardware as they were, and the
+//! borrow of a table (lock on the host, busy flag on the target) is a
+//! guard, released on every return path. Nothing in this module
 //! panics: slices are read with `get`, arithmetic is checked (the lints
 //! below enforce it).
 //!
@@ -134,9 +137,10 @@
 //! 128 MiB of address space, kept with every change): a map or unmap
 //! compares the range only with the regions in the chunks it touches.
 
-//! The lock is never held while printing or touching mapped memory. Do not
-//! call into this module from an interrupt handler that can interrupt a
-//! holder on the same core (EL2 runs with IRQs masked today).
+//! A table is never borrowed while printing or touching mapped memory. Do
+//! not call into this module from an interrupt handler that can interrupt
+//! a holder on the same core (EL2 runs with IRQs masked today; the target
+//! refuses such a re-entry with [`MapError::Busy`]).
 
 mod error;
 pub mod hw;

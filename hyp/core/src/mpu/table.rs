@@ -602,7 +602,7 @@ impl<H: MpuHw> MpuMap<H> {
     /// holds it (only a [`Band::Transient`] map is counted and needs an
     /// unmap). See the module documentation for the rules (granule
     /// widening, W^X, inclusive match, overlap, counts).
-    #[inline]
+    #[inline(always)]
     pub fn map_range(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
         let req = widen(base, limit, attrs)?;
         if self.total == 0 {
@@ -683,7 +683,7 @@ impl<H: MpuHw> MpuMap<H> {
     /// Undoes one [`map_range`](MpuMap::map_range) that returned `addr` (any
     /// address in the same granule is accepted); the region goes when its
     /// last map does.
-    #[inline]
+    #[inline(always)]
     pub fn unmap_range(&mut self, addr: u32) -> Result<(), MapError> {
         if self.total == 0 {
             return Err(MapError::NotInitialised);

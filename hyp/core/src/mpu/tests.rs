@@ -926,6 +926,7 @@ fn every_error_has_its_own_actionable_message() {
         MapError::NotInitialised,
         MapError::AlreadyInitialised,
         MapError::NoSuchCore,
+        MapError::Busy,
         MapError::NoSuchBand,
         MapError::BadRegionWords {
             band: Band::Static,
