@@ -297,6 +297,16 @@ pub fn read_vmcr() -> u32 {
     v
 }
 
+/// `ICH_ELRSR`: bit `n` set when list register `n` is empty (state
+/// invalid; the hypervisor never sets `EOI`, so no maintenance interrupt
+/// is lost by reusing it).
+pub fn read_elrsr() -> u32 {
+    let v: u32;
+    // SAFETY: reading ICH_ELRSR has no side effects.
+    unsafe { core::arch::asm!("mrc p15, 4, {}, c12, c11, 5", out(reg) v, options(nomem, nostack)) };
+    v
+}
+
 /// Writes `ICH_VMCR`.
 pub fn write_vmcr(v: u32) {
     // SAFETY: only the virtual CPU interface seen by EL1 changes.
@@ -337,6 +347,9 @@ pub fn set_refill_irq(refill: bool) {
 pub struct VgicState {
     /// The list registers.
     pub lrs: [ListReg; LRS],
+    /// Bit `n` set when `lrs[n]` holds an interrupt (the others are
+    /// `(0, 0)`): the list registers a switch-in must write.
+    pub used: u32,
     /// `ICH_VMCR`.
     pub vmcr: u32,
     /// `ICH_AP1R0`.
@@ -352,6 +365,7 @@ impl VgicState {
     /// Nothing pending, interface off, every priority 0.
     pub const EMPTY: VgicState = VgicState {
         lrs: [(0, 0); LRS],
+        used: 0,
         vmcr: 0,
         apr: 0,
         queue: IrqSet::EMPTY,

@@ -44,6 +44,10 @@ use crate::board::LRS;
 // use: with two or more, it always finds one free, so it cannot fire
 // without making progress.
 const _: () = assert!(LRS >= 2, "the queue refill needs at least two list registers");
+const _: () = assert!(LRS <= 32, "ICH_ELRSR has 32 bits");
+
+/// `ICH_ELRSR` bits of the list registers the hypervisor uses.
+const ALL_LRS: u32 = if LRS >= 32 { !0 } else { (1 << LRS) - 1 };
 
 /// INTIDs below this have an owner entry (covers 224 SPIs).
 const OWNED_INTIDS: usize = 256;
@@ -190,29 +194,56 @@ pub fn refill(b: &mut PartitionBlock) {
 
 /// Saves the list registers, VMCR and active priorities of the partition
 /// leaving the core into `st` and empties the list registers (see the
-/// module documentation for the timers).
+/// module documentation for the timers). Only the list registers in use
+/// (`ICH_ELRSR` clear) are read and cleared: an empty one is saved as
+/// `(0, 0)` and left as it is, its state invalid, which the GIC ignores
+/// and only the hypervisor can read; so every list register is invalid
+/// when the next partition's are loaded.
 pub fn switch_out(st: &mut VgicState) {
     st.vmcr = gic::read_vmcr();
     st.apr = gic::read_apr();
-    for (n, slot) in st.lrs.iter_mut().enumerate() {
-        let (lo, hi) = gic::read_lr(n);
-        *slot = (lo, hi);
-        if !gic::lr_free((lo, hi)) && hi & LRC_HW != 0 && (lo == gic::INTID_VTIMER || lo == gic::INTID_PTIMER)
-        {
-            gic::deactivate(lo);
-            *slot = (0, 0);
+    let empty = gic::read_elrsr();
+    // The saved slots outside `used` are already (0, 0).
+    let was = core::mem::replace(&mut st.used, 0);
+    if empty & ALL_LRS == ALL_LRS {
+        if was != 0 {
+            st.lrs = [(0, 0); LRS];
         }
+        return;
+    }
+    for (n, slot) in st.lrs.iter_mut().enumerate() {
+        *slot = (0, 0);
+        let bit = 1u32.checked_shl(n as u32).unwrap_or(0);
+        if empty & bit != 0 {
+            continue;
+        }
+        let (lo, hi) = gic::read_lr(n);
         gic::write_lr(n, (0, 0));
+        if gic::lr_free((lo, hi)) {
+            continue;
+        }
+        if hi & LRC_HW != 0 && (lo == gic::INTID_VTIMER || lo == gic::INTID_PTIMER) {
+            gic::deactivate(lo);
+            continue;
+        }
+        *slot = (lo, hi);
+        st.used |= bit;
     }
 }
 
 /// Loads partition `b`'s list registers, VMCR and active priorities,
-/// then fills free list registers from its queue.
+/// then fills free list registers from its queue. Every list register is
+/// invalid here ([`switch_out`], [`release`], or reset), so only those
+/// the partition had in use (`VgicState::used`) are written.
 pub fn switch_in(b: &mut PartitionBlock) {
     gic::write_vmcr(b.vgic.vmcr);
     gic::write_apr(b.vgic.apr);
-    for (n, lr) in b.vgic.lrs.iter().enumerate() {
-        gic::write_lr(n, *lr);
+    if b.vgic.used != 0 {
+        for (n, lr) in b.vgic.lrs.iter().enumerate() {
+            if !gic::lr_free(*lr) {
+                gic::write_lr(n, *lr);
+            }
+        }
     }
     refill(b);
 }
