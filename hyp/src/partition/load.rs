@@ -171,13 +171,14 @@ fn check_platform(s: &System) -> Result<(), LoadError> {
     }
 }
 
-/// Bytes copied (and checked) or cleared between two looks at the window
-/// timer: the longest a window boundary waits for a restart's work (about
-/// 1,100 instructions to copy and check 1 KiB, 100 to clear it).
-const PIECE: u32 = 1024;
-/// Bytes cleared between two looks at the window timer (about 800
+/// Bytes copied (and CRC-checked) between two looks at the window timer:
+/// the longest a window boundary waits for a restart's copy (about 550
+/// instructions for 512 bytes). Kept below a quiet window switch, so a
+/// restart storm at most doubles the worst window-start delay.
+const PIECE: u32 = 512;
+/// Bytes cleared between two looks at the window timer (about 400
 /// instructions).
-const ZERO_PIECE: u32 = 8 * 1024;
+const ZERO_PIECE: u32 = 4 * 1024;
 
 /// What a step of loading came to.
 pub(super) enum Loaded {
