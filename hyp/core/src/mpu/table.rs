@@ -304,7 +304,10 @@ enum Lookup {
 /// partition regions in [`Bands::partition`], transient ones in
 /// [`Bands::transient`] with at least one user (`users[i]` is the sum of
 /// its handles' counts, and every handle of a disabled slot is free); map
-/// and unmap write only transient slots.
+/// and unmap write only transient slots. With the bands preloaded, the
+/// hardware also holds every registered band's words, `EN` = 0, in its
+/// slots of the partition band; only the loaded band's are enabled, in the
+/// table as in `HPRENR`.
 pub struct MpuMap<H> {
     hw: H,
     /// The register words of each enabled slot (meaningless when disabled).
@@ -328,6 +331,15 @@ pub struct MpuMap<H> {
     /// Partition bands checked once ([`MpuMap::register_band`]) and kept
     /// here, so a switch loads them without checking them again.
     bands: [Option<RegisteredBand>; MAX_BANDS],
+    /// Whether every registered band sits preloaded, disabled, in its own
+    /// fixed slots of the partition band ([`RegisteredBand::at`]), so a
+    /// switch is one `HPRENR` write. Cleared for good (the rewrite
+    /// strategy) when a band does not fit beside the others, a band is
+    /// registered again, or [`MpuMap::load_partition_band`] writes
+    /// regions of its own into the band.
+    preload: bool,
+    /// End of the preloaded slots: the next band is preloaded from here.
+    preload_end: usize,
 }
 
 /// Most partition bands a table keeps (one per partition of a system).
@@ -340,6 +352,9 @@ pub const MAX_BAND_REGIONS: usize = 8;
 struct RegisteredBand {
     words: [RegionWords; MAX_BAND_REGIONS],
     len: usize,
+    /// Its first slot while [`MpuMap::preload`] holds: its regions sit,
+    /// disabled, in `[at, at + len)`.
+    at: usize,
 }
 
 /// Words of a disabled slot.
@@ -360,6 +375,8 @@ impl<H: MpuHw> MpuMap<H> {
             enabled: 0,
             transient: 0,
             bands: [None; MAX_BANDS],
+            preload: true,
+            preload_end: 0,
         }
     }
 
@@ -414,6 +431,8 @@ impl<H: MpuHw> MpuMap<H> {
         self.static_end = static_end;
         self.transient_start = total.saturating_sub(transient_slots);
         self.transient = bits(self.transient_start, total);
+        self.preload = true;
+        self.preload_end = static_end;
         Ok(())
     }
 
@@ -425,37 +444,83 @@ impl<H: MpuHw> MpuMap<H> {
     /// While it runs, an old partition region at a higher index may overlap
     /// a new one for a few instructions; neither the hypervisor nor a
     /// partition touches partition memory during a switch.
+    ///
+    /// With the bands preloaded, no regions (clearing the band) is one
+    /// `HPRENR` write that keeps the preloaded words; any regions end the
+    /// preload (they overwrite preloaded slots), so every later switch
+    /// rewrites the band.
     pub fn load_partition_band(&mut self, words: &[RegionWords]) -> Result<(), MapError> {
         self.check_band(words)?;
+        if self.preload {
+            if words.is_empty() {
+                // Clearing the band: the preloaded regions stay programmed
+                // (disabled), only the loaded band is switched off.
+                self.enable_band(0, &[]);
+                return Ok(());
+            }
+            // Regions of its own overwrite preloaded slots: from now on
+            // every switch rewrites the band.
+            self.preload = false;
+        }
         self.install_band(words);
         Ok(())
     }
 
     /// Checks partition band `words` once (as [`load_partition_band`]
     /// does) and keeps a copy under `id`, for
-    /// [`load_registered_band`](MpuMap::load_registered_band).
+    /// [`load_registered_band`](MpuMap::load_registered_band). While all
+    /// registered bands fit in the partition band side by side, the band is
+    /// also programmed now, disabled, into its own slots after the ones
+    /// before it (the preload strategy); otherwise every switch rewrites
+    /// the band (the rewrite strategy), for all bands from then on.
     pub fn register_band(&mut self, id: usize, words: &[RegionWords]) -> Result<(), MapError> {
         if words.len() > MAX_BAND_REGIONS {
             return Err(MapError::BandsDoNotFit);
         }
         self.check_band(words)?;
-        let slot = self.bands.get_mut(id).ok_or(MapError::NoSuchBand)?;
+        let again = self.bands.get(id).ok_or(MapError::NoSuchBand)?.is_some();
+        let at = self.preload_end;
+        let end = at.saturating_add(words.len());
+        if again || end > self.transient_start {
+            self.preload = false;
+        }
         let mut kept = RegisteredBand {
             words: [OFF; MAX_BAND_REGIONS],
             len: 0,
+            at,
         };
         for (k, w) in kept.words.iter_mut().zip(words) {
             *k = *w;
         }
         kept.len = words.len();
-        *slot = Some(kept);
+        if self.preload {
+            // Slots from `preload_end` up have never been enabled since
+            // init (only preloaded slots below it are, one band at a
+            // time), so they are disabled; `EN` = 0 keeps them so until a
+            // switch to this band sets their `HPRENR` bits.
+            for (index, w) in (at..end).zip(words) {
+                self.hw.enable_region(
+                    index,
+                    RegionWords {
+                        prbar: w.prbar,
+                        prlar: w.prlar & !1,
+                    },
+                );
+            }
+            self.preload_end = end;
+        }
+        if let Some(slot) = self.bands.get_mut(id) {
+            *slot = Some(kept);
+        }
         Ok(())
     }
 
     /// Loads the band registered under `id`. It was checked against the
     /// static band (which never changes) when registered, so it is checked
     /// again only if transient mappings are live, the one thing that can
-    /// have changed since.
+    /// have changed since. Preloaded, it is one `HPRENR` write (the static
+    /// band, this band's slots and the live transient regions enabled,
+    /// every other region disabled); otherwise the band is rewritten.
     pub fn load_registered_band(&mut self, id: usize) -> Result<(), MapError> {
         let kept = self
             .bands
@@ -467,8 +532,31 @@ impl<H: MpuHw> MpuMap<H> {
         if self.transient_live() {
             self.check_band(words)?;
         }
-        self.install_band(words);
+        if self.preload {
+            self.enable_band(kept.at, words);
+        } else {
+            self.install_band(words);
+        }
         Ok(())
+    }
+
+    /// The preload strategy's switch: records `words`, preloaded from slot
+    /// `at`, as the partition band and every other partition slot as
+    /// disabled, then enables exactly the table's regions with one
+    /// `HPRENR` write.
+    fn enable_band(&mut self, at: usize, words: &[RegionWords]) {
+        let mut old = self.enabled & bits(self.static_end, self.transient_start);
+        while old != 0 {
+            let index = old.trailing_zeros() as usize;
+            old &= old.wrapping_sub(1);
+            self.forget_slot(index);
+        }
+        let mut index = at;
+        for w in words {
+            self.record_slot(index, *w);
+            index = index.wrapping_add(1);
+        }
+        self.hw.set_enabled(self.enabled);
     }
 
     /// Checks a partition band: each region usable, all fit, none overlaps
@@ -811,6 +899,12 @@ impl<H: MpuHw> MpuMap<H> {
             partition: self.static_end..self.transient_start,
             transient: self.transient_start..self.total,
         }
+    }
+
+    /// Whether the registered bands are preloaded, so a switch is one
+    /// `HPRENR` write (otherwise it rewrites the band).
+    pub fn bands_preloaded(&self) -> bool {
+        self.preload
     }
 
     /// Whether any transient region is live (from the enabled mask).
