@@ -26,10 +26,13 @@
 //!   slots, after the bands before it, with `EN` = 0; a switch is one
 //!   `HPRENR` write ([`MpuHw::set_enabled`]) that enables exactly the
 //!   static band, that band's slots and the live transient regions, and
-//!   disables the rest. The table stays exact: only the loaded band's
-//!   slots are enabled in it (and in the chunk index), so a disabled
-//!   preloaded region is never a lookup's match or overlap, and map takes
-//!   only transient slots, so never a preloaded one. Clearing the band
+//!   disables the rest. The table stays exact: it keeps every preloaded
+//!   band's words and chunk-index bits from registration (so a switch
+//!   only flips enable bits), but only the loaded band's slots are enabled
+//!   in it, and every lookup masks the chunk index with the enabled
+//!   slots, so a disabled preloaded region is never a lookup's match or
+//!   overlap; map takes only transient slots, so never a preloaded one.
+//!   Ending the preload drops the bits of the disabled preloaded slots. Clearing the band
 //!   ([`MpuMap::load_partition_band`] with no regions) is also one
 //!   `HPRENR` write, and keeps the preloaded words.
 //! - **Rewritten** otherwise: a band that does not fit beside the others,
@@ -161,8 +164,10 @@
 //! transient band, its per-base counts; its band is where its index lies
 //! and its attributes are decoded from the words, so a [`Region`] is built
 //! only for reports. Lookups go through a chunk index (one slot mask per
-//! 128 MiB of address space, kept with every change): a map or unmap
-//! compares the range only with the regions in the chunks it touches.
+//! 128 MiB of address space, kept with every change, and holding the
+//! preloaded bands' slots too, masked out by the enabled mask): a map or
+//! unmap compares the range only with the regions in the chunks it
+//! touches.
 
 //! A table is never borrowed while printing or touching mapped memory. Do
 //! not call into this module from an interrupt handler that can interrupt

@@ -454,6 +454,7 @@ fn check_core(
         "table != model after step {}",
         step
     );
+    prop_assert!(m.chunks_exact(), "chunk index wrong after step {}", step);
     let bands = m.bands();
     for (i, r) in m.regions() {
         let band_range = match r.band {

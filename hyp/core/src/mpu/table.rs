@@ -299,24 +299,27 @@ enum Lookup {
 /// Invariants, kept by every method and checked by the tests: the enabled
 /// regions are pairwise disjoint; slot `i` is enabled in the table exactly
 /// when hardware region `i` is enabled, with the same words; bit `i` of
-/// `chunks[c]` is set exactly when slot `i` is enabled and its region
-/// touches chunk `c`; static regions sit in [`Bands::static_band`],
+/// `chunks[c]` is set exactly when slot `i` is enabled, or holds a
+/// preloaded band, and its region touches chunk `c` (every reader masks
+/// it with `enabled`); static regions sit in [`Bands::static_band`],
 /// partition regions in [`Bands::partition`], transient ones in
 /// [`Bands::transient`] with at least one user (`users[i]` is the sum of
 /// its handles' counts, and every handle of a disabled slot is free); map
 /// and unmap write only transient slots. With the bands preloaded, the
 /// hardware also holds every registered band's words, `EN` = 0, in its
-/// slots of the partition band; only the loaded band's are enabled, in the
-/// table as in `HPRENR`.
+/// slots of the partition band, and so does `words`; only the loaded
+/// band's are enabled, in the table as in `HPRENR`.
 pub struct MpuMap<H> {
     hw: H,
-    /// The register words of each enabled slot (meaningless when disabled).
+    /// The register words of each enabled slot and, while the bands are
+    /// preloaded, of each preloaded one (meaningless otherwise).
     words: [RegionWords; MAX_REGIONS],
     /// The outstanding maps of each transient slot, per base.
     handles: [[Handle; MAX_HANDLES]; MAX_REGIONS],
     /// The outstanding maps of each transient slot, all bases together.
     users: [u32; MAX_REGIONS],
-    /// Bit `i` of entry `c`: slot `i` is enabled and touches chunk `c`.
+    /// Bit `i` of entry `c`: slot `i` is enabled (or preloaded) and touches
+    /// chunk `c`; read masked with `enabled`.
     chunks: [u32; CHUNKS],
     /// Regions managed: `min(hw.region_count(), MAX_REGIONS)`; 0 = not set up.
     total: usize,
@@ -455,18 +458,18 @@ impl<H: MpuHw> MpuMap<H> {
             if words.is_empty() {
                 // Clearing the band: the preloaded regions stay programmed
                 // (disabled), only the loaded band is switched off.
-                self.enable_band(0, &[]);
+                self.enable_band(0, 0);
                 return Ok(());
             }
             // Regions of its own overwrite preloaded slots: from now on
             // every switch rewrites the band.
-            self.preload = false;
+            self.end_preload();
         }
         self.install_band(words);
         Ok(())
     }
 
-    /// Checks partition band `words` once (as [`load_partition_band`]
+    /// Checks partition band `words` once (as [`load_partition_band`](MpuMap::load_partition_band)
     /// does) and keeps a copy under `id`, for
     /// [`load_registered_band`](MpuMap::load_registered_band). While all
     /// registered bands fit in the partition band side by side, the band is
@@ -482,7 +485,7 @@ impl<H: MpuHw> MpuMap<H> {
         let at = self.preload_end;
         let end = at.saturating_add(words.len());
         if again || end > self.transient_start {
-            self.preload = false;
+            self.end_preload();
         }
         let mut kept = RegisteredBand {
             words: [OFF; MAX_BAND_REGIONS],
@@ -506,6 +509,11 @@ impl<H: MpuHw> MpuMap<H> {
                         prlar: w.prlar & !1,
                     },
                 );
+                // Recorded now, disabled, so a switch only flips bits.
+                if let Some(slot) = self.words.get_mut(index) {
+                    *slot = *w;
+                }
+                self.mark_chunks(*w, bit(index), true);
             }
             self.preload_end = end;
         }
@@ -533,30 +541,39 @@ impl<H: MpuHw> MpuMap<H> {
             self.check_band(words)?;
         }
         if self.preload {
-            self.enable_band(kept.at, words);
+            self.enable_band(kept.at, kept.len);
         } else {
             self.install_band(words);
         }
         Ok(())
     }
 
-    /// The preload strategy's switch: records `words`, preloaded from slot
-    /// `at`, as the partition band and every other partition slot as
-    /// disabled, then enables exactly the table's regions with one
-    /// `HPRENR` write.
-    fn enable_band(&mut self, at: usize, words: &[RegionWords]) {
-        let mut old = self.enabled & bits(self.static_end, self.transient_start);
-        while old != 0 {
-            let index = old.trailing_zeros() as usize;
-            old &= old.wrapping_sub(1);
-            self.forget_slot(index);
-        }
-        let mut index = at;
-        for w in words {
-            self.record_slot(index, *w);
-            index = index.wrapping_add(1);
-        }
+    /// The preload strategy's switch: enables exactly the preloaded slots
+    /// `[at, at + len)` of the partition band (none for `len` = 0), in the
+    /// table and, with one `HPRENR` write, in the hardware. Their words
+    /// and chunk bits were recorded when the band was registered.
+    #[inline(always)]
+    fn enable_band(&mut self, at: usize, len: usize) {
+        let band = bits(self.static_end, self.transient_start);
+        let mine = bits(at, at.saturating_add(len)) & band;
+        self.enabled = (self.enabled & !band) | mine;
         self.hw.set_enabled(self.enabled);
+    }
+
+    /// Ends the preload: the chunk bits of preloaded slots that are not
+    /// enabled go, so the chunk index again holds enabled slots only.
+    fn end_preload(&mut self) {
+        if !self.preload {
+            return;
+        }
+        self.preload = false;
+        for index in self.static_end..self.preload_end {
+            if self.enabled & bit(index) == 0 {
+                if let Some(w) = self.words.get(index).copied() {
+                    self.mark_chunks(w, bit(index), false);
+                }
+            }
+        }
     }
 
     /// Checks a partition band: each region usable, all fit, none overlaps
@@ -920,6 +937,25 @@ impl<H: MpuHw> MpuMap<H> {
     /// The hardware behind the table.
     pub fn hw(&self) -> &H {
         &self.hw
+    }
+
+    /// Whether the chunk index holds exactly the enabled slots and, while
+    /// the bands are preloaded, the preloaded ones (for the tests).
+    #[cfg(test)]
+    pub fn chunks_exact(&self) -> bool {
+        (0..CHUNKS).all(|c| {
+            let want = (0..self.total).fold(0u32, |m, i| {
+                let preloaded = self.preload && (self.static_end..self.preload_end).contains(&i);
+                let live = self.enabled & bit(i) != 0 || preloaded;
+                let w = self.words[i];
+                if live && chunk(w.base()) <= c && c <= chunk(w.limit()) {
+                    m | bit(i)
+                } else {
+                    m
+                }
+            });
+            self.chunks[c] == want
+        })
     }
 
     /// The hardware behind the table, to edit a fake's log in tests.

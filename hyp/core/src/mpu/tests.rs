@@ -1029,6 +1029,7 @@ fn assert_hw_is_table(m: &MpuMap<FakeMpu>) {
         prbar: 0xDEAD_BEE5,
         prlar: 0xFFFF_FFC1,
     };
+    assert!(m.chunks_exact(), "chunk index");
     let file = FakeMpu::replay(&m.hw().log, &[unknown; 16]);
     for (i, w) in file.iter().enumerate() {
         match m.region(i) {
