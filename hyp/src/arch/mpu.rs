@@ -54,6 +54,23 @@ pub fn disable_region(index: usize) {
     isb();
 }
 
+/// Writes `HPRENR`: region `n` (0-31) enabled exactly when bit `n` of
+/// `mask` is set, as writing its `HPRLAR.EN` would (PMSAv8-32); base, limit
+/// and attributes stay. The leading `DSB` lets accesses through the old
+/// map finish; the trailing `DSB`+`ISB` make the new one apply from the
+/// next instruction. One write changes every region at once, so no mix of
+/// two maps is ever live.
+#[inline(always)]
+pub fn set_enabled(mask: u32) {
+    dsb();
+    // SAFETY: the caller's mask keeps the static band (the hypervisor's
+    // code, data and console) enabled; it only switches partition and
+    // transient regions the table has programmed.
+    unsafe { Hprenr::write(Hprenr(mask)) };
+    dsb();
+    isb();
+}
+
 /// Reads region `index` back.
 pub fn read_region(index: usize) -> RegionWords {
     Hprselr::write(Hprselr(index as u32));
@@ -115,5 +132,10 @@ impl hyp_core::mpu::MpuHw for El2Mpu {
     #[inline(always)]
     fn disable_region(&mut self, index: usize) {
         disable_region(index)
+    }
+
+    #[inline(always)]
+    fn set_enabled(&mut self, mask: u32) {
+        set_enabled(mask)
     }
 }

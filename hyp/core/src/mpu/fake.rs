@@ -19,6 +19,8 @@ pub enum RegWrite {
     Hprbar(u32),
     /// `HPRLAR` of the selected region.
     Hprlar(u32),
+    /// `HPRENR`: sets `HPRLAR.EN` of regions 0-31 to the mask's bits.
+    Hprenr(u32),
 }
 
 /// A recording EL2 MPU with `regions` regions.
@@ -49,6 +51,11 @@ impl FakeMpu {
                 RegWrite::Hprselr(i) => sel = i,
                 RegWrite::Hprbar(v) => file[sel].prbar = v,
                 RegWrite::Hprlar(v) => file[sel].prlar = v,
+                RegWrite::Hprenr(mask) => {
+                    for (i, r) in file.iter_mut().enumerate().take(32) {
+                        r.prlar = (r.prlar & !1) | ((mask >> i) & 1);
+                    }
+                }
             }
         }
         file
@@ -89,6 +96,15 @@ impl MpuHw for FakeMpu {
         );
         self.log.push(RegWrite::Hprselr(index));
         self.log.push(RegWrite::Hprlar(0));
+    }
+
+    fn set_enabled(&mut self, mask: u32) {
+        assert!(
+            self.regions >= 32 || mask >> self.regions == 0,
+            "HPRENR {mask:#x} enables a region past {}",
+            self.regions
+        );
+        self.log.push(RegWrite::Hprenr(mask));
     }
 }
 

@@ -1,5 +1,5 @@
-//! The hardware seam of the EL2 MPU model: the three things the table logic
-//! needs from a core's MPU. The target implementation is
+//! The hardware seam of the EL2 MPU model: what the table logic needs
+//! from a core's MPU. The target implementation is
 //! `arch::mpu::El2Mpu`; the host tests use the recording fake in
 //! `mpu::fake`.
 
@@ -33,4 +33,11 @@ pub trait MpuHw {
 
     /// Disables region `index` (clears `HPRLAR`, so `EN` = 0).
     fn disable_region(&mut self, index: usize);
+
+    /// Writes `HPRENR`: region `n` (for `n` < 32) is enabled when bit `n`
+    /// of `mask` is set and disabled otherwise, as its `HPRLAR.EN` would
+    /// make it; the other bits of every region stay. All regions change
+    /// at once: `DSB` before (accesses through the old map finish), `DSB`
+    /// + `ISB` after.
+    fn set_enabled(&mut self, mask: u32);
 }

@@ -8,12 +8,39 @@
 //! Each core's MPU is split into three bands (ARCHITECTURE.md, "EL2 MPU
 //! plan"): the **static** band at indices `[0, STATIC_REGIONS)` (the
 //! hypervisor's text, rodata, data and console, set at boot), the
-//! **partition** band right after it (reloaded on a partition switch by
-//! [`MpuMap::load_partition_band`]), and the **transient** band, the top
-//! `transient_slots` indices, which only map and unmap use. The table
-//! records the band of every enabled region: the band says who owns a
-//! region, and a per-base use count says how many maps of it are
-//! outstanding.
+//! **partition** band right after it (the running partition's regions),
+//! and the **transient** band, the top `transient_slots` indices, which
+//! only map and unmap use. The table records the band of every enabled
+//! region: the band says who owns a region, and a per-base use count says
+//! how many maps of it are outstanding.
+//!
+//! # Partition switch: two strategies
+//!
+//! Each partition's band is checked once, at boot
+//! ([`MpuMap::register_band`]), and loaded on every switch
+//! ([`MpuMap::load_registered_band`]), checked again then only if
+//! transient mappings are live.
+//!
+//! - **Preloaded**, while all registered bands fit in the partition band
+//!   side by side: registering a band programs it into its own fixed
+//!   slots, after the bands before it, with `EN` = 0; a switch is one
+//!   `HPRENR` write ([`MpuHw::set_enabled`]) that enables exactly the
+//!   static band, that band's slots and the live transient regions, and
+//!   disables the rest. The table stays exact: it keeps every preloaded
+//!   band's words and chunk-index bits from registration (so a switch
+//!   only flips enable bits), but only the loaded band's slots are enabled
+//!   in it, and every lookup masks the chunk index with the enabled
+//!   slots, so a disabled preloaded region is never a lookup's match or
+//!   overlap; map takes only transient slots, so never a preloaded one.
+//!   Ending the preload drops the bits of the disabled preloaded slots. Clearing the band
+//!   ([`MpuMap::load_partition_band`] with no regions) is also one
+//!   `HPRENR` write, and keeps the preloaded words.
+//! - **Rewritten** otherwise: a band that does not fit beside the others,
+//!   a band registered again under the same id, or regions of its own
+//!   loaded by [`MpuMap::load_partition_band`] end the preload for good
+//!   ([`MpuMap::bands_preloaded`]); from then on each switch writes the
+//!   band region by region (in order, from its first index) and disables
+//!   the rest of it.
 //!
 //! # Two cores
 //!
@@ -120,13 +147,16 @@
 //! # Hardware
 //!
 //! The table reaches the MPU only through [`MpuHw`] (`write_region`,
-//! `enable_region`, `disable_region`, `region_count`). On the target it is
+//! `enable_region`, `disable_region`, `set_enabled`, `region_count`). On
+//! the target it is
 //! `arch::mpu::El2Mpu` (`HPRSELR`, `ISB` so the selection is seen, then
 //! `HPRBAR`/`HPRLAR`; `DSB` before a change to a live region and one
 //! `DSB`+`ISB` after each change, so the next instruction sees it; a map
 //! into a free, disabled slot skips the leading `DSB`, as nothing is in
-//! flight through it); on the host a fake records the register writes so
-//! tests can replay them.
+//! flight through it; `set_enabled` is one `HPRENR` write, which sets
+//! `HPRLAR.EN` of regions 0-31 as PMSAv8-32 defines, between a `DSB`
+//! and a `DSB`+`ISB`); on the host a fake records the register writes,
+//! `HPRENR` included, so tests can replay them.
 //!
 //! # Layout
 //!
@@ -134,8 +164,10 @@
 //! transient band, its per-base counts; its band is where its index lies
 //! and its attributes are decoded from the words, so a [`Region`] is built
 //! only for reports. Lookups go through a chunk index (one slot mask per
-//! 128 MiB of address space, kept with every change): a map or unmap
-//! compares the range only with the regions in the chunks it touches.
+//! 128 MiB of address space, kept with every change, and holding the
+//! preloaded bands' slots too, masked out by the enabled mask): a map or
+//! unmap compares the range only with the regions in the chunks it
+//! touches.
 
 //! A table is never borrowed while printing or touching mapped memory. Do
 //! not call into this module from an interrupt handler that can interrupt

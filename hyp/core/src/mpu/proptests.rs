@@ -9,7 +9,10 @@
 //! - the fake's recorded register writes, replayed from an unknown state,
 //!   give exactly the table (enabled regions with their words, all other
 //!   regions disabled), and
-//! - no static or partition region was written after set-up.
+//! - no static or partition region was written by a map or unmap, and a
+//!   switch of partition band (`load_registered_band`, with the bands
+//!   preloaded or rewritten, both strategies are run) wrote only the
+//!   partition band, or, preloaded, only `HPRENR`.
 
 use proptest::prelude::*;
 
@@ -54,6 +57,26 @@ fn partition_band(core: usize) -> Vec<RegionWords> {
     }
 }
 
+/// A second band per core, to switch to: core 0's overlaps the first one
+/// (only one is loaded at a time) and sits in the window the ops use.
+fn alt_band(core: usize) -> Vec<RegionWords> {
+    match core {
+        0 => vec![
+            words((0x2F00_2800, 0x2F00_3800), GUEST_RW),
+            words((0x2F00_0800, 0x2F00_0900), Attrs::HYP_RODATA),
+        ],
+        _ => vec![words((0x2F00_3000, 0x2F00_3400), Attrs::HYP_DATA)],
+    }
+}
+
+/// A band of `n` regions far from everything, registered (twice) so
+/// that the bands do not fit at once (the rewrite strategy).
+fn filler_band(n: usize) -> Vec<RegionWords> {
+    (0..n as u32)
+        .map(|k| words((0x6000_0000 + k * 0x1000, 0x6000_0800 + k * 0x1000), GUEST_RW))
+        .collect()
+}
+
 // ---- the reference model ----
 
 #[derive(Clone, Debug, PartialEq)]
@@ -93,6 +116,28 @@ impl MCore {
         let mut regions: Vec<MRegion> = fixed.iter().map(|w| mk(w, Band::Static)).collect();
         regions.extend(part.iter().map(|w| mk(w, Band::Partition)));
         MCore { regions, slots }
+    }
+
+    /// `load_registered_band` of a band that passed `register_band`:
+    /// refused if it overlaps a live transient region, else it replaces
+    /// the partition regions.
+    fn switch(&mut self, band: &[RegionWords]) -> Result<(), MapError> {
+        let hit = band.iter().any(|w| {
+            let (b, e) = (w.base() as u64, w.limit() as u64 + 1);
+            self.regions
+                .iter()
+                .any(|r| r.band == Band::Transient && r.base < e && b < r.end)
+        });
+        if hit {
+            return Err(MapError::BandOverlap {
+                band: Band::Partition,
+                other: Band::Transient,
+            });
+        }
+        self.regions.retain(|r| r.band != Band::Partition);
+        let fresh = MCore::new(&[], band, self.slots);
+        self.regions.extend(fresh.regions);
+        Ok(())
     }
 
     fn map(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
@@ -239,6 +284,11 @@ enum Op {
         len: u32,
         attrs: Attrs,
     },
+    /// Switches `core` to its `band`-th registered band (modulo how many).
+    Switch {
+        core: usize,
+        band: usize,
+    },
 }
 
 // Ops are decoded from plain integers rather than built from nested
@@ -299,6 +349,12 @@ fn decode_op((kind, a, b, c, d): (u32, u32, u32, u32, u32)) -> Op {
     let core = pick_core(c);
     let base = pick_addr(a);
     let attrs = pick_attrs(d);
+    if kind >= 24 {
+        return Op::Switch {
+            core,
+            band: a as usize,
+        };
+    }
     match kind % 24 {
         0..=9 => Op::Map {
             core,
@@ -339,7 +395,7 @@ fn decode_op((kind, a, b, c, d): (u32, u32, u32, u32, u32)) -> Op {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    (0u32..24, any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(decode_op)
+    (0u32..27, any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(decode_op)
 }
 
 // ---- the checks ----
@@ -383,10 +439,13 @@ const UNKNOWN: RegionWords = RegionWords {
     prlar: 0xFFFF_FFC1,
 };
 
+/// Checks one core after a step; `since` is where its log stood before
+/// the step and `switched` whether the step was a band switch on it.
 fn check_core(
     m: &MpuMap<FakeMpu>,
     model: &MCore,
-    setup_len: usize,
+    since: usize,
+    switched: bool,
     step: usize,
 ) -> Result<(), TestCaseError> {
     prop_assert_eq!(
@@ -395,6 +454,7 @@ fn check_core(
         "table != model after step {}",
         step
     );
+    prop_assert!(m.chunks_exact(), "chunk index wrong after step {}", step);
     let bands = m.bands();
     for (i, r) in m.regions() {
         let band_range = match r.band {
@@ -416,34 +476,88 @@ fn check_core(
             None => prop_assert!(!w.enabled(), "region {} enabled in hardware only", i),
         }
     }
-    for i in FakeMpu::indices_written(&log[setup_len..]) {
+    let written = FakeMpu::indices_written(&log[since..]);
+    for &i in &written {
+        if switched {
+            prop_assert!(
+                bands.partition.contains(&i),
+                "switch wrote region {} (step {})",
+                i,
+                step
+            );
+        } else {
+            prop_assert!(
+                bands.transient.contains(&i),
+                "static/partition region {} written after set-up (step {})",
+                i,
+                step
+            );
+        }
+    }
+    let enables = log[since..]
+        .iter()
+        .filter(|w| matches!(w, RegWrite::Hprenr(_)))
+        .count();
+    if switched && m.bands_preloaded() {
         prop_assert!(
-            bands.transient.contains(&i),
-            "static/partition region {} written after set-up (step {})",
-            i,
+            written.is_empty(),
+            "preloaded switch wrote regions (step {})",
             step
         );
+        prop_assert!(enables <= 1, "{} HPRENR writes (step {})", enables, step);
+    } else {
+        prop_assert_eq!(enables, 0, "HPRENR written (step {})", step);
     }
     Ok(())
 }
 
-fn run(slots: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
+/// Runs `ops` on two cores with `slots` transient slots; each core has
+/// its bands registered (band 0 loaded): preloaded if `fit`, else with a
+/// band that fills the partition band registered too, so every switch
+/// rewrites the band.
+fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mpu = Mpu::new([
         MpuMap::new(FakeMpu::new(REGIONS)),
         MpuMap::new(FakeMpu::new(REGIONS)),
     ]);
     let mut model = Vec::new();
-    let mut setup_len = Vec::new();
+    let mut registered = Vec::new();
     for core in 0..CORES {
         mpu.init(core, &static_band(), slots).unwrap();
-        mpu.load_partition_band(core, &partition_band(core)).unwrap();
+        let mut bands = vec![partition_band(core), alt_band(core)];
+        if !fit {
+            let band = mpu.with_core(core, |m| m.bands().partition.len()).unwrap();
+            // Two of them: more than the band holds on either core.
+            bands.push(filler_band(band.min(MAX_BAND_REGIONS)));
+            bands.push(filler_band(band.min(MAX_BAND_REGIONS)));
+        }
+        for (id, b) in bands.iter().enumerate() {
+            mpu.register_band(core, id, b).unwrap();
+        }
+        mpu.load_registered_band(core, 0).unwrap();
+        prop_assert_eq!(mpu.with_core(core, |m| m.bands_preloaded()).unwrap(), fit);
         model.push(MCore::new(&static_band(), &partition_band(core), slots));
-        setup_len.push(mpu.with_core(core, |m| m.hw().log.len()).unwrap());
+        registered.push(bands);
+    }
+    for (c, m) in model.iter().enumerate() {
+        mpu.with_core(c, |t| check_core(t, m, t.hw().log.len(), false, 0))
+            .unwrap()?;
     }
     // (core, base, limit, attrs) of every map nothing has undone yet.
     let mut returned: Vec<(usize, u32, u32, Attrs)> = Vec::new();
     for (step, op) in ops.into_iter().enumerate() {
+        let before: Vec<usize> = (0..CORES)
+            .map(|c| mpu.with_core(c, |m| m.hw().log.len()).unwrap())
+            .collect();
+        let mut switched = None;
         let (core, got, want) = match op.clone() {
+            Op::Switch { core, band } => {
+                let id = band % registered[core].len();
+                switched = Some(core);
+                let got = mpu.load_registered_band(core, id);
+                let want = model[core].switch(&registered[core][id]);
+                (core, got.map(|_| None), want.map(|_| None))
+            }
             Op::Map {
                 core,
                 base,
@@ -506,8 +620,9 @@ fn run(slots: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
         prop_assert_eq!(got, want, "result of step {} on core {}", step, core);
         prop_assert!(!mpu.is_locked(), "lock held after step {}", step);
         for (c, m) in model.iter().enumerate() {
-            let setup = setup_len[c];
-            mpu.with_core(c, |t| check_core(t, m, setup, step)).unwrap()?;
+            let since = before[c];
+            let sw = switched == Some(c);
+            mpu.with_core(c, |t| check_core(t, m, since, sw, step)).unwrap()?;
         }
     }
     Ok(())
@@ -524,9 +639,10 @@ proptest! {
     #[test]
     fn random_map_unmap_ioremap_sequences_match_the_model(
         slots in 1usize..=6,
+        fit in any::<bool>(),
         ops in prop::collection::vec(op(), 1..30),
     ) {
-        run(slots, ops)?;
+        run(slots, fit, ops)?;
     }
 }
 
@@ -601,8 +717,34 @@ fn model_and_checks_see_a_known_sequence() {
             core: 1,
             addr: CONSOLE.0,
         },
+        // Switches: refused over a live transient region (FREE + 0x800 is
+        // mapped inside core 0's other band), then allowed once it is
+        // gone; core 1 switches back and forth.
+        Op::Map {
+            core: 0,
+            base: 0x2F00_0800,
+            limit: 0x2F00_0840,
+            attrs: Attrs::HYP_DATA,
+        },
+        Op::Switch { core: 0, band: 1 },
+        Op::Unmap {
+            core: 0,
+            addr: 0x2F00_0800,
+        },
+        Op::Switch { core: 0, band: 1 },
+        Op::Map {
+            core: 0,
+            base: 0x2F00_0800,
+            limit: 0x2F00_0840,
+            attrs: Attrs::HYP_RODATA,
+        },
+        Op::Switch { core: 1, band: 1 },
+        Op::Switch { core: 1, band: 0 },
+        Op::Switch { core: 0, band: 2 },
+        Op::Switch { core: 0, band: 0 },
     ];
-    run(2, ops).unwrap();
+    run(2, true, ops.clone()).unwrap();
+    run(2, false, ops).unwrap();
 }
 
 #[test]
@@ -611,14 +753,25 @@ fn replay_catches_a_write_the_table_does_not_know() {
     m.init(&static_band(), 4).unwrap();
     let model = MCore::new(&static_band(), &[], 4);
     let setup = m.hw().log.len();
-    check_core(&m, &model, setup, 0).unwrap();
+    check_core(&m, &model, setup, false, 0).unwrap();
     m.hw_mut().log.extend([
         RegWrite::Hprselr(13),
         RegWrite::Hprbar(FREE),
         RegWrite::Hprlar(FREE | 1),
     ]);
-    assert!(check_core(&m, &model, setup, 0).is_err());
+    assert!(check_core(&m, &model, setup, false, 0).is_err());
     m.hw_mut().log.truncate(setup);
     m.hw_mut().log.extend([RegWrite::Hprselr(2), RegWrite::Hprlar(0)]);
-    assert!(check_core(&m, &model, setup, 0).is_err());
+    assert!(check_core(&m, &model, setup, false, 0).is_err());
+    // An HPRENR write that turns a region off, or a garbage one on.
+    m.hw_mut().log.truncate(setup);
+    m.hw_mut().log.push(RegWrite::Hprenr(0b0111));
+    assert!(check_core(&m, &model, setup, true, 0).is_err());
+    m.hw_mut().log.truncate(setup);
+    m.hw_mut().log.push(RegWrite::Hprenr(0b1_1111));
+    assert!(check_core(&m, &model, setup, true, 0).is_err());
+    // Even a faithful one, outside a preloaded switch.
+    m.hw_mut().log.truncate(setup);
+    m.hw_mut().log.push(RegWrite::Hprenr(0b1111));
+    assert!(check_core(&m, &model, setup, false, 0).is_err());
 }

@@ -299,21 +299,27 @@ enum Lookup {
 /// Invariants, kept by every method and checked by the tests: the enabled
 /// regions are pairwise disjoint; slot `i` is enabled in the table exactly
 /// when hardware region `i` is enabled, with the same words; bit `i` of
-/// `chunks[c]` is set exactly when slot `i` is enabled and its region
-/// touches chunk `c`; static regions sit in [`Bands::static_band`],
+/// `chunks[c]` is set exactly when slot `i` is enabled, or holds a
+/// preloaded band, and its region touches chunk `c` (every reader masks
+/// it with `enabled`); static regions sit in [`Bands::static_band`],
 /// partition regions in [`Bands::partition`], transient ones in
 /// [`Bands::transient`] with at least one user (`users[i]` is the sum of
 /// its handles' counts, and every handle of a disabled slot is free); map
-/// and unmap write only transient slots.
+/// and unmap write only transient slots. With the bands preloaded, the
+/// hardware also holds every registered band's words, `EN` = 0, in its
+/// slots of the partition band, and so does `words`; only the loaded
+/// band's are enabled, in the table as in `HPRENR`.
 pub struct MpuMap<H> {
     hw: H,
-    /// The register words of each enabled slot (meaningless when disabled).
+    /// The register words of each enabled slot and, while the bands are
+    /// preloaded, of each preloaded one (meaningless otherwise).
     words: [RegionWords; MAX_REGIONS],
     /// The outstanding maps of each transient slot, per base.
     handles: [[Handle; MAX_HANDLES]; MAX_REGIONS],
     /// The outstanding maps of each transient slot, all bases together.
     users: [u32; MAX_REGIONS],
-    /// Bit `i` of entry `c`: slot `i` is enabled and touches chunk `c`.
+    /// Bit `i` of entry `c`: slot `i` is enabled (or preloaded) and touches
+    /// chunk `c`; read masked with `enabled`.
     chunks: [u32; CHUNKS],
     /// Regions managed: `min(hw.region_count(), MAX_REGIONS)`; 0 = not set up.
     total: usize,
@@ -328,6 +334,15 @@ pub struct MpuMap<H> {
     /// Partition bands checked once ([`MpuMap::register_band`]) and kept
     /// here, so a switch loads them without checking them again.
     bands: [Option<RegisteredBand>; MAX_BANDS],
+    /// Whether every registered band sits preloaded, disabled, in its own
+    /// fixed slots of the partition band ([`RegisteredBand::at`]), so a
+    /// switch is one `HPRENR` write. Cleared for good (the rewrite
+    /// strategy) when a band does not fit beside the others, a band is
+    /// registered again, or [`MpuMap::load_partition_band`] writes
+    /// regions of its own into the band.
+    preload: bool,
+    /// End of the preloaded slots: the next band is preloaded from here.
+    preload_end: usize,
 }
 
 /// Most partition bands a table keeps (one per partition of a system).
@@ -340,6 +355,9 @@ pub const MAX_BAND_REGIONS: usize = 8;
 struct RegisteredBand {
     words: [RegionWords; MAX_BAND_REGIONS],
     len: usize,
+    /// Its first slot while [`MpuMap::preload`] holds: its regions sit,
+    /// disabled, in `[at, at + len)`.
+    at: usize,
 }
 
 /// Words of a disabled slot.
@@ -360,6 +378,8 @@ impl<H: MpuHw> MpuMap<H> {
             enabled: 0,
             transient: 0,
             bands: [None; MAX_BANDS],
+            preload: true,
+            preload_end: 0,
         }
     }
 
@@ -414,6 +434,8 @@ impl<H: MpuHw> MpuMap<H> {
         self.static_end = static_end;
         self.transient_start = total.saturating_sub(transient_slots);
         self.transient = bits(self.transient_start, total);
+        self.preload = true;
+        self.preload_end = static_end;
         Ok(())
     }
 
@@ -425,37 +447,88 @@ impl<H: MpuHw> MpuMap<H> {
     /// While it runs, an old partition region at a higher index may overlap
     /// a new one for a few instructions; neither the hypervisor nor a
     /// partition touches partition memory during a switch.
+    ///
+    /// With the bands preloaded, no regions (clearing the band) is one
+    /// `HPRENR` write that keeps the preloaded words; any regions end the
+    /// preload (they overwrite preloaded slots), so every later switch
+    /// rewrites the band.
     pub fn load_partition_band(&mut self, words: &[RegionWords]) -> Result<(), MapError> {
         self.check_band(words)?;
+        if self.preload {
+            if words.is_empty() {
+                // Clearing the band: the preloaded regions stay programmed
+                // (disabled), only the loaded band is switched off.
+                self.enable_band(0, 0);
+                return Ok(());
+            }
+            // Regions of its own overwrite preloaded slots: from now on
+            // every switch rewrites the band.
+            self.end_preload();
+        }
         self.install_band(words);
         Ok(())
     }
 
-    /// Checks partition band `words` once (as [`load_partition_band`]
+    /// Checks partition band `words` once (as [`load_partition_band`](MpuMap::load_partition_band)
     /// does) and keeps a copy under `id`, for
-    /// [`load_registered_band`](MpuMap::load_registered_band).
+    /// [`load_registered_band`](MpuMap::load_registered_band). While all
+    /// registered bands fit in the partition band side by side, the band is
+    /// also programmed now, disabled, into its own slots after the ones
+    /// before it (the preload strategy); otherwise every switch rewrites
+    /// the band (the rewrite strategy), for all bands from then on.
     pub fn register_band(&mut self, id: usize, words: &[RegionWords]) -> Result<(), MapError> {
         if words.len() > MAX_BAND_REGIONS {
             return Err(MapError::BandsDoNotFit);
         }
         self.check_band(words)?;
-        let slot = self.bands.get_mut(id).ok_or(MapError::NoSuchBand)?;
+        let again = self.bands.get(id).ok_or(MapError::NoSuchBand)?.is_some();
+        let at = self.preload_end;
+        let end = at.saturating_add(words.len());
+        if again || end > self.transient_start {
+            self.end_preload();
+        }
         let mut kept = RegisteredBand {
             words: [OFF; MAX_BAND_REGIONS],
             len: 0,
+            at,
         };
         for (k, w) in kept.words.iter_mut().zip(words) {
             *k = *w;
         }
         kept.len = words.len();
-        *slot = Some(kept);
+        if self.preload {
+            // Slots from `preload_end` up have never been enabled since
+            // init (only preloaded slots below it are, one band at a
+            // time), so they are disabled; `EN` = 0 keeps them so until a
+            // switch to this band sets their `HPRENR` bits.
+            for (index, w) in (at..end).zip(words) {
+                self.hw.enable_region(
+                    index,
+                    RegionWords {
+                        prbar: w.prbar,
+                        prlar: w.prlar & !1,
+                    },
+                );
+                // Recorded now, disabled, so a switch only flips bits.
+                if let Some(slot) = self.words.get_mut(index) {
+                    *slot = *w;
+                }
+                self.mark_chunks(*w, bit(index), true);
+            }
+            self.preload_end = end;
+        }
+        if let Some(slot) = self.bands.get_mut(id) {
+            *slot = Some(kept);
+        }
         Ok(())
     }
 
     /// Loads the band registered under `id`. It was checked against the
     /// static band (which never changes) when registered, so it is checked
     /// again only if transient mappings are live, the one thing that can
-    /// have changed since.
+    /// have changed since. Preloaded, it is one `HPRENR` write (the static
+    /// band, this band's slots and the live transient regions enabled,
+    /// every other region disabled); otherwise the band is rewritten.
     pub fn load_registered_band(&mut self, id: usize) -> Result<(), MapError> {
         let kept = self
             .bands
@@ -467,8 +540,40 @@ impl<H: MpuHw> MpuMap<H> {
         if self.transient_live() {
             self.check_band(words)?;
         }
-        self.install_band(words);
+        if self.preload {
+            self.enable_band(kept.at, kept.len);
+        } else {
+            self.install_band(words);
+        }
         Ok(())
+    }
+
+    /// The preload strategy's switch: enables exactly the preloaded slots
+    /// `[at, at + len)` of the partition band (none for `len` = 0), in the
+    /// table and, with one `HPRENR` write, in the hardware. Their words
+    /// and chunk bits were recorded when the band was registered.
+    #[inline(always)]
+    fn enable_band(&mut self, at: usize, len: usize) {
+        let band = bits(self.static_end, self.transient_start);
+        let mine = bits(at, at.saturating_add(len)) & band;
+        self.enabled = (self.enabled & !band) | mine;
+        self.hw.set_enabled(self.enabled);
+    }
+
+    /// Ends the preload: the chunk bits of preloaded slots that are not
+    /// enabled go, so the chunk index again holds enabled slots only.
+    fn end_preload(&mut self) {
+        if !self.preload {
+            return;
+        }
+        self.preload = false;
+        for index in self.static_end..self.preload_end {
+            if self.enabled & bit(index) == 0 {
+                if let Some(w) = self.words.get(index).copied() {
+                    self.mark_chunks(w, bit(index), false);
+                }
+            }
+        }
     }
 
     /// Checks a partition band: each region usable, all fit, none overlaps
@@ -813,6 +918,12 @@ impl<H: MpuHw> MpuMap<H> {
         }
     }
 
+    /// Whether the registered bands are preloaded, so a switch is one
+    /// `HPRENR` write (otherwise it rewrites the band).
+    pub fn bands_preloaded(&self) -> bool {
+        self.preload
+    }
+
     /// Whether any transient region is live (from the enabled mask).
     fn transient_live(&self) -> bool {
         self.enabled & self.transient != 0
@@ -826,6 +937,25 @@ impl<H: MpuHw> MpuMap<H> {
     /// The hardware behind the table.
     pub fn hw(&self) -> &H {
         &self.hw
+    }
+
+    /// Whether the chunk index holds exactly the enabled slots and, while
+    /// the bands are preloaded, the preloaded ones (for the tests).
+    #[cfg(test)]
+    pub fn chunks_exact(&self) -> bool {
+        (0..CHUNKS).all(|c| {
+            let want = (0..self.total).fold(0u32, |m, i| {
+                let preloaded = self.preload && (self.static_end..self.preload_end).contains(&i);
+                let live = self.enabled & bit(i) != 0 || preloaded;
+                let w = self.words[i];
+                if live && chunk(w.base()) <= c && c <= chunk(w.limit()) {
+                    m | bit(i)
+                } else {
+                    m
+                }
+            });
+            self.chunks[c] == want
+        })
     }
 
     /// The hardware behind the table, to edit a fake's log in tests.

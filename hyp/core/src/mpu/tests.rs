@@ -1002,6 +1002,202 @@ fn registered_band_is_checked_again_against_live_transient_mappings() {
     assert_eq!(m.snapshot(), before);
 }
 
+// ---- the two switch strategies ----
+
+/// A second partition's band, disjoint from [`partition_band`].
+fn other_band() -> [RegionWords; 3] {
+    [
+        words((0x3100_0000, 0x3110_0000), GUEST_RW),
+        words((0x3200_0000, 0x3200_1000), Attrs::HYP_RODATA),
+        words((0xE020_7000, 0xE020_8000), GUEST_DEV),
+    ]
+}
+
+/// A 16-region core with the static band, 4 transient slots, nothing in
+/// the partition band and nothing registered yet (the log kept, so it
+/// replays from an unknown register file).
+fn fresh() -> MpuMap<FakeMpu> {
+    let mut m = MpuMap::new(FakeMpu::new(16));
+    m.init(&static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+    m
+}
+
+/// The register file the log gives, checked against the table: enabled
+/// regions with the table's words, all others disabled.
+fn assert_hw_is_table(m: &MpuMap<FakeMpu>) {
+    let unknown = RegionWords {
+        prbar: 0xDEAD_BEE5,
+        prlar: 0xFFFF_FFC1,
+    };
+    assert!(m.chunks_exact(), "chunk index");
+    let file = FakeMpu::replay(&m.hw().log, &[unknown; 16]);
+    for (i, w) in file.iter().enumerate() {
+        match m.region(i) {
+            Some(r) => assert_eq!(*w, r.words, "region {i}"),
+            None => assert!(!w.enabled(), "region {i} enabled in hardware only"),
+        }
+    }
+}
+
+#[test]
+fn bands_that_fit_are_preloaded_disabled_and_switched_by_one_hprenr_write() {
+    let mut m = MpuMap::new(FakeMpu::new(16));
+    m.init(&static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+    m.register_band(0, &partition_band()).unwrap();
+    m.register_band(1, &other_band()).unwrap();
+    assert!(m.bands_preloaded());
+    // Registered: programmed into 4..6 and 6..9, all disabled.
+    assert_eq!(
+        FakeMpu::indices_written(&m.hw().log[m.hw().log.len() - 15..]),
+        [4, 5, 6, 7, 8]
+    );
+    assert_eq!(m.regions().count(), 4);
+    assert_hw_is_table(&m);
+    let statics = 0b1111;
+    let pos = m.hw().log.len();
+    m.load_registered_band(0).unwrap();
+    assert_eq!(
+        m.hw().log[pos..].to_vec(),
+        [RegWrite::Hprenr(statics | 0b11_0000)]
+    );
+    assert_eq!(m.region(4).unwrap().words, partition_band()[0]);
+    assert_eq!(m.region(5).unwrap().words, partition_band()[1]);
+    assert_eq!(m.region(4).unwrap().band, Band::Partition);
+    assert_hw_is_table(&m);
+    // A transient map stays enabled across a switch.
+    let t = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+    assert_eq!(t.band, Band::Transient);
+    let pos = m.hw().log.len();
+    m.load_registered_band(1).unwrap();
+    assert_eq!(
+        m.hw().log[pos..].to_vec(),
+        [RegWrite::Hprenr(statics | 0b1_1100_0000 | 1 << 12)]
+    );
+    assert!(m.region(4).is_none() && m.region(5).is_none());
+    assert_eq!(m.region(8).unwrap().words, other_band()[2]);
+    assert_hw_is_table(&m);
+    // Back to band 0: nothing but the enable bits changes.
+    let pos = m.hw().log.len();
+    m.load_registered_band(0).unwrap();
+    assert_eq!(
+        m.hw().log[pos..].to_vec(),
+        [RegWrite::Hprenr(statics | 0b11_0000 | 1 << 12)]
+    );
+    assert_hw_is_table(&m);
+}
+
+#[test]
+fn a_disabled_preloaded_region_covers_nothing() {
+    let mut m = fresh();
+    m.register_band(0, &partition_band()).unwrap();
+    m.register_band(1, &other_band()).unwrap();
+    m.load_registered_band(0).unwrap();
+    // Band 1's hypervisor-only region is preloaded but disabled: a map
+    // of it is a new transient region, not an inclusive match.
+    let inside = 0x3200_0000;
+    let got = m.map_range(inside, inside + 0x40, Attrs::HYP_RODATA).unwrap();
+    assert_eq!(got.band, Band::Transient);
+    // Band 1 cannot be loaded over that transient region...
+    m.load_partition_band(&[]).unwrap();
+    assert_eq!(
+        m.load_registered_band(1),
+        Err(MapError::BandOverlap {
+            band: Band::Partition,
+            other: Band::Transient
+        })
+    );
+    assert_hw_is_table(&m);
+    // ...until it is gone; then, loaded, the region is a match.
+    m.unmap_range(inside).unwrap();
+    m.load_registered_band(1).unwrap();
+    let got = m.map_range(inside, inside + 0x40, Attrs::HYP_RODATA).unwrap();
+    assert_eq!(got.band, Band::Partition);
+    assert_hw_is_table(&m);
+}
+
+#[test]
+fn transient_maps_never_take_a_preloaded_slot() {
+    let mut m = fresh();
+    m.register_band(0, &partition_band()).unwrap();
+    m.register_band(1, &other_band()).unwrap();
+    m.load_registered_band(0).unwrap();
+    let mut got = Vec::new();
+    for k in 0..DEFAULT_TRANSIENT_SLOTS as u32 {
+        let base = FREE + k * 0x100;
+        got.push(m.map_range(base, base + 0x40, Attrs::HYP_DATA).unwrap());
+    }
+    assert_eq!(
+        m.map_range(FREE + 0x1000, FREE + 0x1040, Attrs::HYP_DATA),
+        Err(MapError::NoFreeSlot)
+    );
+    assert!(transient(&m).iter().all(|(i, _)| *i >= 12));
+    m.load_registered_band(1).unwrap();
+    assert_eq!(m.region(6).unwrap().words, other_band()[0]);
+    assert_eq!(transient(&m).len(), DEFAULT_TRANSIENT_SLOTS);
+    assert_hw_is_table(&m);
+}
+
+#[test]
+fn clearing_a_preloaded_band_keeps_the_preload() {
+    let mut m = fresh();
+    m.register_band(0, &partition_band()).unwrap();
+    m.load_registered_band(0).unwrap();
+    let pos = m.hw().log.len();
+    m.load_partition_band(&[]).unwrap();
+    assert_eq!(m.hw().log[pos..].to_vec(), [RegWrite::Hprenr(0b1111)]);
+    assert!(m.bands_preloaded());
+    assert_eq!(m.regions().count(), 4);
+    let pos = m.hw().log.len();
+    m.load_registered_band(0).unwrap();
+    assert_eq!(m.hw().log[pos..].to_vec(), [RegWrite::Hprenr(0b11_1111)]);
+    assert_hw_is_table(&m);
+}
+
+#[test]
+fn bands_that_do_not_fit_are_rewritten_on_every_switch() {
+    let mut m = fresh();
+    m.register_band(0, &other_band()).unwrap();
+    m.register_band(1, &other_band()).unwrap();
+    // 3 + 3 regions fit in 8 slots; 3 more do not.
+    assert!(m.bands_preloaded());
+    m.register_band(2, &partition_band()).unwrap();
+    m.register_band(3, &other_band()).unwrap();
+    assert!(!m.bands_preloaded());
+    for id in [0, 3, 2, 1] {
+        let pos = m.hw().log.len();
+        m.load_registered_band(id).unwrap();
+        assert!(!m.hw().log[pos..]
+            .to_vec()
+            .iter()
+            .any(|w| matches!(w, RegWrite::Hprenr(_))));
+        assert_eq!(FakeMpu::indices_written(&m.hw().log[pos..])[0], 4);
+        assert_hw_is_table(&m);
+    }
+    let want: Vec<_> = other_band().to_vec();
+    let got: Vec<_> = (4..7).map(|i| m.region(i).unwrap().words).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn registering_a_band_again_or_loading_own_regions_ends_the_preload() {
+    let mut m = fresh();
+    m.register_band(0, &partition_band()).unwrap();
+    m.register_band(0, &other_band()).unwrap();
+    assert!(!m.bands_preloaded());
+    m.load_registered_band(0).unwrap();
+    assert_eq!(m.region(4).unwrap().words, other_band()[0]);
+    assert_hw_is_table(&m);
+    let mut m = fresh();
+    m.register_band(0, &other_band()).unwrap();
+    m.load_registered_band(0).unwrap();
+    m.load_partition_band(&partition_band()).unwrap();
+    assert!(!m.bands_preloaded());
+    assert_hw_is_table(&m);
+    m.load_registered_band(0).unwrap();
+    assert_eq!(m.region(4).unwrap().words, other_band()[0]);
+    assert_hw_is_table(&m);
+}
+
 // ---- the Mapping guard ----
 
 /// Both cores set up as [`setup`] sets up one, behind one lock.
