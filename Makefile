@@ -12,6 +12,8 @@ ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 HVRUN := $(CARGO) run -q --release --manifest-path $(ROOT)Cargo.toml -p runner --
 FOREVER ?=
 SEMIHOSTING ?=
+# UARTS="uart3=uart3.log uart4=term": where the UARTs other than the console go.
+UARTS ?=
 ## CONFIG: the system file to build, run, debug or check (default: the demo)
 CONFIG ?= $(ROOT)config/demo.toml
 ## OUT: where `make image`/`make qemu` write the system (default:
@@ -38,7 +40,7 @@ image: setup
 ## keeps it running; SEMIHOSTING=1 gives the partitions semihosting, host files
 ## and commands: trusted programs only)
 qemu: setup
-	@$(HVRUN) run --config $(CONFIG) $(if $(OUT),--out $(OUT),) $(if $(FOREVER),--forever,) $(if $(SEMIHOSTING),--semihosting,)
+	@$(HVRUN) run --config $(CONFIG) $(if $(OUT),--out $(OUT),) $(if $(FOREVER),--forever,) $(if $(SEMIHOSTING),--semihosting,) $(foreach u,$(UARTS),--uart $(u))
 
 ## test: host unit tests, then the QEMU tests
 test: setup

@@ -54,6 +54,11 @@ enum Cmd {
         /// write host files and run host commands. Trusted programs only.
         #[arg(long)]
         semihosting: bool,
+        /// Route a UART other than the console: `NAME=FILE` or `NAME=term`
+        /// (`uart0`, `uart1`: the cores' private UART0s; `uart3`..`uart5`);
+        /// repeat for several. Unrouted UARTs are dropped.
+        #[arg(long = "uart", value_name = "NAME=DEST", value_parser = runner::qemu::parse_uart)]
+        uarts: Vec<(usize, std::path::PathBuf)>,
     },
     /// Build a system (`system.img`, `system.elf`) without running it, and
     /// print where its files are.
@@ -139,6 +144,7 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
             config,
             out,
             semihosting,
+            uarts,
         } => {
             let variant = if selftest.is_some() {
                 Variant::Selftest
@@ -151,6 +157,7 @@ fn run(cli: Cli) -> runner::Result<ExitCode> {
                 build_system(config.as_deref(), out.as_deref(), variant)?.run()
             };
             r.echo = true;
+            r.uarts = uarts;
             r.icount = icount;
             r.timeout = (!forever).then(|| Duration::from_secs(timeout));
             if forever {

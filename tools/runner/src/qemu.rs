@@ -75,6 +75,49 @@ pub struct Run {
     pub gdb: bool,
     /// Echo the console to our stdout as it arrives.
     pub echo: bool,
+    /// Where the UARTs other than the console go, by QEMU serial index
+    /// (see [`uart_serial`]); the others are dropped.
+    pub uarts: Vec<(usize, PathBuf)>,
+}
+
+/// The board's UARTs in QEMU's serial order on `mps3-an536`: the two
+/// cores' private UART0s, then the shared UART2 (the console) to UART5.
+pub const UART_NAMES: [&str; 6] = ["uart0", "uart1", "uart2", "uart3", "uart4", "uart5"];
+
+/// QEMU serial index of the console (UART2).
+pub const CONSOLE_SERIAL: usize = 2;
+
+/// QEMU serial index of UART `name` (`uart0`..`uart5`; `uart0` is core
+/// 0's private UART0, `uart1` core 1's).
+pub fn uart_serial(name: &str) -> Option<usize> {
+    UART_NAMES.iter().position(|n| *n == name)
+}
+
+/// Parses `hvrun run --uart NAME=DEST`: `DEST` is a file path, or `term`
+/// for the terminal (`/dev/tty`). The console (`uart2`) is always the
+/// runner's own and cannot be routed.
+pub fn parse_uart(spec: &str) -> std::result::Result<(usize, PathBuf), String> {
+    let (name, dest) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("`{spec}`: write NAME=FILE (e.g. uart3=uart3.log) or NAME=term"))?;
+    let index = uart_serial(name).ok_or_else(|| {
+        format!(
+            "`{name}` is not a UART of the board: one of {}",
+            UART_NAMES.join(", ")
+        )
+    })?;
+    if index == CONSOLE_SERIAL {
+        return Err("uart2 is the console: the runner always captures it".into());
+    }
+    if dest.is_empty() {
+        return Err(format!("`{spec}`: no destination after `=`"));
+    }
+    let path = if dest == "term" {
+        PathBuf::from("/dev/tty")
+    } else {
+        PathBuf::from(dest)
+    };
+    Ok((index, path))
 }
 
 impl Run {
@@ -103,6 +146,7 @@ impl Run {
             smp: 2,
             gdb: false,
             echo: false,
+            uarts: Vec::new(),
         }
     }
 
@@ -110,9 +154,21 @@ impl Run {
     pub fn command(&self) -> Command {
         let mut c = Command::new(QEMU);
         c.args(["-M", MACHINE, "-smp", &self.smp.to_string()])
-            .args(["-display", "none", "-monitor", "none"])
-            // serial0/1: the per-core UART0s (unused); serial2: UART2, the console.
-            .args(["-serial", "null", "-serial", "null", "-serial", "stdio"]);
+            .args(["-display", "none", "-monitor", "none"]);
+        // serial0/1: the per-core UART0s; serial2: UART2, the console;
+        // serial3-5: UART3-5. Each goes where the run routes it, or nowhere.
+        for index in 0..UART_NAMES.len() {
+            let dest = if index == CONSOLE_SERIAL {
+                "stdio".to_string()
+            } else {
+                self.uarts
+                    .iter()
+                    .rev()
+                    .find(|(i, _)| *i == index)
+                    .map_or("null".to_string(), |(_, p)| format!("file:{}", p.display()))
+            };
+            c.args(["-serial", &dest]);
+        }
         if self.semihosting {
             let mut semi = String::from("enable=on,target=native,arg=hyp");
             for a in &self.args {

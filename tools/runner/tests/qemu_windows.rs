@@ -198,3 +198,41 @@ fn windows_start_on_time_while_the_other_partition_storms_restarts_faults_and_hy
         out.tail(20)
     );
 }
+
+#[test]
+fn a_uart_a_partition_owns_can_be_routed_to_a_file() {
+    let dir = std::env::temp_dir().join(format!("rhyp-uart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("uart3.log");
+    let _ = std::fs::remove_file(&file);
+    let route = runner::qemu::parse_uart(&format!("uart3={}", file.display())).expect("a valid route");
+    let out = build_and_run("tools/runner/tests/systems/uart.toml", |run| {
+        run.uarts.push(route)
+    })
+    .expect("build and run");
+    out.expect_exit(0).unwrap();
+    assert!(out.has("[uartwriter] wrote a line to UART3"), "{}", out.tail(20));
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    assert_eq!(text, "hello from uart3\n", "UART3's file");
+    // What went to UART3 is not on the console.
+    assert!(!out.has("hello from uart3"), "{}", out.tail(20));
+}
+
+#[test]
+fn uart_routes_are_checked() {
+    assert!(
+        runner::qemu::parse_uart("uart2=x.log").is_err(),
+        "the console is the runner's"
+    );
+    assert!(runner::qemu::parse_uart("uart9=x.log").is_err());
+    assert!(runner::qemu::parse_uart("uart3").is_err());
+    assert!(runner::qemu::parse_uart("uart3=").is_err());
+    assert_eq!(
+        runner::qemu::parse_uart("uart4=term").unwrap(),
+        (4, std::path::PathBuf::from("/dev/tty"))
+    );
+    assert_eq!(
+        runner::qemu::parse_uart("uart0=a.log").unwrap(),
+        (0, std::path::PathBuf::from("a.log"))
+    );
+}
