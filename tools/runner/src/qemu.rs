@@ -371,6 +371,16 @@ impl Outcome {
         self.console.iter().any(|l| l.contains(needle))
     }
 
+    /// The console lines of partition `name`, without their `[name] `
+    /// prefix.
+    pub fn lines_of(&self, name: &str) -> Vec<&str> {
+        let prefix = format!("[{name}] ");
+        self.console
+            .iter()
+            .filter_map(|l| l.strip_prefix(prefix.as_str()))
+            .collect()
+    }
+
     /// How many console lines contain `needle`.
     pub fn count(&self, needle: &str) -> usize {
         self.console.iter().filter(|l| l.contains(needle)).count()

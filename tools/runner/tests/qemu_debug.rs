@@ -14,22 +14,14 @@ fn run(system: &str) -> Outcome {
     out
 }
 
-/// Console lines of partition `name`, without the prefix.
-fn lines_of<'a>(out: &'a Outcome, name: &str) -> Vec<&'a str> {
-    let prefix = format!("[{name}] ");
-    out.console
-        .iter()
-        .filter_map(|l| l.strip_prefix(prefix.as_str()))
-        .collect()
-}
-
 /// `sensor` and `controller` printed exactly what they print alone, were
 /// never faulted, restarted or halted, and shut down with exit code 0.
 fn victims_undisturbed(out: &Outcome) {
     let sensor: Vec<String> = (0..8u32)
         .map(|seq| format!("reading #{seq}: {} rpm sent", 1200 + (seq * 137) % 400))
         .collect();
-    let got: Vec<&str> = lines_of(out, "sensor")
+    let got: Vec<&str> = out
+        .lines_of("sensor")
         .into_iter()
         .filter(|l| l.starts_with("reading #"))
         .collect();
@@ -41,7 +33,8 @@ fn victims_undisturbed(out: &Outcome) {
             format!("reading #{seq}: {rpm} rpm -> torque {torque}%")
         })
         .collect();
-    let got: Vec<&str> = lines_of(out, "controller")
+    let got: Vec<&str> = out
+        .lines_of("controller")
         .into_iter()
         .filter(|l| l.starts_with("reading #"))
         .collect();

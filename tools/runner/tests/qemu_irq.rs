@@ -18,15 +18,6 @@ fn run(system: &str, icount: bool) -> Outcome {
     .expect("build and run")
 }
 
-/// Console lines of partition `name`, without the prefix.
-fn lines_of<'a>(out: &'a Outcome, name: &str) -> Vec<&'a str> {
-    let prefix = format!("[{name}] ");
-    out.console
-        .iter()
-        .filter_map(|l| l.strip_prefix(prefix.as_str()))
-        .collect()
-}
-
 /// What `steady` prints when nothing disturbs it (the same computation).
 fn steady_alone() -> Vec<String> {
     let mut x: u32 = 0;
@@ -42,7 +33,7 @@ fn steady_alone() -> Vec<String> {
 }
 
 fn steady_undisturbed(out: &Outcome) {
-    assert_eq!(lines_of(out, "steady"), steady_alone(), "{}", out.tail(40));
+    assert_eq!(out.lines_of("steady"), steady_alone(), "{}", out.tail(40));
 }
 
 /// The numbers in `line`, in order.
@@ -92,14 +83,16 @@ fn a_partition_at_priority_zero_cannot_keep_its_core_past_its_window() {
         out.tail(40)
     );
     // The storm really happened (thousands of interrupts in its windows).
-    let storm = lines_of(&out, "irqprio")
+    let storm = out
+        .lines_of("irqprio")
         .into_iter()
         .find(|l| l.contains("interrupts in 20 ms"))
         .unwrap_or_else(|| panic!("{}", out.tail(40)));
     assert!(numbers(storm)[0] >= 1_000, "{storm}");
     // `ticker` got every window one major frame (125,000 ticks) after the
     // previous one, during the storm.
-    let starts: Vec<u64> = lines_of(&out, "ticker")
+    let starts: Vec<u64> = out
+        .lines_of("ticker")
         .iter()
         .filter(|l| l.starts_with("window "))
         .map(|l| numbers(l)[1])

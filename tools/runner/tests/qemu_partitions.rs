@@ -17,18 +17,10 @@ fn run(system: &str) -> Outcome {
     build_and_run(system, |_| {}).expect("build and run")
 }
 
-/// Console lines of partition `name`, without the prefix.
-fn lines_of<'a>(out: &'a Outcome, name: &str) -> Vec<&'a str> {
-    let prefix = format!("[{name}] ");
-    out.console
-        .iter()
-        .filter_map(|l| l.strip_prefix(prefix.as_str()))
-        .collect()
-}
-
 /// Checks that `controller` processed readings #0..#7 in order.
 fn controller_undisturbed(out: &Outcome) {
-    let seqs: Vec<u32> = lines_of(out, "controller")
+    let seqs: Vec<u32> = out
+        .lines_of("controller")
         .iter()
         .filter_map(|l| l.strip_prefix("reading #"))
         .filter_map(|l| l.split(':').next()?.parse().ok())
@@ -47,7 +39,7 @@ fn demo_runs_every_partition_and_ends_with_a_summary() {
     out.expect_exit(0).unwrap();
     for p in ["sensor", "controller", "rogue"] {
         assert!(
-            !lines_of(&out, p).is_empty(),
+            !out.lines_of(p).is_empty(),
             "partition {p} never printed:\n{}",
             out.tail(60)
         );
@@ -165,7 +157,8 @@ fn restart_restores_a_pristine_partition_without_disturbing_the_others() {
         out.tail(60)
     );
     controller_undisturbed(&out);
-    let sensor: Vec<&str> = lines_of(&out, "sensor")
+    let sensor: Vec<&str> = out
+        .lines_of("sensor")
         .into_iter()
         .filter(|l| l.starts_with("reading #"))
         .collect();
