@@ -7,7 +7,7 @@ use hypcfg::system::{PartitionRegion, RegionKind};
 
 /// What the hypervisor will do with a guest buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Need {
+enum Need {
     /// Read it (an input buffer).
     Read,
     /// Write it (an output buffer).

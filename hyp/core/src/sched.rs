@@ -1,20 +1,11 @@
 //! Which partition runs next on a core: round robin over the partitions
-//! pinned to it, skipping those that are stopped. Portable and tested.
+//! pinned to it, skipping those that are stopped, and each core's window
+//! timetable. Portable and tested.
 
-/// Picks the partition to run after `current` among `ids` (the core's
-/// partitions in config order): the next runnable one after `current`,
-/// wrapping around, `current` itself last. `None` if nothing can run.
-pub fn next<T: Copy + PartialEq>(ids: &[T], current: Option<T>, runnable: impl Fn(T) -> bool) -> Option<T> {
-    let start = current
-        .and_then(|c| ids.iter().position(|&i| i == c))
-        .map_or(0, |p| p.wrapping_add(1)); // p < ids.len()
-    let (after, before) = ids.split_at(start.min(ids.len()));
-    before.iter().chain(after).copied().find(|&id| runnable(id))
-}
-
-/// [`next`] over the slots `0..len` of a core's partition table: the
-/// next slot after `current` for which `runnable` holds, wrapping around,
-/// `current` itself last.
+/// Picks the partition to run after the one in slot `current` among the
+/// slots `0..len` of a core's partition table (in config order): the next
+/// slot after `current` for which `runnable` holds, wrapping around,
+/// `current` itself last. `None` if nothing can run.
 pub fn next_slot(len: usize, current: Option<usize>, runnable: impl Fn(usize) -> bool) -> Option<usize> {
     let start = current.map_or(0, |c| c.wrapping_add(1));
     // k < len, so len != 0 and the remainder is always taken.
@@ -28,30 +19,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slots_go_round_robin_like_ids() {
+    fn round_robin_wraps_and_returns_to_self_last() {
         assert_eq!(next_slot(3, Some(0), |_| true), Some(1));
         assert_eq!(next_slot(3, Some(2), |_| true), Some(0));
         assert_eq!(next_slot(3, Some(1), |i| i == 1), Some(1));
-        assert_eq!(next_slot(3, None, |i| i == 2), Some(2));
-        assert_eq!(next_slot(3, Some(0), |_| false), None);
-        assert_eq!(next_slot(0, None, |_| true), None);
-    }
-
-    #[test]
-    fn round_robin_wraps_and_returns_to_self_last() {
-        let ids = [1, 3, 4];
-        assert_eq!(next(&ids, Some(1), |_| true), Some(3));
-        assert_eq!(next(&ids, Some(4), |_| true), Some(1));
-        assert_eq!(next(&ids, Some(3), |i| i == 3), Some(3));
     }
 
     #[test]
     fn stopped_partitions_are_skipped_and_empty_core_gives_none() {
-        let ids = [1, 3, 4];
-        assert_eq!(next(&ids, Some(1), |i| i != 3), Some(4));
-        assert_eq!(next(&ids, None, |i| i == 4), Some(4));
-        assert_eq!(next(&ids, Some(1), |_| false), None);
-        assert_eq!(next::<u8>(&[], None, |_| true), None);
+        assert_eq!(next_slot(3, Some(0), |i| i != 1), Some(2));
+        assert_eq!(next_slot(3, None, |i| i == 2), Some(2));
+        assert_eq!(next_slot(3, Some(0), |_| false), None);
+        assert_eq!(next_slot(0, None, |_| true), None);
     }
 }
 
