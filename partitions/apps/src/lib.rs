@@ -7,6 +7,27 @@ pub mod irqbench;
 pub mod racer;
 pub mod workload;
 
+/// Reads a CP15 register at EL1 with `MRC p15, 0, <Rt>, <crn>, <crm>,
+/// <opc2>`, starting from a marker value (`0xDEAD_BEEF`) so a destination
+/// the hypervisor leaves alone shows. For the hostile PMU tests: the
+/// hypervisor traps these (HDCR.TPM) and refuses them, writing 0; under a
+/// `log` policy the partition resumes after the instruction.
+#[macro_export]
+macro_rules! mrc15 {
+    ($crn:literal, $crm:literal, $opc2:literal) => {{
+        let mut v: u32 = 0xDEAD_BEEF;
+        // SAFETY: a PMU register read the hypervisor traps and refuses
+        // (writing 0); it touches no memory.
+        unsafe {
+            core::arch::asm!(
+                concat!("mrc p15, 0, {0}, ", $crn, ", ", $crm, ", ", $opc2),
+                inout(reg) v, options(nostack)
+            )
+        };
+        v
+    }};
+}
+
 /// Channel id of `readings` (channels are numbered in config order).
 pub const READINGS: u32 = 0;
 

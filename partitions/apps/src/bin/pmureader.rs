@@ -13,22 +13,6 @@ guest::entry!(main);
 /// Channel 1: pmuwriter -> pmureader, "done" (channel 0 is `readings`).
 const DONE: u32 = 1;
 
-/// One attempt: reads with an `MRC p15`; a destination left alone shows.
-macro_rules! mrc15 {
-    ($crn:literal, $crm:literal, $opc2:literal) => {{
-        let mut v: u32 = 0xDEAD_BEEF;
-        // SAFETY: a PMU register read the hypervisor traps (HDCR.TPM) and
-        // refuses, writing 0; under `log` it resumes after it.
-        unsafe {
-            core::arch::asm!(
-                concat!("mrc p15, 0, {0}, ", $crn, ", ", $crm, ", ", $opc2),
-                inout(reg) v, options(nostack)
-            )
-        };
-        v
-    }};
-}
-
 fn main() -> u32 {
     let mut buf = [0u8; 8];
     loop {
@@ -43,13 +27,13 @@ fn main() -> u32 {
     }
     println!("writer done; reading the PMU");
     let reads: [(&str, &dyn Fn() -> u32); 8] = [
-        ("PMCR", &|| mrc15!("c9", "c12", "0")),
-        ("PMCNTENSET", &|| mrc15!("c9", "c12", "1")),
-        ("PMSELR", &|| mrc15!("c9", "c12", "5")),
-        ("PMXEVCNTR", &|| mrc15!("c9", "c13", "2")),
-        ("PMCCNTR", &|| mrc15!("c9", "c13", "0")),
-        ("PMUSERENR", &|| mrc15!("c9", "c14", "0")),
-        ("PMINTENSET", &|| mrc15!("c9", "c14", "1")),
+        ("PMCR", &|| apps::mrc15!("c9", "c12", "0")),
+        ("PMCNTENSET", &|| apps::mrc15!("c9", "c12", "1")),
+        ("PMSELR", &|| apps::mrc15!("c9", "c12", "5")),
+        ("PMXEVCNTR", &|| apps::mrc15!("c9", "c13", "2")),
+        ("PMCCNTR", &|| apps::mrc15!("c9", "c13", "0")),
+        ("PMUSERENR", &|| apps::mrc15!("c9", "c14", "0")),
+        ("PMINTENSET", &|| apps::mrc15!("c9", "c14", "1")),
         ("PMCCNTR (64-bit)", &|| {
             let (mut lo, mut hi) = (0xDEAD_BEEFu32, 0xDEAD_BEEFu32);
             // SAFETY: as for `mrc15!`: both destinations are written with 0.

@@ -31,21 +31,6 @@ macro_rules! mcr15 {
     };
 }
 
-/// One attempt: reads with an `MRC p15`; a destination left alone shows.
-macro_rules! mrc15 {
-    ($crn:literal, $crm:literal, $opc2:literal) => {{
-        let mut v: u32 = 0xDEAD_BEEF;
-        // SAFETY: as for `mcr15!`, a read: the hypervisor writes 0.
-        unsafe {
-            core::arch::asm!(
-                concat!("mrc p15, 0, {0}, ", $crn, ", ", $crm, ", ", $opc2),
-                inout(reg) v, options(nostack)
-            )
-        };
-        v
-    }};
-}
-
 fn main() -> u32 {
     let writes: [(&str, &dyn Fn()); 9] = [
         // PMCR: E (enable), P and C (reset the counters).
@@ -69,7 +54,7 @@ fn main() -> u32 {
         println!("attack {}: back in control", i + 1);
     }
     println!("attack 10: read back PMXEVCNTR");
-    let v = mrc15!("c9", "c13", "2");
+    let v = apps::mrc15!("c9", "c13", "2");
     println!("attack 10: back in control, read {:#010x}", v);
     let _ = hvc::send(DONE, b"done");
     if v == 0 {
