@@ -43,12 +43,13 @@ mod board {
     /// Priorities given to the two (any below the mask 0xFF will do).
     const TIMER_PRIORITY: u8 = 0x80;
     const SGI_PRIORITY: u8 = 0x90;
-    /// The timer fires this many milliseconds after it is armed (longer
-    /// than a window of the test's schedule, so a partition is switched
-    /// out and in again before it fires).
-    const TIMER_MS: u64 = 3;
+    /// The timer fires this many milliseconds after it is armed: many
+    /// windows of the test's schedule, so as a partition it is switched
+    /// out and in again while it waits, and the partition sharing its core
+    /// (20 periods of 1 ms in half the core's time) has finished.
+    const TIMER_MS: u64 = 60;
     /// How long to wait for each interrupt before giving up.
-    const WAIT_MS: u64 = 500;
+    const WAIT_MS: u64 = 1000;
 
     /// Interrupts taken, counted by the IRQ handler.
     static TIMER_TAKEN: AtomicU32 = AtomicU32::new(0);
@@ -188,9 +189,7 @@ mod board {
         let sgi = gic.sgi_ptr(0);
         let n = u32::from(intid) as usize;
         let enabled = field_shared!(sgi, isenabler0).read() & (1 << n) != 0;
-        let priority = field_shared!(sgi, ipriorityr)
-            .get(n)
-            .map_or(0, |p| p.read());
+        let priority = field_shared!(sgi, ipriorityr).get(n).map_or(0, |p| p.read());
         (enabled, priority)
     }
 
@@ -270,7 +269,9 @@ mod board {
     /// Called by the other vectors: says which, ends the run.
     #[no_mangle]
     extern "C" fn gicprog_unexpected(vector: u32, lr: u32) -> ! {
-        say(format_args!("unexpected exception: vector {vector}, lr {lr:#010x}"));
+        say(format_args!(
+            "unexpected exception: vector {vector}, lr {lr:#010x}"
+        ));
         exit(2)
     }
 

@@ -52,7 +52,7 @@ impl SystemImage {
 
 /// Programs for the bare board that systems may run unchanged as
 /// partitions: (binary, package).
-pub const BARE_BOARD_PROGRAMS: &[(&str, &str)] = &[("baremetal", "native")];
+pub const BARE_BOARD_PROGRAMS: &[(&str, &str)] = &[("baremetal", "native"), ("gicprog", "gicprog")];
 
 /// The programs a partition's `image` may name: the binaries of
 /// `partitions/apps` (one per `src/bin/<name>.rs`, as its build script
