@@ -47,7 +47,7 @@ mod board {
     /// windows of the test's schedule, so as a partition it is switched
     /// out and in again while it waits, and the partition sharing its core
     /// (20 periods of 1 ms in half the core's time) has finished.
-    const TIMER_MS: u64 = 60;
+    const TIMER_MS: u64 = 100;
     /// How long to wait for each interrupt before giving up.
     const WAIT_MS: u64 = 1000;
 
