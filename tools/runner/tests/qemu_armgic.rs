@@ -8,7 +8,7 @@
 //! whether a hypervisor runs it), so both runs have semihosting on: it is
 //! trusted here, as `baremetal` is in `qemu_windows.rs`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use runner::qemu::{parse_uart, Outcome, Run};
 use runner::system::{build_and_run, build_bare_program};
@@ -35,7 +35,7 @@ fn uart3_file(tag: &str) -> PathBuf {
 }
 
 /// UART3's bytes after a run (empty if it wrote none).
-fn read(file: &PathBuf) -> String {
+fn read(file: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()).into_owned()
 }
 
