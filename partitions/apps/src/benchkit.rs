@@ -1,7 +1,8 @@
 //! Pieces the benchmark partitions share: per-sample statistics (mean and
 //! worst case), the padding that sweeps a sample's phase against the
-//! 16-instruction counter tick, and the small partitions of the scaling
-//! curves (yielders, spinners).
+//! 16-instruction counter tick, and the constants of the scaling curves.
+//! Nothing here uses the `guest` crate (the native baseline links this
+//! library without it).
 //!
 //! A single operation is timed by reading the counter before and after it.
 //! One tick is 16 instructions, so a sample of `n` instructions reads as
@@ -99,30 +100,15 @@ pub fn timing_overhead(runs: u32) -> u64 {
     s.mean()
 }
 
-/// Prints `BENCH <name>_max <worst>` and `BENCH <name>_runs <runs>`.
-pub fn print_worst(name: &str, worst: u64, runs: u32) {
-    guest::println!("BENCH {}_max {}", name, worst);
-    guest::println!("BENCH {}_runs {}", name, runs);
-}
-
-/// Yields `rounds` times, then ends: the partitions that fill a core in
-/// the partition-switch curve (each turn of the measuring partition's
-/// yield goes once round all of them).
-pub fn yielder(rounds: u32) -> u32 {
-    for _ in 0..rounds {
-        guest::hvc::yield_now();
-    }
-    0
-}
-
-/// Spins with interrupts masked for `ms` milliseconds of counter time and
-/// never yields: only the window schedule takes the core away.
-pub fn spin_ms(ms: u64) -> u32 {
-    use guest::irq::{self, vtimer};
-    irq::disable();
-    let end = vtimer::now() + vtimer::frequency() as u64 * ms / 1000;
-    while vtimer::now() < end {}
-    0
+/// Prints `BENCH <name>_max <worst>` and `BENCH <name>_runs <runs>`. A
+/// macro, expanded in the partition: this library stays free of the
+/// `guest` crate, so the native baseline can use it.
+#[macro_export]
+macro_rules! print_worst {
+    ($name:expr, $worst:expr, $runs:expr) => {{
+        guest::println!("BENCH {}_max {}", $name, $worst);
+        guest::println!("BENCH {}_runs {}", $name, $runs);
+    }};
 }
 
 /// Yield turns of the partition-switch curve (each turn is one switch per

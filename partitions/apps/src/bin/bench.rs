@@ -6,7 +6,7 @@
 #![no_std]
 #![no_main]
 
-use apps::benchkit::{pad, print_worst, timing_overhead, Samples};
+use apps::benchkit::{pad, timing_overhead, Samples};
 use apps::workload::{compute, per_op, ticks, COMPUTE_ITERATIONS};
 use apps::{BENCH_IPC_BATCH, BENCH_IPC_ROUNDS, BENCH_IPC_SIZES, BENCH_SAMPLES, BENCH_SWITCH_ROUNDS};
 
@@ -107,7 +107,7 @@ fn main() -> u32 {
         }
         hvc::yield_now();
     }
-    print_worst("ipc_send_64", sends.worst_minus(overhead), sends.runs);
+    apps::print_worst!("ipc_send_64", sends.worst_minus(overhead), sends.runs);
 
     for &size in BENCH_IPC_SIZES.iter() {
         let mut spent = 0;

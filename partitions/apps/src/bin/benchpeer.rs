@@ -8,7 +8,7 @@
 #![no_std]
 #![no_main]
 
-use apps::benchkit::{pad, print_worst, timing_overhead, Samples};
+use apps::benchkit::{pad, timing_overhead, Samples};
 use apps::workload::{per_op, ticks};
 use apps::{BENCH_IPC_BATCH, BENCH_IPC_ROUNDS, BENCH_IPC_SIZES, BENCH_SAMPLES, BENCH_SWITCH_ROUNDS};
 use guest::abi::call;
@@ -66,9 +66,9 @@ fn main() -> u32 {
     let latency = apps::irqbench::measure_samples(BENCH_SAMPLES / 16);
     irq::disable();
     println!("BENCH irq_to_guest {}", latency.mean());
-    print_worst("irq_to_guest", latency.max, latency.runs);
+    apps::print_worst!("irq_to_guest", latency.max, latency.runs);
     let (calls, empty) = (hvc_samples(true), hvc_samples(false));
-    print_worst("null_hvc", calls.worst_minus(empty.mean()), calls.runs);
+    apps::print_worst!("null_hvc", calls.worst_minus(empty.mean()), calls.runs);
     for _ in 0..BENCH_SWITCH_ROUNDS + 1 {
         hvc::yield_now();
     }
@@ -92,7 +92,7 @@ fn main() -> u32 {
         }
         hvc::yield_now();
     }
-    print_worst("ipc_recv_64", recvs.worst_minus(overhead), recvs.runs);
+    apps::print_worst!("ipc_recv_64", recvs.worst_minus(overhead), recvs.runs);
 
     for &size in BENCH_IPC_SIZES.iter() {
         let mut spent = 0;

@@ -6,7 +6,7 @@
 #![no_std]
 #![no_main]
 
-use apps::benchkit::{pad, print_worst, stamp_load, stamp_store, ticks32, timing_overhead, Samples};
+use apps::benchkit::{pad, stamp_load, stamp_store, ticks32, timing_overhead, Samples};
 use apps::{BENCH_SAMPLES, BENCH_SWITCH_SAMPLES};
 use guest::hvc;
 
@@ -26,6 +26,6 @@ fn main() -> u32 {
         stamp_store(0, ticks32());
         hvc::yield_now();
     }
-    print_worst("switch_to_a", back.worst_minus(overhead), back.runs);
+    apps::print_worst!("switch_to_a", back.worst_minus(overhead), back.runs);
     0
 }

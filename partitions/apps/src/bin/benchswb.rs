@@ -5,7 +5,7 @@
 #![no_std]
 #![no_main]
 
-use apps::benchkit::{pad, print_worst, stamp_load, stamp_store, ticks32, timing_overhead, Samples};
+use apps::benchkit::{pad, stamp_load, stamp_store, ticks32, timing_overhead, Samples};
 use apps::workload::INSTR_PER_TICK;
 use apps::{BENCH_SAMPLES, BENCH_SWITCH_SAMPLES};
 use guest::{hvc, println};
@@ -27,6 +27,6 @@ fn main() -> u32 {
         "BENCH partition_switch_cold {}",
         (u64::from(cold) * INSTR_PER_TICK).saturating_sub(overhead)
     );
-    print_worst("switch_to_b", to_b.worst_minus(overhead), to_b.runs);
+    apps::print_worst!("switch_to_b", to_b.worst_minus(overhead), to_b.runs);
     0
 }
