@@ -137,13 +137,13 @@ pub const STAMPS: usize = 0x2030_0000;
 pub fn stamp_store(slot: usize, v: u32) {
     // SAFETY: the block is mapped read-write into every partition that
     // calls this (its system file says so) and holds only plain words.
-    unsafe { core::ptr::write_volatile((STAMPS as *mut u32).add(slot), v) };
+    unsafe { core::ptr::write_volatile((STAMPS as *mut u32).wrapping_add(slot), v) };
 }
 
 /// Reads word `slot` of the [`STAMPS`] block.
 pub fn stamp_load(slot: usize) -> u32 {
     // SAFETY: as for `stamp_store`.
-    unsafe { core::ptr::read_volatile((STAMPS as *const u32).add(slot)) }
+    unsafe { core::ptr::read_volatile((STAMPS as *const u32).wrapping_add(slot)) }
 }
 
 /// Lower 32 bits of the counter: the stamps a partition leaves for the

@@ -23,8 +23,14 @@ fn worst_is_sane(raw: &BTreeMap<String, u64>, name: &str, tail: &str) {
     let mean = positive(raw, name, tail);
     let max = positive(raw, &format!("{name}_max"), tail);
     let runs = positive(raw, &format!("{name}_runs"), tail);
-    assert!(max >= mean, "{name}: worst case {max} below the mean {mean}:\n{tail}");
-    assert!(runs >= MIN_WORST_RUNS, "{name}: worst case of only {runs} runs:\n{tail}");
+    assert!(
+        max >= mean,
+        "{name}: worst case {max} below the mean {mean}:\n{tail}"
+    );
+    assert!(
+        runs >= MIN_WORST_RUNS,
+        "{name}: worst case of only {runs} runs:\n{tail}"
+    );
 }
 
 #[test]

@@ -130,6 +130,9 @@ fn main() -> u32 {
     }
     // The harness checks that everything above ran inside bench's first
     // window (no window boundary in any sample).
-    println!("BENCH bench_system_end {}", ticks() * apps::workload::INSTR_PER_TICK);
+    println!(
+        "BENCH bench_system_end {}",
+        ticks() * apps::workload::INSTR_PER_TICK
+    );
     0
 }

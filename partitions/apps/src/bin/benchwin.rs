@@ -52,9 +52,6 @@ fn main() -> u32 {
         own_time(t0, t1, start, window, frame),
         sum
     );
-    println!(
-        "BENCH compute_hyp_windows_elapsed {}",
-        (t1 - t0) * INSTR_PER_TICK
-    );
+    println!("BENCH compute_hyp_windows_elapsed {}", (t1 - t0) * INSTR_PER_TICK);
     0
 }

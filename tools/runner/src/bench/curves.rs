@@ -297,7 +297,11 @@ pub fn curve_svg(c: &Curve, caption: &str) -> String {
             c.slope_unit
         ));
     }
-    let line: Vec<String> = c.points.iter().map(|&(px, py)| format!("{:.1},{:.1}", x(px), y(py))).collect();
+    let line: Vec<String> = c
+        .points
+        .iter()
+        .map(|&(px, py)| format!("{:.1},{:.1}", x(px), y(py)))
+        .collect();
     s.push_str(&format!(
         "<polyline points=\"{}\" fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"2\"/>\n",
         line.join(" ")

@@ -929,7 +929,10 @@ pub fn run_all(out_dir: &Path) -> Result<()> {
     let caption = format!("rhyp {}, QEMU mps3-an536, -icount shift=0", prov.git_rev);
     write(&out_dir.join("ipc.svg"), &ipc_svg(&points, &caption))?;
     for c in &curves {
-        write(&out_dir.join(format!("{}.svg", c.name)), &curves::curve_svg(c, &caption))?;
+        write(
+            &out_dir.join(format!("{}.svg", c.name)),
+            &curves::curve_svg(c, &caption),
+        )?;
     }
     println!(
         "wrote {}, ipc.svg and {} curve SVGs in {}",
