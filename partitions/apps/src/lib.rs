@@ -2,6 +2,7 @@
 //! format and the benchmark workload.
 #![no_std]
 
+pub mod benchkit;
 pub mod ctx;
 pub mod irqbench;
 pub mod racer;
@@ -72,3 +73,11 @@ pub const BENCH_IPC_SIZES: [usize; 4] = [8, 64, 256, 1024];
 pub const BENCH_IPC_BATCH: u32 = 16;
 /// Batches per message size.
 pub const BENCH_IPC_ROUNDS: u32 = 40;
+
+/// Single operations timed one by one for a worst case (`*_max`): null
+/// hypercalls, timer interrupts and 64-byte sends / receives. A multiple
+/// of 16 (whole sweeps of the padding) and of [`BENCH_IPC_BATCH`].
+pub const BENCH_SAMPLES: u32 = 10_000;
+/// Yields each of `bench` and `benchpeer` times alone: twice this many
+/// partition switches.
+pub const BENCH_SWITCH_SAMPLES: u32 = 5_000;
