@@ -33,6 +33,15 @@ const SPI33: u32 = 1 << 1;
 /// What a register holds when an instruction did not write it.
 const UNTOUCHED: u32 = 0xDEAD_BEEF;
 
+/// One inline-assembly block of GIC accesses.
+macro_rules! gic {
+    ($($t:tt)*) => {
+        // SAFETY: loads and stores of GIC registers (trapped and
+        // emulated) through the named registers only.
+        unsafe { asm!($($t)*) }
+    };
+}
+
 fn rd(addr: u32) -> u32 {
     // SAFETY: a GIC register: the access is trapped and emulated.
     unsafe { core::ptr::read_volatile(addr as *const u32) }
@@ -63,34 +72,32 @@ fn a32_forms(bad: &mut u32) {
     let ctlr = rd(CTLR);
     let (mut v, mut b, mut v2): (u32, u32, u32);
 
-    // SAFETY (every asm block below): loads and stores of GIC registers,
-    // trapped and emulated; only the named registers are touched.
-    unsafe { asm!("ldr r0, [r1, #4]", out("r0") v, in("r1") GICD) };
+    gic!("ldr r0, [r1, #4]", out("r0") v, in("r1") GICD);
     check(bad, "A32 LDR immediate offset", &[v], &[typer]);
 
-    unsafe { asm!("ldr r0, [r1, r2, lsl #2]", out("r0") v, in("r1") GICD, in("r2") 1) };
+    gic!("ldr r0, [r1, r2, lsl #2]", out("r0") v, in("r1") GICD, in("r2") 1);
     check(bad, "A32 LDR register offset", &[v], &[typer]);
 
     b = GICD;
-    unsafe { asm!("ldr r0, [r1, #4]!", out("r0") v, inout("r1") b) };
+    gic!("ldr r0, [r1, #4]!", out("r0") v, inout("r1") b);
     check(bad, "A32 LDR pre-indexed", &[v, b], &[typer, GICD + 4]);
 
     b = GICD;
-    unsafe { asm!("ldr r0, [r1], #4", out("r0") v, inout("r1") b) };
+    gic!("ldr r0, [r1], #4", out("r0") v, inout("r1") b);
     check(bad, "A32 LDR post-indexed", &[v, b], &[ctlr, GICD + 4]);
 
     b = GICD;
-    unsafe { asm!("ldr r0, [r1, r2, lsl #2]!", out("r0") v, inout("r1") b, in("r2") 1) };
+    gic!("ldr r0, [r1, r2, lsl #2]!", out("r0") v, inout("r1") b, in("r2") 1);
     check(bad, "A32 LDR register pre-indexed", &[v, b], &[typer, GICD + 4]);
 
     b = TYPER;
-    unsafe { asm!("ldr r0, [r1], -r2", out("r0") v, inout("r1") b, in("r2") 4) };
+    gic!("ldr r0, [r1], -r2", out("r0") v, inout("r1") b, in("r2") 4);
     check(bad, "A32 LDR register post-indexed", &[v, b], &[typer, GICD]);
 
     // Stores: SPI 33 disabled, then each store enables or disables it.
     wr(ICENABLER1, SPI33);
     b = ISENABLER1;
-    unsafe { asm!("str r0, [r1], #4", in("r0") SPI33, inout("r1") b) };
+    gic!("str r0, [r1], #4", in("r0") SPI33, inout("r1") b);
     check(
         bad,
         "A32 STR post-indexed",
@@ -99,7 +106,7 @@ fn a32_forms(bad: &mut u32) {
     );
 
     b = ISENABLER1;
-    unsafe { asm!("str r0, [r1, #0x80]!", in("r0") SPI33, inout("r1") b) };
+    gic!("str r0, [r1, #0x80]!", in("r0") SPI33, inout("r1") b);
     check(
         bad,
         "A32 STR pre-indexed",
@@ -107,15 +114,15 @@ fn a32_forms(bad: &mut u32) {
         &[0, ICENABLER1],
     );
 
-    unsafe { asm!("str r0, [r1, #-0x80]", in("r0") SPI33, in("r1") ICENABLER1) };
+    gic!("str r0, [r1, #-0x80]", in("r0") SPI33, in("r1") ICENABLER1);
     check(bad, "A32 STR immediate offset", &[enabled() as u32], &[1]);
 
     wr(ICENABLER1, SPI33);
-    unsafe { asm!("str r0, [r1, r2]", in("r0") SPI33, in("r1") GICD, in("r2") 0x104) };
+    gic!("str r0, [r1, r2]", in("r0") SPI33, in("r1") GICD, in("r2") 0x104);
     check(bad, "A32 STR register offset", &[enabled() as u32], &[1]);
 
     // Bytes of SPI 33's priority (byte 1 of the word of SPIs 32-35).
-    unsafe { asm!("strb r0, [r1, #1]", "ldrb r2, [r1, #1]", in("r0") 0xA0, in("r1") PRIO32, out("r2") v) };
+    gic!("strb r0, [r1, #1]", "ldrb r2, [r1, #1]", in("r0") 0xA0, in("r1") PRIO32, out("r2") v);
     check(
         bad,
         "A32 STRB/LDRB IPRIORITYR",
@@ -124,14 +131,12 @@ fn a32_forms(bad: &mut u32) {
     );
 
     b = PRIO32 + 1;
-    unsafe {
-        asm!(
+    gic!(
             "strb r0, [r1], #1",
             "mov r3, r1",
             "ldrb r2, [r1, #-1]!",
             in("r0") 0x60, inout("r1") b, out("r2") v, out("r3") v2,
-        )
-    };
+    );
     check(
         bad,
         "A32 STRB post-indexed, LDRB pre-indexed",
@@ -141,7 +146,7 @@ fn a32_forms(bad: &mut u32) {
 
     wr(PRIO32, 0x0000_A000);
     b = PRIO32 + 1;
-    unsafe { asm!("ldrsb r0, [r1]", "ldrsb r2, [r1], #1", out("r0") v, inout("r1") b, out("r2") v2) };
+    gic!("ldrsb r0, [r1]", "ldrsb r2, [r1], #1", out("r0") v, inout("r1") b, out("r2") v2);
     check(
         bad,
         "A32 LDRSB offset and post-indexed",
@@ -151,15 +156,15 @@ fn a32_forms(bad: &mut u32) {
 
     let typer64 = [rd(GICR_TYPER), rd(GICR_TYPER + 4)];
     let (mut lo, mut hi) = (UNTOUCHED, UNTOUCHED);
-    unsafe { asm!("ldrd r0, r1, [r2]", inout("r0") lo, inout("r1") hi, in("r2") GICR_TYPER) };
+    gic!("ldrd r0, r1, [r2]", inout("r0") lo, inout("r1") hi, in("r2") GICR_TYPER);
     check(bad, "A32 LDRD GICR_TYPER", &[lo, hi], &typer64);
 
     // Route its own SPI 33 to its own core (Aff0 1): 64 bits at once.
     b = IROUTER33;
-    unsafe { asm!("strd r0, r1, [r2], #8", in("r0") 1, in("r1") 0, inout("r2") b) };
+    gic!("strd r0, r1, [r2], #8", in("r0") 1, in("r1") 0, inout("r2") b);
     v2 = b;
     (lo, hi) = (UNTOUCHED, UNTOUCHED);
-    unsafe { asm!("ldrd r0, r1, [r2, #-8]!", inout("r0") lo, inout("r1") hi, inout("r2") b) };
+    gic!("ldrd r0, r1, [r2, #-8]!", inout("r0") lo, inout("r1") hi, inout("r2") b);
     check(
         bad,
         "A32 STRD post-indexed, LDRD pre-indexed GICD_IROUTER33",
@@ -175,26 +180,21 @@ fn t32_forms(bad: &mut u32) {
     let ctlr = rd(CTLR);
     let (mut v, mut b, mut v2): (u32, u32, u32);
 
-    // SAFETY (every asm block below): as in `a32_forms`.
     // 16 bits: the two ADDS after it both run (ELR moved on by 2).
-    unsafe {
-        asm!(
+    gic!(
             "movs r3, #0",
             "ldr r0, [r1, #4]",
             "adds r3, #1",
             "adds r3, #1",
             out("r0") v, in("r1") GICD, out("r3") v2,
-        )
-    };
+    );
     check(bad, "T32 LDR 16-bit immediate offset", &[v, v2], &[typer, 2]);
 
-    unsafe {
-        asm!(
+    gic!(
             "strb r0, [r1, r2]",
             "ldrb r3, [r1, r2]",
             in("r0") 0x50, in("r1") PRIO32, in("r2") 1, out("r3") v,
-        )
-    };
+    );
     check(
         bad,
         "T32 STRB/LDRB 16-bit register offset",
@@ -202,20 +202,20 @@ fn t32_forms(bad: &mut u32) {
         &[0x50, 0x0000_5000],
     );
 
-    unsafe { asm!("ldr.w r0, [r1, r2, lsl #2]", out("r0") v, in("r1") GICD, in("r2") 1) };
+    gic!("ldr.w r0, [r1, r2, lsl #2]", out("r0") v, in("r1") GICD, in("r2") 1);
     check(bad, "T32 LDR.W register offset", &[v], &[typer]);
 
     b = GICD;
-    unsafe { asm!("ldr r0, [r1, #4]!", out("r0") v, inout("r1") b) };
+    gic!("ldr r0, [r1, #4]!", out("r0") v, inout("r1") b);
     check(bad, "T32 LDR pre-indexed", &[v, b], &[typer, GICD + 4]);
 
     b = GICD;
-    unsafe { asm!("ldr r0, [r1], #4", out("r0") v, inout("r1") b) };
+    gic!("ldr r0, [r1], #4", out("r0") v, inout("r1") b);
     check(bad, "T32 LDR post-indexed", &[v, b], &[ctlr, GICD + 4]);
 
     wr(ICENABLER1, SPI33);
     b = ISENABLER1;
-    unsafe { asm!("str r0, [r1], #4", in("r0") SPI33, inout("r1") b) };
+    gic!("str r0, [r1], #4", in("r0") SPI33, inout("r1") b);
     check(
         bad,
         "T32 STR post-indexed",
@@ -224,14 +224,12 @@ fn t32_forms(bad: &mut u32) {
     );
 
     b = PRIO32 + 1;
-    unsafe {
-        asm!(
+    gic!(
             "strb r0, [r1], #1",
             "mov r3, r1",
             "ldrb r2, [r1, #-1]!",
             in("r0") 0x30, inout("r1") b, out("r2") v, out("r3") v2,
-        )
-    };
+    );
     check(
         bad,
         "T32 STRB post-indexed, LDRB pre-indexed",
@@ -241,19 +239,19 @@ fn t32_forms(bad: &mut u32) {
 
     wr(PRIO32, 0x0000_9000);
     b = PRIO32 + 1;
-    unsafe { asm!("ldrsb r0, [r1], #1", out("r0") v, inout("r1") b) };
+    gic!("ldrsb r0, [r1], #1", out("r0") v, inout("r1") b);
     check(bad, "T32 LDRSB post-indexed", &[v, b], &[0xFFFF_FF90, PRIO32 + 2]);
 
     let typer64 = [rd(GICR_TYPER), rd(GICR_TYPER + 4)];
     let (mut lo, mut hi) = (UNTOUCHED, UNTOUCHED);
-    unsafe { asm!("ldrd r0, r1, [r2]", inout("r0") lo, inout("r1") hi, in("r2") GICR_TYPER) };
+    gic!("ldrd r0, r1, [r2]", inout("r0") lo, inout("r1") hi, in("r2") GICR_TYPER);
     check(bad, "T32 LDRD GICR_TYPER", &[lo, hi], &typer64);
 
     b = IROUTER33;
-    unsafe { asm!("strd r0, r1, [r2], #8", in("r0") 1, in("r1") 0, inout("r2") b) };
+    gic!("strd r0, r1, [r2], #8", in("r0") 1, in("r1") 0, inout("r2") b);
     v2 = b;
     (lo, hi) = (UNTOUCHED, UNTOUCHED);
-    unsafe { asm!("ldrd r0, r1, [r2, #-8]!", inout("r0") lo, inout("r1") hi, inout("r2") b) };
+    gic!("ldrd r0, r1, [r2, #-8]!", inout("r0") lo, inout("r1") hi, inout("r2") b);
     check(
         bad,
         "T32 STRD post-indexed, LDRD pre-indexed GICD_IROUTER33",
@@ -264,15 +262,13 @@ fn t32_forms(bad: &mut u32) {
     // Refused: a 16-bit LDM (stepped over by its 2 bytes: both ADDS run).
     let (mut r2, mut r3) = (UNTOUCHED, UNTOUCHED);
     b = GICD;
-    unsafe {
-        asm!(
+    gic!(
             "movs r4, #0",
             "ldmia r1!, {{r2, r3}}",
             "adds r4, #1",
             "adds r4, #1",
             inout("r1") b, inout("r2") r2, inout("r3") r3, out("r4") v,
-        )
-    };
+    );
     check(
         bad,
         "T32 LDM refused",
@@ -285,14 +281,13 @@ fn t32_forms(bad: &mut u32) {
 fn refused_forms(bad: &mut u32) {
     let ctlr = rd(CTLR);
     let (mut b, mut r2, mut r3) = (GICD, UNTOUCHED, UNTOUCHED);
-    // SAFETY (every asm block below): as in `a32_forms`.
-    unsafe { asm!("ldm r1, {{r2, r3}}", in("r1") b, inout("r2") r2, inout("r3") r3) };
+    gic!("ldm r1, {{r2, r3}}", in("r1") b, inout("r2") r2, inout("r3") r3);
     check(bad, "A32 LDM refused", &[r2, r3], &[UNTOUCHED, UNTOUCHED]);
 
-    unsafe { asm!("strh r0, [r1]", in("r0") 0, in("r1") CTLR) };
-    unsafe { asm!("strb r0, [r1]", in("r0") 0, in("r1") CTLR) };
+    gic!("strh r0, [r1]", in("r0") 0, in("r1") CTLR);
+    gic!("strb r0, [r1]", in("r0") 0, in("r1") CTLR);
     let mut v = UNTOUCHED;
-    unsafe { asm!("ldrh r0, [r1], #2", inout("r0") v, inout("r1") b) };
+    gic!("ldrh r0, [r1], #2", inout("r0") v, inout("r1") b);
     check(
         bad,
         "A32 STRH, STRB, LDRH GICD_CTLR refused",
@@ -302,8 +297,8 @@ fn refused_forms(bad: &mut u32) {
 
     wr(ISENABLER1, SPI33);
     b = ICENABLER1;
-    unsafe { asm!("strd r0, r1, [r2], #8", in("r0") SPI33, in("r1") 0, inout("r2") b) };
-    unsafe { asm!("strb r0, [r1]", in("r0") SPI33, in("r1") ICENABLER1) };
+    gic!("strd r0, r1, [r2], #8", in("r0") SPI33, in("r1") 0, inout("r2") b);
+    gic!("strb r0, [r1]", in("r0") SPI33, in("r1") ICENABLER1);
     check(
         bad,
         "A32 STRD, STRB GICD_ICENABLER1 refused",
