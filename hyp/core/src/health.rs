@@ -8,6 +8,7 @@ use core::fmt;
 
 use hypcfg::system::FaultPolicy;
 
+use crate::gic_access::Refusal;
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::sysreg::Access;
 
@@ -51,6 +52,15 @@ pub enum Fault {
         /// What was refused.
         why: &'static str,
     },
+    /// A GIC access the emulation does not make (`crate::gic_access`):
+    /// a size the register does not take, or an instruction it does not
+    /// decode. Nothing was written.
+    GicAccess {
+        /// The GIC address accessed.
+        addr: u32,
+        /// Why.
+        why: Refusal,
+    },
     /// A fault the guest took at EL1 and reported (`REPORT_FAULT`).
     Reported {
         /// One of `hypcfg::abi::fault`.
@@ -91,6 +101,7 @@ impl Fault {
             Fault::Register(_) => "refused register access",
             Fault::Trapped { .. } => "trapped instruction",
             Fault::GicRefused { .. } => "GIC write refused",
+            Fault::GicAccess { .. } => "GIC access refused",
             Fault::Reported { kind, .. } => match *kind {
                 hypcfg::abi::fault::UNDEFINED => "undefined instruction (EL1)",
                 hypcfg::abi::fault::PREFETCH_ABORT => "prefetch abort (EL1 MPU)",
@@ -107,6 +118,7 @@ impl Fault {
             Fault::DataAbort { addr, .. }
             | Fault::PrefetchAbort { addr, .. }
             | Fault::GicRefused { addr, .. }
+            | Fault::GicAccess { addr, .. }
             | Fault::Reported { addr, .. } => Some(addr),
             Fault::Smc | Fault::Register(_) | Fault::Trapped { .. } => None,
         }
@@ -130,6 +142,7 @@ impl fmt::Display for Fault {
         match self {
             Fault::Register(a) => write!(f, "{a}"),
             Fault::Trapped { ec } => write!(f, "{} (EC {ec:#04x})", self.kind()),
+            Fault::GicAccess { why, .. } => write!(f, "{}, {why}", self.kind()),
             _ if self.status().is_empty() => f.write_str(self.kind()),
             _ => write!(f, "{}, {}", self.kind(), self.status()),
         }
@@ -463,6 +476,18 @@ mod tests {
         assert_eq!(f.addr(), None);
         assert_eq!(DABT.to_string(), "data abort (read), permission fault");
         assert_eq!(Fault::Smc.to_string(), "SMC");
+        let gic = Fault::GicAccess {
+            addr: 0xF000_0000,
+            why: Refusal::Size {
+                bytes: 1,
+                reg: "GICD_CTLR",
+            },
+        };
+        assert_eq!(
+            gic.to_string(),
+            "GIC access refused, 8-bit access to GICD_CTLR is not permitted"
+        );
+        assert_eq!(gic.addr(), Some(0xF000_0000));
         assert_eq!(
             Fault::from_trap(Hsr(0x07 << 26), 0, 0).to_string(),
             "trapped instruction (EC 0x07)"

@@ -69,11 +69,14 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
                 return frame;
             };
             let pc = b.frame.elr;
-            let skip = if hsr.il32() { 4 } else { 2 };
+            let mut skip = if hsr.il32() { 4 } else { 2 };
             let fault = match hsr.class() {
                 ExceptionClass::DataAbortLower => match gic_emul::try_emulate(p, here, b, hsr, hdfar) {
                     gic_emul::Emulation::Done => return frame,
-                    gic_emul::Emulation::Refused(fault) => fault,
+                    gic_emul::Emulation::Refused(fault, len) => {
+                        skip = len;
+                        fault
+                    }
                     gic_emul::Emulation::NotGic => Fault::from_trap(hsr, hdfar, hifar),
                 },
                 _ => Fault::from_trap(hsr, hdfar, hifar),
