@@ -32,12 +32,106 @@ use crate::system::{
 };
 
 /// Decodes a whole body: `None` unless `bytes` is exactly one [`System`].
-#[inline(never)]
+///
+/// Every table is filled in place (an element is pushed blank, then its
+/// fields are read into it): building each value on the stack and moving
+/// it into its table took more code and a 20 KiB stack frame.
 pub fn decode_system(bytes: &[u8]) -> Option<System> {
     let mut r = Reader { rest: bytes };
-    let system = System::read(&mut r)?;
-    r.rest.is_empty().then_some(system)
+    let mut s = System {
+        platform: Platform {
+            name: String::new(),
+            cores: 0,
+            mpu_regions: 0,
+        },
+        hypervisor: Hypervisor {
+            console_base: 0,
+            console_size: 0,
+            static_regions: 0,
+            transient_slots: 0,
+        },
+        partitions: Vec::new(),
+        channels: Vec::new(),
+        schedules: Vec::new(),
+    };
+    r.name(&mut s.platform.name)?;
+    s.platform.cores = r.byte()?;
+    s.platform.mpu_regions = r.byte()?;
+    let h = &mut s.hypervisor;
+    h.console_base = r.u32()?;
+    h.console_size = r.u32()?;
+    h.static_regions = r.byte()?;
+    h.transient_slots = r.byte()?;
+    for _ in 0..r.len()? {
+        let p = next(&mut s.partitions, BLANK_PARTITION)?;
+        r.partition(p)?;
+    }
+    for _ in 0..r.len()? {
+        let c = next(&mut s.channels, BLANK_CHANNEL)?;
+        r.name(&mut c.name)?;
+        c.sender = PartitionId(r.byte()?);
+        c.receiver = PartitionId(r.byte()?);
+        c.msg_size = r.u32()?;
+        c.depth = r.u32()?;
+        c.queue_base = r.u32()?;
+        c.queue_size = r.u32()?;
+    }
+    for _ in 0..r.len()? {
+        let sc = next(&mut s.schedules, BLANK_SCHEDULE)?;
+        sc.core = CoreId(r.byte()?);
+        sc.major_frame_us = r.u32()?;
+        for _ in 0..r.len()? {
+            let w = next(&mut sc.windows, BLANK_WINDOW)?;
+            w.partition = PartitionId(r.byte()?);
+            w.duration_us = r.u32()?;
+        }
+    }
+    r.rest.is_empty().then_some(s)
 }
+
+/// Appends `blank` to `v` and returns it to be filled; `None` when `v` is
+/// full (a sequence longer than its table is refused).
+fn next<T, const N: usize>(v: &mut Vec<T, N>, blank: T) -> Option<&mut T> {
+    v.push(blank).ok()?;
+    v.last_mut()
+}
+
+const BLANK_PARTITION: Partition = Partition {
+    name: String::new(),
+    core: CoreId(0),
+    entry: 0,
+    regions: Vec::new(),
+    irqs: Vec::new(),
+    fault_policy: FaultPolicy::Halt,
+    image: None,
+};
+
+const BLANK_REGION: PartitionRegion = PartitionRegion {
+    name: String::new(),
+    kind: RegionKind::Memory,
+    words: RegionWords { prbar: 0, prlar: 0 },
+};
+
+const BLANK_CHANNEL: Channel = Channel {
+    name: String::new(),
+    sender: PartitionId(0),
+    receiver: PartitionId(0),
+    msg_size: 0,
+    depth: 0,
+    queue_base: 0,
+    queue_size: 0,
+};
+
+const BLANK_SCHEDULE: Schedule = Schedule {
+    core: CoreId(0),
+    major_frame_us: 0,
+    windows: Vec::new(),
+};
+
+const BLANK_WINDOW: Window = Window {
+    partition: PartitionId(0),
+    duration_us: 0,
+};
 
 /// The bytes not read yet.
 struct Reader<'a> {
@@ -97,143 +191,53 @@ impl<'a> Reader<'a> {
     fn variant(&mut self) -> Option<u32> {
         self.u32()
     }
-}
 
-/// A value read from a body.
-trait Read: Sized {
-    fn read(r: &mut Reader<'_>) -> Option<Self>;
-}
-
-impl Read for u8 {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        r.byte()
+    /// A string into `out` (blank): its length, then that many bytes of
+    /// UTF-8, at most the capacity.
+    fn name<const N: usize>(&mut self, out: &mut String<N>) -> Option<()> {
+        let len = self.len()?;
+        let s = core::str::from_utf8(self.take(len)?).ok()?;
+        out.push_str(s).ok()
     }
-}
 
-impl Read for u16 {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        r.u16()
-    }
-}
-
-impl<T: Read, const N: usize> Read for Vec<T, N> {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        let len = r.len()?;
-        let mut v = Vec::new();
-        for _ in 0..len {
-            v.push(T::read(r)?).ok()?;
-        }
-        Some(v)
-    }
-}
-
-impl<const N: usize> Read for String<N> {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        let len = r.len()?;
-        let s = core::str::from_utf8(r.take(len)?).ok()?;
-        let mut out = String::new();
-        out.push_str(s).ok()?;
-        Some(out)
-    }
-}
-
-impl Read for System {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        Some(System {
-            platform: Platform {
-                name: Read::read(r)?,
-                cores: r.byte()?,
-                mpu_regions: r.byte()?,
-            },
-            hypervisor: Hypervisor {
-                console_base: r.u32()?,
-                console_size: r.u32()?,
-                static_regions: r.byte()?,
-                transient_slots: r.byte()?,
-            },
-            partitions: Read::read(r)?,
-            channels: Read::read(r)?,
-            schedules: Read::read(r)?,
-        })
-    }
-}
-
-impl Read for Partition {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        Some(Partition {
-            name: Read::read(r)?,
-            core: CoreId(r.byte()?),
-            entry: r.u32()?,
-            regions: Read::read(r)?,
-            irqs: Read::read(r)?,
-            fault_policy: match r.variant()? {
-                0 => FaultPolicy::Restart { budget: r.byte()? },
-                1 => FaultPolicy::Halt,
-                2 => FaultPolicy::Log,
-                _ => return None,
-            },
-            image: match r.byte()? {
-                0 => None,
-                1 => Some(Image {
-                    store: r.u32()?,
-                    len: r.u32()?,
-                    load: r.u32()?,
-                    crc32: r.u32()?,
-                }),
-                _ => return None,
-            },
-        })
-    }
-}
-
-impl Read for PartitionRegion {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        Some(PartitionRegion {
-            name: Read::read(r)?,
-            kind: match r.variant()? {
+    /// One partition into `p` (blank).
+    fn partition(&mut self, p: &mut Partition) -> Option<()> {
+        self.name(&mut p.name)?;
+        p.core = CoreId(self.byte()?);
+        p.entry = self.u32()?;
+        for _ in 0..self.len()? {
+            let g = next(&mut p.regions, BLANK_REGION)?;
+            self.name(&mut g.name)?;
+            g.kind = match self.variant()? {
                 0 => RegionKind::Memory,
                 1 => RegionKind::Shared,
                 2 => RegionKind::Device,
                 _ => return None,
-            },
-            words: RegionWords {
-                prbar: r.u32()?,
-                prlar: r.u32()?,
-            },
-        })
-    }
-}
-
-impl Read for Channel {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        Some(Channel {
-            name: Read::read(r)?,
-            sender: PartitionId(r.byte()?),
-            receiver: PartitionId(r.byte()?),
-            msg_size: r.u32()?,
-            depth: r.u32()?,
-            queue_base: r.u32()?,
-            queue_size: r.u32()?,
-        })
-    }
-}
-
-impl Read for Schedule {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        Some(Schedule {
-            core: CoreId(r.byte()?),
-            major_frame_us: r.u32()?,
-            windows: Read::read(r)?,
-        })
-    }
-}
-
-impl Read for Window {
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
-        Some(Window {
-            partition: PartitionId(r.byte()?),
-            duration_us: r.u32()?,
-        })
+            };
+            g.words.prbar = self.u32()?;
+            g.words.prlar = self.u32()?;
+        }
+        for _ in 0..self.len()? {
+            let irq = self.u16()?;
+            p.irqs.push(irq).ok()?;
+        }
+        p.fault_policy = match self.variant()? {
+            0 => FaultPolicy::Restart { budget: self.byte()? },
+            1 => FaultPolicy::Halt,
+            2 => FaultPolicy::Log,
+            _ => return None,
+        };
+        p.image = match self.byte()? {
+            0 => None,
+            1 => Some(Image {
+                store: self.u32()?,
+                len: self.u32()?,
+                load: self.u32()?,
+                crc32: self.u32()?,
+            }),
+            _ => return None,
+        };
+        Some(())
     }
 }
 
