@@ -170,6 +170,11 @@ impl Unmap for ThisCore {
         ThisTable::of(self.0)?.map().unmap_range(base)
     }
 
+    #[inline(always)]
+    fn unmap_slot(&self, base: u32, slot: usize) -> Result<(), MapError> {
+        ThisTable::of(self.0)?.map().unmap_at(slot, base)
+    }
+
     /// A dropped mapping could not be unmapped: the hypervisor's own table
     /// no longer matches what it handed out, so nothing it maps can be
     /// trusted. Reported, then fail-stop.

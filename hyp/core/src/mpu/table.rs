@@ -135,11 +135,12 @@ fn widen(base: u32, limit: u32) -> Result<Request, MapError> {
     let mask = !(GRANULE - 1);
     let down = base & mask;
     let up = limit.checked_add(GRANULE - 1).ok_or(MapError::AddressOverflow)? & mask;
-    if down >= up {
-        return Err(MapError::EmptyRange);
-    }
-    let last = up.checked_sub(1).ok_or(MapError::EmptyRange)?;
-    Ok(Request { base: down, last })
+    // down <= base < limit <= up, so up > down >= 0: up is at least one
+    // granule and the range is not empty.
+    Ok(Request {
+        base: down,
+        last: up.wrapping_sub(1),
+    })
 }
 
 /// Attributes a transient map may use, already checked: EL2-only and not
@@ -791,6 +792,7 @@ impl<H: MpuHw> MpuMap<H> {
                 Ok(Mapped {
                     addr: base,
                     band: Band::Transient,
+                    slot: index,
                 })
             }
             Lookup::Covered(index) => self.map_covered(index, &req, base, attrs),
@@ -819,7 +821,11 @@ impl<H: MpuHw> MpuMap<H> {
         if band == Band::Transient {
             self.add_user(index, req.base)?;
         }
-        Ok(Mapped { addr: base, band })
+        Ok(Mapped {
+            addr: base,
+            band,
+            slot: index,
+        })
     }
 
     /// Counts one more map of transient slot `index` at `base`.
@@ -864,6 +870,37 @@ impl<H: MpuHw> MpuMap<H> {
             self.enabled &= !bit(index);
         }
         Ok(())
+    }
+
+    /// [`unmap_range`](MpuMap::unmap_range) of `addr`, looking first at
+    /// `slot`, the slot its map returned ([`Mapped::slot`]): what dropping
+    /// a [`Mapping`](super::Mapping) does.
+    ///
+    /// When `slot` is a live transient slot whose first handle (the
+    /// creator's) is outstanding at `addr`'s granule, that slot's region
+    /// covers the granule (a handle's base lies in its region), and
+    /// regions are disjoint, so it is the one [`unmap_range`] would find,
+    /// with the same handle: the same unmap, without the search. Anything
+    /// else is [`unmap_range`] itself, with its refusals.
+    ///
+    /// [`unmap_range`]: MpuMap::unmap_range
+    #[inline(always)]
+    pub fn unmap_at(&mut self, slot: usize, addr: u32) -> Result<(), MapError> {
+        let granule = addr & !(GRANULE - 1);
+        if self.enabled & self.transient & bit(slot) != 0 {
+            if let (Some([h, ..]), Some(users)) = (self.handles.get_mut(slot), self.users.get_mut(slot)) {
+                if h.base == granule && h.count > 0 {
+                    h.count = h.count.wrapping_sub(1);
+                    *users = users.wrapping_sub(1);
+                    if *users == 0 {
+                        self.hw.disable_region(slot);
+                        self.enabled &= !bit(slot);
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        self.unmap_range(addr)
     }
 
     /// Why `granule`, in no live transient region, cannot be unmapped.
