@@ -13,6 +13,11 @@ use super::{AttrDiff, MapError, Mapped, MpuHw};
 /// regions past this (none exist on the R52) are disabled and left alone.
 pub const MAX_REGIONS: usize = hypcfg::limits::MAX_MPU_REGIONS;
 
+const _: () = assert!(
+    MAX_REGIONS.is_power_of_two(),
+    "unmap_at masks a slot hint with MAX_REGIONS - 1"
+);
+
 /// How many distinct mapping bases one transient region can hand out (the
 /// creator's plus inclusive matches at other bases inside it).
 pub const MAX_HANDLES: usize = 4;
@@ -887,6 +892,9 @@ impl<H: MpuHw> MpuMap<H> {
     #[inline(always)]
     pub fn unmap_at(&mut self, slot: usize, addr: u32) -> Result<(), MapError> {
         let granule = addr & !(GRANULE - 1);
+        // A hint past the table folds onto a slot of it, which the checks
+        // below then accept or not; the bounds checks fold away.
+        let slot = slot & (MAX_REGIONS - 1);
         if self.enabled & self.transient & bit(slot) != 0 {
             if let (Some([h, ..]), Some(users)) = (self.handles.get_mut(slot), self.users.get_mut(slot)) {
                 if h.base == granule && h.count > 0 {
