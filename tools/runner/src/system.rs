@@ -107,6 +107,7 @@ pub fn build_system_in(config: &Path, variant: Variant, out: &Path) -> Result<Sy
     // its key before cargo runs (so is an ELF path that cannot be read).
     let options = front::Options {
         binaries: Some(known_binaries()),
+        ..Default::default()
     };
     let checked = front::check_file_with(config, &options);
     let Some(mut compiled) = checked.compiled.clone().filter(|_| checked.ok()) else {
@@ -456,6 +457,7 @@ mod tests {
     fn every_shipped_system_passes_the_check_with_the_known_binaries() {
         let options = front::Options {
             binaries: Some(known_binaries()),
+            ..Default::default()
         };
         let root = workspace_root();
         let mut systems = vec![root.join("config/demo.toml")];
