@@ -5,7 +5,8 @@
 //! hvcfg build <system.toml> -o <dir> [--image p=elf]...
 //!                                                  write system.blob, <partition>.ld/.rs/.h, images.bin
 //! hvcfg show  <system.toml> [--format json] [--svg out.svg]
-//!                                                  memory map and MPU tables (and a picture)
+//!                                                  memory map and MPU tables (and a picture);
+//!                                                  an `image` ELF need not exist yet
 //! hvcfg dump  <system.blob|system.img> [--format json]
 //!                                                  decode a blob (an image's blob section)
 //! hvcfg constants <system.toml> --partition <name> --lang rust|c|ld [-o file]
@@ -306,7 +307,12 @@ fn check(config: &Path, format: Format) -> ExitCode {
 }
 
 fn show(config: &Path, format: Format, svg_out: Option<&Path>) -> ExitCode {
-    let checked = check_system(config);
+    // The map is what an outside build links for: its ELF may not exist yet.
+    let options = front::Options {
+        binaries: tree_programs(),
+        elves_pending: true,
+    };
+    let checked = front::check_file_with(config, &options);
     let Some(c) = checked.compiled.as_ref().filter(|_| checked.ok()) else {
         report_diags(&checked, format, None);
         eprintln!("{}", failed(&checked));
