@@ -1,0 +1,156 @@
+//! "Bring your own partition" (docs/guest.md), as the document says to do
+//! it: the C sensor of `partitions/examples/c` built by its Makefile with
+//! arm-none-eabi-gcc, and the Rust crate of `partitions/examples/rust`
+//! (outside the workspace) built with its own `cargo build`, each from
+//! the header/module and linker fragment hvcfg generates from its system
+//! file; then each system run with `make -f <tree>/Makefile qemu
+//! CONFIG=...` from the example's directory. The messages each sends or
+//! receives must reach the other end.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The example directory `name` of the tree.
+fn example(name: &str) -> PathBuf {
+    runner::workspace_root().join("partitions/examples").join(name)
+}
+
+/// `make -s <args>` in `cwd`: exit code, stdout, stderr.
+fn make(cwd: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new("make")
+        .arg("-s")
+        .args(args)
+        .current_dir(cwd)
+        // The example crate builds into its own target/, as the system
+        // file expects, whatever the test harness was started with.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("start make");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `make qemu CONFIG=<config>` of the tree's Makefile, from `dir`;
+/// returns the console after checking the run ended with exit code 0.
+fn run_system(dir: &Path, config: &str) -> String {
+    let makefile = runner::workspace_root().join("Makefile");
+    let (code, stdout, stderr) = make(
+        dir,
+        &[
+            "-f",
+            makefile.to_str().unwrap(),
+            "qemu",
+            &format!("CONFIG={config}"),
+        ],
+    );
+    assert_eq!(code, Some(0), "exit {code:?}\n{stdout}\n--- stderr ---\n{stderr}");
+    assert!(stdout.contains("[hyp] run over: exit code 0"), "{stdout}");
+    stdout
+}
+
+/// Fails (never skips) without the C cross compiler, saying what to do.
+fn require_gcc() {
+    let found = Command::new("arm-none-eabi-gcc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "arm-none-eabi-gcc not found: the C partition example needs it; run `make setup` \
+         (as root it installs Debian's gcc-arm-none-eabi, otherwise it prints the command)"
+    );
+}
+
+fn assert_has(console: &str, line: &str) {
+    assert!(console.contains(line), "missing `{line}` in:\n{console}");
+}
+
+#[test]
+fn a_c_partition_built_with_gcc_feeds_the_rust_controller() {
+    require_gcc();
+    let dir = example("c");
+    // From scratch: the header and fragment come from the system file.
+    let (code, stdout, stderr) = make(&dir, &["clean"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = make(&dir, &[]);
+    assert_eq!(code, Some(0), "make in {}:\n{stdout}\n{stderr}", dir.display());
+    let header = std::fs::read_to_string(dir.join("build/gen/sensor.h")).unwrap();
+    assert!(header.contains("#define HV_CHAN_TX_READINGS 0u"), "{header}");
+    assert!(dir.join("build/sensor.elf").is_file());
+
+    let console = run_system(&dir, "byo_c.toml");
+    // Linked where hvcfg placed the partition (its fragment).
+    let code_base = header
+        .lines()
+        .find_map(|l| l.strip_prefix("#define HV_MEM_CODE_BASE "))
+        .and_then(|v| u32::from_str_radix(v.trim_start_matches("0x").trim_end_matches('u'), 16).ok())
+        .expect("HV_MEM_CODE_BASE in the header");
+    assert_has(
+        &console,
+        &format!("[hyp]   partition 0 sensor       core 0 entry {code_base:#010x}"),
+    );
+    assert_has(
+        &console,
+        "[sensor] C sensor up: partition 0 `sensor` on core 0, ABI 1.0",
+    );
+    assert_has(
+        &console,
+        "[sensor] receiving on its own send channel -> status -8 (NotOwner is -8)",
+    );
+    for seq in 0..8u32 {
+        let rpm = 1500 + 25 * seq;
+        assert_has(
+            &console,
+            &format!("[sensor] reading #{seq}: {rpm} rpm sent on channel 0"),
+        );
+        // The Rust controller decoded what the C sensor sent.
+        assert_has(
+            &console,
+            &format!("[controller] reading #{seq}: {rpm} rpm -> torque"),
+        );
+    }
+    assert_has(&console, "[sensor] all readings sent, shutting down");
+    assert_has(&console, "[controller] all 8 readings processed, shutting down");
+    assert_has(&console, "[hyp] partition sensor shut down (exit code 0)");
+    assert_has(&console, "[hyp] partition controller shut down (exit code 0)");
+}
+
+#[test]
+fn a_rust_crate_outside_the_workspace_takes_the_sensors_readings() {
+    let dir = example("rust");
+    let elf = dir.join("target/armv8r-none-eabihf/release/monitor");
+    // Generated files and the ELF made again (cargo keeps its own cache).
+    let _ = std::fs::remove_dir_all(dir.join("gen"));
+    let _ = std::fs::remove_file(&elf);
+    let lock = std::fs::read(dir.join("Cargo.lock")).unwrap();
+    let (code, stdout, stderr) = make(&dir, &[]);
+    assert_eq!(code, Some(0), "make in {}:\n{stdout}\n{stderr}", dir.display());
+    assert!(elf.is_file(), "{stdout}\n{stderr}");
+    assert_eq!(
+        std::fs::read(dir.join("Cargo.lock")).unwrap(),
+        lock,
+        "built with the committed Cargo.lock"
+    );
+
+    let console = run_system(&dir, "byo_rust.toml");
+    assert_has(
+        &console,
+        "[monitor] monitor (crate outside the workspace) up: partition 1 on core 1, listening on channel 0 `readings`",
+    );
+    let mut sum = 0;
+    for seq in 0..8u32 {
+        let rpm = 1200 + (seq * 137) % 400;
+        sum += rpm;
+        assert_has(&console, &format!("[sensor] reading #{seq}: {rpm} rpm sent"));
+        assert_has(&console, &format!("[monitor] got reading #{seq}: {rpm} rpm"));
+    }
+    assert_has(&console, &format!("average {} rpm; shutting down", sum / 8));
+    assert_has(&console, "[monitor] 8 readings after ");
+    assert_has(&console, "[hyp] partition monitor shut down (exit code 0)");
+    assert_has(&console, "[hyp] partition sensor shut down (exit code 0)");
+}
