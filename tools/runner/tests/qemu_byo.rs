@@ -80,7 +80,9 @@ fn a_c_partition_built_with_gcc_feeds_the_rust_controller() {
     let (code, stdout, stderr) = make(&dir, &[]);
     assert_eq!(code, Some(0), "make in {}:\n{stdout}\n{stderr}", dir.display());
     let header = std::fs::read_to_string(dir.join("build/gen/sensor.h")).unwrap();
-    assert!(header.contains("#define HV_CHAN_TX_READINGS 0u"), "{header}");
+    // `readings` is channel 1 in this system (0 in the demo the
+    // controller's fallback constants come from).
+    assert!(header.contains("#define HV_CHAN_TX_READINGS 1u"), "{header}");
     assert!(dir.join("build/sensor.elf").is_file());
 
     let console = run_system(&dir, "byo_c.toml");
@@ -106,9 +108,10 @@ fn a_c_partition_built_with_gcc_feeds_the_rust_controller() {
         let rpm = 1500 + 25 * seq;
         assert_has(
             &console,
-            &format!("[sensor] reading #{seq}: {rpm} rpm sent on channel 0"),
+            &format!("[sensor] reading #{seq}: {rpm} rpm sent on channel 1"),
         );
-        // The Rust controller decoded what the C sensor sent.
+        // The Rust controller, built with this system's constants, took
+        // what the C sensor sent on channel 1.
         assert_has(
             &console,
             &format!("[controller] reading #{seq}: {rpm} rpm -> torque"),
