@@ -15,19 +15,49 @@ fn example(name: &str) -> PathBuf {
     runner::workspace_root().join("partitions/examples").join(name)
 }
 
-/// `make -s <args>` in `cwd`: exit code, stdout, stderr.
-fn make(cwd: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new("make")
-        .arg("-s")
-        .args(args)
+/// The commands of the `sh` block of docs/guest.md that starts with the
+/// line `# <title>`, in order. A line that ends in `# shipped core` or
+/// `# core from rust-src` is kept only when that is how this machine gets
+/// `core` for the target (what the Makefile picks too).
+fn doc_commands(title: &str) -> Vec<String> {
+    let doc = std::fs::read_to_string(runner::workspace_root().join("docs/guest.md")).unwrap();
+    let first = format!("# {title}\n");
+    let block = doc
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .find(|b| b.starts_with(&first))
+        .unwrap_or_else(|| panic!("docs/guest.md has no `sh` block starting `{}`", first.trim()));
+    let shipped = runner::build::core_source().expect("core for the target (make setup)")
+        == runner::build::CoreSource::Shipped;
+    block
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter(|l| {
+            if l.ends_with("# shipped core") {
+                shipped
+            } else if l.ends_with("# core from rust-src") {
+                !shipped
+            } else {
+                true
+            }
+        })
+        .map(String::from)
+        .collect()
+}
+
+/// Runs `command` with `sh -c` in `cwd`: exit code, stdout, stderr.
+fn sh(cwd: &Path, command: &str) -> (Option<i32>, String, String) {
+    let out = Command::new("sh")
+        .args(["-c", command])
         .current_dir(cwd)
-        // The example crate builds into its own target/, as the system
+        // The example crate builds into its own target/, as its system
         // file expects, whatever the test harness was started with.
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .output()
-        .expect("start make");
+        .expect("start sh");
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -35,22 +65,23 @@ fn make(cwd: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-/// `make qemu CONFIG=<config>` of the tree's Makefile, from `dir`;
-/// returns the console after checking the run ended with exit code 0.
-fn run_system(dir: &Path, config: &str) -> String {
-    let makefile = runner::workspace_root().join("Makefile");
-    let (code, stdout, stderr) = make(
-        dir,
-        &[
-            "-f",
-            makefile.to_str().unwrap(),
-            "qemu",
-            &format!("CONFIG={config}"),
-        ],
-    );
-    assert_eq!(code, Some(0), "exit {code:?}\n{stdout}\n--- stderr ---\n{stderr}");
-    assert!(stdout.contains("[hyp] run over: exit code 0"), "{stdout}");
-    stdout
+/// Runs the commands of the docs/guest.md block `title` in `cwd`, each of
+/// which must succeed; returns what the last one printed.
+fn run_doc_block(cwd: &Path, title: &str) -> String {
+    let commands = doc_commands(title);
+    assert!(!commands.is_empty(), "the block `{title}` has commands");
+    let mut last = String::new();
+    for command in &commands {
+        let (code, stdout, stderr) = sh(cwd, command);
+        assert_eq!(
+            code,
+            Some(0),
+            "`{command}` in {}: exit {code:?}\n{stdout}\n--- stderr ---\n{stderr}",
+            cwd.display()
+        );
+        last = stdout;
+    }
+    last
 }
 
 /// Fails (never skips) without the C cross compiler, saying what to do.
@@ -74,18 +105,26 @@ fn assert_has(console: &str, line: &str) {
 fn a_c_partition_built_with_gcc_feeds_the_rust_controller() {
     require_gcc();
     let dir = example("c");
-    // From scratch: the header and fragment come from the system file.
-    let (code, stdout, stderr) = make(&dir, &["clean"]);
-    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-    let (code, stdout, stderr) = make(&dir, &[]);
-    assert_eq!(code, Some(0), "make in {}:\n{stdout}\n{stderr}", dir.display());
+    let clean = || {
+        let (code, stdout, stderr) = sh(&dir, "make clean");
+        assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+        assert!(!dir.join("build").exists());
+    };
+    // By hand, from scratch: the header and fragment from the system file,
+    // then the ELF.
+    clean();
+    run_doc_block(&dir, "in partitions/examples/c, by hand");
+    assert!(dir.join("build/sensor.elf").is_file());
+    // With make, from scratch, then the run.
+    clean();
+    let console = run_doc_block(&dir, "in partitions/examples/c");
     let header = std::fs::read_to_string(dir.join("build/gen/sensor.h")).unwrap();
     // `readings` is channel 1 in this system (0 in the demo the
     // controller's fallback constants come from).
     assert!(header.contains("#define HV_CHAN_TX_READINGS 1u"), "{header}");
     assert!(dir.join("build/sensor.elf").is_file());
+    assert_has(&console, "[hyp] run over: exit code 0");
 
-    let console = run_system(&dir, "byo_c.toml");
     // Linked where hvcfg placed the partition (its fragment).
     let code_base = header
         .lines()
@@ -127,20 +166,27 @@ fn a_c_partition_built_with_gcc_feeds_the_rust_controller() {
 fn a_rust_crate_outside_the_workspace_takes_the_sensors_readings() {
     let dir = example("rust");
     let elf = dir.join("target/armv8r-none-eabihf/release/monitor");
-    // Generated files and the ELF made again (cargo keeps its own cache).
-    let _ = std::fs::remove_dir_all(dir.join("gen"));
-    let _ = std::fs::remove_file(&elf);
     let lock = std::fs::read(dir.join("Cargo.lock")).unwrap();
-    let (code, stdout, stderr) = make(&dir, &[]);
-    assert_eq!(code, Some(0), "make in {}:\n{stdout}\n{stderr}", dir.display());
-    assert!(elf.is_file(), "{stdout}\n{stderr}");
+    // Generated files and the ELF made again each way (cargo keeps its
+    // cache of the dependencies).
+    let scrub = || {
+        let _ = std::fs::remove_dir_all(dir.join("gen"));
+        let _ = std::fs::remove_file(&elf);
+    };
+    scrub();
+    run_doc_block(&dir, "in partitions/examples/rust, by hand");
+    assert!(elf.is_file());
+    scrub();
+    let console = run_doc_block(&dir, "in partitions/examples/rust");
+    assert!(elf.is_file());
+    assert!(dir.join("gen/monitor.rs").is_file());
     assert_eq!(
         std::fs::read(dir.join("Cargo.lock")).unwrap(),
         lock,
         "built with the committed Cargo.lock"
     );
+    assert_has(&console, "[hyp] run over: exit code 0");
 
-    let console = run_system(&dir, "byo_rust.toml");
     assert_has(
         &console,
         "[monitor] monitor (crate outside the workspace) up: partition 1 on core 1, listening on channel 0 `readings`",
