@@ -31,7 +31,7 @@ fn main() -> u32 {
         fpregs::write(&want);
         // What the FPU keeps of the FPSCR pattern is what must come back.
         want.fpscr = fpregs::read().fpscr;
-        let off = round % 2 == 1;
+        let off = !round.is_multiple_of(2);
         if off {
             fpregs::set_fpexc(0);
         }
@@ -68,11 +68,10 @@ fn main() -> u32 {
         }
         bad += n;
     }
-    if trapped > 0 {
+    if let Some(mean) = ((first - second) * 16).checked_div(trapped) {
         println!(
             "FP trap on first use: {} instructions (mean of {}, -icount)",
-            (first - second) * 16 / trapped,
-            trapped
+            mean, trapped
         );
     }
     // Leave with its last pattern live in the FP registers.

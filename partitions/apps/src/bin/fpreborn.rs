@@ -35,7 +35,7 @@ fn main() -> u32 {
     }
     let mut mine = FpRegs::pattern(0xC0DE_0000 + life);
     fpregs::write(&mine);
-    if life % 2 == 0 {
+    if life.is_multiple_of(2) {
         fpregs::set_fpexc(0);
         hvc::restart()
     }
