@@ -25,19 +25,15 @@ pub struct ExceptionFrame {
 }
 
 /// The state of a partition as its trap entry saved it: everything the
-/// hypervisor's own code may clobber (r0-r12, LR_usr, d0-d15, FPEXC) plus
-/// the return state (`ELR_hyp`, `SPSR_hyp`). Restoring it and `ERET`
-/// resumes the partition; writing another partition's frame here and
-/// returning switches to that partition.
+/// hypervisor's own code may clobber (r0-r12, LR_usr) plus the return
+/// state (`ELR_hyp`, `SPSR_hyp`). Restoring it and `ERET` resumes the
+/// partition; writing another partition's frame here and returning
+/// switches to that partition. The FP registers are not in it: the
+/// hypervisor never uses them, and they are switched lazily
+/// (`arch::context`).
 #[repr(C, align(8))]
 #[derive(Clone, Copy, Debug)]
 pub struct GuestFrame {
-    /// d0-d15.
-    pub d: [u64; 16],
-    /// Unused (keeps the frame 8-byte aligned).
-    pub pad: u32,
-    /// FPEXC of the partition.
-    pub fpexc: u32,
     /// PC to return to.
     pub elr: u32,
     /// CPSR to return with.
@@ -56,16 +52,13 @@ const CPSR_T: u32 = 1 << 5;
 
 impl GuestFrame {
     /// A partition about to run its first instruction at `entry`: SVC
-    /// mode, IRQ/FIQ/asynchronous aborts masked, all registers zero, the
-    /// FPU enabled. `entry` is decoded as an ELF's `e_entry` and `BX` do
+    /// mode, IRQ/FIQ/asynchronous aborts masked, all registers zero.
+    /// `entry` is decoded as an ELF's `e_entry` and `BX` do
     /// ([`EntryPoint`]): with bit 0 set the partition starts in T32 at
     /// `entry & !1`, else in A32 at `entry`.
     pub const fn at_entry(entry: u32) -> GuestFrame {
         let at = EntryPoint::of(entry);
         GuestFrame {
-            d: [0; 16],
-            pad: 0,
-            fpexc: 1 << 30,
             elr: at.pc,
             spsr: if at.thumb { ENTRY_CPSR | CPSR_T } else { ENTRY_CPSR },
             r: [0; 13],
@@ -90,17 +83,12 @@ core::arch::global_asm!(
     r#"
     .section .text.vectors, "ax"
     .arm
-    .fpu neon-fp-armv8
 
     .macro GUEST_ENTRY handler
     push    {{r0-r12, lr}}
     mrs     r2, elr_hyp
     mrs     r3, spsr
-    vmrs    r1, fpexc
-    push    {{r0-r3}}
-    orr     r0, r1, #(1 << 30)
-    vmsr    fpexc, r0
-    vpush   {{d0-d15}}
+    push    {{r2, r3}}
     mov     r0, sp
     mrc     p15, 4, sp, c13, c0, 2
     bl      \handler
@@ -121,9 +109,10 @@ hyp_vector_table:
     @ Traps from a partition (HVC, stage-2 aborts, WFI, SMC...). While a
     @ partition runs, SP_hyp points at the end of its own GuestFrame, so the
     @ pushes below save its registers straight into it. Then: switch to this
-    @ core's Hyp stack (HTPIDR), make sure the FPU is on for the hypervisor,
-    @ and call hyp_guest_trap(frame), which returns the frame to resume
-    @ (another partition's after a switch).
+    @ core's Hyp stack (HTPIDR) and call hyp_guest_trap(frame), which
+    @ returns the frame to resume (another partition's after a switch).
+    @ No FP register is saved: the hypervisor uses none (they are switched
+    @ lazily, see arch/context.rs).
     @ IRQs: the hypervisor runs with IRQs masked, so an IRQ always
     @ interrupts a partition: same entry, handled by hyp_guest_irq.
 hyp_vec_6:
@@ -136,9 +125,7 @@ hyp_vec_5:
     .global hyp_enter_guest
 hyp_enter_guest:
     mov     sp, r0
-    vpop    {{d0-d15}}
-    pop     {{r0-r3}}
-    vmsr    fpexc, r1
+    pop     {{r2, r3}}
     msr     elr_hyp, r2
     msr     spsr_hyp, r3
     pop     {{r0-r12, lr}}

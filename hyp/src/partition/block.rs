@@ -20,7 +20,7 @@ use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{System, MAX_PARTITIONS};
 
 use super::windows::CoreWindows;
-use crate::arch::context::El1State;
+use crate::arch::context::{self, El1State};
 use crate::arch::gic::VgicState;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES as MAX_CORES;
@@ -192,6 +192,11 @@ pub struct CoreBlock {
     pub windows: CoreWindows,
     /// The EL1 state the core had before any partition ran on it.
     pub reset_el1: El1State,
+    /// The slot of the partition whose FP state was last loaded into
+    /// this core's FP registers (lazy FP, see `arch::context`). Its values
+    /// are still there only while its `el1.fp.live` is set: a restart
+    /// resets that with the rest of its EL1 state.
+    pub fp_owner: Option<usize>,
     ready: bool,
 }
 
@@ -211,6 +216,7 @@ impl CoreBlock {
         current: None,
         windows: CoreWindows::NEW,
         reset_el1: El1State::ZERO,
+        fp_owner: None,
         ready: false,
     };
 
@@ -249,6 +255,28 @@ impl CoreBlock {
     pub fn running(&mut self) -> Option<&mut PartitionBlock> {
         let slot = self.current?;
         self.parts.get_mut(slot)
+    }
+
+    /// The trapped FP access (`HSR.EC` 0x07) of the running partition in
+    /// `slot`: hands it the FP registers. The owner's values (another
+    /// partition's, stopped or not) are saved into its own block, this
+    /// partition's loaded, and the FP unit left open; returns its frame,
+    /// to re-execute the instruction that trapped.
+    pub fn claim_fp(&mut self, slot: usize) -> *mut GuestFrame {
+        context::fp_open();
+        if let Some(old) = self.fp_owner.filter(|&o| o != slot) {
+            if let Some(o) = self.parts.get_mut(old).filter(|o| o.el1.fp.live) {
+                context::fp_save(&mut o.el1.fp);
+            }
+        }
+        self.fp_owner = Some(slot);
+        let Some(b) = self.parts.get_mut(slot) else {
+            return core::ptr::null_mut();
+        };
+        if !b.el1.fp.live {
+            context::fp_load(&mut b.el1.fp);
+        }
+        &raw mut b.frame
     }
 
     /// The slot of the next runnable partition after `from` (round

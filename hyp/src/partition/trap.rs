@@ -63,6 +63,7 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
     };
     match hsr.class() {
         ExceptionClass::WfiWfe => on_wait(s, k, slot, hsr),
+        ExceptionClass::FpuAccess => k.claim_fp(slot),
         _ => {
             let (hdfar, hifar) = crate::arch::read_fault_addresses();
             let Some(p) = s.partitions.get(b.id.index()) else {

@@ -5,6 +5,7 @@
 
 pub mod benchkit;
 pub mod ctx;
+pub mod fpregs;
 pub mod irqbench;
 pub mod racer;
 pub mod workload;
