@@ -1,8 +1,8 @@
 //! The portable rules of the virtual interrupt path: how a partition's
 //! priorities map onto physical ones (always below the hypervisor's own),
 //! the per-partition priorities the partition sees, the software queue
-//! of interrupts waiting for a list register, and which register a
-//! trapped access names in the mode it came from. The target side is
+//! of interrupts waiting for a list register, the virtual SGIs, and
+//! which register a trapped access names in the mode it came from. The target side is
 //! `hyp::partition::vgic` and `hyp::partition::gic_emul`.
 
 use crate::board::INTERRUPTS;
@@ -115,6 +115,74 @@ impl IrqSet {
     }
 }
 
+/// A partition's virtual SGIs 0-15 (its view of their `GICR_ISENABLER0`
+/// and `GICR_ISPENDR0` bits): they exist only for the partition, never
+/// at the hardware, whose SGIs are the hypervisor's. An SGI is a pending
+/// bit, not a queue: sending one again while it is pending changes
+/// nothing, so no rate of sends can grow the state. Disabled at reset
+/// (the GIC leaves it IMPLEMENTATION DEFINED; the GIC-600 and QEMU reset
+/// them disabled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sgis {
+    /// Bit `n` set: SGI `n` is enabled.
+    pub enabled: u16,
+    /// Bit `n` set: SGI `n` is pending and not yet in a list register.
+    pub pending: u16,
+}
+
+impl Sgis {
+    /// None enabled, none pending.
+    pub const RESET: Sgis = Sgis { enabled: 0, pending: 0 };
+
+    /// Makes SGI `intid` (0-15; higher bits are ignored) pending.
+    pub fn raise(&mut self, intid: u32) {
+        self.pending |= 1 << (intid & 0xF);
+    }
+
+    /// Whether any SGI is pending and enabled (so it waits for a list
+    /// register).
+    pub fn any_ready(&self) -> bool {
+        self.pending & self.enabled != 0
+    }
+
+    /// Takes out the pending and enabled SGI a GIC would signal first: the
+    /// highest priority (lowest value in `prio`), the lowest INTID among
+    /// equals. A pending but disabled SGI stays pending.
+    pub fn take_best(&mut self, prio: &Priorities) -> Option<u32> {
+        let mut bits = self.pending & self.enabled;
+        let mut best: Option<(u8, u32)> = None;
+        while bits != 0 {
+            let intid = bits.trailing_zeros();
+            bits &= bits.wrapping_sub(1); // bits != 0 here
+            let p = prio.get(intid);
+            if best.is_none_or(|(bp, _)| p < bp) {
+                best = Some((p, intid));
+            }
+        }
+        let (_, intid) = best?;
+        self.pending &= !(1 << intid);
+        Some(intid)
+    }
+}
+
+/// What the hypervisor keeps of a partition's programming of its
+/// interrupts: the priorities it wrote and its virtual SGIs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VirtualIrqs {
+    /// Its priorities, as it wrote them.
+    pub prio: Priorities,
+    /// Its virtual SGIs.
+    pub sgi: Sgis,
+}
+
+impl VirtualIrqs {
+    /// As at reset: every priority 0, no SGI enabled or pending.
+    pub const RESET: VirtualIrqs = VirtualIrqs {
+        prio: Priorities::RESET,
+        sgi: Sgis::RESET,
+    };
+}
+
 /// CPSR mode field of FIQ mode.
 pub const MODE_FIQ: u32 = 0x11;
 
@@ -190,6 +258,31 @@ mod tests {
         assert_eq!(prio.get(INTERRUPTS), 0);
         prio.set(27, 0xA0);
         assert_eq!(prio.get(27), 0xA0);
+    }
+
+    #[test]
+    fn sgis_are_a_pending_bit_each_delivered_by_priority_when_enabled() {
+        let mut prio = Priorities::RESET;
+        prio.set(3, 0x80);
+        prio.set(5, 0x10);
+        let mut s = Sgis::RESET;
+        for _ in 0..1000 {
+            s.raise(3);
+        }
+        s.raise(5);
+        s.raise(0x13); // only the four INTID bits count: SGI 3
+        assert_eq!(s.pending, 1 << 3 | 1 << 5, "a pending bit, not a queue");
+        assert!(!s.any_ready());
+        assert_eq!(s.take_best(&prio), None, "disabled: stays pending");
+        s.enabled = 1 << 3 | 1 << 5;
+        assert_eq!(s.take_best(&prio), Some(5));
+        assert_eq!(s.take_best(&prio), Some(3));
+        assert_eq!(s.take_best(&prio), None);
+        assert_eq!(s.pending, 0);
+        s.raise(7);
+        s.raise(6);
+        s.enabled = 0xFFFF;
+        assert_eq!(s.take_best(&prio), Some(6), "equal priority: lowest INTID");
     }
 
     #[test]
