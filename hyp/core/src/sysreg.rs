@@ -198,10 +198,7 @@ impl Access {
     /// (`ICC_*`, CP15 `CRn` c12 with `opc1` 0: the ones `ICH_HCR.TALL1`
     /// traps are among them).
     pub const fn is_gic_cpu_interface(&self) -> bool {
-        matches!(
-            (self.cp, self.form),
-            (15, Form::Single { crn: 12, opc1: 0, .. })
-        )
+        matches!((self.cp, self.form), (15, Form::Single { crn: 12, opc1: 0, .. }))
     }
 
     /// The general-purpose registers a read writes (`Rt`, and `Rt2` for
@@ -409,9 +406,23 @@ mod tests {
     fn sgi_registers_are_named_by_opc1_writes_only() {
         let a = Access::from_hsr(mcrr(0, 2, 3)).unwrap();
         assert_eq!(a.sgi_register(), Some(SgiRegister::Sgi1r));
-        assert_eq!(a.form, Form::Double { opc1: 0, crm: 12, rt: 2, rt2: 3 });
-        assert_eq!(Access::from_hsr(mcrr(1, 0, 1)).unwrap().sgi_register(), Some(SgiRegister::Asgi1r));
-        assert_eq!(Access::from_hsr(mcrr(2, 0, 1)).unwrap().sgi_register(), Some(SgiRegister::Sgi0r));
+        assert_eq!(
+            a.form,
+            Form::Double {
+                opc1: 0,
+                crm: 12,
+                rt: 2,
+                rt2: 3
+            }
+        );
+        assert_eq!(
+            Access::from_hsr(mcrr(1, 0, 1)).unwrap().sgi_register(),
+            Some(SgiRegister::Asgi1r)
+        );
+        assert_eq!(
+            Access::from_hsr(mcrr(2, 0, 1)).unwrap().sgi_register(),
+            Some(SgiRegister::Sgi0r)
+        );
         assert_eq!(Access::from_hsr(mcrr(3, 0, 1)).unwrap().sgi_register(), None);
         let read = Hsr(mcrr(0, 0, 1).0 | 1);
         assert_eq!(Access::from_hsr(read).unwrap().sgi_register(), None);
@@ -422,17 +433,32 @@ mod tests {
     fn sgi_targets_decode_per_the_gicv3_layout() {
         let own = |v| SgiRequest::decode(v, 0x8000_0000); // core 0 (MPIDR bit 31 RES1)
         let one = |v| SgiRequest::decode(v, 0x8000_0001); // core 1
-        // INTID 5 to core 0 (TargetList bit 0).
-        assert_eq!(own(5 << 24 | 1), SgiRequest { intid: 5, targets: SgiTargets::OwnCore });
+                                                          // INTID 5 to core 0 (TargetList bit 0).
+        assert_eq!(
+            own(5 << 24 | 1),
+            SgiRequest {
+                intid: 5,
+                targets: SgiTargets::OwnCore
+            }
+        );
         assert_eq!(one(5 << 24 | 1).targets, SgiTargets::Others);
-        assert_eq!(one(15 << 24 | 2), SgiRequest { intid: 15, targets: SgiTargets::OwnCore });
+        assert_eq!(
+            one(15 << 24 | 2),
+            SgiRequest {
+                intid: 15,
+                targets: SgiTargets::OwnCore
+            }
+        );
         // Self and another core.
         assert_eq!(own(3 << 24 | 0b11).targets, SgiTargets::Others);
         // IRM = 1: every PE but the writer, whatever the list says.
         assert_eq!(own(1 << 40 | 1).targets, SgiTargets::Others);
         // An empty list: nobody, the write does nothing.
         assert_eq!(own(7 << 24).targets, SgiTargets::Nobody);
-        assert_eq!(own(7 << 24 | 0xFF << 16 | 0xFF << 32 | 0xFF << 48).targets, SgiTargets::Nobody);
+        assert_eq!(
+            own(7 << 24 | 0xFF << 16 | 0xFF << 32 | 0xFF << 48).targets,
+            SgiTargets::Nobody
+        );
         // Another cluster (Aff1, Aff2, Aff3) or range (RS).
         assert_eq!(own(1 << 16 | 1).targets, SgiTargets::Others);
         assert_eq!(own(1 << 32 | 1).targets, SgiTargets::Others);

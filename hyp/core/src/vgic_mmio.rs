@@ -371,7 +371,13 @@ fn dist(
     }
 }
 
-fn redist(off: u32, write: Option<u32>, o: &impl Owns, hw: &mut impl GicRegs, virt: &mut VirtualIrqs) -> Outcome {
+fn redist(
+    off: u32,
+    write: Option<u32>,
+    o: &impl Owns,
+    hw: &mut impl GicRegs,
+    virt: &mut VirtualIrqs,
+) -> Outcome {
     let VirtualIrqs { prio, sgi } = virt;
     let Sgis { enabled, pending } = sgi;
     match off {
@@ -635,11 +641,17 @@ mod tests {
             assert_eq!(acc(Frame::Dist(off), Some(u32::MAX), &mut h), Outcome::Done);
             assert_eq!(acc(Frame::Dist(off), None, &mut h), Outcome::Read(u32::MAX));
         }
-        assert_eq!(acc(Frame::Redist(GICR_IGROUPR0), Some(u32::MAX), &mut h), Outcome::Done);
+        assert_eq!(
+            acc(Frame::Redist(GICR_IGROUPR0), Some(u32::MAX), &mut h),
+            Outcome::Done
+        );
         // Group 0 for an owned SPI: ignored, it stays group 1.
         assert_eq!(acc(Frame::Dist(0x84), Some(0), &mut h), Outcome::Done);
         assert_eq!(acc(Frame::Dist(0x84), None, &mut h), Outcome::Read(u32::MAX));
-        assert_eq!(acc(Frame::Redist(GICR_IGROUPR0), None, &mut h), Outcome::Read(u32::MAX));
+        assert_eq!(
+            acc(Frame::Redist(GICR_IGROUPR0), None, &mut h),
+            Outcome::Read(u32::MAX)
+        );
         assert!(h.writes.is_empty());
     }
 
@@ -653,7 +665,10 @@ mod tests {
         assert_eq!(a(GICR_ISENABLER0, None, &mut v), Outcome::Read(1 << 27));
         assert_eq!(a(GICR_ISENABLER0, Some(1 << 9 | 1 << 1), &mut v), Outcome::Done);
         assert_eq!(v.sgi.enabled, 1 << 9 | 1 << 1);
-        assert_eq!(a(GICR_ICENABLER0, None, &mut v), Outcome::Read(1 << 27 | 1 << 9 | 1 << 1));
+        assert_eq!(
+            a(GICR_ICENABLER0, None, &mut v),
+            Outcome::Read(1 << 27 | 1 << 9 | 1 << 1)
+        );
         assert_eq!(a(GICR_ICENABLER0, Some(1 << 1), &mut v), Outcome::Done);
         assert_eq!(v.sgi.enabled, 1 << 9);
         assert_eq!(a(GICR_ISPENDR0, Some(1 << 4), &mut v), Outcome::Done);

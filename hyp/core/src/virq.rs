@@ -132,7 +132,10 @@ pub struct Sgis {
 
 impl Sgis {
     /// None enabled, none pending.
-    pub const RESET: Sgis = Sgis { enabled: 0, pending: 0 };
+    pub const RESET: Sgis = Sgis {
+        enabled: 0,
+        pending: 0,
+    };
 
     /// Makes SGI `intid` (0-15; higher bits are ignored) pending.
     pub fn raise(&mut self, intid: u32) {

@@ -25,7 +25,7 @@ use spin::Mutex;
 use crate::board::{GICD_BASE, GICD_SIZE, GICR_BASE, GICR_STRIDE, INTERRUPTS, LRS};
 use crate::gicv3::*;
 use crate::mpu;
-use crate::virq::{physical_priority, IrqSet, Priorities, HYP_PRIORITY};
+use crate::virq::{physical_priority, IrqSet, VirtualIrqs, HYP_PRIORITY};
 /// INTID of the EL2 physical timer (window boundaries).
 pub const INTID_HYP_TIMER: u32 = 26;
 /// INTID of the EL1 virtual timer (each partition's own timer).
@@ -212,6 +212,8 @@ pub type ListReg = (u32, u32);
 pub const LRC_HW: u32 = 1 << 29;
 /// `ICH_LRC.State` = pending.
 pub const LRC_PENDING: u32 = 0b01 << 30;
+/// `ICH_LRC.State` = active.
+pub const LRC_ACTIVE: u32 = 0b10 << 30;
 
 /// A pending, HW-linked, group-1 virtual interrupt for `intid` at the
 /// partition's priority `prio`.
@@ -227,6 +229,11 @@ pub const fn hw_pending(intid: u32, prio: u8) -> ListReg {
 /// A pending, group-1 virtual interrupt `intid` with no physical twin.
 pub const fn virtual_pending(intid: u32, prio: u8) -> ListReg {
     (intid, LRC_PENDING | (1 << 28) | ((prio as u32) << 16))
+}
+
+/// This core's `MPIDR` (its affinity, as SGI target lists name it).
+pub fn mpidr() -> u32 {
+    aarch32_cpu::register::Mpidr::read().0
 }
 
 /// Sends SGI [`INTID_KICK`] to `core` (same cluster, `Aff0 = core`).
@@ -330,9 +337,12 @@ pub fn write_apr(v: u32) {
 
 /// Writes `ICH_HCR`: the virtual interface on (`En`), with the underflow
 /// maintenance interrupt (`UIE`) if `refill` (the running partition has
-/// interrupts queued for a list register).
-pub fn set_refill_irq(refill: bool) {
-    let v = 1 | (refill as u32) << 1;
+/// interrupts waiting for a list register), and with every group-1
+/// `ICC_*` access of EL1 trapped (`TALL1`) if `resample` (a level
+/// interrupt waits in a list register: its line is sampled again before
+/// the partition acknowledges it).
+pub fn set_hcr(refill: bool, resample: bool) {
+    let v = 1 | (refill as u32) << 1 | (resample as u32) << 12;
     // SAFETY: only the virtual CPU interface and its maintenance
     // interrupt change.
     unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) v, options(nostack)) };
@@ -357,8 +367,12 @@ pub struct VgicState {
     /// Its interrupts the hypervisor acknowledged (physical twin active)
     /// that wait for a free list register.
     pub queue: IrqSet,
-    /// Its priorities, as it wrote them.
-    pub prio: Priorities,
+    /// Its priorities as it wrote them, and its virtual SGIs.
+    pub virt: VirtualIrqs,
+    /// A level interrupt (an EL1 timer) waits pending in a list register
+    /// while it runs: its line is sampled again at its next GIC CPU
+    /// interface access (`ICH_HCR.TALL1`), see `partition::vgic`.
+    pub resample: bool,
 }
 
 impl VgicState {
@@ -369,7 +383,8 @@ impl VgicState {
         vmcr: 0,
         apr: 0,
         queue: IrqSet::EMPTY,
-        prio: Priorities::RESET,
+        virt: VirtualIrqs::RESET,
+        resample: false,
     };
 }
 

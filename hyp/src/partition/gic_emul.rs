@@ -119,9 +119,9 @@ pub(super) fn try_emulate(
         None
     };
     let owns = PartOwns { p };
-    let prio = &mut b.vgic.prio;
+    let virt = &mut b.vgic.virt;
     let Some(outcome) = gic::with_frame(window, |f| {
-        vgic_mmio::access(at, write, &owns, &mut Mmio(f), prio)
+        vgic_mmio::access(at, write, &owns, &mut Mmio(f), virt)
     }) else {
         return Emulation::NotGic;
     };

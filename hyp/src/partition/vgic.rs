@@ -36,7 +36,7 @@ use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{Partition, System};
 
 use super::block::{self, CoreBlock, PartitionBlock};
-use crate::arch::gic::{self, VgicState, LRC_HW, LRC_PENDING};
+use crate::arch::gic::{self, VgicState, LRC_ACTIVE, LRC_HW, LRC_PENDING};
 use crate::arch::timer;
 use crate::board::LRS;
 
@@ -82,7 +82,7 @@ pub fn has_pending() -> bool {
 pub fn deliver_notification(b: &PartitionBlock) {
     if b.status.notify.load(Ordering::Acquire) != 0 {
         let intid = hypcfg::abi::NOTIFY_INTID;
-        if inject_virtual(intid, b.vgic.prio.get(intid)) {
+        if inject_virtual(intid, b.vgic.virt.prio.get(intid)) {
             b.status.notify.store(0, Ordering::Release);
         }
     }
@@ -159,37 +159,114 @@ pub fn device_irq(k: &mut CoreBlock, intid: u32) {
 pub fn inject_hw(v: &mut VgicState, intid: u32) {
     for n in 0..LRS {
         if gic::lr_free(gic::read_lr(n)) {
-            gic::write_lr(n, gic::hw_pending(intid, v.prio.get(intid)));
+            gic::write_lr(n, gic::hw_pending(intid, v.virt.prio.get(intid)));
+            if is_timer(intid) && !v.resample {
+                v.resample = true;
+                gic::set_hcr(!v.queue.is_empty(), true);
+            }
             return;
         }
     }
     if v.queue.insert(intid) {
-        gic::set_refill_irq(true);
+        gic::set_hcr(true, v.resample);
     } else {
         // Outside the board's INTIDs: nothing to keep it for.
         gic::deactivate(intid);
     }
 }
 
+/// Whether `intid` is one of the EL1 timers' (level-sensitive) PPIs.
+fn is_timer(intid: u32) -> bool {
+    intid == gic::INTID_VTIMER || intid == gic::INTID_PTIMER
+}
+
 /// Moves the running partition `b`'s queued interrupts into its free list
-/// registers (highest priority first) and delivers its notification,
-/// then keeps the refill interrupt on while anything still waits.
+/// registers (highest priority first), delivers its ready virtual SGIs
+/// and its notification, then keeps the refill interrupt on while
+/// anything still waits.
 pub fn refill(b: &mut PartitionBlock) {
     let v = &mut b.vgic;
     let mut queued = !v.queue.is_empty();
     if queued {
         for n in 0..LRS {
             if gic::lr_free(gic::read_lr(n)) {
-                let Some(intid) = v.queue.pop_best(&v.prio) else {
+                let Some(intid) = v.queue.pop_best(&v.virt.prio) else {
                     break;
                 };
-                gic::write_lr(n, gic::hw_pending(intid, v.prio.get(intid)));
+                if is_timer(intid) {
+                    v.resample = true;
+                }
+                gic::write_lr(n, gic::hw_pending(intid, v.virt.prio.get(intid)));
             }
         }
         queued = !v.queue.is_empty();
     }
+    while let Some(intid) = v.virt.sgi.take_best(&v.virt.prio) {
+        if !inject_virtual(intid, v.virt.prio.get(intid)) {
+            v.virt.sgi.raise(intid);
+            break;
+        }
+    }
     deliver_notification(b);
-    gic::set_refill_irq(queued || b.status.notify.load(Ordering::Relaxed) != 0);
+    let v = &b.vgic;
+    let waiting = queued || v.virt.sgi.any_ready() || b.status.notify.load(Ordering::Relaxed) != 0;
+    gic::set_hcr(waiting, v.resample);
+}
+
+/// The running partition `b` sends itself SGI `intid` (its own virtual
+/// SGI, see [`crate::virq::Sgis`]): pending, and delivered at once if it
+/// is enabled and a list register is free (else when one frees up).
+pub fn send_self_sgi(b: &mut PartitionBlock, intid: u32) {
+    b.vgic.virt.sgi.raise(intid);
+    refill(b);
+}
+
+/// Takes the running partition's virtual SGIs that wait in its list
+/// registers and are not yet acknowledged back into its pending bits,
+/// before an access to its redistributor reads or changes them (a
+/// disabled or cleared SGI must not stay signalled); [`refill`] puts
+/// those still pending and enabled back. An SGI the partition has
+/// acknowledged stays active in its list register. INTID
+/// [`hypcfg::abi::NOTIFY_INTID`] is left alone: it also carries channel
+/// notifications.
+pub fn withdraw_sgis(b: &mut PartitionBlock) {
+    for n in 0..LRS {
+        let (intid, hi) = gic::read_lr(n);
+        if intid >= 16 || intid == hypcfg::abi::NOTIFY_INTID || hi & (LRC_HW | LRC_PENDING) != LRC_PENDING {
+            continue;
+        }
+        b.vgic.virt.sgi.raise(intid);
+        let rest = hi & !LRC_PENDING;
+        gic::write_lr(
+            n,
+            if rest & LRC_ACTIVE != 0 {
+                (intid, rest)
+            } else {
+                (0, 0)
+            },
+        );
+    }
+}
+
+/// Samples again the lines of the EL1 timer interrupts waiting pending
+/// (not yet acknowledged) in the running partition's list registers: one
+/// whose line has fallen (the partition moved its deadline, masked or
+/// stopped its timer) is no longer pending, as on a GIC, so it is taken
+/// out and its physical twin deactivated (it fires again if the line
+/// rises again). Called on the `ICH_HCR.TALL1` trap of the partition's
+/// next GIC CPU interface access (its acknowledge, typically), before it
+/// waits, and turns the trap off.
+pub fn resample(b: &mut PartitionBlock) {
+    for n in 0..LRS {
+        let (intid, hi) = gic::read_lr(n);
+        let waiting = is_timer(intid) && hi & (LRC_HW | LRC_PENDING | LRC_ACTIVE) == LRC_HW | LRC_PENDING;
+        if waiting && !timer::guest_line_high(intid) {
+            gic::write_lr(n, (0, 0));
+            gic::deactivate(intid);
+        }
+    }
+    b.vgic.resample = false;
+    refill(b);
 }
 
 /// Saves the list registers, VMCR and active priorities of the partition
@@ -200,6 +277,8 @@ pub fn refill(b: &mut PartitionBlock) {
 /// and only the hypervisor can read; so every list register is invalid
 /// when the next partition's are loaded.
 pub fn switch_out(st: &mut VgicState) {
+    // Its pending timer entries are dropped below: nothing to sample.
+    st.resample = false;
     st.vmcr = gic::read_vmcr();
     st.apr = gic::read_apr();
     let empty = gic::read_elrsr();
@@ -275,7 +354,7 @@ pub(super) fn release(s: &System, k: &mut CoreBlock, slot: usize) {
             gic::write_lr(n, (0, 0));
         }
         gic::write_apr(0);
-        gic::set_refill_irq(false);
+        gic::set_hcr(false, false);
         timer::stop_guest_timers();
     }
     b.el1.stop_timers();

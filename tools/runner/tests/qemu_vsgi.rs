@@ -11,8 +11,9 @@ use std::time::Duration;
 use runner::qemu::Outcome;
 use runner::system::build_and_run;
 
-fn run(system: &str) -> Outcome {
+fn run(system: &str, icount: bool) -> Outcome {
     build_and_run(system, |r| {
+        r.icount = icount;
         r.timeout = Some(Duration::from_secs(40));
     })
     .expect("build and run")
@@ -41,7 +42,7 @@ fn steady_undisturbed(out: &Outcome) {
 /// window boundary, polled with IRQs masked) gives no stale interrupt.
 #[test]
 fn a_level_interrupt_whose_line_fell_does_not_arrive() {
-    let out = run("tools/runner/tests/systems/timer_level.toml");
+    let out = run("tools/runner/tests/systems/timer_level.toml", true);
     out.expect_exit(0).unwrap();
     assert!(!out.has("WRONG"), "{}", out.tail(40));
     assert!(out.has("[timerlevel] timer level ok"), "{}", out.tail(40));
