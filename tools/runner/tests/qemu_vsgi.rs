@@ -48,3 +48,65 @@ fn a_level_interrupt_whose_line_fell_does_not_arrive() {
     assert!(out.has("[timerlevel] timer level ok"), "{}", out.tail(40));
     steady_undisturbed(&out);
 }
+
+/// The numbers in `line`, in order.
+fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
+/// A partition's SGIs to itself arrive as the GIC would deliver them
+/// (enable, pending, clear-pending, priority order, a pending bit and not
+/// a queue); an SGI to another core or of group 0 is refused with a true
+/// message; a driver's all-group-1 set-up is accepted. Its SGI loop does
+/// not delay `ticker`'s windows on its core.
+#[test]
+fn self_sgis_arrive_as_programmed_and_sgis_elsewhere_are_refused() {
+    let out = run("tools/runner/tests/systems/sgi.toml", true);
+    out.expect_exit(0).unwrap();
+    let want = [
+        "IGROUPR0 0xffffffff, GICD_IGROUPR1 0xffffffff after group 0 was asked",
+        "SGI priorities 0x10101010 0x60402080",
+        "SGIs enabled 0xfa",
+        "SGI 1 to itself: arrived 1 time(s)",
+        "SGI 2 disabled: pending true, arrived 0",
+        "SGI 2 enabled: arrived 1, pending false",
+        "SGI 3 through ICC_ASGI1R: arrived 1",
+        "SGIs 4, 5, 6 sent masked arrive as 5,6,4",
+        "SGI 6 cleared before it was taken: pending false, arrived 1 time(s) in all",
+        "SGI 7 to nobody: arrived 0",
+        "100000 sends of SGI 7: arrived 1",
+        "after the refused SGIs: SGI 1 arrived 1 time(s)",
+    ];
+    assert_eq!(out.lines_of("sgiself"), want, "{}", out.tail(40));
+    for why in [
+        "ICC_SGI1R write refused: an SGI to a core other than its own",
+        "ICC_SGI0R write refused: a group 0 SGI; every interrupt of a partition is group 1",
+    ] {
+        assert!(
+            out.has(&format!("[hyp] FAULT sgiself (partition 0, core 0): {why}")),
+            "{why}\n{}",
+            out.tail(40)
+        );
+    }
+    assert_eq!(out.count("FAULT sgiself"), 3, "{}", out.tail(40));
+    assert!(!out.has("GIC write refused"), "{}", out.tail(40));
+    // `ticker` got every window one major frame (125,000 ticks) after the
+    // previous one, during the SGI loop.
+    let starts: Vec<u64> = out
+        .lines_of("ticker")
+        .iter()
+        .filter(|l| l.starts_with("window "))
+        .map(|l| numbers(l)[1])
+        .collect();
+    assert_eq!(starts.len(), 8, "{}", out.tail(40));
+    for w in starts.windows(2) {
+        assert!(
+            (124_000..=126_000).contains(&(w[1] - w[0])),
+            "{starts:?}\n{}",
+            out.tail(40)
+        );
+    }
+    assert!(out.has("[periodic] 20 timer interrupts"), "{}", out.tail(40));
+}
