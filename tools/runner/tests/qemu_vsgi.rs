@@ -110,3 +110,20 @@ fn self_sgis_arrive_as_programmed_and_sgis_elsewhere_are_refused() {
     }
     assert!(out.has("[periodic] 20 timer interrupts"), "{}", out.tail(40));
 }
+
+/// The partition's own `ICC_PMR` masks its interrupts at or below the
+/// mask and `ICC_BPR1` decides preemption, both kept across switches to
+/// a partition of the core with other values.
+#[test]
+fn the_partitions_own_priority_mask_and_binary_point_hold() {
+    let out = run("tools/runner/tests/systems/pmr_bpr.toml", false);
+    out.expect_exit(0).unwrap();
+    let want = [
+        "PMR 0x40: SGI 1 at 0x40 arrived 0 time(s) in 5 ms",
+        "PMR 0x48: SGI 1 arrived 1 time(s)",
+        "BPR1 7 (reads 7): SGI 5 (0x80) in SGI 4 (0xA0): waits, later 1",
+        "BPR1 0 (reads 3): SGI 5 (0x80) in SGI 4 (0xA0): preempts, later 0",
+    ];
+    assert_eq!(out.lines_of("pmrbpr"), want, "{}", out.tail(40));
+    assert!(out.has("[periodic] 20 timer interrupts"), "{}", out.tail(40));
+}

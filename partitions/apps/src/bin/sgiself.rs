@@ -58,17 +58,23 @@ fn write(addr: u32, v: u32) {
 
 fn sgi1r(v: u64) {
     // SAFETY: ICC_SGI1R: trapped and emulated.
-    unsafe { core::arch::asm!("mcrr p15, 0, {}, {}, c12", "isb", in(reg) v as u32, in(reg) (v >> 32) as u32) };
+    unsafe {
+        core::arch::asm!("mcrr p15, 0, {}, {}, c12", "isb", in(reg) v as u32, in(reg) (v >> 32) as u32)
+    };
 }
 
 fn asgi1r(v: u64) {
     // SAFETY: ICC_ASGI1R: trapped and emulated.
-    unsafe { core::arch::asm!("mcrr p15, 1, {}, {}, c12", "isb", in(reg) v as u32, in(reg) (v >> 32) as u32) };
+    unsafe {
+        core::arch::asm!("mcrr p15, 1, {}, {}, c12", "isb", in(reg) v as u32, in(reg) (v >> 32) as u32)
+    };
 }
 
 fn sgi0r(v: u64) {
     // SAFETY: ICC_SGI0R: trapped and refused.
-    unsafe { core::arch::asm!("mcrr p15, 2, {}, {}, c12", "isb", in(reg) v as u32, in(reg) (v >> 32) as u32) };
+    unsafe {
+        core::arch::asm!("mcrr p15, 2, {}, {}, c12", "isb", in(reg) v as u32, in(reg) (v >> 32) as u32)
+    };
 }
 
 /// The SGI register value that targets this core only, for SGI `intid`.
@@ -111,7 +117,11 @@ fn main() -> u32 {
     // Priorities: SGIs 0-3 at 0x10, SGI 4 0x80, 5 0x20, 6 0x40, 7 0x60.
     write(IPRIORITYR, 0x1010_1010);
     write(IPRIORITYR + 4, 0x6040_2080);
-    println!("SGI priorities {:#010x} {:#010x}", read(IPRIORITYR), read(IPRIORITYR + 4));
+    println!(
+        "SGI priorities {:#010x} {:#010x}",
+        read(IPRIORITYR),
+        read(IPRIORITYR + 4)
+    );
     // Every SGI 1-7 enabled but SGI 2.
     write(ISENABLER0, 0b1111_1010);
     println!("SGIs enabled {:#x}", read(ISENABLER0) & 0xFFFF);
@@ -129,7 +139,11 @@ fn main() -> u32 {
     println!("SGI 2 disabled: pending {}, arrived {}", pending, arrived(2));
     write(ISENABLER0, 1 << 2);
     settle();
-    println!("SGI 2 enabled: arrived {}, pending {}", arrived(2), read(ISPENDR0) & (1 << 2) != 0);
+    println!(
+        "SGI 2 enabled: arrived {}, pending {}",
+        arrived(2),
+        read(ISPENDR0) & (1 << 2) != 0
+    );
 
     asgi1r(to_self(3));
     settle();
@@ -144,7 +158,12 @@ fn main() -> u32 {
     irq::enable();
     settle();
     let o = ORDER.load(Ordering::Acquire);
-    println!("SGIs 4, 5, 6 sent masked arrive as {},{},{}", o & 0xF, (o >> 4) & 0xF, (o >> 8) & 0xF);
+    println!(
+        "SGIs 4, 5, 6 sent masked arrive as {},{},{}",
+        o & 0xF,
+        (o >> 4) & 0xF,
+        (o >> 8) & 0xF
+    );
 
     irq::disable();
     sgi1r(to_self(6));
@@ -152,7 +171,11 @@ fn main() -> u32 {
     let still = read(ISPENDR0) & (1 << 6) != 0;
     irq::enable();
     settle();
-    println!("SGI 6 cleared before it was taken: pending {}, arrived {} time(s) in all", still, arrived(6));
+    println!(
+        "SGI 6 cleared before it was taken: pending {}, arrived {} time(s) in all",
+        still,
+        arrived(6)
+    );
 
     // An empty target list: nothing happens, and no fault.
     sgi1r(to_self(7) & !0xFFFF);
