@@ -461,6 +461,24 @@ pub fn release_timers(r: Frame) {
     r.write(GICR_ICACTIVER0, bits);
 }
 
+/// Whether SPI `intid`, acknowledged by the hypervisor and still active,
+/// is level-sensitive and its line has fallen: configured level
+/// (`GICD_ICFGR` bit 2n+1 clear) and not pending (a level interrupt is
+/// pending, here active and pending, exactly while its line is high).
+/// `false` for an edge-triggered SPI, anything not an SPI, or when the
+/// distributor cannot be mapped.
+pub fn spi_line_fallen(intid: u32) -> bool {
+    if !(32..INTERRUPTS).contains(&intid) {
+        return false;
+    }
+    with_frame(DISTRIBUTOR, |d| {
+        let cfg = d.read(GICD_ICFGR.wrapping_add((intid >> 4).wrapping_mul(4)));
+        let edge = cfg & (2 << ((intid & 15).wrapping_mul(2))) != 0;
+        !edge && d.read(GICD_ISPENDR.wrapping_add(word_of(intid))) & bit_of(intid) == 0
+    })
+    .unwrap_or(false)
+}
+
 /// Disables SPI `intid` that arrived for no partition able to take it,
 /// so it cannot fire again (the caller deactivates it).
 pub fn disable_spi(intid: u32) {

@@ -361,7 +361,7 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
         // SAFETY: `frame` is what the IRQ entry passed (the running
         // partition's), and the core's block is not taken on this path.
         let b = unsafe { PartitionBlock::of_frame(frame) };
-        vgic::inject_hw(&mut b.vgic, intid);
+        vgic::inject_hw(&mut b.vgic, intid, b.frame.spsr);
         gic::priority_drop(intid);
         return frame;
     }

@@ -139,7 +139,7 @@ pub fn device_irq(k: &mut CoreBlock, intid: u32) {
     );
     gic::priority_drop(intid);
     if let Some(b) = k.running().filter(|b| b.id == owner) {
-        inject_hw(&mut b.vgic, intid);
+        inject_hw(&mut b.vgic, intid, b.frame.spsr);
         return;
     }
     let queued = match k.slot_of(owner).and_then(|i| k.block(i)) {
@@ -153,19 +153,30 @@ pub fn device_irq(k: &mut CoreBlock, intid: u32) {
 }
 
 /// Passes `intid`, acknowledged with its physical twin left active, to
-/// the running partition whose state is `v`: in a free list register,
-/// HW-linked and at the partition's own priority, or else into its queue
-/// with the refill interrupt on.
-pub fn inject_hw(v: &mut VgicState, intid: u32) {
+/// the running partition whose state is `v` (`spsr` its saved CPSR): in
+/// a free list register, HW-linked and at the partition's own priority,
+/// or else into its queue with the refill interrupt on. Unless the
+/// partition takes it the moment it resumes ([`taken_at_once`]), its
+/// line is sampled again before the partition acknowledges it
+/// ([`resample`]).
+pub fn inject_hw(v: &mut VgicState, intid: u32, spsr: u32) {
+    let prio = v.virt.prio.get(intid);
+    let mut free = None;
+    let mut others = false;
     for n in 0..LRS {
         if gic::lr_free(gic::read_lr(n)) {
-            gic::write_lr(n, gic::hw_pending(intid, v.virt.prio.get(intid)));
-            if is_timer(intid) && !v.resample {
-                v.resample = true;
-                gic::set_hcr(!v.queue.is_empty(), true);
-            }
-            return;
+            free = free.or(Some(n));
+        } else {
+            others = true;
         }
+    }
+    if let Some(n) = free {
+        gic::write_lr(n, gic::hw_pending(intid, prio));
+        if !v.resample && (others || !taken_at_once(spsr, prio)) {
+            v.resample = true;
+            gic::set_hcr(!v.queue.is_empty(), true);
+        }
+        return;
     }
     if v.queue.insert(intid) {
         gic::set_hcr(true, v.resample);
@@ -173,6 +184,19 @@ pub fn inject_hw(v: &mut VgicState, intid: u32) {
         // Outside the board's INTIDs: nothing to keep it for.
         gic::deactivate(intid);
     }
+}
+
+/// Whether the running partition (saved CPSR `spsr`), with nothing else
+/// in its list registers, takes a group-1 virtual interrupt of priority
+/// `prio` as soon as it resumes: IRQs unmasked, group 1 enabled
+/// (`ICH_VMCR.VENG1`), the priority above its mask (`VPMR`) and no
+/// interrupt active (`ICH_AP1R0` 0). Then it acknowledges the interrupt
+/// in its vector, with the line as it was: no need to sample it again.
+fn taken_at_once(spsr: u32, prio: u8) -> bool {
+    const CPSR_I: u32 = 1 << 7;
+    let vmcr = gic::read_vmcr();
+    let (veng1, vpmr) = (vmcr & (1 << 1) != 0, (vmcr >> 24) as u8);
+    spsr & CPSR_I == 0 && veng1 && prio < vpmr && gic::read_apr() == 0
 }
 
 /// Whether `intid` is one of the EL1 timers' (level-sensitive) PPIs.
@@ -193,9 +217,8 @@ pub fn refill(b: &mut PartitionBlock) {
                 let Some(intid) = v.queue.pop_best(&v.virt.prio) else {
                     break;
                 };
-                if is_timer(intid) {
-                    v.resample = true;
-                }
+                // Queued for a while: its line may have fallen since.
+                v.resample = true;
                 gic::write_lr(n, gic::hw_pending(intid, v.virt.prio.get(intid)));
             }
         }
@@ -248,19 +271,29 @@ pub fn withdraw_sgis(b: &mut PartitionBlock) {
     }
 }
 
-/// Samples again the lines of the EL1 timer interrupts waiting pending
-/// (not yet acknowledged) in the running partition's list registers: one
-/// whose line has fallen (the partition moved its deadline, masked or
-/// stopped its timer) is no longer pending, as on a GIC, so it is taken
-/// out and its physical twin deactivated (it fires again if the line
-/// rises again). Called on the `ICH_HCR.TALL1` trap of the partition's
-/// next GIC CPU interface access (its acknowledge, typically), before it
-/// waits, and turns the trap off.
+/// Samples again the lines of the level-sensitive interrupts waiting
+/// pending (not yet acknowledged) in the running partition's list
+/// registers, HW-linked: an EL1 timer's from its control register, an
+/// SPI's from the distributor (a level SPI the hypervisor acknowledged is
+/// pending there again only while its line is high; an edge-triggered
+/// one is left alone). One whose line has fallen (the partition moved
+/// its deadline, masked or stopped its timer, or cleared its device) is
+/// no longer pending, as on a GIC: it is taken out and its physical twin
+/// deactivated (it fires again if the line rises again). Called on the
+/// `ICH_HCR.TALL1` trap of the partition's next GIC CPU interface access
+/// (its acknowledge, typically) and before it waits; turns the trap off.
 pub fn resample(b: &mut PartitionBlock) {
     for n in 0..LRS {
         let (intid, hi) = gic::read_lr(n);
-        let waiting = is_timer(intid) && hi & (LRC_HW | LRC_PENDING | LRC_ACTIVE) == LRC_HW | LRC_PENDING;
-        if waiting && !timer::guest_line_high(intid) {
+        if hi & (LRC_HW | LRC_PENDING | LRC_ACTIVE) != LRC_HW | LRC_PENDING {
+            continue;
+        }
+        let fallen = if is_timer(intid) {
+            !timer::guest_line_high(intid)
+        } else {
+            gic::spi_line_fallen(intid)
+        };
+        if fallen {
             gic::write_lr(n, (0, 0));
             gic::deactivate(intid);
         }

@@ -39,13 +39,19 @@ fn steady_undisturbed(out: &Outcome) {
 
 /// A level interrupt is pending only while its line is high: the virtual
 /// timer moved ahead after its line rose (at start, in a handler across a
-/// window boundary, polled with IRQs masked) gives no stale interrupt.
+/// window boundary, polled with IRQs masked) and a device's level SPI
+/// cleared at the device before it was taken give no stale interrupt.
 #[test]
 fn a_level_interrupt_whose_line_fell_does_not_arrive() {
     let out = run("tools/runner/tests/systems/timer_level.toml", true);
     out.expect_exit(0).unwrap();
     assert!(!out.has("WRONG"), "{}", out.tail(40));
     assert!(out.has("[timerlevel] timer level ok"), "{}", out.tail(40));
+    assert!(
+        out.has("[timerlevel] SPI left asserted: arrived 1 time(s)"),
+        "{}",
+        out.tail(40)
+    );
     steady_undisturbed(&out);
 }
 
@@ -72,6 +78,7 @@ fn self_sgis_arrive_as_programmed_and_sgis_elsewhere_are_refused() {
         "SGI 1 to itself: arrived 1 time(s)",
         "SGI 2 disabled: pending true, arrived 0",
         "SGI 2 enabled: arrived 1, pending false",
+        "SGI 2 disabled again: enabled 0xfa, arrived 1",
         "SGI 3 through ICC_ASGI1R: arrived 1",
         "SGIs 4, 5, 6 sent masked arrive as 5,6,4",
         "SGI 6 cleared before it was taken: pending false, arrived 1 time(s) in all",

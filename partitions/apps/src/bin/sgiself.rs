@@ -144,6 +144,14 @@ fn main() -> u32 {
         arrived(2),
         read(ISPENDR0) & (1 << 2) != 0
     );
+    write(ICENABLER0, 1 << 2);
+    sgi1r(to_self(2));
+    settle();
+    println!(
+        "SGI 2 disabled again: enabled {:#x}, arrived {}",
+        read(ISENABLER0) & 0xFFFF,
+        arrived(2)
+    );
 
     asgi1r(to_self(3));
     settle();

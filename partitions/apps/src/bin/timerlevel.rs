@@ -15,6 +15,11 @@
 //!    `CNTV_CVAL` 2 ms ahead and unmasks: nothing may arrive before the
 //!    deadline.
 //!
+//! 4. a device's level SPI (the dual timer's): with IRQs masked it waits
+//!    for the timer's raw interrupt, clears it at the device (the line
+//!    falls) and unmasks: the SPI must not arrive; left asserted, it
+//!    arrives once (the handler clears it).
+//!
 //! Prints `WRONG` for each violation and `timer level ok` when all hold.
 #![no_std]
 #![no_main]
@@ -61,7 +66,36 @@ fn set_cval(deadline: u64) {
     };
 }
 
+/// The dual timer's first timer and its SPI.
+const TIMER1: u32 = 0xE010_1000;
+const SPI: u32 = 33;
+static SPIS: AtomicU32 = AtomicU32::new(0);
+
+fn timer1(off: u32, v: u32) {
+    // SAFETY: this partition's device.
+    unsafe { ((TIMER1 + off) as *mut u32).write_volatile(v) };
+}
+
+fn timer1_raw() -> bool {
+    // SAFETY: this partition's device (TimerRIS).
+    unsafe { ((TIMER1 + 0x10) as *const u32).read_volatile() & 1 != 0 }
+}
+
+/// Starts the dual timer's first timer, one-shot, 100 ticks, with its
+/// interrupt.
+fn timer1_fire() {
+    timer1(0x8, 0);
+    timer1(0x0, 100);
+    // Enable | interrupt enable | 32-bit | one-shot.
+    timer1(0x8, (1 << 7) | (1 << 5) | (1 << 1) | 1);
+}
+
 fn on_irq(intid: u32) {
+    if intid == SPI {
+        SPIS.fetch_add(1, Ordering::AcqRel);
+        timer1(0xC, 1); // INTCLR: the line falls
+        return;
+    }
     if intid != irq::VTIMER {
         println!("WRONG: interrupt {}", intid);
         return;
@@ -110,9 +144,36 @@ fn main() -> u32 {
     vtimer::stop();
     report("polled with IRQs masked");
 
+    // 4. The device's level SPI, cleared at the device before it is taken.
+    // Only SPI 33 (timer 1): the combined interrupt (35) and timer 2's
+    // (34) off.
+    // SAFETY: GICD_ICENABLER1, trapped and emulated.
+    unsafe { (0xF000_0184 as *mut u32).write_volatile((1 << 2) | (1 << 3)) };
+    timer1_fire();
+    while !timer1_raw() {}
+    spin(ms / 10);
+    timer1(0xC, 1);
+    irq::enable();
+    spin(ms);
+    irq::disable();
+    let stale = SPIS.load(Ordering::Acquire);
+    if stale != 0 {
+        println!("WRONG: the SPI arrived {} time(s) after its line fell", stale);
+        WRONG.fetch_add(stale, Ordering::AcqRel);
+    }
+    timer1_fire();
+    while !timer1_raw() {}
+    irq::enable();
+    spin(ms);
+    irq::disable();
+    println!(
+        "SPI left asserted: arrived {} time(s)",
+        SPIS.load(Ordering::Acquire) - stale
+    );
+
     let wrong = WRONG.load(Ordering::Acquire);
     println!(
-        "{} timer interrupts, {} before their deadline",
+        "{} timer interrupts, {} stale interrupt(s)",
         COUNT.load(Ordering::Acquire),
         wrong
     );
