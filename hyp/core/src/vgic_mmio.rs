@@ -99,7 +99,7 @@ pub fn access(
     virt: &mut VirtualIrqs,
 ) -> Outcome {
     match at {
-        Frame::Dist(off) => dist(off, write, o, hw, &mut virt.prio),
+        Frame::Dist(off) => dist(off, write, o, hw, virt),
         Frame::Redist(off) => redist(off, write, o, hw, virt),
     }
 }
@@ -302,8 +302,11 @@ fn dist(
     write: Option<u32>,
     o: &impl Owns,
     hw: &mut impl GicRegs,
-    prio: &mut Priorities,
+    virt: &mut VirtualIrqs,
 ) -> Outcome {
+    let VirtualIrqs {
+        prio, soft_pending, ..
+    } = virt;
     match off {
         // Control (affinity routing on, both groups enabled, as the
         // hypervisor set it), type and identification: as the hardware
@@ -321,11 +324,15 @@ fn dist(
             let read = hw.dist_read(off);
             bitmap(first, write, o, read, ENABLE_WHY, |v| hw.dist_write(off, v))
         }
-        // Set-pending and clear-pending: owned bits go to the same register.
+        // Set-pending and clear-pending: owned bits go to the same
+        // register, and are noted as pending by software (or not).
         0x200..=0x2FC => {
             let first = (off.wrapping_sub(GICD_ISPENDR) & 0x7F).wrapping_mul(8); // off in 0x200..=0x2FC
             let read = hw.dist_read(off);
-            bitmap(first, write, o, read, PENDING_WHY, |v| hw.dist_write(off, v))
+            bitmap(first, write, o, read, PENDING_WHY, |v| {
+                hw.dist_write(off, v);
+                soft_pending.update_word(first, v, off < GICD_ICPENDR);
+            })
         }
         // Active state is the hypervisor's: RAZ/WI.
         0x300..=0x3FC => write.map_or(Outcome::Read(0), |_| Outcome::Done),
@@ -378,7 +385,7 @@ fn redist(
     hw: &mut impl GicRegs,
     virt: &mut VirtualIrqs,
 ) -> Outcome {
-    let VirtualIrqs { prio, sgi } = virt;
+    let VirtualIrqs { prio, sgi, .. } = virt;
     let Sgis { enabled, pending } = sgi;
     match off {
         // TYPER (both words) and IIDR as the hardware says.
@@ -712,6 +719,27 @@ mod tests {
             Outcome::Read(0x4030_2010)
         );
         assert!(h.writes.is_empty());
+    }
+
+    #[test]
+    fn spis_made_pending_by_software_are_noted_until_cleared() {
+        let mut h = hw();
+        let mut v = VirtualIrqs::RESET;
+        assert_eq!(
+            access(Frame::Dist(0x204), Some(1 << 1), &Part, &mut h, &mut v),
+            Outcome::Done
+        );
+        assert!(v.soft_pending.contains(33));
+        assert_eq!(
+            access(Frame::Dist(0x284), Some(1 << 1), &Part, &mut h, &mut v),
+            Outcome::Done
+        );
+        assert!(v.soft_pending.is_empty());
+        assert!(matches!(
+            access(Frame::Dist(0x204), Some(1 << 2), &Part, &mut h, &mut v),
+            Outcome::Refused { intid: 34, .. }
+        ));
+        assert!(v.soft_pending.is_empty(), "a refused write notes nothing");
     }
 
     #[test]

@@ -78,6 +78,29 @@ impl IrqSet {
         }
     }
 
+    /// Takes `intid` out; whether it was in the set.
+    pub fn remove(&mut self, intid: u32) -> bool {
+        match self.0.get_mut(intid as usize / 32) {
+            Some(w) if *w & (1 << (intid % 32)) != 0 => {
+                *w &= !(1 << (intid % 32));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Sets the 32 members `first..first + 32` (`first` a multiple of
+    /// 32) whose bits are set in `bits` (`set`), or takes them out.
+    pub fn update_word(&mut self, first: u32, bits: u32, set: bool) {
+        if let Some(w) = self.0.get_mut(first as usize / 32) {
+            if set {
+                *w |= bits;
+            } else {
+                *w &= !bits;
+            }
+        }
+    }
+
     /// Whether `intid` is in the set.
     pub fn contains(&self, intid: u32) -> bool {
         self.0
@@ -169,13 +192,19 @@ impl Sgis {
 }
 
 /// What the hypervisor keeps of a partition's programming of its
-/// interrupts: the priorities it wrote and its virtual SGIs.
+/// interrupts: the priorities it wrote, its virtual SGIs, and which of
+/// its SPIs it made pending itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VirtualIrqs {
     /// Its priorities, as it wrote them.
     pub prio: Priorities,
     /// Its virtual SGIs.
     pub sgi: Sgis,
+    /// Its SPIs it made pending through `GICD_ISPENDR` (and did not clear
+    /// through `GICD_ICPENDR`) that have not reached a list register
+    /// yet: such an interrupt stays pending until acknowledged whatever
+    /// its line does, so its delivery is not sampled against the line.
+    pub soft_pending: IrqSet,
 }
 
 impl VirtualIrqs {
@@ -183,6 +212,7 @@ impl VirtualIrqs {
     pub const RESET: VirtualIrqs = VirtualIrqs {
         prio: Priorities::RESET,
         sgi: Sgis::RESET,
+        soft_pending: IrqSet::EMPTY,
     };
 }
 

@@ -369,10 +369,14 @@ pub struct VgicState {
     pub queue: IrqSet,
     /// Its priorities as it wrote them, and its virtual SGIs.
     pub virt: VirtualIrqs,
-    /// A level interrupt (an EL1 timer) waits pending in a list register
-    /// while it runs: its line is sampled again at its next GIC CPU
-    /// interface access (`ICH_HCR.TALL1`), see `partition::vgic`.
+    /// A level interrupt waits pending in a list register while it runs:
+    /// its line is sampled again at its next GIC CPU interface access
+    /// (`ICH_HCR.TALL1`), see `partition::vgic`.
     pub resample: bool,
+    /// Its SPIs in list registers that it made pending itself
+    /// (`VirtualIrqs::soft_pending` when they were listed): pending until
+    /// acknowledged, never sampled against their line.
+    pub unsampled: IrqSet,
 }
 
 impl VgicState {
@@ -385,6 +389,7 @@ impl VgicState {
         queue: IrqSet::EMPTY,
         virt: VirtualIrqs::RESET,
         resample: false,
+        unsampled: IrqSet::EMPTY,
     };
 }
 

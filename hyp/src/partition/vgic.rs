@@ -172,7 +172,8 @@ pub fn inject_hw(v: &mut VgicState, intid: u32, spsr: u32) {
     }
     if let Some(n) = free {
         gic::write_lr(n, gic::hw_pending(intid, prio));
-        if !v.resample && (others || !taken_at_once(spsr, prio)) {
+        let sampled = listed(v, intid);
+        if sampled && !v.resample && (others || !taken_at_once(spsr, prio)) {
             v.resample = true;
             gic::set_hcr(!v.queue.is_empty(), true);
         }
@@ -183,6 +184,20 @@ pub fn inject_hw(v: &mut VgicState, intid: u32, spsr: u32) {
     } else {
         // Outside the board's INTIDs: nothing to keep it for.
         gic::deactivate(intid);
+    }
+}
+
+/// Records that `intid` was just put in a list register of the partition
+/// whose state is `v`, and whether its line is to be sampled: not if the
+/// partition made it pending itself (then it stays pending until
+/// acknowledged, whatever the line does).
+fn listed(v: &mut VgicState, intid: u32) -> bool {
+    if v.virt.soft_pending.remove(intid) {
+        v.unsampled.insert(intid);
+        false
+    } else {
+        v.unsampled.remove(intid);
+        true
     }
 }
 
@@ -218,7 +233,7 @@ pub fn refill(b: &mut PartitionBlock) {
                     break;
                 };
                 // Queued for a while: its line may have fallen since.
-                v.resample = true;
+                v.resample |= listed(v, intid);
                 gic::write_lr(n, gic::hw_pending(intid, v.virt.prio.get(intid)));
             }
         }
@@ -276,10 +291,12 @@ pub fn withdraw_sgis(b: &mut PartitionBlock) {
 /// registers, HW-linked: an EL1 timer's from its control register, an
 /// SPI's from the distributor (a level SPI the hypervisor acknowledged is
 /// pending there again only while its line is high; an edge-triggered
-/// one is left alone). One whose line has fallen (the partition moved
-/// its deadline, masked or stopped its timer, or cleared its device) is
-/// no longer pending, as on a GIC: it is taken out and its physical twin
-/// deactivated (it fires again if the line rises again). Called on the
+/// one, or one the partition made pending itself through `GICD_ISPENDR`,
+/// is left alone: it stays pending until acknowledged). One whose line
+/// has fallen (the partition moved its deadline, masked or stopped its
+/// timer, or cleared its device) is no longer pending, as on a GIC: it
+/// is taken out and its physical twin deactivated (it fires again if the
+/// line rises again). Called on the
 /// `ICH_HCR.TALL1` trap of the partition's next GIC CPU interface access
 /// (its acknowledge, typically) and before it waits; turns the trap off.
 pub fn resample(b: &mut PartitionBlock) {
@@ -291,7 +308,7 @@ pub fn resample(b: &mut PartitionBlock) {
         let fallen = if is_timer(intid) {
             !timer::guest_line_high(intid)
         } else {
-            gic::spi_line_fallen(intid)
+            !b.vgic.unsampled.contains(intid) && gic::spi_line_fallen(intid)
         };
         if fallen {
             gic::write_lr(n, (0, 0));
