@@ -21,6 +21,14 @@
 //!   the partition's EOI, which then matches no list register and only
 //!   drops its running priority). SPIs belong to one partition and keep
 //!   their HW link.
+//! - **Level lines** ([`resample`]): an interrupt listed while the
+//!   partition cannot take it at once may see its line fall before it is
+//!   acknowledged; `ICH_HCR.TALL1` then traps the partition's next
+//!   `ICC_*` access, and a fallen entry is taken out (its physical twin
+//!   deactivated) before the access runs again, untrapped.
+//! - **SGIs** ([`send_self_sgi`], [`withdraw_sgis`]): each partition's
+//!   SGIs are virtual, pending bits in its state delivered through free
+//!   list registers (no HW link) with its queue.
 //! - **Stop, halt, restart** ([`release`], [`reset`]): before anything
 //!   else runs on the core, the partition's SPIs are disabled, their
 //!   pending and active state cleared and their priority reset at the
