@@ -285,6 +285,20 @@ mod tests {
     }
 
     #[test]
+    fn members_are_removed_once_and_words_updated_whole() {
+        let mut q = IrqSet::EMPTY;
+        q.update_word(32, 1 << 1 | 1 << 3, true);
+        assert!(q.contains(33) && q.contains(35) && !q.contains(34));
+        assert!(q.remove(33));
+        assert!(!q.remove(33), "already out");
+        assert!(!q.remove(INTERRUPTS));
+        q.update_word(32, 1 << 3, false);
+        assert!(q.is_empty());
+        q.update_word(INTERRUPTS, 1, true);
+        assert!(q.is_empty(), "outside the board: nothing");
+    }
+
+    #[test]
     fn priorities_outside_the_board_read_zero_and_ignore_writes() {
         let mut prio = Priorities::RESET;
         prio.set(INTERRUPTS, 7);

@@ -15,12 +15,12 @@
 //!   until the partition is done with it.
 //! - **Switch.** List registers, `ICH_VMCR` and `ICH_AP1R0` are saved and
 //!   restored. The EL1 timer PPIs are per core and shared by the core's
-//!   partitions: a timer's HW-linked entry is dropped and its physical
-//!   interrupt deactivated on switch-out (its level raises it again when
-//!   the partition's timer state is back; an active one is finished by
-//!   the partition's EOI, which then matches no list register and only
-//!   drops its running priority). SPIs belong to one partition and keep
-//!   their HW link.
+//!   partitions: a timer's HW-linked entry (or its place in the queue)
+//!   is dropped and its physical interrupt deactivated on switch-out
+//!   (its level raises it again when the partition's timer state is
+//!   back; an active one is finished by the partition's EOI, which then
+//!   matches no list register and only drops its running priority).
+//!   SPIs belong to one partition and keep their HW link.
 //! - **Level lines** ([`resample`]): an interrupt listed while the
 //!   partition cannot take it at once may see its line fall before it is
 //!   acknowledged; `ICH_HCR.TALL1` then traps the partition's next
@@ -335,7 +335,15 @@ pub fn resample(b: &mut PartitionBlock) {
 /// and only the hypervisor can read; so every list register is invalid
 /// when the next partition's are loaded.
 pub fn switch_out(st: &mut VgicState) {
-    // Its pending timer entries are dropped below: nothing to sample.
+    // Its timer interrupts waiting for a list register: deactivated, as
+    // those in list registers below (the PPIs are the next partition's
+    // too; the line raises them again when the timers are back).
+    for t in [gic::INTID_VTIMER, gic::INTID_PTIMER] {
+        if st.queue.remove(t) {
+            gic::deactivate(t);
+        }
+    }
+    // Sampled again after the switch-in if a saved entry still waits.
     st.resample = false;
     st.vmcr = gic::read_vmcr();
     st.apr = gic::read_apr();
@@ -365,6 +373,7 @@ pub fn switch_out(st: &mut VgicState) {
         }
         *slot = (lo, hi);
         st.used |= bit;
+        st.resample |= hi & (LRC_HW | LRC_PENDING | LRC_ACTIVE) == LRC_HW | LRC_PENDING;
     }
 }
 

@@ -134,3 +134,29 @@ fn the_partitions_own_priority_mask_and_binary_point_hold() {
     assert_eq!(out.lines_of("pmrbpr"), want, "{}", out.tail(40));
     assert!(out.has("[periodic] 20 timer interrupts"), "{}", out.tail(40));
 }
+
+/// A partition's timer interrupt waiting for a list register (all four
+/// taken by its own SGIs) is not left active at the shared PPI when it
+/// is switched out: the core's other partition keeps its timer.
+#[test]
+fn a_timer_interrupt_waiting_for_a_list_register_does_not_block_the_next_partitions() {
+    let out = run("tools/runner/tests/systems/lr_hog.toml", true);
+    out.expect_exit(0).unwrap();
+    assert!(
+        out.has("[lrhog] held its list registers and its timer interrupt for 30 ms"),
+        "{}",
+        out.tail(40)
+    );
+    let line = out
+        .lines_of("periodic")
+        .into_iter()
+        .find(|l| l.contains("timer interrupts"))
+        .unwrap_or_else(|| panic!("{}", out.tail(40)));
+    // 20 interrupts; the worst lateness is at most two windows (2 ms,
+    // 125,000 ticks: `periodic` gives the rest of its window away when it
+    // waits, and a deadline may fall at the start of `lrhog`'s), not
+    // `lrhog`'s 30 ms (about 1,750,000 ticks before the fix).
+    let n = numbers(line);
+    assert_eq!(n[0], 20, "{line}");
+    assert!(n[3] <= 130_000, "{line}\n{}", out.tail(40));
+}
