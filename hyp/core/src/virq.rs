@@ -101,6 +101,20 @@ impl IrqSet {
         }
     }
 
+    /// Takes out the members `first + n` for each bit `n` set in `mask`
+    /// (`first` a multiple of 32) and returns which were in: one word's
+    /// work.
+    pub fn take_word(&mut self, first: u32, mask: u32) -> u32 {
+        match self.0.get_mut(first as usize / 32) {
+            Some(w) => {
+                let taken = *w & mask;
+                *w &= !mask;
+                taken
+            }
+            None => 0,
+        }
+    }
+
     /// Whether `intid` is in the set.
     pub fn contains(&self, intid: u32) -> bool {
         self.0
@@ -296,6 +310,10 @@ mod tests {
         assert!(q.is_empty());
         q.update_word(INTERRUPTS, 1, true);
         assert!(q.is_empty(), "outside the board: nothing");
+        q.update_word(0, 1 << 27 | 1 << 9, true);
+        assert_eq!(q.take_word(0, 1 << 27 | 1 << 30), 1 << 27);
+        assert!(q.contains(9) && !q.contains(27));
+        assert_eq!(q.take_word(INTERRUPTS, !0), 0);
     }
 
     #[test]

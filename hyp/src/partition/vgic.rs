@@ -169,18 +169,18 @@ pub fn device_irq(k: &mut CoreBlock, intid: u32) {
 /// ([`resample`]).
 pub fn inject_hw(v: &mut VgicState, intid: u32, spsr: u32) {
     let prio = v.virt.prio.get(intid);
-    let mut free = None;
-    let mut others = false;
-    for n in 0..LRS {
-        if gic::lr_free(gic::read_lr(n)) {
-            free = free.or(Some(n));
-        } else {
-            others = true;
-        }
-    }
-    if let Some(n) = free {
-        gic::write_lr(n, gic::hw_pending(intid, prio));
-        let sampled = listed(v, intid);
+    // One `ICH_ELRSR` read finds a free list register and whether any
+    // other is in use (the hypervisor never sets `EOI`, so an empty one
+    // is exactly a free one).
+    let empty = gic::read_elrsr() & ALL_LRS;
+    if empty != 0 {
+        let n = empty.trailing_zeros(); // below LRS
+        gic::write_lr(n as usize, gic::hw_pending(intid, prio));
+        // Another in use: it was not empty.
+        let others = empty != ALL_LRS;
+        // A timer is never pended by software (its PPI's set-pending
+        // writes are ignored): no record to keep.
+        let sampled = is_timer(intid) || listed(v, intid);
         if sampled && !v.resample && (others || !taken_at_once(spsr, prio)) {
             v.resample = true;
             gic::set_hcr(!v.queue.is_empty(), true);
@@ -217,9 +217,12 @@ fn listed(v: &mut VgicState, intid: u32) -> bool {
 /// in its vector, with the line as it was: no need to sample it again.
 fn taken_at_once(spsr: u32, prio: u8) -> bool {
     const CPSR_I: u32 = 1 << 7;
+    if spsr & CPSR_I != 0 {
+        return false;
+    }
     let vmcr = gic::read_vmcr();
     let (veng1, vpmr) = (vmcr & (1 << 1) != 0, (vmcr >> 24) as u8);
-    spsr & CPSR_I == 0 && veng1 && prio < vpmr && gic::read_apr() == 0
+    veng1 && prio < vpmr && gic::read_apr() == 0
 }
 
 /// Whether `intid` is one of the EL1 timers' (level-sensitive) PPIs.
@@ -247,16 +250,24 @@ pub fn refill(b: &mut PartitionBlock) {
         }
         queued = !v.queue.is_empty();
     }
+    let sgis = v.virt.sgi.any_ready() && deliver_sgis(v);
+    deliver_notification(b);
+    let waiting = queued || sgis || b.status.notify.load(Ordering::Relaxed) != 0;
+    gic::set_hcr(waiting, b.vgic.resample);
+}
+
+/// Puts the running partition's pending and enabled virtual SGIs (state
+/// `v`) into free list registers, highest priority first; whether any
+/// still waits for one. Out of line: the switch path rarely has any.
+#[inline(never)]
+fn deliver_sgis(v: &mut VgicState) -> bool {
     while let Some(intid) = v.virt.sgi.take_best(&v.virt.prio) {
         if !inject_virtual(intid, v.virt.prio.get(intid)) {
             v.virt.sgi.raise(intid);
-            break;
+            return true;
         }
     }
-    deliver_notification(b);
-    let v = &b.vgic;
-    let waiting = queued || v.virt.sgi.any_ready() || b.status.notify.load(Ordering::Relaxed) != 0;
-    gic::set_hcr(waiting, v.resample);
+    false
 }
 
 /// The running partition `b` sends itself SGI `intid` (its own virtual
@@ -338,9 +349,13 @@ pub fn switch_out(st: &mut VgicState) {
     // Its timer interrupts waiting for a list register: deactivated, as
     // those in list registers below (the PPIs are the next partition's
     // too; the line raises them again when the timers are back).
-    for t in [gic::INTID_VTIMER, gic::INTID_PTIMER] {
-        if st.queue.remove(t) {
-            gic::deactivate(t);
+    const TIMERS: u32 = 1 << gic::INTID_VTIMER | 1 << gic::INTID_PTIMER;
+    let queued = st.queue.take_word(0, TIMERS);
+    if queued != 0 {
+        for t in [gic::INTID_VTIMER, gic::INTID_PTIMER] {
+            if queued & 1 << t != 0 {
+                gic::deactivate(t);
+            }
         }
     }
     // Sampled again after the switch-in if a saved entry still waits.
