@@ -4,7 +4,10 @@
 #    target, otherwise the rust-src component for -Zbuild-std;
 #  - qemu-system-arm with the mps3-an536 machine (QEMU >= 9.0): on Debian
 #    bookworm from bookworm-backports, installed when run as root, otherwise
-#    the exact commands are printed.
+#    the exact commands are printed;
+#  - arm-none-eabi-gcc (Debian's gcc-arm-none-eabi), for the C partition
+#    example (partitions/examples/c) and its test: installed when run as
+#    root, otherwise the command is printed (make qemu does not need it).
 set -u
 TARGET=armv8r-none-eabihf
 fail=0
@@ -69,5 +72,18 @@ else
         say "  apt-get update && apt-get install -y -t bookworm-backports qemu-system-arm"
         fail=1
     fi
+fi
+# --- C cross compiler ------------------------------------------------------
+if ! command -v arm-none-eabi-gcc >/dev/null 2>&1 \
+    && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    say "installing gcc-arm-none-eabi"
+    apt-get update -qq && apt-get install -y -qq gcc-arm-none-eabi >/dev/null
+fi
+if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
+    say "C compiler: $(arm-none-eabi-gcc --version | head -n1)"
+else
+    say "arm-none-eabi-gcc is missing: the C partition example and its test (make test) need it. Run:"
+    say "  sudo apt-get update && sudo apt-get install -y gcc-arm-none-eabi"
 fi
 exit $fail

@@ -12,7 +12,8 @@
 //!
 //! [`decode`] checks the header, the length (a truncated blob and trailing
 //! bytes are both refused), the CRC, the `postcard` body (which must be
-//! consumed exactly) and then [`System::check`]. It never panics.
+//! consumed exactly; read by [`crate::body`], not serde) and then
+//! [`System::check`]. It never panics.
 
 use crate::check::CheckError;
 use crate::crc32::crc32;
@@ -146,10 +147,8 @@ pub fn decode(bytes: &[u8]) -> Result<System, BlobError> {
     if actual != expected {
         return Err(BlobError::BadCrc { expected, actual });
     }
-    let (system, rest) = postcard::take_from_bytes::<System>(body).map_err(|_| BlobError::Malformed)?;
-    if !rest.is_empty() {
-        return Err(BlobError::Malformed);
-    }
+    // The body reader follows postcard's rules without serde's code.
+    let system = crate::body::decode_system(body).ok_or(BlobError::Malformed)?;
     system.check()?;
     Ok(system)
 }

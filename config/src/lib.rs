@@ -13,6 +13,7 @@
 
 pub mod abi;
 pub mod blob;
+pub mod body;
 pub mod boot_flags;
 pub mod check;
 pub mod crc32;

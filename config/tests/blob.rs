@@ -224,6 +224,50 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = blob::decode(&bytes);
     }
+
+    /// The hand-written body reader and postcard's serde decoding agree on
+    /// every body: a valid one, one with a byte changed, cut short or
+    /// extended.
+    #[test]
+    fn the_body_reader_agrees_with_postcard_on_valid_and_damaged_bodies(
+        s in shape(),
+        at in any::<prop::sample::Index>(),
+        value in any::<u8>(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let body = encoded(&build(&s))[HEADER_LEN..].to_vec();
+        let mut changed = body.clone();
+        let i = at.index(changed.len());
+        changed[i] = value;
+        let short = &body[..cut.index(body.len())];
+        let mut long = body.clone();
+        long.push(value);
+        for b in [&body[..], &changed[..], short, &long[..]] {
+            prop_assert_eq!(hypcfg::body::decode_system(b), postcard_body(b));
+        }
+    }
+
+    /// The same on arbitrary bytes, and on bodies that start like a real one.
+    #[test]
+    fn the_body_reader_agrees_with_postcard_on_arbitrary_bytes(
+        bytes in prop::collection::vec(any::<u8>(), 0..512),
+        s in shape(),
+        keep in any::<prop::sample::Index>(),
+    ) {
+        prop_assert_eq!(hypcfg::body::decode_system(&bytes), postcard_body(&bytes));
+        let body = encoded(&build(&s))[HEADER_LEN..].to_vec();
+        let mut mixed = body[..keep.index(body.len())].to_vec();
+        mixed.extend_from_slice(&bytes);
+        prop_assert_eq!(hypcfg::body::decode_system(&mixed), postcard_body(&mixed));
+    }
+}
+
+/// A body decoded by postcard itself (serde `Deserialize`), consumed exactly.
+fn postcard_body(body: &[u8]) -> Option<System> {
+    match postcard::take_from_bytes::<System>(body) {
+        Ok((system, [])) => Some(system),
+        _ => None,
+    }
 }
 
 /// A fixed system with every kind of element, for the exhaustive tests.

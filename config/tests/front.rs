@@ -634,6 +634,7 @@ fn image_names_are_checked_against_the_programs_the_caller_knows() {
         };
         let options = front::Options {
             binaries: binaries.map(|b| b.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
         };
         front::check_with_options(Path::new("sys.toml"), &mut loader, &options)
     };
@@ -732,6 +733,7 @@ fn an_elf_path_resolves_against_its_system_file_and_skips_the_program_list() {
     .unwrap();
     let options = front::Options {
         binaries: Some(vec!["sensor".into()]),
+        ..Default::default()
     };
     let c = front::check_file_with(&path, &options);
     assert!(c.ok(), "{}", c.render());
@@ -782,6 +784,27 @@ fn a_missing_or_non_elf_image_file_is_refused_at_its_key() {
     // A directory is not readable as an image either.
     std::fs::remove_file(dir.join("sys/fw/a.elf")).unwrap();
     std::fs::create_dir_all(dir.join("sys/fw/a.elf")).unwrap();
+    let c = front::check_file(&path);
+    assert_eq!(c.diags[0].code.id, "E026", "{}", c.render());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// What is linked from the system (the fragment, the constants) is made
+/// before the ELF exists: with `elves_pending` an ELF path that names no
+/// file yet is resolved and accepted, and still refused without it.
+#[test]
+fn an_unbuilt_elf_is_accepted_only_when_the_caller_says_it_is_pending() {
+    let (dir, path) = system_on_disk("pending", "build/a.elf");
+    let pending = front::Options {
+        elves_pending: true,
+        ..Default::default()
+    };
+    let c = front::check_file_with(&path, &pending);
+    assert!(c.ok(), "{}", c.render());
+    assert_eq!(
+        c.compiled.unwrap().partitions[0].elf,
+        Some(dir.join("sys/build/a.elf"))
+    );
     let c = front::check_file(&path);
     assert_eq!(c.diags[0].code.id, "E026", "{}", c.render());
     let _ = std::fs::remove_dir_all(dir);

@@ -48,7 +48,10 @@ fn options(path: &Path) -> front::Options {
         .nth(1)
         .and_then(|l| l.strip_prefix("# binaries: "))
         .map(|list| list.split(',').map(|b| b.trim().to_string()).collect());
-    front::Options { binaries }
+    front::Options {
+        binaries,
+        ..Default::default()
+    }
 }
 
 fn corpus() -> Vec<PathBuf> {

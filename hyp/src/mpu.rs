@@ -63,7 +63,15 @@ impl ThisTable {
     /// ([`MapError::Busy`]), which EL2's masked interrupts rule out today.
     #[inline(always)]
     fn get() -> Result<ThisTable, MapError> {
-        let table = EL2_MPU.get(this_core()).ok_or(MapError::NoSuchCore)?;
+        Self::of(EL2_MPU.get(this_core()).ok_or(MapError::NoSuchCore)?)
+    }
+
+    /// Borrows `table`, which must be the calling core's (what [`get`]
+    /// found, or what a [`Mapping`] made on this core kept).
+    ///
+    /// [`get`]: ThisTable::get
+    #[inline(always)]
+    fn of(table: &'static CoreTable) -> Result<ThisTable, MapError> {
         if table.busy.load(Ordering::Relaxed) {
             return Err(MapError::Busy);
         }
@@ -144,16 +152,27 @@ pub fn load_registered_band(id: usize) -> Result<(), MapError> {
     with_this_core(|m| m.load_registered_band(id))?
 }
 
-/// The calling core's table, as what undoes a [`Mapping`]. A mapping is
-/// made and dropped on one core (`Mapping` is not `Send`), so the core that
-/// drops it is the one whose table recorded it.
-#[derive(Debug)]
-pub struct ThisCore;
+/// The table of the core that made a [`Mapping`], as what undoes it. A
+/// mapping is made and dropped on one core (`Mapping` is not `Send`), so
+/// the table it names is the calling core's when it is dropped: the unmap
+/// does not look the core up again.
+pub struct ThisCore(&'static CoreTable);
+
+impl core::fmt::Debug for ThisCore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ThisCore")
+    }
+}
 
 impl Unmap for ThisCore {
     #[inline(always)]
     fn unmap(&self, base: u32) -> Result<(), MapError> {
-        ThisTable::get()?.map().unmap_range(base)
+        ThisTable::of(self.0)?.map().unmap_range(base)
+    }
+
+    #[inline(always)]
+    fn unmap_slot(&self, base: u32, slot: usize) -> Result<(), MapError> {
+        ThisTable::of(self.0)?.map().unmap_at(slot, base)
     }
 
     /// A dropped mapping could not be unmapped: the hypervisor's own table
@@ -184,10 +203,12 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    #[inline]
-    fn new(mapped: Mapped) -> Self {
+    /// The guard of `mapped`, made on the calling core, whose table is
+    /// `table`.
+    #[inline(always)]
+    fn new(mapped: Mapped, table: &'static CoreTable) -> Self {
         Mapping {
-            inner: hyp_core::mpu::Mapping::new(mapped, ThisCore),
+            inner: hyp_core::mpu::Mapping::new(mapped, ThisCore(table)),
             _this_core: PhantomData,
         }
     }
@@ -226,21 +247,32 @@ impl Mapping {
 
 /// Maps `[base, limit)` with `attrs` (EL2-only) on the calling core; the
 /// [`Mapping`] gives the pointer to `base` and unmaps when dropped. See the
-/// [module documentation](hyp_core::mpu). Inlined where the compiler sees
-/// fit, not everywhere: always inlining it made map+unmap 161 instructions
-/// instead of 237 but the code 6 KB larger (every caller gets a copy).
-#[inline]
+/// [module documentation](hyp_core::mpu).
+///
+/// The attribute checks (W^X, EL2-only) are inlined, so they fold away for
+/// the constant attributes every caller passes; the rest is one
+/// out-of-line copy ([`map_checked`]), so inlining costs each caller only
+/// a call. (Always inlining the whole map made every caller a copy of it:
+/// 6 KB more code.)
+#[inline(always)]
 pub fn map_mm_range(base: u32, limit: u32, attrs: Attrs) -> Result<Mapping, MapError> {
-    ThisTable::get()?
-        .map()
-        .map_range(base, limit, attrs)
-        .map(Mapping::new)
+    map_checked(base, limit, TransientAttrs::check(attrs)?)
+}
+
+/// [`map_mm_range`] with its attributes checked.
+#[inline(never)]
+fn map_checked(base: u32, limit: u32, attrs: TransientAttrs) -> Result<Mapping, MapError> {
+    let mut t = ThisTable::get()?;
+    let mapped = t.map().map_checked(base, limit, attrs)?;
+    Ok(Mapping::new(mapped, t.table))
 }
 
 /// Maps `len` bytes of a device the hypervisor drives at `base` (device,
 /// EL2-only `attrs`) on the calling core, as [`map_mm_range`] does.
 pub fn ioremap(base: u32, len: u32, attrs: Attrs) -> Result<Mapping, MapError> {
-    with_this_core(|m| m.ioremap(base, len, attrs))?.map(Mapping::new)
+    let mut t = ThisTable::get()?;
+    let mapped = t.map().ioremap(base, len, attrs)?;
+    Ok(Mapping::new(mapped, t.table))
 }
 
 /// The raw unmap of `base` on the calling core, for the self tests of its

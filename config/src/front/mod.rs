@@ -196,6 +196,12 @@ pub struct Options {
     /// The programs a partition's `image` may name (the runner passes the
     /// binaries it builds); `None`: any name is taken as written.
     pub binaries: Option<Vec<String>>,
+    /// An `image` path may name an ELF that is not built yet: it is
+    /// resolved but not read. For what only needs the partition's
+    /// addresses (`hvcfg constants`), which is what the ELF is linked
+    /// from, so it cannot exist first. `false` (the default): a path that
+    /// is not a readable Arm ELF is refused at its key (`E026`).
+    pub elves_pending: bool,
 }
 
 /// Reads, validates and derives the system at `path` with `loader`.
@@ -228,7 +234,7 @@ pub fn check_with_options(path: &Path, loader: &mut dyn Loader, options: &Option
                     schema::read(&mut cx, &root).and_then(|raw| {
                         board::check_system(&mut cx, &raw);
                         let files = sources.paths();
-                        validate::compile(&mut cx, &raw, options.binaries.as_deref(), &files)
+                        validate::compile(&mut cx, &raw, options, &files)
                     })
                 }
             }

@@ -8,6 +8,7 @@ use core::fmt;
 
 use hypcfg::system::FaultPolicy;
 
+use crate::gic_access::Refusal;
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::sysreg::{Access, SgiRegister};
 
@@ -59,6 +60,15 @@ pub enum Fault {
         /// What was refused.
         why: &'static str,
     },
+    /// A GIC access the emulation does not make (`crate::gic_access`):
+    /// a size the register does not take, or an instruction it does not
+    /// decode. Nothing was written.
+    GicAccess {
+        /// The GIC address accessed.
+        addr: u32,
+        /// Why.
+        why: Refusal,
+    },
     /// A fault the guest took at EL1 and reported (`REPORT_FAULT`).
     Reported {
         /// One of `hypcfg::abi::fault`.
@@ -100,6 +110,7 @@ impl Fault {
             Fault::Trapped { .. } => "trapped instruction",
             Fault::GicRefused { .. } => "GIC write refused",
             Fault::SgiRefused { .. } => "SGI refused",
+            Fault::GicAccess { .. } => "GIC access refused",
             Fault::Reported { kind, .. } => match *kind {
                 hypcfg::abi::fault::UNDEFINED => "undefined instruction (EL1)",
                 hypcfg::abi::fault::PREFETCH_ABORT => "prefetch abort (EL1 MPU)",
@@ -116,6 +127,7 @@ impl Fault {
             Fault::DataAbort { addr, .. }
             | Fault::PrefetchAbort { addr, .. }
             | Fault::GicRefused { addr, .. }
+            | Fault::GicAccess { addr, .. }
             | Fault::Reported { addr, .. } => Some(addr),
             Fault::Smc | Fault::Register(_) | Fault::Trapped { .. } | Fault::SgiRefused { .. } => None,
         }
@@ -140,6 +152,7 @@ impl fmt::Display for Fault {
             Fault::Register(a) => write!(f, "{a}"),
             Fault::Trapped { ec } => write!(f, "{} (EC {ec:#04x})", self.kind()),
             Fault::SgiRefused { reg, why } => write!(f, "{} write refused: {why}", reg.name()),
+            Fault::GicAccess { why, .. } => write!(f, "{}, {why}", self.kind()),
             _ if self.status().is_empty() => f.write_str(self.kind()),
             _ => write!(f, "{}, {}", self.kind(), self.status()),
         }
@@ -479,6 +492,18 @@ mod tests {
         };
         assert_eq!(sgi.to_string(), "ICC_SGI1R write refused: an SGI to another core");
         assert_eq!(sgi.addr(), None);
+        let gic = Fault::GicAccess {
+            addr: 0xF000_0000,
+            why: Refusal::Size {
+                bytes: 1,
+                reg: "GICD_CTLR",
+            },
+        };
+        assert_eq!(
+            gic.to_string(),
+            "GIC access refused, 8-bit access to GICD_CTLR is not permitted"
+        );
+        assert_eq!(gic.addr(), Some(0xF000_0000));
         assert_eq!(
             Fault::from_trap(Hsr(0x07 << 26), 0, 0).to_string(),
             "trapped instruction (EC 0x07)"

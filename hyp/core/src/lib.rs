@@ -26,6 +26,7 @@
 
 pub mod board;
 pub mod channel;
+pub mod gic_access;
 pub mod gicv3;
 pub mod guest_console;
 pub mod guest_mem;
@@ -33,6 +34,7 @@ pub mod health;
 pub mod hsr;
 pub mod hypercall;
 pub mod image;
+pub mod insn;
 pub mod layout;
 pub mod mpu;
 pub mod sched;

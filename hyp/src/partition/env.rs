@@ -79,10 +79,7 @@ impl Env for CallEnv<'_> {
         self.partition().map_or(&[], |p| &p.regions)
     }
     fn read_guest(&mut self, src: &GuestRead, buf: &mut [u8]) {
-        let n = buf.len().min(src.len() as usize);
-        // SAFETY: `src` was checked to lie in the caller's own readable
-        // memory, which its loaded band maps for EL2 too; `n <= src.len()`.
-        unsafe { core::ptr::copy_nonoverlapping(src.addr() as *const u8, buf.as_mut_ptr(), n) }
+        copy_from_guest(src, buf)
     }
     fn write_guest(&mut self, dst: &GuestWrite, data: &[u8]) {
         let n = data.len().min(dst.len() as usize);
@@ -116,6 +113,17 @@ impl Env for CallEnv<'_> {
     fn channel_poll(&mut self) -> u32 {
         CHANNELS.poll(self.channels(), self.id)
     }
+}
+
+/// Copies the start of the running partition's buffer `src` into `buf`
+/// (as many bytes as both hold): hypercall buffers, and the instruction
+/// the GIC emulation decodes.
+pub(super) fn copy_from_guest(src: &GuestRead, buf: &mut [u8]) {
+    let n = buf.len().min(src.len() as usize);
+    // SAFETY: `src` was checked to lie in the running partition's own
+    // readable memory, which its loaded band maps for EL2 too;
+    // `n <= src.len()` and `n <= buf.len()`.
+    unsafe { core::ptr::copy_nonoverlapping(src.addr() as *const u8, buf.as_mut_ptr(), n) }
 }
 
 /// Slot memory reached through transient mappings on the calling core.

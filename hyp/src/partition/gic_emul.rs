@@ -1,7 +1,12 @@
 //! The target side of [`crate::vgic_mmio`]: a partition's access to the GIC
 //! distributor or to its own core's redistributor arrives as a stage-2
-//! data abort; it is decoded from `HSR` (a single 32-bit load or store with
-//! a valid syndrome), emulated, and the partition resumes after it.
+//! data abort; it is decoded from `HSR` when the syndrome is valid (a
+//! single load or store without write-back), else from the instruction at
+//! the faulting PC, read through the guest-memory checks ([`crate::insn`]:
+//! `LDR`/`STR` in every size and indexing, `LDRD`/`STRD`, A32 and T32),
+//! emulated in the sizes the register takes ([`crate::gic_access`]), and
+//! the partition resumes after it with its registers and written-back
+//! base as the instruction leaves them.
 //!
 //! Each access is atomic against the other core: the GIC lock is held and
 //! the one frame it touches mapped for the whole access
@@ -9,8 +14,10 @@
 //! another partition's interrupts included. The register the instruction
 //! names is the one of the mode it ran in (FIQ mode's own r8-r12, see
 //! [`crate::virq::guest_reg`]); SP, LR and PC are not emulated (a fault).
-//! A refused write is a fault for the health monitor
-//! ([`Fault::GicRefused`]); under `log` it is skipped.
+//! A refused write ([`Fault::GicRefused`]) or access ([`Fault::GicAccess`]:
+//! a size the register does not take, an instruction not decoded) is a
+//! fault for the health monitor and changes nothing: no register, no
+//! write-back, no GIC state; under `log` it is skipped.
 
 use hypcfg::ids::CoreId;
 use hypcfg::system::Partition;
@@ -20,10 +27,13 @@ use crate::arch::context;
 use crate::arch::gic::{self, INTID_PTIMER, INTID_VTIMER};
 use crate::arch::vectors::GuestFrame;
 use crate::board::{GICD_BASE, GICD_SIZE};
+use crate::guest_mem::check_read;
 use crate::health::Fault;
-use crate::hsr::Hsr;
-use crate::vgic_mmio::{self, Frame, GicRegs, Outcome, Owns};
+use crate::hsr::{it_advance, Hsr};
+use crate::vgic_mmio::{Frame, GicRegs, Owns};
 use crate::virq::{guest_reg, GuestReg};
+use hyp_core::gic_access::{self, Refusal, Refused};
+use hyp_core::insn::{self, LoadStore, Offset};
 
 /// The interrupts partition `p` owns: its own, and its two EL1 timers.
 struct PartOwns<'a> {
@@ -59,8 +69,10 @@ impl GicRegs for Mmio {
 pub(super) enum Emulation {
     /// A GIC access, emulated; the partition resumes after it.
     Done,
-    /// A GIC write the partition may not make: a fault (nothing written).
-    Refused(Fault),
+    /// A GIC access the partition may not make: a fault (nothing
+    /// written), and the length of its instruction (to step over it:
+    /// `HSR.IL` says 32 bits for every abort without a valid syndrome).
+    Refused(Fault, u32),
     /// Not an access the emulation covers: an ordinary data abort.
     NotGic,
 }
@@ -86,11 +98,121 @@ fn write_reg(f: &mut GuestFrame, rt: usize, v: u32) {
     }
 }
 
+/// `SPSR.T`: the partition ran T32 code.
+const SPSR_T: u32 = 1 << 5;
+/// `SPSR.E`: its data accesses are big-endian.
+const SPSR_E: u32 = 1 << 9;
+/// `SPSR.C`: the carry flag (`RRX` offsets).
+const SPSR_C: u32 = 1 << 29;
+
+/// What an access does to the partition's registers.
+struct Transfer {
+    load: bool,
+    bytes: u8,
+    signed: bool,
+    rt: usize,
+    rt2: Option<usize>,
+    /// The base register and its new value, if written back.
+    wback: Option<(usize, u32)>,
+    /// Instruction length.
+    len: u32,
+}
+
+/// Reads the `N` bytes of instruction at `pc` of partition `p`: only
+/// from its own readable memory (the checks every guest buffer passes),
+/// never from a device or another partition.
+fn fetch<const N: usize>(p: &Partition, pc: u32) -> Result<[u8; N], Refusal> {
+    let mut buf = [0u8; N];
+    let src = check_read(&p.regions, pc, N as u32, N as u32).map_err(|_| Refusal::Fetch)?;
+    super::env::copy_from_guest(&src, &mut buf);
+    Ok(buf)
+}
+
+/// Reads and decodes the instruction at the frame's PC; `Err` carries
+/// its length, once known, for stepping over it.
+fn decode(p: &Partition, f: &GuestFrame) -> Result<LoadStore, (Refusal, Option<u32>)> {
+    let pc = f.elr;
+    if f.spsr & SPSR_T != 0 {
+        let hw1 = u16::from_le_bytes(fetch::<2>(p, pc).map_err(|e| (e, None))?);
+        let wide = insn::t32_is_32bit(hw1);
+        let hw2 = if wide {
+            u16::from_le_bytes(fetch::<2>(p, pc.wrapping_add(2)).map_err(|e| (e, Some(4)))?)
+        } else {
+            0
+        };
+        insn::decode_t32(hw1, hw2).map_err(|e| (Refusal::Insn(e), Some(if wide { 4 } else { 2 })))
+    } else {
+        let w = u32::from_le_bytes(fetch::<4>(p, pc).map_err(|e| (e, Some(4)))?);
+        insn::decode_a32(w).map_err(|e| (Refusal::Insn(e), Some(4)))
+    }
+}
+
+/// The transfer of the access at `addr` (a write if `write`): from the
+/// syndrome when it is valid, else from the instruction, whose address
+/// must be `addr` and direction `write` (else it is not the instruction
+/// that faulted: the partition changed it meanwhile).
+fn transfer(p: &Partition, f: &GuestFrame, hsr: Hsr, addr: u32) -> Result<Transfer, (Refusal, Option<u32>)> {
+    let iss = hsr.iss();
+    let len = if hsr.il32() { 4 } else { 2 };
+    if iss & (1 << 24) != 0 {
+        // ISV: SAS (bytes 1, 2, 4; 8 is reserved), SSE, SRT, WnR.
+        let bytes = 1u8 << ((iss >> 22) & 3);
+        if bytes == 8 {
+            return Err((Refusal::Mismatch, Some(len)));
+        }
+        return Ok(Transfer {
+            load: !hsr.is_write(),
+            bytes,
+            signed: iss & (1 << 21) != 0,
+            rt: ((iss >> 16) & 0xF) as usize,
+            rt2: None,
+            wback: None,
+            len,
+        });
+    }
+    let d = decode(p, f)?;
+    let refuse = |why| Err((why, Some(d.len)));
+    let rn = usize::from(d.rn);
+    let Some(base) = read_reg(f, rn) else {
+        return refuse(Refusal::Register);
+    };
+    let rm = match d.offset {
+        Offset::Imm(_) => 0,
+        Offset::Reg { rm, .. } => match read_reg(f, usize::from(rm)) {
+            Some(v) => v,
+            None => return refuse(Refusal::Register),
+        },
+    };
+    let (at, wback) = d.address(base, rm, f.spsr & SPSR_C != 0);
+    if at != addr || d.load == hsr.is_write() {
+        return refuse(Refusal::Mismatch);
+    }
+    Ok(Transfer {
+        load: d.load,
+        bytes: d.bytes,
+        signed: d.signed,
+        rt: usize::from(d.rt),
+        rt2: d.rt2.map(usize::from),
+        wback: wback.map(|v| (rn, v)),
+        len: d.len,
+    })
+}
+
+/// A loaded value of `bytes`, sign-extended if `signed`, as the
+/// transfer register's (and for a pair the second register's) value.
+fn extend(raw: u64, bytes: u8, signed: bool) -> (u32, u32) {
+    let lo = match (bytes, signed) {
+        (1, true) => raw as u8 as i8 as i32 as u32,
+        (2, true) => raw as u16 as i16 as i32 as u32,
+        _ => raw as u32,
+    };
+    (lo, (raw >> 32) as u32)
+}
+
 /// Emulates the access of partition `p` (block `b`, on `core`) that
-/// faulted at `addr` if it is a GIC access the emulation covers. Not
-/// covered (an ordinary fault): another core's redistributor, an access
-/// without a valid syndrome, not a single aligned word, or through
-/// SP/LR/PC.
+/// faulted at `addr` if it is a GIC access: the distributor or this
+/// core's redistributor. Another core's redistributor, or any other
+/// address, is an ordinary fault.
 pub(super) fn try_emulate(
     p: &Partition,
     core: CoreId,
@@ -106,30 +228,56 @@ pub(super) fn try_emulate(
     } else {
         return Emulation::NotGic;
     };
-    let iss = hsr.iss();
-    let valid = iss & (1 << 24) != 0;
-    let word = (iss >> 22) & 0b11 == 0b10;
-    let rt = ((iss >> 16) & 0xF) as usize;
-    if !valid || !word || !addr.is_multiple_of(4) || guest_reg(b.frame.spsr, rt) == GuestReg::Unsupported {
-        return Emulation::NotGic;
+    let refused = |why, len: Option<u32>| {
+        Emulation::Refused(
+            Fault::GicAccess { addr, why },
+            len.unwrap_or(if hsr.il32() { 4 } else { 2 }),
+        )
+    };
+    let t = match transfer(p, &b.frame, hsr, addr) {
+        Ok(t) => t,
+        Err((why, len)) => return refused(why, len),
+    };
+    if b.frame.spsr & SPSR_E != 0 {
+        return refused(Refusal::BigEndian, Some(t.len));
     }
-    let write = if hsr.is_write() {
-        read_reg(&b.frame, rt)
-    } else {
+    let reachable = |r: Option<usize>| r.is_none_or(|r| guest_reg(b.frame.spsr, r) != GuestReg::Unsupported);
+    if !reachable(Some(t.rt)) || !reachable(t.rt2) {
+        return refused(Refusal::Register, Some(t.len));
+    }
+    let write = if t.load {
         None
+    } else {
+        let lo = read_reg(&b.frame, t.rt).unwrap_or(0);
+        let hi = t.rt2.and_then(|r| read_reg(&b.frame, r)).unwrap_or(0);
+        Some(u64::from(lo) | u64::from(hi) << 32)
     };
     let owns = PartOwns { p };
     let virt = &mut b.vgic.virt;
-    let Some(outcome) = gic::with_frame(window, |f| {
-        vgic_mmio::access(at, write, &owns, &mut Mmio(f), virt)
+    let Some(result) = gic::with_frame(window, |f| {
+        gic_access::access(at, t.bytes, write, &owns, &mut Mmio(f), virt)
     }) else {
         return Emulation::NotGic;
     };
-    match outcome {
-        Outcome::Read(v) => write_reg(&mut b.frame, rt, v),
-        Outcome::Done => {}
-        Outcome::Refused { intid, why } => return Emulation::Refused(Fault::GicRefused { addr, intid, why }),
+    let raw = match result {
+        Ok(v) => v,
+        Err(Refused::Access(why)) => return refused(why, Some(t.len)),
+        Err(Refused::Write { intid, why }) => {
+            return Emulation::Refused(Fault::GicRefused { addr, intid, why }, t.len)
+        }
+    };
+    let f = &mut b.frame;
+    if t.load {
+        let (lo, hi) = extend(raw, t.bytes, t.signed);
+        write_reg(f, t.rt, lo);
+        if let Some(r2) = t.rt2 {
+            write_reg(f, r2, hi);
+        }
     }
-    b.frame.elr = b.frame.elr.wrapping_add(if hsr.il32() { 4 } else { 2 });
+    if let Some((rn, v)) = t.wback {
+        write_reg(f, rn, v);
+    }
+    f.elr = f.elr.wrapping_add(t.len);
+    f.spsr = it_advance(f.spsr);
     Emulation::Done
 }

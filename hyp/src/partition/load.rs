@@ -210,13 +210,16 @@ pub(super) fn prepare(s: &System, b: &mut PartitionBlock, reset_el1: &El1State) 
 /// `preempt()` says the core must move on. Every access to the
 /// partition's memory and its image goes through transient mappings with
 /// the hypervisor's own attributes, with the partition band cleared.
-/// Out of line: the switch path that calls it stays short.
+/// Out of line: the switch path that calls it stays short. `preempt` is a
+/// plain function pointer, not a generic, so there is one copy of the
+/// loader (it is called once per piece: the indirect call costs nothing
+/// next to the 512-byte copy).
 #[inline(never)]
 pub(super) fn resume(
     s: &System,
     b: &mut PartitionBlock,
     reset_el1: &El1State,
-    preempt: impl Fn() -> bool,
+    preempt: fn() -> bool,
 ) -> Result<Loaded, &'static str> {
     let p = s.partitions.get(b.id.index()).ok_or("no such partition")?;
     let img = p
@@ -226,14 +229,14 @@ pub(super) fn resume(
     loop {
         let r = &mut b.reload;
         let more = match r.stage {
-            Stage::Copy => copy_image(img, r, &preempt)?,
+            Stage::Copy => copy_image(img, r, preempt)?,
             Stage::Zero(n) => match p.regions.get(n) {
                 None => break,
                 Some(reg)
                     if reg.kind == RegionKind::Memory
                         && reg.words.attrs().is_some_and(|a| a.access.writable()) =>
                 {
-                    zero_region(&reg.words, r, &preempt)?
+                    zero_region(&reg.words, r, preempt)?
                 }
                 Some(_) => {
                     // At most MAX_PARTITION_REGIONS: no overflow.
@@ -262,7 +265,7 @@ pub(super) fn resume(
 fn copy_image(
     img: hypcfg::system::Image,
     r: &mut Reload,
-    preempt: &impl Fn() -> bool,
+    preempt: fn() -> bool,
 ) -> Result<bool, &'static str> {
     let (store, load) = (
         img.store
@@ -313,7 +316,7 @@ fn copy_image(
 
 /// Clears the rest of region `w` from `r.offset`, a piece at a time;
 /// `Ok(true)` if `preempt` stopped it before the end.
-fn zero_region(w: &RegionWords, r: &mut Reload, preempt: &impl Fn() -> bool) -> Result<bool, &'static str> {
+fn zero_region(w: &RegionWords, r: &mut Reload, preempt: fn() -> bool) -> Result<bool, &'static str> {
     let Stage::Zero(n) = r.stage else {
         return Ok(false);
     };

@@ -71,7 +71,7 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
                 return frame;
             };
             let pc = b.frame.elr;
-            let skip = if hsr.il32() { 4 } else { 2 };
+            let mut skip = if hsr.il32() { 4 } else { 2 };
             let fault = match hsr.class() {
                 ExceptionClass::DataAbortLower => {
                     let (redist, size) = gic::redistributor(here.0 as u32);
@@ -85,7 +85,10 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
                     vgic::refill(b);
                     match emulated {
                         gic_emul::Emulation::Done => return frame,
-                        gic_emul::Emulation::Refused(fault) => fault,
+                        gic_emul::Emulation::Refused(fault, len) => {
+                            skip = len;
+                            fault
+                        }
                         gic_emul::Emulation::NotGic => Fault::from_trap(hsr, hdfar, hifar),
                     }
                 }

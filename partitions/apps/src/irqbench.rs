@@ -51,7 +51,17 @@ pub fn handler_body() {
 /// [`handler_body`] installed) and returns the mean latency in
 /// instructions.
 pub fn measure(rounds: u32) -> u64 {
-    let mut total: u64 = 0;
+    measure_samples(rounds).mean()
+}
+
+/// Runs `rounds` sweeps of the padding and returns every trial's latency
+/// as one sample: `16 * ticks - pad` instructions, where `ticks` is the
+/// counter from the deadline to the read in the handler. Every trial
+/// counts, the first included. A sample is within 15 instructions below
+/// the trial's true latency; the sweep makes the mean exact and the
+/// largest sample the worst case (exact when the latency does not vary).
+pub fn measure_samples(rounds: u32) -> crate::benchkit::Samples {
+    let mut s = crate::benchkit::Samples::NEW;
     for trial in 0..16 * rounds {
         let pad = trial % 16;
         PAD.store(pad, Ordering::Relaxed);
@@ -60,7 +70,7 @@ pub fn measure(rounds: u32) -> u64 {
         set_deadline(deadline);
         while SEEN.load(Ordering::Acquire) == 0 {}
         let ticks = SEEN.load(Ordering::Acquire).wrapping_sub(deadline as u32) as u64;
-        total += (ticks * INSTR_PER_TICK).saturating_sub(pad as u64);
+        s.record((ticks * INSTR_PER_TICK).saturating_sub(pad as u64));
     }
-    total / (16 * rounds.max(1)) as u64
+    s
 }

@@ -1,7 +1,9 @@
 //! Shared pieces of the demo and test partitions: the reading message
-//! format and the benchmark workload.
+//! format, the benchmark workload, and `partition!` (the generated
+//! constants of the partition a program runs as).
 #![no_std]
 
+pub mod benchkit;
 pub mod ctx;
 pub mod irqbench;
 pub mod racer;
@@ -28,8 +30,23 @@ macro_rules! mrc15 {
     }};
 }
 
-/// Channel id of `readings` (channels are numbered in config order).
-pub const READINGS: u32 = 0;
+/// Declares `mod hv`, the constants of the partition this program runs
+/// as, generated from the system file (its channel ids `CHAN_TX_<name>` /
+/// `CHAN_RX_<name>`, regions, id...: `docs/config.md`, "Generated
+/// constants"). `partitions/apps/build.rs` writes them per binary: the
+/// system's in a system build, else those of the first tree system that
+/// runs the binary. A system naming a channel differently fails to compile
+/// the program, instead of it using another channel's id.
+#[macro_export]
+macro_rules! partition {
+    () => {
+        /// This partition's constants, generated from the system file.
+        #[allow(dead_code)]
+        mod hv {
+            include!(concat!(env!("OUT_DIR"), "/", env!("CARGO_BIN_NAME"), ".rs"));
+        }
+    };
+}
 
 /// Number of readings the sensor produces before it shuts down.
 pub const READING_COUNT: u32 = 8;
@@ -72,3 +89,11 @@ pub const BENCH_IPC_SIZES: [usize; 4] = [8, 64, 256, 1024];
 pub const BENCH_IPC_BATCH: u32 = 16;
 /// Batches per message size.
 pub const BENCH_IPC_ROUNDS: u32 = 40;
+
+/// Single operations timed one by one for a worst case (`*_max`): null
+/// hypercalls, timer interrupts and 64-byte sends / receives. A multiple
+/// of 16 (whole sweeps of the padding) and of [`BENCH_IPC_BATCH`].
+pub const BENCH_SAMPLES: u32 = 10_000;
+/// Yields each of `bench` and `benchpeer` times alone: twice this many
+/// partition switches.
+pub const BENCH_SWITCH_SAMPLES: u32 = 5_000;

@@ -5,17 +5,24 @@
 //! hvcfg build <system.toml> -o <dir> [--image p=elf]...
 //!                                                  write system.blob, <partition>.ld/.rs/.h, images.bin
 //! hvcfg show  <system.toml> [--format json] [--svg out.svg]
-//!                                                  memory map and MPU tables (and a picture)
+//!                                                  memory map and MPU tables (and a picture);
+//!                                                  an `image` ELF need not exist yet
 //! hvcfg dump  <system.blob|system.img> [--format json]
 //!                                                  decode a blob (an image's blob section)
-//! hvcfg constants <system.toml> --partition <name> --lang rust|c [-o file]
-//!                                                  a partition's generated constants
+//! hvcfg constants <system.toml> --partition <name> --lang rust|c|ld [-o file]
+//!                                                  a partition's generated constants (ld: its
+//!                                                  linker fragment); its ELF need not exist yet
 //! hvcfg image info   <system.img> [--format json]  header, sections, CRCs, padding, system
 //! hvcfg image verify <system.img> [--format json]  exit 0 and one line, or the first damaged part
 //! ```
 //!
 //! Exit status: 0 valid, 1 the system, blob or image is refused, 2 usage
 //! or I/O error.
+//!
+//! Run from a source tree (the binary under its `target/`, or the current
+//! directory inside it), `check`, `build`, `show` and `constants` know the
+//! programs that tree builds, so an `image` naming none of them is `E032`
+//! as with `hvrun`; elsewhere any program name is taken as written.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,7 +98,8 @@ enum Cmd {
         format: Format,
     },
     /// Write one partition's constants (ids, regions, devices, channels)
-    /// as a Rust module or a C header.
+    /// as a Rust module, a C header or its linker fragment. An `image` ELF
+    /// path need not exist yet: it is what gets linked from these.
     Constants {
         /// The system description (TOML).
         config: PathBuf,
@@ -119,6 +127,9 @@ enum LangArg {
     Rust,
     /// A C header.
     C,
+    /// The linker fragment (`MEMORY`, `PART_CODE`/`PART_DATA`, symbols),
+    /// as `build` writes it as `<partition>.ld`.
+    Ld,
 }
 
 #[derive(Subcommand)]
@@ -141,6 +152,53 @@ enum ImageCmd {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+}
+
+/// Programs of the bare board that the runner builds as partitions (its
+/// `BARE_BOARD_PROGRAMS`), besides the `partitions/apps` binaries.
+const BARE_BOARD_PROGRAMS: &[&str] = &["baremetal"];
+
+/// Whether `dir` is the root of a source tree of this workspace (the
+/// runner's test: its manifest and the workspace manifest).
+fn is_tree(dir: &Path) -> bool {
+    dir.join("tools/runner/Cargo.toml").is_file() && dir.join("Cargo.toml").is_file()
+}
+
+/// The programs the tree hvcfg runs from builds (one per
+/// `partitions/apps/src/bin/<name>.rs`, and the bare-board programs), the
+/// list `hvrun` checks `image` against; `None` outside a tree. The tree is
+/// the first, going up from this executable and then from the current
+/// directory, as `hvrun` finds its own.
+fn tree_programs() -> Option<Vec<String>> {
+    let exe = std::env::current_exe().ok();
+    let cwd = std::env::current_dir().ok();
+    let root = [exe, cwd]
+        .into_iter()
+        .flatten()
+        .find_map(|start| start.ancestors().find(|d| is_tree(d)).map(PathBuf::from))?;
+    let bins = std::fs::read_dir(root.join("partitions/apps/src/bin")).ok()?;
+    let mut names: Vec<String> = bins
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            if path.extension()? != "rs" {
+                return None;
+            }
+            path.file_stem()?.to_str().map(String::from)
+        })
+        .collect();
+    names.extend(BARE_BOARD_PROGRAMS.iter().map(|b| b.to_string()));
+    names.sort();
+    Some(names)
+}
+
+/// Checks the system at `config` against the programs of the tree (E032).
+fn check_system(config: &Path) -> Checked {
+    let options = front::Options {
+        binaries: tree_programs(),
+        ..Default::default()
+    };
+    front::check_file_with(config, &options)
 }
 
 fn main() -> ExitCode {
@@ -229,7 +287,7 @@ fn summary(config: &Path, c: &front::Compiled) -> (String, serde_json::Value) {
 }
 
 fn check(config: &Path, format: Format) -> ExitCode {
-    let checked = front::check_file(config);
+    let checked = check_system(config);
     let summary = checked.compiled.as_ref().map(|c| summary(config, c));
     report_diags(&checked, format, summary.as_ref().map(|s| s.1.clone()));
     match summary {
@@ -249,7 +307,12 @@ fn check(config: &Path, format: Format) -> ExitCode {
 }
 
 fn show(config: &Path, format: Format, svg_out: Option<&Path>) -> ExitCode {
-    let checked = front::check_file(config);
+    // The map is what an outside build links for: its ELF may not exist yet.
+    let options = front::Options {
+        binaries: tree_programs(),
+        elves_pending: true,
+    };
+    let checked = front::check_file_with(config, &options);
     let Some(c) = checked.compiled.as_ref().filter(|_| checked.ok()) else {
         report_diags(&checked, format, None);
         eprintln!("{}", failed(&checked));
@@ -280,7 +343,7 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> ExitCode {
 }
 
 fn build(config: &Path, out: &Path, images: &[String], format: Format) -> ExitCode {
-    let checked = front::check_file(config);
+    let checked = check_system(config);
     let Some(c) = checked.compiled.clone().filter(|_| checked.ok()) else {
         report_diags(&checked, format, None);
         if format == Format::Text {
@@ -471,7 +534,13 @@ fn dump(path: &Path, format: Format) -> ExitCode {
 }
 
 fn constants_cmd(config: &Path, partition: &str, lang: LangArg, out: Option<&Path>) -> ExitCode {
-    let checked = front::check_file(config);
+    // The ELF of an `image` path is linked from what this writes, so it
+    // may not be built yet.
+    let options = front::Options {
+        binaries: tree_programs(),
+        elves_pending: true,
+    };
+    let checked = front::check_file_with(config, &options);
     let Some(c) = checked.compiled.as_ref().filter(|_| checked.ok()) else {
         eprint!("{}", checked.render());
         eprintln!("{}", failed(&checked));
@@ -487,11 +556,15 @@ fn constants_cmd(config: &Path, partition: &str, lang: LangArg, out: Option<&Pat
         );
         return ExitCode::from(2);
     };
-    let lang = match lang {
-        LangArg::Rust => Lang::Rust,
-        LangArg::C => Lang::C,
+    let source = config.display().to_string();
+    let rendered = match lang {
+        LangArg::Rust => constants::render(c, pi, Lang::Rust, &source, TOOL),
+        LangArg::C => constants::render(c, pi, Lang::C, &source, TOOL),
+        LangArg::Ld => {
+            report::linker_fragment(c, pi, &source).ok_or_else(|| "no linker fragment".to_string())
+        }
     };
-    let text = match constants::render(c, pi, lang, &config.display().to_string(), TOOL) {
+    let text = match rendered {
         Ok(t) => t,
         Err(e) => {
             eprintln!(

@@ -58,11 +58,19 @@ fn check_json_is_machine_readable() {
     assert_eq!(o.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["ok"], false);
-    assert_eq!(doc["errors"], 1);
-    let d = &doc["diagnostics"][0];
-    assert_eq!(d["code"], "E016");
+    // The MPU budget, and the images `a` and `b`, which the tree builds no
+    // program of (hvcfg runs from the tree, so it knows its programs).
+    assert_eq!(doc["errors"], 3);
+    let diags = doc["diagnostics"].as_array().unwrap();
+    let d = diags.iter().find(|d| d["code"] == "E016").unwrap();
     assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(20), Some(8)));
     assert_eq!(d["path"], "partition[1]");
+    let unknown: Vec<_> = diags
+        .iter()
+        .filter(|d| d["code"] == "E032")
+        .map(|d| d["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(unknown, ["partition[0].image", "partition[1].image"]);
 
     let o = hvcfg(&[
         "check",
@@ -249,5 +257,125 @@ fn build_packs_the_elf_an_image_path_names() {
         [0xFE, 0xFF, 0xFF, 0xEA]
     );
     assert!(out.join("hello.ld").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The demo as an integrator would write it, in `dir`, with `sensor`
+/// running `image` (the platform file included by its absolute path).
+fn demo_with_sensor_image(dir: &Path, image: &str) -> PathBuf {
+    let demo = std::fs::read_to_string(repo("config/demo.toml")).unwrap();
+    let platform = repo("config/platforms/mps3-an536.toml");
+    assert!(demo.contains("image = \"sensor\"\n"));
+    let text_sys = demo
+        .replace(
+            "include = \"platforms/mps3-an536.toml\"",
+            &format!("include = \"{}\"", platform.display()),
+        )
+        .replace("image = \"sensor\"\n", &format!("image = \"{image}\"\n"));
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("ecu.toml");
+    std::fs::write(&path, text_sys).unwrap();
+    path
+}
+
+/// Run from the tree, `check` (and `build`) know the programs the tree
+/// builds, as hvrun does: a misspelt program is E032 at its key, with the
+/// nearest name; an ELF path is still taken.
+#[test]
+fn check_refuses_an_image_no_program_of_the_tree_has() {
+    let dir = out_dir("unknown-image");
+    let path = demo_with_sensor_image(&dir, "sensr");
+    let line = 1 + std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .position(|l| l == "image = \"sensr\"")
+        .unwrap();
+    let o = hvcfg(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("error[E032]"), "{err}");
+    assert!(
+        err.contains("runs `sensr`, which is not a program this build knows; did you mean `sensor`?"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("--> {}:{line}:9", path.display())), "{err}");
+    assert!(err.contains("controller, crasher"), "the list of programs: {err}");
+    let o = hvcfg(&[
+        "build",
+        path.to_str().unwrap(),
+        "-o",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("error[E032]"), "{}", text(&o.stderr));
+    assert!(!dir.join("out").exists(), "nothing is written");
+
+    // The bare-board program is a program of the tree too.
+    let path = demo_with_sensor_image(&dir, "baremetal");
+    let o = hvcfg(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    // An ELF path is no program name: accepted when the ELF is there.
+    std::fs::create_dir_all(dir.join("fw")).unwrap();
+    std::fs::write(
+        dir.join("fw/sensor.elf"),
+        elf(0x2000_0000, &[0xFE, 0xFF, 0xFF, 0xEA]),
+    )
+    .unwrap();
+    let path = demo_with_sensor_image(&dir, "fw/sensor.elf");
+    let o = hvcfg(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("ok: "), "{}", text(&o.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What an outside build links with comes before its ELF: `constants`
+/// writes the header, the module and the linker fragment of a partition
+/// whose `image` ELF does not exist yet (the fragment is the one `build`
+/// writes), while `check` still refuses the missing ELF.
+#[test]
+fn constants_come_before_the_elf_they_are_linked_into() {
+    let dir = out_dir("pending-elf");
+    let path = demo_with_sensor_image(&dir, "build/sensor.elf");
+    let o = hvcfg(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("error[E026]"), "{}", text(&o.stderr));
+    let mut got = Vec::new();
+    for lang in ["c", "rust", "ld"] {
+        let o = hvcfg(&[
+            "constants",
+            path.to_str().unwrap(),
+            "--partition",
+            "sensor",
+            "--lang",
+            lang,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{lang}: {}", text(&o.stderr));
+        got.push(text(&o.stdout));
+    }
+    assert!(got[0].contains("#define HV_CHAN_TX_READINGS 0u"), "{}", got[0]);
+    assert!(
+        got[1].contains("pub const CHAN_TX_READINGS: u32 = 0;"),
+        "{}",
+        got[1]
+    );
+    assert!(
+        got[2].contains("REGION_ALIAS(\"PART_CODE\", CODE);"),
+        "{}",
+        got[2]
+    );
+    // The same fragment `build` writes, once the ELF is there.
+    std::fs::create_dir_all(dir.join("build")).unwrap();
+    std::fs::write(
+        dir.join("build/sensor.elf"),
+        elf(0x2000_0000, &[0xFE, 0xFF, 0xFF, 0xEA]),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = hvcfg(&["build", path.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("sensor.ld")).unwrap(), got[2]);
+    assert_eq!(std::fs::read_to_string(out.join("sensor.h")).unwrap(), got[0]);
+    assert_eq!(std::fs::read_to_string(out.join("sensor.rs")).unwrap(), got[1]);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -131,10 +131,17 @@ pub fn build_hyp(variant: Variant) -> Result<PathBuf> {
 }
 
 /// Lints the target crates (hypervisor with every feature, guest library,
-/// partitions, native baseline) for the target, warnings as errors.
+/// partitions, native baseline, the arm-gic bare-board program) for the
+/// target, warnings as errors.
 pub fn clippy_target() -> Result<()> {
     let dir = workspace_root().join("target").join("arm").join("clippy");
-    for (package, features) in [("hyp", "selftest"), ("guest", ""), ("apps", ""), ("native", "")] {
+    for (package, features) in [
+        ("hyp", "selftest"),
+        ("guest", ""),
+        ("apps", ""),
+        ("native", ""),
+        ("gicprog", ""),
+    ] {
         let mut cmd = cargo_subcommand_for_target("clippy", package, features, &dir)?;
         cmd.args(["--", "-D", "warnings"]);
         let status = cmd

@@ -130,6 +130,18 @@ impl Run {
         r
     }
 
+    /// A run of a program for the bare board (no hypervisor: QEMU starts
+    /// it in Hyp mode on both cores) with the UARTs `uarts` routed, as
+    /// [`parse_uart`] gives them: semihosting on, since such a program
+    /// ends the run with a semihosting exit, whose status is the run's
+    /// exit code. For trusted programs only (see [`Run::semihosting`]).
+    pub fn bare(kernel: impl Into<PathBuf>, uarts: &[(usize, PathBuf)]) -> Self {
+        let mut r = Run::new(kernel);
+        r.semihosting = true;
+        r.uarts.extend_from_slice(uarts);
+        r
+    }
+
     /// A run of `kernel` on two cores with a 60 s timeout, no semihosting
     /// and no boot flags.
     pub fn new(kernel: impl Into<PathBuf>) -> Self {
@@ -455,6 +467,10 @@ mod tests {
         );
         assert!(with_flags.contains(&want), "{with_flags:?}");
         assert!(!with_flags.iter().any(|a| a.contains("semihosting")));
+        let b = args(&Run::bare("prog.elf", &[(3, PathBuf::from("u3.log"))]));
+        assert!(b.iter().any(|a| a.starts_with("enable=on")), "{b:?}");
+        assert!(b.contains(&"file:u3.log".to_string()), "{b:?}");
+        assert!(!b.iter().any(|a| a == "-device"), "no boot flags: {b:?}");
         let s = Run::selftest("hyp", "boot");
         let semi = args(&s);
         assert!(

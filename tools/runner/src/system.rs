@@ -52,7 +52,7 @@ impl SystemImage {
 
 /// Programs for the bare board that systems may run unchanged as
 /// partitions: (binary, package).
-pub const BARE_BOARD_PROGRAMS: &[(&str, &str)] = &[("baremetal", "native")];
+pub const BARE_BOARD_PROGRAMS: &[(&str, &str)] = &[("baremetal", "native"), ("gicprog", "gicprog")];
 
 /// The programs a partition's `image` may name: the binaries of
 /// `partitions/apps` (one per `src/bin/<name>.rs`, as its build script
@@ -107,6 +107,7 @@ pub fn build_system_in(config: &Path, variant: Variant, out: &Path) -> Result<Sy
     // its key before cargo runs (so is an ELF path that cannot be read).
     let options = front::Options {
         binaries: Some(known_binaries()),
+        ..Default::default()
     };
     let checked = front::check_file_with(config, &options);
     let Some(mut compiled) = checked.compiled.clone().filter(|_| checked.ok()) else {
@@ -152,6 +153,19 @@ pub fn build_system_in(config: &Path, variant: Variant, out: &Path) -> Result<Sy
         let dir = layouts.join(&bin);
         std::fs::create_dir_all(&dir).map_err(|e| Error(e.to_string()))?;
         write_if_changed(&dir.join("layout.ld"), text.as_bytes())?;
+        // Its constants (channel ids, regions...), which the program
+        // includes instead of hard-coding them (partitions/apps/build.rs).
+        let constants =
+            front::constants::render(&compiled, pi, front::constants::Lang::Rust, &source, "hvrun").map_err(
+                |e| {
+                    Error(format!(
+                        "{}: constants of partition `{}`: {e}",
+                        config.display(),
+                        p.name
+                    ))
+                },
+            )?;
+        write_if_changed(&dir.join("partition.rs"), constants.as_bytes())?;
         bins.push((bin, p.name.clone()));
     }
     let mut flats = Vec::new();
@@ -456,6 +470,7 @@ mod tests {
     fn every_shipped_system_passes_the_check_with_the_known_binaries() {
         let options = front::Options {
             binaries: Some(known_binaries()),
+            ..Default::default()
         };
         let root = workspace_root();
         let mut systems = vec![root.join("config/demo.toml")];

@@ -14,7 +14,8 @@ use super::State;
 /// Warns about each partition without `image` (the hypervisor halts it at
 /// boot unless the build gives it one); resolves an `image` that is a path
 /// and refuses it (E026 at the key) unless it is a readable 32-bit Arm
-/// ELF; and, when the caller knows which programs exist, refuses an
+/// ELF (unless the caller says it may not be built yet); and, when the
+/// caller knows which programs exist, refuses an
 /// `image` program that names none of them.
 pub(super) fn check_images(cx: &mut Cx, st: &mut State<'_>) {
     let raw = st.raw;
@@ -42,6 +43,11 @@ pub(super) fn check_images(cx: &mut Cx, st: &mut State<'_>) {
         };
         let file = st.files.get(image.loc.file).cloned().unwrap_or_default();
         if let Some(path) = elf_path(&image.v, &file) {
+            if st.elves_pending {
+                // Not built yet: the caller needs only the addresses.
+                st.elves[pi] = Some(path);
+                continue;
+            }
             let problem = match std::fs::read(&path) {
                 Err(e) => Some(format!("cannot read `{}`: {e}", path.display())),
                 Ok(bytes) => flatten_elf(&bytes)

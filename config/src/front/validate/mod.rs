@@ -11,6 +11,7 @@ use crate::system::{Partition, RegionKind, Schedule, System};
 use super::diag::Diagnostic;
 use super::schema::{Cx, Perm, RawSystem};
 use super::source::Loc;
+use super::Options;
 
 mod bands;
 mod channels;
@@ -175,6 +176,8 @@ struct State<'r> {
     raw: &'r RawSystem,
     /// The programs an `image` may name, when the caller knows them.
     binaries: Option<&'r [String]>,
+    /// An `image` path may name an ELF not built yet (not read).
+    elves_pending: bool,
     /// The path of each source file, by [`FileId`](crate::front::source::FileId)
     /// (an `image` path resolves against its file's directory).
     files: &'r [std::path::PathBuf],
@@ -203,11 +206,12 @@ struct State<'r> {
 impl<'r> State<'r> {
     /// The state before the first phase: what follows from `raw` alone
     /// (the banks' layout, the name look-ups) and nothing derived yet.
-    fn new(raw: &'r RawSystem, binaries: Option<&'r [String]>, files: &'r [std::path::PathBuf]) -> Self {
+    fn new(raw: &'r RawSystem, options: &'r Options, files: &'r [std::path::PathBuf]) -> Self {
         let p = &raw.platform;
         State {
             raw,
-            binaries,
+            binaries: options.binaries.as_deref(),
+            elves_pending: options.elves_pending,
             files,
             elves: vec![None; raw.partitions.len()],
             names: Names::new(raw),
@@ -355,8 +359,8 @@ struct Tables {
 }
 
 /// Validates `raw` and derives the system. Errors go to `cx`; `None` when
-/// there is any. `binaries`, when given, are the programs a partition's
-/// `image` may name; `files` are the paths of the source files, by id (an
+/// there is any. `options` says what the caller knows: the programs a
+/// partition's `image` may name, and whether an `image` ELF may be unbuilt; `files` are the paths of the source files, by id (an
 /// `image` that is a path resolves against the directory of its file).
 ///
 /// Every phase runs even after errors, so one run reports as many as it
@@ -371,10 +375,10 @@ struct Tables {
 pub fn compile(
     cx: &mut Cx,
     raw: &RawSystem,
-    binaries: Option<&[String]>,
+    options: &Options,
     files: &[std::path::PathBuf],
 ) -> Option<Compiled> {
-    let mut st = State::new(raw, binaries, files);
+    let mut st = State::new(raw, options, files);
     names::check_names(cx, &st);
     platform::check_platform(cx, &mut st);
     hypervisor::check_hypervisor(cx, &mut st);

@@ -126,6 +126,10 @@ impl Unmap for FakeUnmap<'_> {
         self.mpu.unmap(self.core, base)
     }
 
+    fn unmap_slot(&self, base: u32, slot: usize) -> Result<(), MapError> {
+        self.mpu.with_core(self.core, |m| m.unmap_at(slot, base))?
+    }
+
     fn unmap_failed(&self, base: u32, error: MapError) {
         self.failed.borrow_mut().push((base, error));
     }

@@ -13,6 +13,9 @@ pub struct Mapped {
     /// it; [`Band::Static`] or [`Band::Partition`] for an inclusive match on
     /// such a region, which records nothing and has nothing to undo.
     pub band: Band,
+    /// The MPU region (table slot) that holds it: where the unmap looks
+    /// first ([`MpuMap::unmap_at`](super::MpuMap::unmap_at)).
+    pub slot: usize,
 }
 
 /// Whatever undoes a transient mapping: on the target, the calling core's
@@ -22,6 +25,16 @@ pub trait Unmap {
     /// Undoes one map that returned `base` (an unmap on the table and core
     /// that made it).
     fn unmap(&self, base: u32) -> Result<(), MapError>;
+
+    /// [`unmap`](Unmap::unmap) of `base`, whose map said its region is in
+    /// `slot`: an implementation may look there first, as long as the
+    /// result is what [`unmap`](Unmap::unmap) would give. By default,
+    /// `unmap`.
+    #[inline(always)]
+    fn unmap_slot(&self, base: u32, slot: usize) -> Result<(), MapError> {
+        let _ = slot;
+        self.unmap(base)
+    }
 
     /// A dropped [`Mapping`] at `base` could not be unmapped: the
     /// hypervisor's own table no longer matches what it handed out. The
@@ -42,6 +55,8 @@ pub struct Mapping<U: Unmap> {
     base: u32,
     /// The band of the region that holds it.
     band: Band,
+    /// The slot of that region (where the unmap looks first).
+    slot: u8,
     /// Who undoes it: `None` when there is nothing (left) to undo.
     owner: Option<U>,
 }
@@ -54,6 +69,9 @@ impl<U: Unmap> Mapping<U> {
         Mapping {
             base: mapped.addr,
             band: mapped.band,
+            // Slots are below `MAX_REGIONS` (32); a wrong hint only costs
+            // the search.
+            slot: mapped.slot as u8,
             owner: (mapped.band == Band::Transient).then_some(owner),
         }
     }
@@ -75,12 +93,12 @@ impl<U: Unmap> Mapping<U> {
     /// nothing to undo.
     #[inline(always)]
     pub fn unmap(mut self) -> Result<(), MapError> {
-        let (base, owner) = (self.base, self.owner.take());
+        let (base, slot, owner) = (self.base, self.slot, self.owner.take());
         // Nothing is left to undo: skip `drop`, so an explicit unmap costs
         // what a raw one does.
         core::mem::forget(self);
         match owner {
-            Some(owner) => owner.unmap(base),
+            Some(owner) => owner.unmap_slot(base, usize::from(slot)),
             None => Ok(()),
         }
     }
@@ -102,7 +120,7 @@ impl<U: Unmap> Drop for Mapping<U> {
     #[inline(always)]
     fn drop(&mut self) {
         if let Some(owner) = self.owner.take() {
-            if let Err(error) = owner.unmap(self.base) {
+            if let Err(error) = owner.unmap_slot(self.base, usize::from(self.slot)) {
                 failed(owner, self.base, error);
             }
         }

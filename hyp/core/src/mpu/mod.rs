@@ -164,10 +164,12 @@
 //! transient band, its per-base counts; its band is where its index lies
 //! and its attributes are decoded from the words, so a [`Region`] is built
 //! only for reports. Lookups go through a chunk index (one slot mask per
-//! 128 MiB of address space, kept with every change, and holding the
-//! preloaded bands' slots too, masked out by the enabled mask): a map or
-//! unmap compares the range only with the regions in the chunks it
-//! touches.
+//! 128 MiB of address space of the static and partition slots, kept with
+//! every band change, and holding the preloaded bands' slots too, masked
+//! out by the enabled mask) and the mask of live transient slots: a map
+//! compares the range only with the regions in the chunks it touches and
+//! the live transient regions (usually none), an unmap looks at the live
+//! transient regions only. A map or unmap never updates the index.
 
 //! A table is never borrowed while printing or touching mapped memory. Do
 //! not call into this module from an interrupt handler that can interrupt
@@ -190,7 +192,10 @@ pub use error::{AttrDiff, MapError};
 pub use hw::MpuHw;
 pub use hypcfg::mpu::GRANULE;
 pub use mapping::{Mapped, Mapping, Unmap};
-pub use table::{Band, Bands, Handle, MpuMap, Region, MAX_BANDS, MAX_BAND_REGIONS, MAX_HANDLES, MAX_REGIONS};
+pub use table::{
+    Band, Bands, Handle, MpuMap, Region, TransientAttrs, MAX_BANDS, MAX_BAND_REGIONS, MAX_HANDLES,
+    MAX_REGIONS,
+};
 
 use hypcfg::mpu::{Attrs, RegionWords};
 

@@ -179,6 +179,7 @@ impl MCore {
             return Ok(Mapped {
                 addr: base,
                 band: r.band,
+                slot: MODEL_SLOT,
             });
         }
         if let Some(r) = self
@@ -203,6 +204,7 @@ impl MCore {
         Ok(Mapped {
             addr: base,
             band: Band::Transient,
+            slot: MODEL_SLOT,
         })
     }
 
@@ -543,8 +545,8 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
         mpu.with_core(c, |t| check_core(t, m, t.hw().log.len(), false, 0))
             .unwrap()?;
     }
-    // (core, base, limit, attrs) of every map nothing has undone yet.
-    let mut returned: Vec<(usize, u32, u32, Attrs)> = Vec::new();
+    // (core, base, limit, attrs, slot) of every map nothing has undone yet.
+    let mut returned: Vec<(usize, u32, u32, Attrs, usize)> = Vec::new();
     for (step, op) in ops.into_iter().enumerate() {
         let before: Vec<usize> = (0..CORES)
             .map(|c| mpu.with_core(c, |m| m.hw().log.len()).unwrap())
@@ -566,13 +568,14 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
             } => {
                 let got = mpu.map(core, base, limit, attrs);
                 let want = model[core].map(base, limit, attrs);
-                if got.is_ok() {
-                    returned.push((core, base, limit, attrs));
+                if let Ok(m) = got {
+                    check_slot(&mpu, core, m)?;
+                    returned.push((core, base, limit, attrs, m.slot));
                 }
-                (core, got.map(Some), want.map(Some))
+                (core, got.map(unslotted), want.map(unslotted))
             }
             Op::MapAgain { pick } | Op::MapInside { pick, .. } => {
-                let Some(&(core, b, l, attrs)) = returned.get(pick % returned.len().max(1)) else {
+                let Some(&(core, b, l, attrs, _)) = returned.get(pick % returned.len().max(1)) else {
                     continue;
                 };
                 let (base, limit) = match op {
@@ -584,10 +587,11 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 };
                 let got = mpu.map(core, base, limit, attrs);
                 let want = model[core].map(base, limit, attrs);
-                if got.is_ok() {
-                    returned.push((core, base, limit, attrs));
+                if let Ok(m) = got {
+                    check_slot(&mpu, core, m)?;
+                    returned.push((core, base, limit, attrs, m.slot));
                 }
-                (core, got.map(Some), want.map(Some))
+                (core, got.map(unslotted), want.map(unslotted))
             }
             Op::Ioremap {
                 core,
@@ -597,10 +601,11 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
             } => {
                 let got = mpu.ioremap(core, base, len, attrs);
                 let want = model[core].ioremap(base, len, attrs);
-                if got.is_ok() {
-                    returned.push((core, base, base + len, attrs));
+                if let Ok(m) = got {
+                    check_slot(&mpu, core, m)?;
+                    returned.push((core, base, base + len, attrs, m.slot));
                 }
-                (core, got.map(Some), want.map(Some))
+                (core, got.map(unslotted), want.map(unslotted))
             }
             Op::Unmap { core, addr } => {
                 let got = mpu.unmap(core, addr);
@@ -611,8 +616,12 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 if returned.is_empty() {
                     continue;
                 }
-                let (core, addr, _, _) = returned.remove(pick % returned.len());
-                let got = mpu.unmap(core, addr);
+                let (core, addr, _, _, slot) = returned.remove(pick % returned.len());
+                // The guard's unmap: with the slot its map returned, or
+                // (every third pick) a wrong hint, which must change nothing
+                // but the path.
+                let hint = if pick % 3 == 0 { pick % MAX_REGIONS } else { slot };
+                let got = mpu.with_core(core, |t| t.unmap_at(hint, addr)).unwrap();
                 let want = model[core].unmap(addr);
                 (core, got.map(|_| None), want.map(|_| None))
             }
@@ -625,6 +634,33 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
             mpu.with_core(c, |t| check_core(t, m, since, sw, step)).unwrap()?;
         }
     }
+    Ok(())
+}
+
+/// The slot the model's maps report: it does not place regions, so slots
+/// are compared with the table itself ([`check_slot`]), not the model.
+const MODEL_SLOT: usize = usize::MAX;
+
+/// A map's result without its slot, to compare with the model's.
+fn unslotted(m: Mapped) -> Option<Mapped> {
+    Some(Mapped {
+        slot: MODEL_SLOT,
+        ..m
+    })
+}
+
+/// The slot a map returned holds a region of the band it said, covering
+/// the address it returned.
+fn check_slot(mpu: &Mpu<FakeMpu>, core: usize, m: Mapped) -> Result<(), TestCaseError> {
+    let r = mpu.inspect(core, |t| t.region(m.slot)).unwrap();
+    prop_assert!(
+        r.is_some_and(|r| r.band == m.band && r.covers(m.addr & !63, m.addr & !63)),
+        "map returned slot {} for {:#x} ({:?}), which holds {:?}",
+        m.slot,
+        m.addr,
+        m.band,
+        r
+    );
     Ok(())
 }
 

@@ -13,6 +13,11 @@ use super::{AttrDiff, MapError, Mapped, MpuHw};
 /// regions past this (none exist on the R52) are disabled and left alone.
 pub const MAX_REGIONS: usize = hypcfg::limits::MAX_MPU_REGIONS;
 
+const _: () = assert!(
+    MAX_REGIONS.is_power_of_two(),
+    "unmap_at masks a slot hint with MAX_REGIONS - 1"
+);
+
 /// How many distinct mapping bases one transient region can hand out (the
 /// creator's plus inclusive matches at other bases inside it).
 pub const MAX_HANDLES: usize = 4;
@@ -123,40 +128,67 @@ struct Request {
     base: u32,
     /// Last byte, inclusive, one below a granule boundary.
     last: u32,
-    /// The attribute bits of the region's `HPRBAR` and `HPRLAR`.
-    bits: AttrBits,
 }
 
-/// Checks a request and widens `[base, limit)` to whole granules.
+/// Checks a request's range and widens `[base, limit)` to whole granules
+/// (the attributes were checked before, by [`TransientAttrs::check`]).
 #[inline(always)]
-fn widen(base: u32, limit: u32, attrs: Attrs) -> Result<Request, MapError> {
-    if attrs.is_wx() {
-        return Err(MapError::WriteExecute);
-    }
-    if attrs.access.guest_visible() {
-        return Err(MapError::GuestVisible);
-    }
+fn widen(base: u32, limit: u32) -> Result<Request, MapError> {
     if base >= limit {
         return Err(MapError::EmptyRange);
     }
     let mask = !(GRANULE - 1);
     let down = base & mask;
     let up = limit.checked_add(GRANULE - 1).ok_or(MapError::AddressOverflow)? & mask;
-    if down >= up {
-        return Err(MapError::EmptyRange);
-    }
-    let last = up.checked_sub(1).ok_or(MapError::EmptyRange)?;
+    // down <= base < limit <= up, so up > down >= 0: up is at least one
+    // granule and the range is not empty.
     Ok(Request {
         base: down,
-        last,
-        bits: AttrBits::of(attrs),
+        last: up.wrapping_sub(1),
     })
+}
+
+/// Attributes a transient map may use, already checked: EL2-only and not
+/// writable and executable at once. Only [`TransientAttrs::check`] makes
+/// one, so a map that takes it skips no rule. It carries the attribute
+/// bits of the region's `HPRBAR` and `HPRLAR`, so the map path neither
+/// decodes nor encodes attributes.
+///
+/// The check is split from the map so that a caller with constant
+/// attributes (every caller in the hypervisor) folds it away at compile
+/// time while the map itself stays one out-of-line copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransientAttrs {
+    bits: AttrBits,
+}
+
+impl TransientAttrs {
+    /// `attrs` checked for a transient map: [`MapError::WriteExecute`] for
+    /// writable + executable attributes, then [`MapError::GuestVisible`]
+    /// for attributes that give EL1 any access.
+    #[inline(always)]
+    pub fn check(attrs: Attrs) -> Result<TransientAttrs, MapError> {
+        if attrs.is_wx() {
+            return Err(MapError::WriteExecute);
+        }
+        if attrs.access.guest_visible() {
+            return Err(MapError::GuestVisible);
+        }
+        Ok(TransientAttrs {
+            bits: AttrBits::of(attrs),
+        })
+    }
+
+    /// The attributes, decoded back from their bits (for error reports).
+    pub fn attrs(self) -> Option<Attrs> {
+        self.bits.words(0, GRANULE - 1).attrs()
+    }
 }
 
 /// The attribute bits of a region's two words: `HPRBAR[4:0]` (SH, AP, XN)
 /// and `HPRLAR[5:0]` (AttrIndx, EN), as [`RegionWords::encode`] writes them
 /// for some attributes; a region is `base | prbar`, `(last & !63) | prlar`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct AttrBits {
     prbar: u32,
     prlar: u32,
@@ -217,7 +249,7 @@ impl AttrBits {
     }
 
     /// The bits of `attrs`, which must be EL2-only and not W+X (checked by
-    /// [`widen`] before).
+    /// [`TransientAttrs::check`] before).
     #[inline(always)]
     fn of(attrs: Attrs) -> AttrBits {
         ATTR_BITS
@@ -299,9 +331,11 @@ enum Lookup {
 /// Invariants, kept by every method and checked by the tests: the enabled
 /// regions are pairwise disjoint; slot `i` is enabled in the table exactly
 /// when hardware region `i` is enabled, with the same words; bit `i` of
-/// `chunks[c]` is set exactly when slot `i` is enabled, or holds a
-/// preloaded band, and its region touches chunk `c` (every reader masks
-/// it with `enabled`); static regions sit in [`Bands::static_band`],
+/// `chunks[c]` is set exactly when slot `i` is a static or partition slot
+/// that is enabled, or holds a preloaded band, and its region touches
+/// chunk `c` (every reader masks it with `enabled`; transient slots are
+/// never in the index: lookups scan the live ones, at most
+/// `transient_slots`, directly, so a map or unmap never updates it); static regions sit in [`Bands::static_band`],
 /// partition regions in [`Bands::partition`], transient ones in
 /// [`Bands::transient`] with at least one user (`users[i]` is the sum of
 /// its handles' counts, and every handle of a disabled slot is free); map
@@ -318,8 +352,9 @@ pub struct MpuMap<H> {
     handles: [[Handle; MAX_HANDLES]; MAX_REGIONS],
     /// The outstanding maps of each transient slot, all bases together.
     users: [u32; MAX_REGIONS],
-    /// Bit `i` of entry `c`: slot `i` is enabled (or preloaded) and touches
-    /// chunk `c`; read masked with `enabled`.
+    /// Bit `i` of entry `c`: static or partition slot `i` is enabled (or
+    /// preloaded) and touches chunk `c`; read masked with `enabled`.
+    /// Transient slots are never in it.
     chunks: [u32; CHUNKS],
     /// Regions managed: `min(hw.region_count(), MAX_REGIONS)`; 0 = not set up.
     total: usize,
@@ -659,7 +694,9 @@ impl<H: MpuHw> MpuMap<H> {
             *slot = words;
         }
         self.enabled |= bit(index);
-        self.mark_chunks(words, bit(index), true);
+        if self.transient & bit(index) == 0 {
+            self.mark_chunks(words, bit(index), true);
+        }
     }
 
     /// Drops slot `index` from the table (its hardware region is already
@@ -669,8 +706,10 @@ impl<H: MpuHw> MpuMap<H> {
         if self.enabled & bit(index) == 0 {
             return;
         }
-        if let Some(w) = self.words.get(index).copied() {
-            self.mark_chunks(w, bit(index), false);
+        if self.transient & bit(index) == 0 {
+            if let Some(w) = self.words.get(index).copied() {
+                self.mark_chunks(w, bit(index), false);
+            }
         }
         self.enabled &= !bit(index);
     }
@@ -709,18 +748,35 @@ impl<H: MpuHw> MpuMap<H> {
     /// widening, W^X, inclusive match, overlap, counts).
     #[inline(always)]
     pub fn map_range(&mut self, base: u32, limit: u32, attrs: Attrs) -> Result<Mapped, MapError> {
-        let req = widen(base, limit, attrs)?;
-        if self.total == 0 {
-            return Err(MapError::NotInitialised);
-        }
+        let attrs = TransientAttrs::check(attrs)?;
+        self.map_checked(base, limit, attrs)
+    }
+
+    /// [`map_range`](MpuMap::map_range) with attributes already checked
+    /// ([`TransientAttrs::check`]): the rest of the rules, in the same
+    /// order.
+    ///
+    /// The usual case, a range nothing covers, is a lookup (the regions of
+    /// the range's chunk, then the live transient regions, usually none),
+    /// the lowest free transient slot's two words and one `DSB`+`ISB`, and
+    /// three stores into the table; it touches no chunk index entry, as
+    /// transient slots are kept out of the index.
+    #[inline(always)]
+    pub fn map_checked(&mut self, base: u32, limit: u32, attrs: TransientAttrs) -> Result<Mapped, MapError> {
+        let req = widen(base, limit)?;
         match self.lookup(req.base, req.last) {
             Lookup::Free => {
                 let free = self.transient & !self.enabled;
                 if free == 0 {
-                    return Err(MapError::NoFreeSlot);
+                    // Not set up, the transient band is empty too.
+                    return Err(if self.total == 0 {
+                        MapError::NotInitialised
+                    } else {
+                        MapError::NoFreeSlot
+                    });
                 }
                 let index = free.trailing_zeros() as usize;
-                let words = req.bits.words(req.base, req.last);
+                let words = attrs.bits.words(req.base, req.last);
                 // A disabled slot's handles are all free: the first one is
                 // the creator's.
                 if let Some(h) = self.handles.get_mut(index).and_then(|hs| hs.first_mut()) {
@@ -734,10 +790,14 @@ impl<H: MpuHw> MpuMap<H> {
                 }
                 // The slot is off, so nothing is in flight through it.
                 self.hw.enable_region(index, words);
-                self.record_slot(index, words);
+                if let Some(slot) = self.words.get_mut(index) {
+                    *slot = words;
+                }
+                self.enabled |= bit(index);
                 Ok(Mapped {
                     addr: base,
                     band: Band::Transient,
+                    slot: index,
                 })
             }
             Lookup::Covered(index) => self.map_covered(index, &req, base, attrs),
@@ -751,21 +811,26 @@ impl<H: MpuHw> MpuMap<H> {
         index: usize,
         req: &Request,
         base: u32,
-        attrs: Attrs,
+        attrs: TransientAttrs,
     ) -> Result<Mapped, MapError> {
         let band = self.band_of(index);
         let words = self.words.get(index).copied().ok_or(MapError::NotMapped)?;
-        if !req.bits.matches(words) {
+        if !attrs.bits.matches(words) {
             let have = words.attrs().ok_or(MapError::NotMapped)?;
+            let wanted = attrs.attrs().ok_or(MapError::NotMapped)?;
             return Err(MapError::AttrMismatch {
                 band,
-                diff: AttrDiff::between(have, attrs),
+                diff: AttrDiff::between(have, wanted),
             });
         }
         if band == Band::Transient {
             self.add_user(index, req.base)?;
         }
-        Ok(Mapped { addr: base, band })
+        Ok(Mapped {
+            addr: base,
+            band,
+            slot: index,
+        })
     }
 
     /// Counts one more map of transient slot `index` at `base`.
@@ -788,22 +853,17 @@ impl<H: MpuHw> MpuMap<H> {
     /// Undoes one [`map_range`](MpuMap::map_range) that returned `addr` (any
     /// address in the same granule is accepted); the region goes when its
     /// last map does.
+    ///
+    /// Only a live transient region can be undone, so the search looks at
+    /// those alone (usually one); the chunk index is consulted only to
+    /// name the refusal of an address that is not in one.
     #[inline(always)]
     pub fn unmap_range(&mut self, addr: u32) -> Result<(), MapError> {
-        if self.total == 0 {
-            return Err(MapError::NotInitialised);
-        }
         let granule = addr & !(GRANULE - 1);
-        let candidates = self.chunks.get(chunk(granule)).copied().unwrap_or(0) & self.enabled;
         // Regions are disjoint: at most one covers the granule.
-        let index = self
-            .first_overlap(candidates, granule, granule)
-            .ok_or(MapError::NotMapped)?;
-        if self.transient & bit(index) == 0 {
-            return Err(MapError::NotTransient {
-                band: self.band_of(index),
-            });
-        }
+        let Some(index) = self.first_overlap(self.enabled & self.transient, granule, granule) else {
+            return Err(self.unmap_refusal(granule));
+        };
         let (Some(handles), Some(users)) = (self.handles.get_mut(index), self.users.get_mut(index)) else {
             return Err(MapError::NotMapped);
         };
@@ -812,9 +872,59 @@ impl<H: MpuHw> MpuMap<H> {
         *users = users.wrapping_sub(1);
         if *users == 0 {
             self.hw.disable_region(index);
-            self.forget_slot(index);
+            self.enabled &= !bit(index);
         }
         Ok(())
+    }
+
+    /// [`unmap_range`](MpuMap::unmap_range) of `addr`, looking first at
+    /// `slot`, the slot its map returned ([`Mapped::slot`]): what dropping
+    /// a [`Mapping`](super::Mapping) does.
+    ///
+    /// When `slot` is a live transient slot whose first handle (the
+    /// creator's) is outstanding at `addr`'s granule, that slot's region
+    /// covers the granule (a handle's base lies in its region), and
+    /// regions are disjoint, so it is the one [`unmap_range`] would find,
+    /// with the same handle: the same unmap, without the search. Anything
+    /// else is [`unmap_range`] itself, with its refusals.
+    ///
+    /// [`unmap_range`]: MpuMap::unmap_range
+    #[inline(always)]
+    pub fn unmap_at(&mut self, slot: usize, addr: u32) -> Result<(), MapError> {
+        let granule = addr & !(GRANULE - 1);
+        // A hint past the table folds onto a slot of it, which the checks
+        // below then accept or not; the bounds checks fold away.
+        let slot = slot & (MAX_REGIONS - 1);
+        if self.enabled & self.transient & bit(slot) != 0 {
+            if let (Some([h, ..]), Some(users)) = (self.handles.get_mut(slot), self.users.get_mut(slot)) {
+                if h.base == granule && h.count > 0 {
+                    h.count = h.count.wrapping_sub(1);
+                    *users = users.wrapping_sub(1);
+                    if *users == 0 {
+                        self.hw.disable_region(slot);
+                        self.enabled &= !bit(slot);
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        self.unmap_range(addr)
+    }
+
+    /// Why `granule`, in no live transient region, cannot be unmapped.
+    #[cold]
+    #[inline(never)]
+    fn unmap_refusal(&self, granule: u32) -> MapError {
+        if self.total == 0 {
+            return MapError::NotInitialised;
+        }
+        let candidates = self.chunks.get(chunk(granule)).copied().unwrap_or(0) & self.enabled;
+        match self.first_overlap(candidates, granule, granule) {
+            Some(index) => MapError::NotTransient {
+                band: self.band_of(index),
+            },
+            None => MapError::NotMapped,
+        }
     }
 
     /// Maps a device the hypervisor drives itself: `len` bytes from `base`,
@@ -836,7 +946,10 @@ impl<H: MpuHw> MpuMap<H> {
     }
 
     /// What sits at `[base, last]`: only the regions the chunk index puts in
-    /// the chunks the range touches can overlap it.
+    /// the chunks the range touches, and the live transient regions (kept
+    /// out of the index), can overlap it. Static and partition slots come
+    /// first, then transient ones, each in index order, so the first region
+    /// found is the lowest-indexed one that overlaps.
     #[inline(always)]
     fn lookup(&self, base: u32, last: u32) -> Lookup {
         let (first, end) = (chunk(base), chunk(last));
@@ -850,9 +963,19 @@ impl<H: MpuHw> MpuMap<H> {
                 .fold(0, |m, c| m | c);
         }
         live &= self.enabled;
-        while live != 0 {
-            let index = live.trailing_zeros() as usize;
-            live &= live.wrapping_sub(1);
+        match self.scan(live, base, last) {
+            Lookup::Free => self.scan(self.enabled & self.transient, base, last),
+            found => found,
+        }
+    }
+
+    /// The first slot of `mask`, in index order, whose region overlaps
+    /// `[base, last]`, and whether it covers it.
+    #[inline(always)]
+    fn scan(&self, mut mask: u32, base: u32, last: u32) -> Lookup {
+        while mask != 0 {
+            let index = mask.trailing_zeros() as usize;
+            mask &= mask.wrapping_sub(1);
             let Some(w) = self.words.get(index) else {
                 continue;
             };
@@ -939,14 +1062,16 @@ impl<H: MpuHw> MpuMap<H> {
         &self.hw
     }
 
-    /// Whether the chunk index holds exactly the enabled slots and, while
-    /// the bands are preloaded, the preloaded ones (for the tests).
+    /// Whether the chunk index holds exactly the enabled static and
+    /// partition slots and, while the bands are preloaded, the preloaded
+    /// ones, and no transient slot (for the tests).
     #[cfg(test)]
     pub fn chunks_exact(&self) -> bool {
         (0..CHUNKS).all(|c| {
             let want = (0..self.total).fold(0u32, |m, i| {
                 let preloaded = self.preload && (self.static_end..self.preload_end).contains(&i);
-                let live = self.enabled & bit(i) != 0 || preloaded;
+                let indexed = self.enabled & bit(i) != 0 && self.transient & bit(i) == 0;
+                let live = indexed || preloaded;
                 let w = self.words[i];
                 if live && chunk(w.base()) <= c && c <= chunk(w.limit()) {
                     m | bit(i)

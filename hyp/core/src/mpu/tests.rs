@@ -174,7 +174,8 @@ fn inclusive_match_with_same_attrs_returns_the_existing_transient_mapping() {
         p,
         Mapped {
             addr: FREE,
-            band: Band::Transient
+            band: Band::Transient,
+            slot: 12
         }
     );
     let t = transient(&m);
@@ -204,7 +205,8 @@ fn inclusive_match_on_a_static_region_returns_it_without_a_slot() {
         p,
         Mapped {
             addr: DATA.0 + 0x100,
-            band: Band::Static
+            band: Band::Static,
+            slot: 2
         }
     );
     assert_eq!(m.transient_in_use(), 0);
@@ -226,7 +228,8 @@ fn inclusive_match_on_a_partition_region_returns_it_without_a_slot() {
         p,
         Mapped {
             addr: hyp_only.0,
-            band: Band::Partition
+            band: Band::Partition,
+            slot: 5
         }
     );
     assert_eq!(m.transient_in_use(), 0);
@@ -787,7 +790,8 @@ fn ioremap_of_the_console_returns_the_static_window_without_a_slot() {
         p,
         Mapped {
             addr: CONSOLE.0,
-            band: Band::Static
+            band: Band::Static,
+            slot: 3
         }
     );
     assert_eq!(m.transient_in_use(), 0);
@@ -802,7 +806,8 @@ fn ioremap_of_a_new_device_uses_a_transient_slot() {
         p,
         Mapped {
             addr: 0xE020_7000,
-            band: Band::Transient
+            band: Band::Transient,
+            slot: 12
         }
     );
     let t = transient(&m);
@@ -1342,4 +1347,94 @@ fn mapping_guard_with_a_zero_sized_unmapper_is_two_words() {
         fn unmap_failed(&self, _: u32, _: MapError) {}
     }
     assert!(core::mem::size_of::<Mapping<ThisCore>>() <= 8);
+}
+
+// ---- the guard's unmap: the slot hint ----
+
+#[test]
+fn unmap_at_the_returned_slot_removes_the_region_with_one_disable() {
+    let mut m = setup();
+    let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    m.hw_log_clear();
+    assert_eq!(m.unmap_at(p.slot, p.addr), Ok(()));
+    assert!(transient(&m).is_empty());
+    assert_eq!(m.log(), vec![RegWrite::Hprselr(p.slot), RegWrite::Hprlar(0)]);
+    assert!(m.chunks_exact());
+}
+
+#[test]
+fn unmap_at_a_wrong_slot_still_unmaps_the_right_region() {
+    let mut m = setup();
+    let a = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+    let b = m
+        .map_range(FREE + 0x1000, FREE + 0x1040, Attrs::HYP_DATA)
+        .unwrap();
+    assert_ne!(a.slot, b.slot);
+    // Hinted at b's slot (live, transient, but not holding a's base), at a
+    // static slot and past the table: each finds a's region by search.
+    assert_eq!(m.unmap_at(b.slot, a.addr), Ok(()));
+    assert_eq!(transient(&m).len(), 1);
+    assert_eq!(transient(&m)[0].0, b.slot);
+    let a = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+    assert_eq!(m.unmap_at(2, a.addr), Ok(()));
+    let a = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+    assert_eq!(m.unmap_at(MAX_REGIONS + 7, a.addr), Ok(()));
+    assert_eq!(transient(&m).len(), 1);
+}
+
+#[test]
+fn unmap_at_refuses_what_unmap_range_refuses() {
+    let mut m = setup();
+    let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    // Nothing mapped there, with the hint of a live transient slot.
+    assert_eq!(m.unmap_at(p.slot, FREE + 0x10_0000), Err(MapError::NotMapped));
+    // Static and partition regions are not undone, whatever the hint.
+    assert_eq!(
+        m.unmap_at(p.slot, DATA.0),
+        Err(MapError::NotTransient { band: Band::Static })
+    );
+    assert_eq!(
+        m.unmap_at(2, DATA.0),
+        Err(MapError::NotTransient { band: Band::Static })
+    );
+    assert_eq!(
+        m.unmap_at(5, GUEST_RAM.0),
+        Err(MapError::NotTransient {
+            band: Band::Partition
+        })
+    );
+    // Part of the region, at the right slot: no map returned that base.
+    assert_eq!(m.unmap_at(p.slot, FREE + 0x40), Err(MapError::PartOfRegion));
+    // Nothing changed.
+    assert_eq!(transient(&m).len(), 1);
+    assert_eq!(m.unmap_at(p.slot, p.addr), Ok(()));
+    // Unmapped twice: the slot is free now, so the hint does not match.
+    assert_eq!(m.unmap_at(p.slot, p.addr), Err(MapError::NotMapped));
+}
+
+#[test]
+fn unmap_at_counts_each_base_of_a_shared_region() {
+    let mut m = setup();
+    let outer = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
+    let inner = m.map_range(FREE + 0x100, FREE + 0x140, Attrs::HYP_DATA).unwrap();
+    let again = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
+    assert_eq!((inner.slot, again.slot), (outer.slot, outer.slot));
+    // The creator's base goes first, twice (its handle counts 2); the
+    // region stays for the inner map, whose handle is not the first.
+    assert_eq!(m.unmap_at(outer.slot, outer.addr), Ok(()));
+    assert_eq!(m.unmap_at(again.slot, again.addr), Ok(()));
+    assert_eq!(transient(&m).len(), 1);
+    assert_eq!(m.unmap_at(outer.slot, outer.addr), Err(MapError::PartOfRegion));
+    assert_eq!(m.unmap_at(inner.slot, inner.addr), Ok(()));
+    assert!(transient(&m).is_empty());
+}
+
+#[test]
+fn unmap_at_before_init_is_not_initialised() {
+    let mut m = MpuMap::new(FakeMpu::new(16));
+    assert_eq!(m.unmap_at(12, FREE), Err(MapError::NotInitialised));
+    assert_eq!(
+        m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA),
+        Err(MapError::NotInitialised)
+    );
 }

@@ -8,6 +8,7 @@ use guest::abi::{call, Status};
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
 const VICTIM_CODE: u32 = 0x2010_0000;
 const VICTIM_DATA: u32 = 0x2011_0000;
@@ -21,8 +22,8 @@ const UART3: u32 = 0xE020_6000;
 const GICD_ISENABLER1: u32 = 0xF000_0104;
 /// The redistributor of core 1 (the victim's core).
 const GICR_CORE1: u32 = 0xF012_0000;
-/// Channel 0: attacker -> victim, "done".
-const DONE: u32 = 0;
+/// Channel `done`: attacker -> victim.
+const DONE: u32 = hv::CHAN_TX_DONE;
 
 /// `bx lr`, placed in writable (execute-never) memory.
 static mut RET_IN_DATA: u32 = 0xE12F_FF1E;

@@ -3,18 +3,19 @@
 #![no_std]
 #![no_main]
 
-use apps::{Reading, READINGS, READING_COUNT};
+use apps::{Reading, READING_COUNT};
 use guest::abi::Status;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
 fn main() -> u32 {
     println!("traction controller up, waiting for readings");
     let mut expected = 0;
     let mut buf = [0u8; 64];
     while expected < READING_COUNT {
-        match hvc::recv(READINGS, &mut buf) {
+        match hvc::recv(hv::CHAN_RX_READINGS, &mut buf) {
             Ok(n) => {
                 let Some(r) = Reading::from_bytes(&buf[..n]) else {
                     println!("malformed reading ({} bytes)", n);

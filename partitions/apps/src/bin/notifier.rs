@@ -7,8 +7,9 @@ use guest::irq::vtimer;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
-const TO_WAITER: u32 = 0;
+const TO_WAITER: u32 = hv::CHAN_TX_TO_WAITER;
 
 fn main() -> u32 {
     let gap = vtimer::frequency() as u64 / 5000; // 0.2 ms

@@ -9,11 +9,12 @@ use guest::abi::Status;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
-const FLOOD: u32 = 0;
-const REPLY: u32 = 1;
-/// Channel 2: pinger -> samecore, on this same core.
-const LOCAL: u32 = 2;
+const FLOOD: u32 = hv::CHAN_TX_FLOOD;
+const REPLY: u32 = hv::CHAN_RX_REPLY;
+/// Channel `local`: pinger -> samecore, on this same core.
+const LOCAL: u32 = hv::CHAN_TX_LOCAL;
 const COUNT: u32 = 10_000;
 
 fn expect(what: &str, got: Result<impl Sized, Status>, want: Status) -> bool {

@@ -9,9 +9,10 @@ use guest::abi::Status;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
-/// Channel 1: pmuwriter -> pmureader, "done" (channel 0 is `readings`).
-const DONE: u32 = 1;
+/// Channel `done`: pmuwriter -> pmureader.
+const DONE: u32 = hv::CHAN_RX_DONE;
 
 fn main() -> u32 {
     let mut buf = [0u8; 8];

@@ -11,9 +11,10 @@
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
-/// Channel 1: pmuwriter -> pmureader, "done" (channel 0 is `readings`).
-const DONE: u32 = 1;
+/// Channel `done`: pmuwriter -> pmureader.
+const DONE: u32 = hv::CHAN_TX_DONE;
 /// What it leaves in event counter 0 and the cycle counter.
 pub const MARK: u32 = 0x1234_5678;
 

@@ -7,9 +7,10 @@ use guest::abi::Status;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
-const FLOOD: u32 = 0;
-const REPLY: u32 = 1;
+const FLOOD: u32 = hv::CHAN_RX_FLOOD;
+const REPLY: u32 = hv::CHAN_TX_REPLY;
 const COUNT: u32 = 10_000;
 
 fn word(m: &[u8], i: usize) -> u32 {

@@ -7,9 +7,10 @@ use guest::abi::Status;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
-/// Channel 2: pinger -> samecore (both on core 0).
-const LOCAL: u32 = 2;
+/// Channel `local`: pinger -> samecore (both on core 0).
+const LOCAL: u32 = hv::CHAN_RX_LOCAL;
 /// Messages pinger sends on `local`.
 const COUNT: u32 = 100;
 

@@ -3,11 +3,12 @@
 #![no_std]
 #![no_main]
 
-use apps::{Reading, READINGS, READING_COUNT};
+use apps::{Reading, READING_COUNT};
 use guest::abi::Status;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
 fn main() -> u32 {
     println!("wheel-speed sensor up, publishing {} readings", READING_COUNT);
@@ -15,7 +16,7 @@ fn main() -> u32 {
         let rpm = 1200 + (seq * 137) % 400;
         let msg = Reading { seq, rpm }.to_bytes();
         loop {
-            match hvc::send(READINGS, &msg) {
+            match hvc::send(hv::CHAN_TX_READINGS, &msg) {
                 Ok(()) => break,
                 Err(Status::QueueFull) => hvc::yield_now(),
                 Err(e) => {

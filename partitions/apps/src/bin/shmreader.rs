@@ -7,10 +7,11 @@ use guest::abi::Status;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
 const SHARED: u32 = 0x2030_0000;
 const WORDS: u32 = 256;
-const READY: u32 = 0;
+const READY: u32 = hv::CHAN_RX_READY;
 
 fn main() -> u32 {
     let mut buf = [0u8; 8];

@@ -6,12 +6,13 @@
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
 /// The `telemetry` block (tools/runner/tests/systems/shm.toml).
 const SHARED: u32 = 0x2030_0000;
 const WORDS: u32 = 256;
-/// Channel 0: shmwriter -> shmreader.
-const READY: u32 = 0;
+/// Channel `ready`: shmwriter -> shmreader.
+const READY: u32 = hv::CHAN_TX_READY;
 
 fn main() -> u32 {
     for i in 0..WORDS {

@@ -7,8 +7,9 @@ use guest::abi::Status;
 use guest::{hvc, println};
 
 guest::entry!(main);
+apps::partition!();
 
-const DONE: u32 = 0;
+const DONE: u32 = hv::CHAN_RX_DONE;
 static mut CANARY: [u32; 16] = [0; 16];
 
 fn main() -> u32 {

@@ -9,8 +9,9 @@ use guest::abi::{Status, NOTIFY_INTID};
 use guest::{hvc, irq, println};
 
 guest::entry!(main);
+apps::partition!();
 
-const FROM_NOTIFIER: u32 = 0;
+const FROM_NOTIFIER: u32 = hv::CHAN_RX_TO_WAITER;
 static NOTIFIED: AtomicU32 = AtomicU32::new(0);
 
 fn on_irq(intid: u32) {

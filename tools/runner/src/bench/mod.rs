@@ -34,25 +34,60 @@ use crate::build::{build_hyp, cargo_for_target, Variant};
 use crate::qemu::{Outcome, Run, QEMU};
 use crate::{size, workspace_root, Error, Result, TARGET};
 
+pub mod curves;
+
 /// The names of `results` in `bench/results.json`, in report order
 /// (scripts read these names).
-pub const RESULT_NAMES: [&str; 15] = [
+pub const RESULT_NAMES: [&str; 26] = [
     "null_hvc",
+    "null_hvc_max",
+    "null_hvc_runs",
     "partition_switch",
+    "partition_switch_max",
+    "partition_switch_runs",
     "map_unmap",
     "ipc_8",
     "ipc_64",
+    "ipc_64_max",
+    "ipc_64_runs",
     "ipc_256",
     "ipc_1024",
     "irq_to_guest",
+    "irq_to_guest_max",
+    "irq_to_guest_runs",
     "window_switch",
+    "window_switch_max",
+    "window_switch_runs",
     "window_start_delay_max",
     "window_start_delay_attack",
     "boot_to_first_partition",
     "compute_native",
     "compute_hyp",
+    "compute_hyp_windows",
     "code_bytes",
 ];
+
+/// The figures reported with a worst case: `<name>_max` (instructions)
+/// and `<name>_runs` (how many single operations it is the largest of)
+/// sit next to `<name>` in `results`.
+pub const WORST_NAMES: [&str; 5] = [
+    "null_hvc",
+    "irq_to_guest",
+    "partition_switch",
+    "window_switch",
+    "ipc_64",
+];
+
+/// The least number of single operations a worst case is taken over.
+pub const MIN_WORST_RUNS: u64 = 10_000;
+
+/// The windowed-compute target: the work gets at least this share of its
+/// own windows' time (`compute_native / compute_hyp_windows`).
+pub const COMPUTE_WINDOWS_SHARE_TARGET: f64 = 0.99;
+
+/// The window of `bench` in `bench.toml` (instructions): every sample of
+/// the bench system must be taken before it ends.
+pub const BENCH_WINDOW_INSTR: u64 = 90_000_000;
 
 /// Message sizes of the IPC benchmark (bytes).
 pub const IPC_SIZES: [u32; 4] = [8, 64, 256, 1024];
@@ -109,6 +144,9 @@ fn missing_reason(name: &str) -> String {
              `BENCH window_start_delay_max` line"
             .into(),
         "code_bytes" => "the product hypervisor ELF could not be measured".into(),
+        "compute_hyp_windows" => "the system tools/runner/tests/systems/bench_compute_windows.toml \
+             printed no `BENCH compute_hyp_windows` line"
+            .into(),
         "irq_native" => "the native baseline printed no `BENCH irq_native` line".into(),
         _ => format!("no `BENCH {name}` line in the output of the benchmark runs"),
     }
@@ -191,6 +229,43 @@ pub fn ipc_total(raw: &BTreeMap<String, u64>, size: u32) -> Option<u64> {
     let send = raw.get(&format!("ipc_send_{size}"))?;
     let recv = raw.get(&format!("ipc_recv_{size}"))?;
     send.checked_add(*recv)
+}
+
+/// Adds the worst cases measured in halves: `partition_switch_max` (the
+/// larger of the two directions of `bench_switch.toml`, `_runs` their sum)
+/// and `ipc_64_max` (the worst send plus the worst receive: an upper bound
+/// of one message's worst case, `_runs` the messages).
+pub fn combine_worst(raw: &mut BTreeMap<String, u64>) {
+    let get = |raw: &BTreeMap<String, u64>, n: &str| raw.get(n).copied();
+    if let (Some(a), Some(b)) = (get(raw, "switch_to_a_max"), get(raw, "switch_to_b_max")) {
+        raw.insert("partition_switch_max".into(), a.max(b));
+    }
+    if let (Some(a), Some(b)) = (get(raw, "switch_to_a_runs"), get(raw, "switch_to_b_runs")) {
+        raw.insert("partition_switch_runs".into(), a + b);
+    }
+    if let (Some(s), Some(r)) = (get(raw, "ipc_send_64_max"), get(raw, "ipc_recv_64_max")) {
+        raw.insert("ipc_64_max".into(), s + r);
+    }
+    if let (Some(s), Some(r)) = (get(raw, "ipc_send_64_runs"), get(raw, "ipc_recv_64_runs")) {
+        raw.insert("ipc_64_runs".into(), s.min(r));
+    }
+}
+
+/// The console line of a windows run with `BENCH` output that counts the
+/// window starts core 0 timed: `core 0 windows: N started, ...`.
+pub fn windows_started<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<u64> {
+    lines.into_iter().find_map(|l| {
+        let rest = l.split("core 0 windows: ").nth(1)?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// `compute_native / compute_hyp_windows`: the share of its own windows'
+/// time the windowed compute work got, if both were measured.
+pub fn compute_windows_share(results: &BTreeMap<&'static str, Option<u64>>) -> Option<f64> {
+    let own = results.get("compute_hyp_windows").copied().flatten()?;
+    let native = results.get("compute_native").copied().flatten()?;
+    (own > 0).then(|| native as f64 / own as f64)
 }
 
 /// The figures of [`RESULT_NAMES`] from the parsed lines and the code
@@ -307,6 +382,7 @@ pub fn to_json(
     prov: &Provenance,
     raw: &BTreeMap<String, u64>,
     results: &BTreeMap<&'static str, Option<u64>>,
+    curves: &[curves::Curve],
 ) -> Value {
     let mut res = Map::new();
     let mut missing = Map::new();
@@ -335,6 +411,10 @@ pub fn to_json(
     let mut targets: Map<String, Value> = TARGETS.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect();
     targets.insert("compute_ratio".into(), COMPUTE_RATIO_TARGET.into());
     targets.insert(
+        "compute_windows_share_min".into(),
+        COMPUTE_WINDOWS_SHARE_TARGET.into(),
+    );
+    targets.insert(
         "window_start_delay_attack_ratio".into(),
         WINDOW_ATTACK_RATIO_TARGET.into(),
     );
@@ -354,7 +434,9 @@ pub fn to_json(
             "compute_ratio": ratio,
             "irq_to_guest_minus_native": irq_added,
             "window_start_delay_attack_ratio": window_attack_ratio(results),
+            "compute_windows_share": compute_windows_share(results),
         },
+        "curves": curves.iter().map(|c| (c.name.to_string(), c.to_json())).collect::<Map<String, Value>>(),
         "targets": targets,
         "reference_bao": bao,
         "missing": missing,
@@ -368,14 +450,27 @@ pub fn verdict(name: &str, value: Option<u64>) -> Option<bool> {
     Some(value? <= lookup(&TARGETS, name)?)
 }
 
-/// The console table: name, instructions, target, Bao, pass/miss.
+/// The console table: name, instructions (the mean), the worst case
+/// with its run count, target, Bao, pass/miss.
 pub fn table(results: &BTreeMap<&'static str, Option<u64>>, raw: &BTreeMap<String, u64>) -> String {
-    let mut s = format!(
-        "{:<24} {:>13} {:>12} {:>12}  {}\n",
-        "benchmark", "instructions", "target", "Bao", "verdict"
+    let row = |name: &str, v: &str, max: &str, target: &str, bao: &str, verdict: &str| {
+        format!("{name:<24} {v:>13} {max:>18} {target:>12} {bao:>12}  {verdict}\n")
+    };
+    let mut s = row(
+        "benchmark",
+        "instructions",
+        "max (runs)",
+        "target",
+        "Bao",
+        "verdict",
     );
     let opt = |v: Option<u64>, prefix: &str| v.map_or("-".to_string(), |v| format!("{prefix}{v}"));
     for name in RESULT_NAMES {
+        if name.ends_with("_max") && WORST_NAMES.iter().any(|w| name == format!("{w}_max"))
+            || name.ends_with("_runs")
+        {
+            continue;
+        }
         let v = results.get(name).copied().flatten();
         let verdict = match (v, verdict(name, v)) {
             (None, _) => "not measured",
@@ -384,21 +479,31 @@ pub fn table(results: &BTreeMap<&'static str, Option<u64>>, raw: &BTreeMap<Strin
             (Some(_), Some(false)) => "MISS",
         };
         let unit = if name == "code_bytes" { " B" } else { "" };
-        s.push_str(&format!(
-            "{:<24} {:>13} {:>12} {:>12}  {}\n",
+        let max = if WORST_NAMES.contains(&name) {
+            let get = |suffix: &str| results.get(format!("{name}{suffix}").as_str()).copied().flatten();
+            match (get("_max"), get("_runs")) {
+                (Some(m), Some(r)) => format!("{m} ({r})"),
+                _ => "not measured".into(),
+            }
+        } else {
+            String::new()
+        };
+        s.push_str(&row(
             name,
-            v.map_or("-".to_string(), |v| format!("{v}{unit}")),
-            opt(lookup(&TARGETS, name), "<= "),
-            opt(lookup(&BAO_REFERENCE, name), ""),
-            verdict
+            &v.map_or("-".to_string(), |v| format!("{v}{unit}")),
+            &max,
+            &opt(lookup(&TARGETS, name), "<= "),
+            &opt(lookup(&BAO_REFERENCE, name), ""),
+            verdict,
         ));
     }
     for name in BASELINE_NAMES {
         let v = raw.get(name).copied();
         s.push_str(&format!(
-            "{:<24} {:>13} {:>12} {:>12}  {}\n",
+            "{:<24} {:>13} {:>18} {:>12} {:>12}  {}\n",
             name,
             opt(v, ""),
+            "",
             "-",
             opt(lookup(&BAO_REFERENCE, name), ""),
             if v.is_some() {
@@ -410,9 +515,10 @@ pub fn table(results: &BTreeMap<&'static str, Option<u64>>, raw: &BTreeMap<Strin
     }
     let ratio = compute_ratio(results);
     s.push_str(&format!(
-        "{:<24} {:>13} {:>12} {:>12}  {}\n",
+        "{:<24} {:>13} {:>18} {:>12} {:>12}  {}\n",
         "compute_ratio",
         ratio.map_or("-".to_string(), |r| format!("{r:.5}")),
+        "",
         format!("<= {COMPUTE_RATIO_TARGET}"),
         "-",
         match ratio {
@@ -423,14 +529,29 @@ pub fn table(results: &BTreeMap<&'static str, Option<u64>>, raw: &BTreeMap<Strin
     ));
     let ratio = window_attack_ratio(results);
     s.push_str(&format!(
-        "{:<24} {:>13} {:>12} {:>12}  {}\n",
+        "{:<24} {:>13} {:>18} {:>12} {:>12}  {}\n",
         "window_attack_ratio",
         ratio.map_or("-".to_string(), |r| format!("{r:.3}")),
+        "",
         format!("<= {WINDOW_ATTACK_RATIO_TARGET}"),
         "-",
         match ratio {
             None => "not measured",
             Some(r) if r <= WINDOW_ATTACK_RATIO_TARGET => "pass",
+            Some(_) => "MISS",
+        }
+    ));
+    let share = compute_windows_share(results);
+    s.push_str(&format!(
+        "{:<24} {:>13} {:>18} {:>12} {:>12}  {}\n",
+        "compute_windows_share",
+        share.map_or("-".to_string(), |r| format!("{:.3} %", r * 100.0)),
+        "",
+        format!(">= {} %", COMPUTE_WINDOWS_SHARE_TARGET * 100.0),
+        "-",
+        match share {
+            None => "not measured",
+            Some(r) if r >= COMPUTE_WINDOWS_SHARE_TARGET => "pass",
             Some(_) => "MISS",
         }
     ));
@@ -624,6 +745,58 @@ pub fn run_windows_attack_system() -> Result<BTreeMap<String, u64>> {
         .collect())
 }
 
+/// The worst-partition-switch system (`benchswa` and `benchswb` yielding
+/// to each other, every switch timed alone).
+pub fn bench_switch_system() -> PathBuf {
+    workspace_root().join("tools/runner/tests/systems/bench_switch.toml")
+}
+
+/// Builds and runs `bench_switch.toml` under `-icount`.
+pub fn run_bench_switch_system() -> Result<Outcome> {
+    let system = crate::system::build_system(&bench_switch_system(), Variant::Product)?;
+    run_counted(system.run(), "the bench switch system")
+}
+
+/// The worst-window-switch system: two spinners in 10 µs windows.
+pub fn bench_windows_system() -> PathBuf {
+    workspace_root().join("tools/runner/tests/systems/bench_windows.toml")
+}
+
+/// Builds and runs `bench_windows.toml` under `-icount`; returns
+/// `window_switch` (mean), `window_switch_max` and `window_switch_runs`
+/// (the window starts timed).
+pub fn run_bench_windows_system() -> Result<BTreeMap<String, u64>> {
+    let system = crate::system::build_system(&bench_windows_system(), Variant::Product)?;
+    let mut run = system.run();
+    run.flags |= hypcfg::boot_flags::BENCH;
+    let out = run_counted(run, "the bench windows system")?;
+    let raw = parse_lines(output_lines(&out));
+    let mut figures = BTreeMap::new();
+    for (from, to) in [
+        ("window_switch", "window_switch"),
+        ("window_start_delay_max", "window_switch_max"),
+    ] {
+        if let Some(v) = raw.get(from) {
+            figures.insert(to.to_string(), *v);
+        }
+    }
+    if let Some(n) = windows_started(output_lines(&out)) {
+        figures.insert("window_switch_runs".into(), n);
+    }
+    Ok(figures)
+}
+
+/// The windowed-compute system (`benchwin` and `spinner` in 1 ms windows).
+pub fn compute_windows_system() -> PathBuf {
+    workspace_root().join("tools/runner/tests/systems/bench_compute_windows.toml")
+}
+
+/// Builds and runs `bench_compute_windows.toml` under `-icount`.
+pub fn run_compute_windows_system() -> Result<Outcome> {
+    let system = crate::system::build_system(&compute_windows_system(), Variant::Product)?;
+    run_counted(system.run(), "the compute windows system")
+}
+
 /// Builds and runs the `bench-map` self test under `-icount`.
 pub fn run_map_selftest() -> Result<Outcome> {
     run_counted(
@@ -647,36 +820,72 @@ pub fn output_lines(out: &Outcome) -> impl Iterator<Item = &str> {
     out.console.iter().map(String::as_str).chain(out.stderr.lines())
 }
 
-/// `hvrun bench`: runs everything, prints the table and writes
-/// `results.json` and `ipc.svg` into `out_dir`.
+/// `hvrun bench`: runs everything, prints the table and the curves'
+/// slopes and writes `results.json`, `ipc.svg` and one SVG per curve into
+/// `out_dir`.
 pub fn run_all(out_dir: &Path) -> Result<()> {
     eprintln!("bench: the bench system ({})", bench_system().display());
     let (system, hyp) = run_bench_system()?;
+    eprintln!("bench: the switch system ({})", bench_switch_system().display());
+    let switch = run_bench_switch_system()?;
     eprintln!("bench: the windows system ({})", windows_system().display());
     let windows = run_windows_system()?;
+    eprintln!(
+        "bench: the short windows system ({})",
+        bench_windows_system().display()
+    );
+    let short_windows = run_bench_windows_system()?;
     eprintln!(
         "bench: the windows attack system ({})",
         windows_attack_system().display()
     );
     let attack = run_windows_attack_system()?;
+    eprintln!(
+        "bench: the compute windows system ({})",
+        compute_windows_system().display()
+    );
+    let compute_windows = run_compute_windows_system()?;
     eprintln!("bench: the bench-map self test");
     let map = run_map_selftest()?;
     eprintln!("bench: the native baseline");
     let native = run_native()?;
-    let runs = [&system, &windows, &map, &native];
+    let (switch_curve, boot_curve) = curves::run_partition_curves()?;
+    let (restart_curve, restart_figures) = curves::run_restart_curve()?;
+    let runs = [&system, &switch, &windows, &compute_windows, &map, &native];
     let mut raw = parse_lines(runs.into_iter().flat_map(output_lines));
     raw.extend(attack);
-    let sums =
-        ["compute_hyp", "compute_native"].map(|name| checksum(runs.into_iter().flat_map(output_lines), name));
-    if sums[0] != sums[1] {
+    // The mean and worst case over 10,000+ windows replace the quiet
+    // run's window_switch (its worst case stays window_start_delay_max,
+    // the reference of the attack ratio).
+    raw.extend(short_windows);
+    raw.extend(restart_figures);
+    combine_worst(&mut raw);
+    match raw.get("bench_system_end") {
+        Some(&end) if end < BENCH_WINDOW_INSTR => {}
+        other => {
+            return Err(Error(format!(
+                "the bench system ended at {other:?} instructions, not inside bench's first \
+                 window ({BENCH_WINDOW_INSTR}): a window boundary may have disturbed its samples"
+            )))
+        }
+    }
+    let sums = ["compute_hyp", "compute_native", "compute_hyp_windows"]
+        .map(|name| checksum(runs.into_iter().flat_map(output_lines), name));
+    if sums[0] != sums[1] || sums[2] != sums[1] {
         return Err(Error(format!(
-            "the compute workload gave checksum {:x?} in the partition but {:x?} natively: \
-             the two runs did not do the same work",
-            sums[0], sums[1]
+            "the compute workload gave checksum {:x?} in the partition, {:x?} in windows but \
+             {:x?} natively: the runs did not do the same work",
+            sums[0], sums[2], sums[1]
         )));
     }
     let code_bytes = size::measure(&hyp)?.code_bytes();
     let results = results(&raw, Some(code_bytes));
+    let curves = vec![
+        switch_curve,
+        restart_curve,
+        curves::ipc_curve(&results),
+        boot_curve,
+    ];
     let prov = Provenance::detect();
     println!(
         "rhyp benchmarks at {}{} ({}), instructions per operation under -icount shift=0",
@@ -689,13 +898,26 @@ pub fn run_all(out_dir: &Path) -> Result<()> {
         prov.qemu
     );
     print!("{}", table(&results, &raw));
+    println!("curves (least-squares slope):");
+    for c in &curves {
+        let pts: Vec<String> = c.points.iter().map(|(x, y)| format!("{x}:{y:.0}")).collect();
+        println!(
+            "  {:<32} slope {:>10} {}  [{}]",
+            c.name,
+            c.fit().map_or("-".into(), |(s, _)| curves::fmt_slope(s)),
+            c.slope_unit,
+            pts.join(" ")
+        );
+    }
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error(format!("cannot create {}: {e}", out_dir.display())))?;
-    let doc = to_json(&prov, &raw, &results);
+    let doc = to_json(&prov, &raw, &results, &curves);
     let text = serde_json::to_string_pretty(&doc).map_err(|e| Error(e.to_string()))? + "\n";
     let json_path = out_dir.join("results.json");
-    std::fs::write(&json_path, text)
-        .map_err(|e| Error(format!("cannot write {}: {e}", json_path.display())))?;
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| Error(format!("cannot write {}: {e}", path.display())))
+    };
+    write(&json_path, &text)?;
     let points: Vec<(u32, u64, u64)> = IPC_SIZES
         .iter()
         .filter_map(|&size| {
@@ -705,10 +927,19 @@ pub fn run_all(out_dir: &Path) -> Result<()> {
         })
         .collect();
     let caption = format!("rhyp {}, QEMU mps3-an536, -icount shift=0", prov.git_rev);
-    let svg_path = out_dir.join("ipc.svg");
-    std::fs::write(&svg_path, ipc_svg(&points, &caption))
-        .map_err(|e| Error(format!("cannot write {}: {e}", svg_path.display())))?;
-    println!("wrote {} and {}", json_path.display(), svg_path.display());
+    write(&out_dir.join("ipc.svg"), &ipc_svg(&points, &caption))?;
+    for c in &curves {
+        write(
+            &out_dir.join(format!("{}.svg", c.name)),
+            &curves::curve_svg(c, &caption),
+        )?;
+    }
+    println!(
+        "wrote {}, ipc.svg and {} curve SVGs in {}",
+        json_path.display(),
+        curves.len(),
+        out_dir.display()
+    );
     Ok(())
 }
 
@@ -804,7 +1035,7 @@ mod tests {
             qemu: "QEMU emulator version 10.0.2".into(),
         };
         let raw = parse_lines(["BENCH compute_native 1600000", "BENCH compute_hyp 1616000"]);
-        let doc = to_json(&prov, &raw, &results(&raw, None));
+        let doc = to_json(&prov, &raw, &results(&raw, None), &[]);
         assert_eq!(doc["git_rev"], "abc1234");
         assert!(doc["results"]["irq_to_guest"].is_null());
         assert!(doc["missing"]["irq_to_guest"]
@@ -819,7 +1050,7 @@ mod tests {
 
         // A hook that starts printing its line is picked up by itself.
         let raw = parse_lines(["[ticker] BENCH irq_to_guest 140 (over 100 deadlines)"]);
-        let doc = to_json(&prov, &raw, &results(&raw, None));
+        let doc = to_json(&prov, &raw, &results(&raw, None), &[]);
         assert_eq!(doc["results"]["irq_to_guest"], 140);
         assert!(doc["missing"].get("irq_to_guest").is_none());
         assert!(doc["overhead"]["compute_ratio"].is_null());
@@ -829,7 +1060,7 @@ mod tests {
 
         // With its native twin, the interrupt overhead is the difference.
         let raw = parse_lines(["BENCH irq_to_guest 101", "BENCH irq_native 14"]);
-        let doc = to_json(&prov, &raw, &results(&raw, None));
+        let doc = to_json(&prov, &raw, &results(&raw, None), &[]);
         assert_eq!(doc["baseline"]["irq_native"], 14);
         assert_eq!(doc["overhead"]["irq_to_guest_minus_native"], 87);
         assert!(doc["missing"].get("irq_native").is_none());

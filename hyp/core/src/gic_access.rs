@@ -1,0 +1,546 @@
+//! The access sizes the GICv3 architecture permits per register (IHI 0069,
+//! "GIC memory-mapped register access"), and accesses of 1, 4 or 8 bytes
+//! built on the word-level emulation [`vgic_mmio::access`]:
+//!
+//! - every register takes 32-bit accesses;
+//! - `GICD_IPRIORITYR<n>`, `GICD_ITARGETSR<n>`, `GICD_CPENDSGIR<n>`,
+//!   `GICD_SPENDSGIR<n>` and `GICR_IPRIORITYR<n>` also take byte accesses:
+//!   a byte write is a read-modify-write of its word (as the partition
+//!   sees it, so another partition's bytes are written back unchanged);
+//! - the 64-bit registers (`GICD_IROUTER<n>`, `GICR_TYPER` and the LPI
+//!   registers) also take 64-bit accesses, as two word accesses: a write
+//!   is tried on both words first and made only if both are accepted, so
+//!   a refused write changes nothing;
+//! - anything else (a halfword, a byte to a word register, 64 bits to a
+//!   32-bit register, an access not aligned to its size) is a
+//!   [`Refusal`]: the architecture does not define it.
+//!
+//! The caller runs one call under the GIC lock with the frame mapped, so
+//! the words of one access are atomic against the other core.
+
+use core::fmt;
+
+use crate::gicv3::*;
+use crate::insn::NotDecoded;
+use crate::vgic_mmio::{self, Frame, GicRegs, Outcome, Owns};
+use crate::virq::VirtualIrqs;
+
+/// The sizes a register takes besides 32 bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Width {
+    /// 32 bits only.
+    Word,
+    /// Bytes too.
+    Byte,
+    /// 64 bits too (a 64-bit register, or either of its halves).
+    Double,
+}
+
+/// A run of registers, `first..=last` (the offset of the last one's
+/// first byte), of one name and [`Width`].
+struct Regs(u32, u32, &'static str, Width);
+
+/// The distributor's registers (IHI 0069, table "Distributor register
+/// map"), those the board's GIC has.
+const DIST: &[Regs] = &[
+    Regs(GICD_CTLR, GICD_CTLR, "GICD_CTLR", Width::Word),
+    Regs(GICD_TYPER, GICD_TYPER, "GICD_TYPER", Width::Word),
+    Regs(GICD_IIDR, GICD_IIDR, "GICD_IIDR", Width::Word),
+    Regs(0x000C, 0x000C, "GICD_TYPER2", Width::Word),
+    Regs(0x0010, 0x0010, "GICD_STATUSR", Width::Word),
+    Regs(0x0040, 0x0058, "GICD_SETSPI/CLRSPI", Width::Word),
+    Regs(GICD_IGROUPR, 0x00FC, "GICD_IGROUPR<n>", Width::Word),
+    Regs(GICD_ISENABLER, 0x017C, "GICD_ISENABLER<n>", Width::Word),
+    Regs(GICD_ICENABLER, 0x01FC, "GICD_ICENABLER<n>", Width::Word),
+    Regs(GICD_ISPENDR, 0x027C, "GICD_ISPENDR<n>", Width::Word),
+    Regs(GICD_ICPENDR, 0x02FC, "GICD_ICPENDR<n>", Width::Word),
+    Regs(GICD_ISACTIVER, 0x037C, "GICD_ISACTIVER<n>", Width::Word),
+    Regs(GICD_ICACTIVER, 0x03FC, "GICD_ICACTIVER<n>", Width::Word),
+    Regs(GICD_IPRIORITYR, 0x07F8, "GICD_IPRIORITYR<n>", Width::Byte),
+    Regs(0x0800, 0x0BF8, "GICD_ITARGETSR<n>", Width::Byte),
+    Regs(GICD_ICFGR, 0x0CFC, "GICD_ICFGR<n>", Width::Word),
+    Regs(0x0D00, 0x0D7C, "GICD_IGRPMODR<n>", Width::Word),
+    Regs(0x0E00, 0x0EFC, "GICD_NSACR<n>", Width::Word),
+    Regs(0x0F00, 0x0F00, "GICD_SGIR", Width::Word),
+    Regs(0x0F10, 0x0F1C, "GICD_CPENDSGIR<n>", Width::Byte),
+    Regs(0x0F20, 0x0F2C, "GICD_SPENDSGIR<n>", Width::Byte),
+    // IROUTER<n> for n = 32..=1019, 8 bytes each.
+    Regs(0x6100, 0x7FD8, "GICD_IROUTER<n>", Width::Double),
+    Regs(GICD_PIDR2, GICD_PIDR2, "GICD_PIDR2", Width::Word),
+];
+
+/// The redistributor's registers (RD_base, then SGI_base).
+const REDIST: &[Regs] = &[
+    Regs(0x0000, 0x0000, "GICR_CTLR", Width::Word),
+    Regs(GICR_IIDR, GICR_IIDR, "GICR_IIDR", Width::Word),
+    Regs(GICR_TYPER, GICR_TYPER, "GICR_TYPER", Width::Double),
+    Regs(0x0010, 0x0010, "GICR_STATUSR", Width::Word),
+    Regs(GICR_WAKER, GICR_WAKER, "GICR_WAKER", Width::Word),
+    Regs(0x0040, 0x0048, "GICR_SETLPIR/CLRLPIR", Width::Double),
+    Regs(0x0070, 0x0078, "GICR_PROPBASER/PENDBASER", Width::Double),
+    Regs(0x00A0, 0x00A0, "GICR_INVLPIR", Width::Double),
+    Regs(0x00B0, 0x00B0, "GICR_INVALLR", Width::Double),
+    Regs(0x00C0, 0x00C0, "GICR_SYNCR", Width::Word),
+    Regs(0xFFE8, 0xFFE8, "GICR_PIDR2", Width::Word),
+    Regs(GICR_IGROUPR0, GICR_IGROUPR0, "GICR_IGROUPR0", Width::Word),
+    Regs(GICR_ISENABLER0, GICR_ISENABLER0, "GICR_ISENABLER0", Width::Word),
+    Regs(GICR_ICENABLER0, GICR_ICENABLER0, "GICR_ICENABLER0", Width::Word),
+    Regs(SGI_BASE + 0x200, SGI_BASE + 0x200, "GICR_ISPENDR0", Width::Word),
+    Regs(GICR_ICPENDR0, GICR_ICPENDR0, "GICR_ICPENDR0", Width::Word),
+    Regs(SGI_BASE + 0x300, SGI_BASE + 0x300, "GICR_ISACTIVER0", Width::Word),
+    Regs(GICR_ICACTIVER0, GICR_ICACTIVER0, "GICR_ICACTIVER0", Width::Word),
+    Regs(
+        GICR_IPRIORITYR,
+        GICR_IPRIORITYR + 0x1C,
+        "GICR_IPRIORITYR<n>",
+        Width::Byte,
+    ),
+    Regs(SGI_BASE + 0xC00, SGI_BASE + 0xC04, "GICR_ICFGR<n>", Width::Word),
+    Regs(SGI_BASE + 0xD00, SGI_BASE + 0xD00, "GICR_IGRPMODR0", Width::Word),
+    Regs(SGI_BASE + 0xE00, SGI_BASE + 0xE00, "GICR_NSACR", Width::Word),
+];
+
+/// The name and [`Width`] of the register at `at` (a reserved offset is a
+/// 32-bit register that reads as zero).
+fn register(at: Frame) -> (&'static str, Width) {
+    let (table, off, other) = match at {
+        Frame::Dist(off) => (DIST, off, "a GICD register"),
+        Frame::Redist(off) => (REDIST, off, "a GICR register"),
+    };
+    table
+        .iter()
+        .find(|r| {
+            // A 64-bit register's last word is 4 bytes after its start.
+            let last = if r.3 == Width::Double {
+                r.1.saturating_add(4)
+            } else {
+                r.1
+            };
+            (r.0..=last.saturating_add(3)).contains(&off)
+        })
+        .map_or((other, Width::Word), |r| (r.2, r.3))
+}
+
+/// Why an access to the GIC is not emulated (nothing is written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A size the register does not take.
+    Size {
+        /// Bytes accessed.
+        bytes: u8,
+        /// The register.
+        reg: &'static str,
+    },
+    /// An access not aligned to its size.
+    Misaligned {
+        /// Bytes accessed.
+        bytes: u8,
+        /// The register.
+        reg: &'static str,
+    },
+    /// The instruction is not one the emulation decodes.
+    Insn(NotDecoded),
+    /// A transfer or base register the emulation does not reach.
+    Register,
+    /// The instruction at the faulting PC is not in the partition's
+    /// readable memory.
+    Fetch,
+    /// The instruction read does not make the faulting access (it was
+    /// changed since, or does not match the syndrome).
+    Mismatch,
+    /// Data accesses are big-endian (`SPSR.E`).
+    BigEndian,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bits = |bytes: u8| u32::from(bytes).wrapping_mul(8);
+        match *self {
+            Refusal::Size { bytes, reg } => write!(f, "{}-bit access to {reg} is not permitted", bits(bytes)),
+            Refusal::Misaligned { bytes, reg } => write!(f, "misaligned {}-bit access to {reg}", bits(bytes)),
+            Refusal::Insn(why) => f.write_str(why.message()),
+            Refusal::Register => f.write_str("GIC access through SP, LR or PC is not emulated"),
+            Refusal::Fetch => f.write_str("the instruction at PC is not in the partition's memory"),
+            Refusal::Mismatch => f.write_str("the instruction at PC does not make the faulting access"),
+            Refusal::BigEndian => f.write_str("big-endian GIC access is not emulated"),
+        }
+    }
+}
+
+/// Why [`access`] did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The access is not one the architecture permits.
+    Access(Refusal),
+    /// The emulation refused the write ([`Outcome::Refused`]).
+    Write {
+        /// The interrupt concerned.
+        intid: u32,
+        /// Why.
+        why: &'static str,
+    },
+}
+
+/// Checks that an access of `bytes` at `at` is one its register takes.
+pub fn check(at: Frame, bytes: u8) -> Result<(), Refusal> {
+    let (reg, width) = register(at);
+    let off = match at {
+        Frame::Dist(o) | Frame::Redist(o) => o,
+    };
+    let permitted = match bytes {
+        4 => true,
+        1 => width == Width::Byte,
+        8 => width == Width::Double,
+        _ => false,
+    };
+    if !permitted {
+        return Err(Refusal::Size { bytes, reg });
+    }
+    if off & u32::from(bytes).wrapping_sub(1) != 0 {
+        return Err(Refusal::Misaligned { bytes, reg });
+    }
+    Ok(())
+}
+
+/// The frame position `delta` bytes after `at`.
+fn plus(at: Frame, delta: u32) -> Frame {
+    match at {
+        Frame::Dist(o) => Frame::Dist(o.wrapping_add(delta)),
+        Frame::Redist(o) => Frame::Redist(o.wrapping_add(delta)),
+    }
+}
+
+/// One word access, refused as [`Refused::Write`] if the emulation
+/// refuses it.
+fn word(
+    at: Frame,
+    write: Option<u32>,
+    o: &impl Owns,
+    hw: &mut impl GicRegs,
+    prio: &mut VirtualIrqs,
+) -> Result<u32, Refused> {
+    match vgic_mmio::access(at, write, o, hw, prio) {
+        Outcome::Read(v) => Ok(v),
+        Outcome::Done => Ok(0),
+        Outcome::Refused { intid, why } => Err(Refused::Write { intid, why }),
+    }
+}
+
+/// The hardware seen by a trial write: reads pass through, writes are
+/// dropped.
+struct Trial<'a, H>(&'a mut H);
+
+impl<H: GicRegs> GicRegs for Trial<'_, H> {
+    fn dist_read(&mut self, offset: u32) -> u32 {
+        self.0.dist_read(offset)
+    }
+    fn dist_write(&mut self, _: u32, _: u32) {}
+    fn redist_read(&mut self, offset: u32) -> u32 {
+        self.0.redist_read(offset)
+    }
+}
+
+/// Emulates an access of `bytes` (1, 4 or 8) at `at`: `write` is the
+/// value stored (its low `bytes` bytes), `None` for a load, which returns
+/// the value read (zero-extended). A refused access writes nothing.
+pub fn access(
+    at: Frame,
+    bytes: u8,
+    write: Option<u64>,
+    o: &impl Owns,
+    hw: &mut impl GicRegs,
+    prio: &mut VirtualIrqs,
+) -> Result<u64, Refused> {
+    check(at, bytes).map_err(Refused::Access)?;
+    match bytes {
+        1 => {
+            let (aligned, lane) = match at {
+                Frame::Dist(off) => (Frame::Dist(off & !3), off & 3),
+                Frame::Redist(off) => (Frame::Redist(off & !3), off & 3),
+            };
+            let shift = lane.wrapping_mul(8);
+            let current = word(aligned, None, o, hw, prio)?;
+            match write {
+                None => Ok(u64::from((current >> shift) & 0xFF)),
+                Some(v) => {
+                    let new = (current & !(0xFF << shift)) | ((v as u32 & 0xFF) << shift);
+                    // The other bytes are written back as read, so a
+                    // refusal is about this byte's interrupt (every byte
+                    // register has one INTID per byte, four per word).
+                    word(aligned, Some(new), o, hw, prio)
+                        .map(|_| 0)
+                        .map_err(|e| match e {
+                            Refused::Write { intid, why } => Refused::Write {
+                                intid: (intid & !3) | lane,
+                                why,
+                            },
+                            other => other,
+                        })
+                }
+            }
+        }
+        8 => {
+            let high = plus(at, 4);
+            match write {
+                None => {
+                    let lo = word(at, None, o, hw, prio)?;
+                    let hi = word(high, None, o, hw, prio)?;
+                    Ok(u64::from(lo) | u64::from(hi) << 32)
+                }
+                Some(v) => {
+                    let (lo, hi) = (v as u32, (v >> 32) as u32);
+                    // Both halves are tried first (on a copy of the
+                    // partition's interrupt state, with no hardware write): either is
+                    // refused before anything is written.
+                    let mut scratch = *prio;
+                    word(at, Some(lo), o, &mut Trial(hw), &mut scratch)?;
+                    word(high, Some(hi), o, &mut Trial(hw), &mut scratch)?;
+                    word(at, Some(lo), o, hw, prio)?;
+                    word(high, Some(hi), o, hw, prio).map(|_| 0)
+                }
+            }
+        }
+        _ => word(at, write.map(|v| v as u32), o, hw, prio).map(u64::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A distributor and redistributor of plain words.
+    #[derive(Default)]
+    struct Hw {
+        regs: std::collections::HashMap<u32, u32>,
+        writes: Vec<(u32, u32)>,
+    }
+
+    impl GicRegs for Hw {
+        fn dist_read(&mut self, off: u32) -> u32 {
+            *self.regs.get(&off).unwrap_or(&0)
+        }
+        fn dist_write(&mut self, off: u32, v: u32) {
+            self.writes.push((off, v));
+            self.regs.insert(off, v);
+        }
+        fn redist_read(&mut self, off: u32) -> u32 {
+            *self.regs.get(&(0x100_0000 + off)).unwrap_or(&0)
+        }
+    }
+
+    /// Owns SPIs 33 and 35 and the virtual timer PPI 27; core 0.
+    struct Part;
+
+    impl Owns for Part {
+        fn owns(&self, intid: u32) -> bool {
+            matches!(intid, 27 | 33 | 35)
+        }
+        fn core(&self) -> u32 {
+            0
+        }
+    }
+
+    fn acc(
+        h: &mut Hw,
+        prio: &mut VirtualIrqs,
+        at: Frame,
+        bytes: u8,
+        write: Option<u64>,
+    ) -> Result<u64, Refused> {
+        access(at, bytes, write, &Part, h, prio)
+    }
+
+    fn refusal(r: Result<u64, Refused>) -> String {
+        match r {
+            Err(Refused::Access(why)) => why.to_string(),
+            other => panic!("not an access refusal: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn byte_writes_to_priorities_change_only_their_byte() {
+        let mut h = Hw::default();
+        let mut prio = VirtualIrqs::RESET;
+        // INTIDs 32..35 share 0x420; the hypervisor gave 33 and 35 0x80
+        // and the others' bytes hold something the partition cannot see.
+        h.regs.insert(0x420, 0x8066_8077);
+        assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0x421), 1, Some(0xA0)), Ok(0));
+        assert_eq!(h.regs[&0x420], 0x8066_D077, "33 mapped below the hypervisor");
+        assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0x421), 1, None), Ok(0xA0));
+        assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0x423), 1, Some(0x10)), Ok(0));
+        assert_eq!(h.regs[&0x420], 0x8866_D077);
+        assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0x423), 1, None), Ok(0x10));
+        assert_eq!(
+            acc(&mut h, &mut prio, Frame::Dist(0x420), 4, None),
+            Ok(0x1000_A000)
+        );
+        // Another partition's byte: refused, nothing written.
+        let before = h.writes.len();
+        assert_eq!(
+            acc(&mut h, &mut prio, Frame::Dist(0x422), 1, Some(0x20)),
+            Err(Refused::Write {
+                intid: 34,
+                why: "priority of an interrupt it does not own"
+            })
+        );
+        assert_eq!(h.writes.len(), before);
+        assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0x422), 1, None), Ok(0));
+    }
+
+    #[test]
+    fn byte_accesses_reach_the_redistributor_priorities_and_the_sgi_registers() {
+        let mut h = Hw::default();
+        let mut prio = VirtualIrqs::RESET;
+        // PPI 27 is byte 3 of GICR_IPRIORITYR6.
+        let at = Frame::Redist(GICR_IPRIORITYR + 27);
+        assert_eq!(acc(&mut h, &mut prio, at, 1, Some(0x30)), Ok(0));
+        assert_eq!(acc(&mut h, &mut prio, at, 1, None), Ok(0x30));
+        assert_eq!(prio.prio.get(27), 0x30);
+        // ITARGETSR, CPENDSGIR and SPENDSGIR take bytes (and read zero).
+        for off in [0x821, 0xF13, 0xF2E] {
+            assert_eq!(
+                acc(&mut h, &mut prio, Frame::Dist(off), 1, None),
+                Ok(0),
+                "{off:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_the_register_does_not_take_are_refused_with_its_name() {
+        let mut h = Hw::default();
+        let mut prio = VirtualIrqs::RESET;
+        let cases = [
+            (Frame::Dist(0), 1, "8-bit access to GICD_CTLR is not permitted"),
+            (Frame::Dist(0), 2, "16-bit access to GICD_CTLR is not permitted"),
+            (Frame::Dist(0), 8, "64-bit access to GICD_CTLR is not permitted"),
+            (
+                Frame::Dist(0x420),
+                2,
+                "16-bit access to GICD_IPRIORITYR<n> is not permitted",
+            ),
+            (
+                Frame::Dist(0x104),
+                1,
+                "8-bit access to GICD_ISENABLER<n> is not permitted",
+            ),
+            (
+                Frame::Dist(0x6108),
+                1,
+                "8-bit access to GICD_IROUTER<n> is not permitted",
+            ),
+            (
+                Frame::Dist(0x6104),
+                8,
+                "misaligned 64-bit access to GICD_IROUTER<n>",
+            ),
+            (
+                Frame::Dist(0x422),
+                4,
+                "misaligned 32-bit access to GICD_IPRIORITYR<n>",
+            ),
+            (
+                Frame::Dist(0x3000),
+                1,
+                "8-bit access to a GICD register is not permitted",
+            ),
+            (
+                Frame::Redist(GICR_WAKER),
+                8,
+                "64-bit access to GICR_WAKER is not permitted",
+            ),
+            (
+                Frame::Redist(GICR_TYPER),
+                2,
+                "16-bit access to GICR_TYPER is not permitted",
+            ),
+            (
+                Frame::Redist(GICR_ISENABLER0 + 1),
+                1,
+                "8-bit access to GICR_ISENABLER0 is not permitted",
+            ),
+        ];
+        for (at, bytes, msg) in cases {
+            assert_eq!(refusal(acc(&mut h, &mut prio, at, bytes, Some(1))), msg);
+            assert_eq!(refusal(acc(&mut h, &mut prio, at, bytes, None)), msg);
+        }
+        assert!(h.writes.is_empty());
+        assert_eq!(prio, VirtualIrqs::RESET);
+    }
+
+    #[test]
+    fn sixty_four_bit_registers_take_both_sizes() {
+        let mut h = Hw::default();
+        let mut prio = VirtualIrqs::RESET;
+        h.regs.insert(0x100_0000 + GICR_TYPER, 0x0000_0110);
+        h.regs.insert(0x100_0000 + GICR_TYPER_HI, 0x0000_0001);
+        let typer = Frame::Redist(GICR_TYPER);
+        assert_eq!(acc(&mut h, &mut prio, typer, 8, None), Ok(0x1_0000_0110));
+        assert_eq!(acc(&mut h, &mut prio, typer, 4, None), Ok(0x110));
+        assert_eq!(
+            acc(&mut h, &mut prio, Frame::Redist(GICR_TYPER_HI), 4, None),
+            Ok(1)
+        );
+        // IROUTER of an owned SPI: 64-bit and either half.
+        let route = Frame::Dist(GICD_IROUTER + 33 * 8);
+        h.regs.insert(GICD_IROUTER + 33 * 8, 0);
+        assert_eq!(acc(&mut h, &mut prio, route, 8, Some(0)), Ok(0));
+        assert_eq!(acc(&mut h, &mut prio, route, 8, None), Ok(0));
+        assert_eq!(acc(&mut h, &mut prio, plus(route, 4), 4, Some(0)), Ok(0));
+    }
+
+    #[test]
+    fn a_refused_half_of_a_64_bit_write_writes_neither() {
+        let mut h = Hw::default();
+        let mut prio = VirtualIrqs::RESET;
+        let route = Frame::Dist(GICD_IROUTER + 33 * 8);
+        // Low half fine (core 0), high half (Aff3) routes elsewhere.
+        assert_eq!(
+            acc(&mut h, &mut prio, route, 8, Some(1 << 32)),
+            Err(Refused::Write {
+                intid: 33,
+                why: "routing to another core"
+            })
+        );
+        assert_eq!(
+            acc(&mut h, &mut prio, Frame::Dist(GICD_IROUTER + 34 * 8), 8, Some(0)),
+            Err(Refused::Write {
+                intid: 34,
+                why: "routing of an interrupt it does not own"
+            })
+        );
+        assert!(h.writes.is_empty());
+    }
+
+    #[test]
+    fn a_trial_write_never_reaches_the_hardware() {
+        let mut h = Hw::default();
+        let mut prio = VirtualIrqs::RESET;
+        assert_eq!(
+            word(
+                Frame::Dist(0x104),
+                Some(1 << 1),
+                &Part,
+                &mut Trial(&mut h),
+                &mut prio
+            ),
+            Ok(0)
+        );
+        assert!(h.writes.is_empty());
+        assert_eq!(
+            word(Frame::Dist(0x104), Some(1 << 1), &Part, &mut h, &mut prio),
+            Ok(0)
+        );
+        assert_eq!(h.writes, vec![(0x104, 1 << 1)]);
+    }
+
+    #[test]
+    fn word_accesses_are_the_word_emulation() {
+        let mut h = Hw::default();
+        let mut prio = VirtualIrqs::RESET;
+        h.regs.insert(0, 0x53);
+        assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0), 4, None), Ok(0x53));
+        assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0x104), 4, Some(1 << 3)), Ok(0));
+        assert_eq!(h.writes, vec![(0x104, 1 << 3)]);
+    }
+}
