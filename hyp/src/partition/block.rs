@@ -301,17 +301,18 @@ pub struct Reload {
 /// A step of loading (see [`Reload`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Stage {
+    /// Clearing region `n` of the partition's band (memory regions it may
+    /// write; the others are skipped). First, so that the image copied
+    /// next may put initial data in a writable region.
+    Zero(usize),
     /// Copying the image; `crc` is the running CRC register.
     Copy,
-    /// Clearing region `n` of the partition's band (memory regions it may
-    /// write; the others are skipped).
-    Zero(usize),
 }
 
 impl Reload {
     /// Nothing done yet.
     pub const START: Reload = Reload {
-        stage: Stage::Copy,
+        stage: Stage::Zero(0),
         offset: 0,
         crc: !0,
     };

@@ -1,5 +1,5 @@
-//! Loading: the system blob at boot, and a partition's pristine image and
-//! zeroed memory each time it starts or restarts. Everything the
+//! Loading: the system blob at boot, and a partition's zeroed memory and
+//! pristine image each time it starts or restarts. Everything the
 //! hypervisor reads or writes here outside its own memory goes through
 //! transient mappings.
 
@@ -226,12 +226,18 @@ pub(super) fn resume(
         .image
         .ok_or("it has no image (build the system with one per partition)")?;
     mpu::load_partition_band(&[]).map_err(|e| e.message())?;
+    // Clear first, then copy: an ELF may load initial data straight into
+    // a writable region (the image is checked to lie in the partition's
+    // memory), and clearing after the copy would wipe it.
     loop {
         let r = &mut b.reload;
         let more = match r.stage {
-            Stage::Copy => copy_image(img, r, preempt)?,
             Stage::Zero(n) => match p.regions.get(n) {
-                None => break,
+                None => {
+                    r.stage = Stage::Copy;
+                    r.offset = 0;
+                    false
+                }
                 Some(reg)
                     if reg.kind == RegionKind::Memory
                         && reg.words.attrs().is_some_and(|a| a.access.writable()) =>
@@ -244,6 +250,12 @@ pub(super) fn resume(
                     false
                 }
             },
+            Stage::Copy => {
+                if !copy_image(img, r, preempt)? {
+                    break;
+                }
+                true
+            }
         };
         if more {
             return Ok(Loaded::Preempted);
@@ -309,8 +321,6 @@ fn copy_image(
     if crate::image::Crc32Stream::resume(r.crc).finish() != img.crc32 {
         return Err("pristine image is damaged (CRC mismatch)");
     }
-    r.stage = Stage::Zero(0);
-    r.offset = 0;
     Ok(false)
 }
 

@@ -203,3 +203,145 @@ fn a_rust_crate_outside_the_workspace_takes_the_sensors_readings() {
     assert_has(&console, "[hyp] partition monitor shut down (exit code 0)");
     assert_has(&console, "[hyp] partition sensor shut down (exit code 0)");
 }
+
+/// A32 program for `data_loaded_into_writable_memory_is_there_at_every_start`:
+/// `.data` is loaded straight into the writable region (no `AT>`), `.bss`
+/// follows it. In its first life it checks both, overwrites them and
+/// restarts; in its second it checks them again and shuts down with 0.
+/// Any wrong value shuts it down with 3 (data) or 4 (bss).
+const LOADED_DATA_S: &str = r#"
+    .syntax unified
+    .arm
+    .section .text.start, "ax"
+    .global _start
+_start:
+    ldr     sp, =__stack_top
+    ldr     r4, =value
+    ldr     r5, [r4]
+    ldr     r6, =0x5afe0001
+    cmp     r5, r6
+    movne   r1, #3
+    bne     out
+    ldr     r4, =zeroed
+    ldr     r5, [r4]
+    cmp     r5, #0
+    movne   r1, #4
+    bne     out
+    sub     sp, sp, #16
+    mov     r1, sp
+    mov     r0, #0x09               @ PARTITION_INFO: id, core, restarts, abi
+    hvc     #0
+    ldr     r7, [sp, #8]
+    cmp     r7, #0
+    movne   r1, #0
+    bne     out
+    ldr     r4, =value              @ first life: spoil both, restart
+    mov     r5, #0
+    str     r5, [r4]
+    ldr     r4, =zeroed
+    mvn     r5, #0
+    str     r5, [r4]
+    mov     r0, #0x07               @ RESTART
+    hvc     #0
+out:
+    mov     r0, #0x08               @ SHUTDOWN, r1 = exit code
+    hvc     #0
+1:  b       1b
+    .ltorg
+    .data
+value:
+    .word   0x5afe0001
+    .bss
+zeroed:
+    .word   0
+"#;
+
+const LOADED_DATA_LD: &str = r#"
+MEMORY
+{
+    CODE (rx) : ORIGIN = 0x20000000, LENGTH = 64K
+    DATA (rw) : ORIGIN = 0x20010000, LENGTH = 64K
+}
+ENTRY(_start)
+PHDRS
+{
+    code PT_LOAD FLAGS(5);
+    data PT_LOAD FLAGS(6);
+}
+SECTIONS
+{
+    .text : { KEEP(*(.text.start)) *(.text .text.*) } > CODE :code
+    .data : { *(.data .data.*) } > DATA :data
+    .bss : { *(.bss .bss.*) } > DATA :data
+    __stack_top = ORIGIN(DATA) + LENGTH(DATA);
+}
+"#;
+
+const LOADED_DATA_TOML: &str = r#"
+[platform]
+include = "PLATFORM"
+
+[hypervisor]
+image = { base = 0x1000_0000, size = "448K" }
+blob = { base = 0x1007_0000, size = "64K" }
+console = "uart2"
+devices = ["gicd", "gicr"]
+interrupts = [25, 26]
+
+[[partition]]
+name = "loader"
+core = 0
+image = "loaded.elf"
+fault_policy = "restart"
+restart_budget = 1
+memory = [
+    { name = "code", base = 0x2000_0000, size = "64K", perm = "r-x" },
+    { name = "data", base = 0x2001_0000, size = "64K", perm = "rw-" },
+]
+
+[[schedule]]
+core = 0
+major_frame_us = 10_000
+windows = [{ partition = "loader", duration_us = 10_000 }]
+"#;
+
+/// An ELF built elsewhere may load its initialised data straight into a
+/// writable region, as a boot loader would put it there: the hypervisor
+/// clears writable memory before copying the image, so the data is there
+/// at the first start and again after a restart (and `.bss` is zero).
+#[test]
+fn data_loaded_into_writable_memory_is_there_at_every_start() {
+    require_gcc();
+    let dir = std::env::temp_dir().join(format!("rhyp-loaded-data-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("loaded.S"), LOADED_DATA_S).unwrap();
+    std::fs::write(dir.join("loaded.ld"), LOADED_DATA_LD).unwrap();
+    let platform = runner::workspace_root().join("config/platforms/mps3-an536.toml");
+    let toml = LOADED_DATA_TOML.replace("PLATFORM", &platform.display().to_string());
+    std::fs::write(dir.join("loaded.toml"), toml).unwrap();
+    let (code, stdout, stderr) = sh(
+        &dir,
+        "arm-none-eabi-gcc -mcpu=cortex-r52 -marm -nostdlib -nostartfiles -Tloaded.ld \
+         -Wl,--build-id=none -o loaded.elf loaded.S",
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let out = Command::new(env!("CARGO_BIN_EXE_hvrun"))
+        .args(["run", "--config", "loaded.toml", "--out", "out"])
+        .current_dir(&dir)
+        .output()
+        .expect("start hvrun");
+    let console = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        console.contains("[hyp] partition loader shut down (exit code 0)"),
+        "{console}\n--- stderr ---\n{stderr}"
+    );
+    assert_has(&console, "[hyp] run over: exit code 0");
+    assert!(
+        console.contains("restart"),
+        "the partition restarted once:\n{console}\n{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{console}\n{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
