@@ -348,6 +348,16 @@ pub fn set_hcr(refill: bool, resample: bool) {
     unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) v, options(nostack)) };
 }
 
+/// Turns on `ICH_HCR.TALL1` (see [`set_hcr`]), keeping the rest of
+/// `ICH_HCR` (the refill interrupt stays as it was).
+pub fn trap_group1_accesses() {
+    let v: u32;
+    // SAFETY: reading ICH_HCR has no side effects.
+    unsafe { core::arch::asm!("mrc p15, 4, {}, c12, c11, 0", out(reg) v, options(nostack)) };
+    // SAFETY: only the virtual CPU interface's traps change.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) v | 1 << 12, options(nostack)) };
+}
+
 /// The virtual CPU interface of a partition while it is not running:
 /// its list registers, `ICH_VMCR` and `ICH_AP1R0`, plus what the
 /// hypervisor keeps for it: the interrupts waiting for a list register

@@ -183,7 +183,7 @@ pub fn inject_hw(v: &mut VgicState, intid: u32, spsr: u32) {
         let sampled = is_timer(intid) || listed(v, intid);
         if sampled && !v.resample && (others || !taken_at_once(spsr, prio)) {
             v.resample = true;
-            gic::set_hcr(!v.queue.is_empty(), true);
+            gic::trap_group1_accesses();
         }
         return;
     }
