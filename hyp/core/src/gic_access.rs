@@ -23,7 +23,7 @@ use core::fmt;
 use crate::gicv3::*;
 use crate::insn::NotDecoded;
 use crate::vgic_mmio::{self, Frame, GicRegs, Outcome, Owns};
-use crate::virq::Priorities;
+use crate::virq::VirtualIrqs;
 
 /// The sizes a register takes besides 32 bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,7 +217,7 @@ fn word(
     write: Option<u32>,
     o: &impl Owns,
     hw: &mut impl GicRegs,
-    prio: &mut Priorities,
+    prio: &mut VirtualIrqs,
 ) -> Result<u32, Refused> {
     match vgic_mmio::access(at, write, o, hw, prio) {
         Outcome::Read(v) => Ok(v),
@@ -249,7 +249,7 @@ pub fn access(
     write: Option<u64>,
     o: &impl Owns,
     hw: &mut impl GicRegs,
-    prio: &mut Priorities,
+    prio: &mut VirtualIrqs,
 ) -> Result<u64, Refused> {
     check(at, bytes).map_err(Refused::Access)?;
     match bytes {
@@ -290,7 +290,7 @@ pub fn access(
                 Some(v) => {
                     let (lo, hi) = (v as u32, (v >> 32) as u32);
                     // Both halves are tried first (on a copy of the
-                    // priorities, with no hardware write): either is
+                    // partition's interrupt state, with no hardware write): either is
                     // refused before anything is written.
                     let mut scratch = *prio;
                     word(at, Some(lo), o, &mut Trial(hw), &mut scratch)?;
@@ -342,7 +342,7 @@ mod tests {
 
     fn acc(
         h: &mut Hw,
-        prio: &mut Priorities,
+        prio: &mut VirtualIrqs,
         at: Frame,
         bytes: u8,
         write: Option<u64>,
@@ -360,7 +360,7 @@ mod tests {
     #[test]
     fn byte_writes_to_priorities_change_only_their_byte() {
         let mut h = Hw::default();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         // INTIDs 32..35 share 0x420; the hypervisor gave 33 and 35 0x80
         // and the others' bytes hold something the partition cannot see.
         h.regs.insert(0x420, 0x8066_8077);
@@ -390,12 +390,12 @@ mod tests {
     #[test]
     fn byte_accesses_reach_the_redistributor_priorities_and_the_sgi_registers() {
         let mut h = Hw::default();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         // PPI 27 is byte 3 of GICR_IPRIORITYR6.
         let at = Frame::Redist(GICR_IPRIORITYR + 27);
         assert_eq!(acc(&mut h, &mut prio, at, 1, Some(0x30)), Ok(0));
         assert_eq!(acc(&mut h, &mut prio, at, 1, None), Ok(0x30));
-        assert_eq!(prio.get(27), 0x30);
+        assert_eq!(prio.prio.get(27), 0x30);
         // ITARGETSR, CPENDSGIR and SPENDSGIR take bytes (and read zero).
         for off in [0x821, 0xF13, 0xF2E] {
             assert_eq!(
@@ -409,7 +409,7 @@ mod tests {
     #[test]
     fn sizes_the_register_does_not_take_are_refused_with_its_name() {
         let mut h = Hw::default();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         let cases = [
             (Frame::Dist(0), 1, "8-bit access to GICD_CTLR is not permitted"),
             (Frame::Dist(0), 2, "16-bit access to GICD_CTLR is not permitted"),
@@ -465,13 +465,13 @@ mod tests {
             assert_eq!(refusal(acc(&mut h, &mut prio, at, bytes, None)), msg);
         }
         assert!(h.writes.is_empty());
-        assert_eq!(prio, Priorities::RESET);
+        assert_eq!(prio, VirtualIrqs::RESET);
     }
 
     #[test]
     fn sixty_four_bit_registers_take_both_sizes() {
         let mut h = Hw::default();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         h.regs.insert(0x100_0000 + GICR_TYPER, 0x0000_0110);
         h.regs.insert(0x100_0000 + GICR_TYPER_HI, 0x0000_0001);
         let typer = Frame::Redist(GICR_TYPER);
@@ -492,7 +492,7 @@ mod tests {
     #[test]
     fn a_refused_half_of_a_64_bit_write_writes_neither() {
         let mut h = Hw::default();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         let route = Frame::Dist(GICD_IROUTER + 33 * 8);
         // Low half fine (core 0), high half (Aff3) routes elsewhere.
         assert_eq!(
@@ -515,7 +515,7 @@ mod tests {
     #[test]
     fn a_trial_write_never_reaches_the_hardware() {
         let mut h = Hw::default();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         assert_eq!(
             word(
                 Frame::Dist(0x104),
@@ -537,7 +537,7 @@ mod tests {
     #[test]
     fn word_accesses_are_the_word_emulation() {
         let mut h = Hw::default();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         h.regs.insert(0, 0x53);
         assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0), 4, None), Ok(0x53));
         assert_eq!(acc(&mut h, &mut prio, Frame::Dist(0x104), 4, Some(1 << 3)), Ok(0));

@@ -51,6 +51,10 @@ pub const GICR_ISENABLER0: u32 = SGI_BASE + 0x100;
 pub const GICR_ICENABLER0: u32 = SGI_BASE + 0x180;
 /// `GICR_ICPENDR0`: clear-pending bits of SGIs and PPIs.
 pub const GICR_ICPENDR0: u32 = SGI_BASE + 0x280;
+/// `GICR_ISPENDR0`: set-pending of SGIs and PPIs.
+pub const GICR_ISPENDR0: u32 = SGI_BASE + 0x200;
+/// `GICR_ICFGR0`: configuration of the SGIs (always edge-triggered).
+pub const GICR_ICFGR0: u32 = SGI_BASE + 0xC00;
 /// `GICR_ICACTIVER0`: clear-active bits of SGIs and PPIs.
 pub const GICR_ICACTIVER0: u32 = SGI_BASE + 0x380;
 /// `GICR_IPRIORITYR<n>`: priority bytes of SGIs and PPIs (8 words).

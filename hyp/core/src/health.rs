@@ -10,7 +10,7 @@ use hypcfg::system::FaultPolicy;
 
 use crate::gic_access::Refusal;
 use crate::hsr::{ExceptionClass, Hsr};
-use crate::sysreg::Access;
+use crate::sysreg::{Access, SgiRegister};
 
 /// A fault the hypervisor saw or a guest reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,14 @@ pub enum Fault {
         addr: u32,
         /// The first interrupt concerned.
         intid: u32,
+        /// What was refused.
+        why: &'static str,
+    },
+    /// An SGI register write the hypervisor refused (an SGI for another
+    /// core, or group 0): nothing was sent.
+    SgiRefused {
+        /// The register written.
+        reg: SgiRegister,
         /// What was refused.
         why: &'static str,
     },
@@ -101,6 +109,7 @@ impl Fault {
             Fault::Register(_) => "refused register access",
             Fault::Trapped { .. } => "trapped instruction",
             Fault::GicRefused { .. } => "GIC write refused",
+            Fault::SgiRefused { .. } => "SGI refused",
             Fault::GicAccess { .. } => "GIC access refused",
             Fault::Reported { kind, .. } => match *kind {
                 hypcfg::abi::fault::UNDEFINED => "undefined instruction (EL1)",
@@ -120,7 +129,7 @@ impl Fault {
             | Fault::GicRefused { addr, .. }
             | Fault::GicAccess { addr, .. }
             | Fault::Reported { addr, .. } => Some(addr),
-            Fault::Smc | Fault::Register(_) | Fault::Trapped { .. } => None,
+            Fault::Smc | Fault::Register(_) | Fault::Trapped { .. } | Fault::SgiRefused { .. } => None,
         }
     }
 
@@ -142,6 +151,7 @@ impl fmt::Display for Fault {
         match self {
             Fault::Register(a) => write!(f, "{a}"),
             Fault::Trapped { ec } => write!(f, "{} (EC {ec:#04x})", self.kind()),
+            Fault::SgiRefused { reg, why } => write!(f, "{} write refused: {why}", reg.name()),
             Fault::GicAccess { why, .. } => write!(f, "{}, {why}", self.kind()),
             _ if self.status().is_empty() => f.write_str(self.kind()),
             _ => write!(f, "{}, {}", self.kind(), self.status()),
@@ -476,6 +486,12 @@ mod tests {
         assert_eq!(f.addr(), None);
         assert_eq!(DABT.to_string(), "data abort (read), permission fault");
         assert_eq!(Fault::Smc.to_string(), "SMC");
+        let sgi = Fault::SgiRefused {
+            reg: SgiRegister::Sgi1r,
+            why: "an SGI to another core",
+        };
+        assert_eq!(sgi.to_string(), "ICC_SGI1R write refused: an SGI to another core");
+        assert_eq!(sgi.addr(), None);
         let gic = Fault::GicAccess {
             addr: 0xF000_0000,
             why: Refusal::Size {

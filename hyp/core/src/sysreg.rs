@@ -6,7 +6,11 @@
 //! The hypervisor emulates none of these registers: a partition reaches
 //! them only when `HDCR` (debug, OS lock, debug ROM, PMU) or `HCR`
 //! (implementation-defined CP15, `ACTLR`) traps the access, and every such
-//! access is refused (see `docs/security.md`).
+//! access is refused (see `docs/security.md`). The exceptions are the GIC
+//! CPU interface's: the SGI registers ([`SgiRegister`], decoded by
+//! [`SgiRequest::decode`]) that `HCR.IMO`/`FMO` trap, and the `ICC_*`
+//! accesses `ICH_HCR.TALL1` traps while a level interrupt's line is
+//! re-sampled.
 
 use core::fmt;
 
@@ -179,6 +183,24 @@ impl Access {
         }
     }
 
+    /// The SGI register a trapped `MCRR p15, <opc1>, Rt, Rt2, c12` write
+    /// names, if it is one.
+    pub const fn sgi_register(&self) -> Option<SgiRegister> {
+        match (self.cp, self.form, self.read) {
+            (15, Form::Double { opc1: 0, crm: 12, .. }, false) => Some(SgiRegister::Sgi1r),
+            (15, Form::Double { opc1: 1, crm: 12, .. }, false) => Some(SgiRegister::Asgi1r),
+            (15, Form::Double { opc1: 2, crm: 12, .. }, false) => Some(SgiRegister::Sgi0r),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an access to a GIC CPU interface register
+    /// (`ICC_*`, CP15 `CRn` c12 with `opc1` 0: the ones `ICH_HCR.TALL1`
+    /// traps are among them).
+    pub const fn is_gic_cpu_interface(&self) -> bool {
+        matches!((self.cp, self.form), (15, Form::Single { crn: 12, opc1: 0, .. }))
+    }
+
     /// The general-purpose registers a read writes (`Rt`, and `Rt2` for
     /// `MRRC`); none for a write or an `STC` (which writes memory, left
     /// untouched when refused). `Some(15)` for an `MRC` means the
@@ -193,6 +215,80 @@ impl Access {
             ],
             _ => [None, None],
         }
+    }
+}
+
+/// The GICv3 registers that generate SGIs, written with
+/// `MCRR p15, <opc1>, Rt, Rt2, c12`. With `HCR.IMO`/`FMO` set an EL1
+/// write traps to EL2 (EC 0x04): the virtual CPU interface has no SGI
+/// registers, so the hypervisor decides what the write does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SgiRegister {
+    /// `ICC_SGI1R` (opc1 0): group 1 SGIs of the current security state.
+    Sgi1r,
+    /// `ICC_ASGI1R` (opc1 1): group 1 SGIs of the other security state.
+    Asgi1r,
+    /// `ICC_SGI0R` (opc1 2): group 0 SGIs.
+    Sgi0r,
+}
+
+impl SgiRegister {
+    /// The register's name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SgiRegister::Sgi1r => "ICC_SGI1R",
+            SgiRegister::Asgi1r => "ICC_ASGI1R",
+            SgiRegister::Sgi0r => "ICC_SGI0R",
+        }
+    }
+}
+
+/// Which PEs an SGI register write targets, seen from the PE that wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SgiTargets {
+    /// None (`IRM` 0 and an empty target list): the write does nothing.
+    Nobody,
+    /// Exactly the writing PE.
+    OwnCore,
+    /// At least one PE other than the writer (`IRM` 1, every PE but the
+    /// writer; or a target list naming another affinity).
+    Others,
+}
+
+/// A decoded SGI register value (GICv3 `ICC_SGI1R` layout, shared by
+/// `ICC_ASGI1R` and `ICC_SGI0R`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SgiRequest {
+    /// The SGI, `INTID` [27:24].
+    pub intid: u32,
+    /// Whom it targets.
+    pub targets: SgiTargets,
+}
+
+impl SgiRequest {
+    /// Decodes `value` written by the PE whose `MPIDR` is `mpidr`:
+    /// `TargetList` [15:0], `Aff1` [23:16], `INTID` [27:24], `Aff2`
+    /// [39:32], `IRM` [40], `RS` [47:44], `Aff3` [55:48]. Bit `n` of
+    /// `TargetList` names the PE with `Aff0 = RS * 16 + n` in the cluster
+    /// `Aff3.Aff2.Aff1`. AArch32 `MPIDR` has no `Aff3`: the writer's is 0.
+    pub const fn decode(value: u64, mpidr: u32) -> SgiRequest {
+        let intid = ((value >> 24) & 0xF) as u32;
+        let list = (value & 0xFFFF) as u32;
+        let irm = (value >> 40) & 1 == 1;
+        let rs = ((value >> 44) & 0xF) as u32;
+        let cluster = (((value >> 48) & 0xFF) << 16) | (((value >> 32) & 0xFF) << 8) | ((value >> 16) & 0xFF);
+        let own_cluster = ((mpidr >> 8) & 0xFFFF) as u64;
+        let own_aff0 = mpidr & 0xFF;
+        let targets = if irm {
+            SgiTargets::Others
+        } else if list == 0 {
+            SgiTargets::Nobody
+        } else if cluster == own_cluster && own_aff0 / 16 == rs && list == 1 << (own_aff0 % 16) {
+            SgiTargets::OwnCore
+        } else {
+            SgiTargets::Others
+        };
+        SgiRequest { intid, targets }
     }
 }
 
@@ -300,6 +396,90 @@ impl fmt::Display for Access {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An `MCRR p15, opc1, Rt, Rt2, c12` write syndrome.
+    fn mcrr(opc1: u32, rt: u32, rt2: u32) -> Hsr {
+        Hsr((0x04 << 26) | (1 << 25) | (opc1 << 16) | (rt2 << 10) | (rt << 5) | (12 << 1))
+    }
+
+    #[test]
+    fn sgi_registers_are_named_by_opc1_writes_only() {
+        let a = Access::from_hsr(mcrr(0, 2, 3)).unwrap();
+        assert_eq!(a.sgi_register(), Some(SgiRegister::Sgi1r));
+        assert_eq!(
+            a.form,
+            Form::Double {
+                opc1: 0,
+                crm: 12,
+                rt: 2,
+                rt2: 3
+            }
+        );
+        assert_eq!(
+            Access::from_hsr(mcrr(1, 0, 1)).unwrap().sgi_register(),
+            Some(SgiRegister::Asgi1r)
+        );
+        assert_eq!(
+            Access::from_hsr(mcrr(2, 0, 1)).unwrap().sgi_register(),
+            Some(SgiRegister::Sgi0r)
+        );
+        assert_eq!(Access::from_hsr(mcrr(3, 0, 1)).unwrap().sgi_register(), None);
+        let read = Hsr(mcrr(0, 0, 1).0 | 1);
+        assert_eq!(Access::from_hsr(read).unwrap().sgi_register(), None);
+        assert_eq!(SgiRegister::Asgi1r.name(), "ICC_ASGI1R");
+    }
+
+    #[test]
+    fn sgi_targets_decode_per_the_gicv3_layout() {
+        let own = |v| SgiRequest::decode(v, 0x8000_0000); // core 0 (MPIDR bit 31 RES1)
+        let one = |v| SgiRequest::decode(v, 0x8000_0001); // core 1
+                                                          // INTID 5 to core 0 (TargetList bit 0).
+        assert_eq!(
+            own(5 << 24 | 1),
+            SgiRequest {
+                intid: 5,
+                targets: SgiTargets::OwnCore
+            }
+        );
+        assert_eq!(one(5 << 24 | 1).targets, SgiTargets::Others);
+        assert_eq!(
+            one(15 << 24 | 2),
+            SgiRequest {
+                intid: 15,
+                targets: SgiTargets::OwnCore
+            }
+        );
+        // Self and another core.
+        assert_eq!(own(3 << 24 | 0b11).targets, SgiTargets::Others);
+        // IRM = 1: every PE but the writer, whatever the list says.
+        assert_eq!(own(1 << 40 | 1).targets, SgiTargets::Others);
+        // An empty list: nobody, the write does nothing.
+        assert_eq!(own(7 << 24).targets, SgiTargets::Nobody);
+        assert_eq!(
+            own(7 << 24 | 0xFF << 16 | 0xFF << 32 | 0xFF << 48).targets,
+            SgiTargets::Nobody
+        );
+        // Another cluster (Aff1, Aff2, Aff3) or range (RS).
+        assert_eq!(own(1 << 16 | 1).targets, SgiTargets::Others);
+        assert_eq!(own(1 << 32 | 1).targets, SgiTargets::Others);
+        assert_eq!(own(1 << 48 | 1).targets, SgiTargets::Others);
+        assert_eq!(own(1 << 44 | 1).targets, SgiTargets::Others);
+        // A writer in cluster 2.1 at Aff0 17 (RS 1, bit 1).
+        let far = SgiRequest::decode(2 << 24 | 1 << 44 | 2 << 32 | 1 << 16 | 0b10, 0x8002_0111);
+        assert_eq!(far.targets, SgiTargets::OwnCore);
+        // Only INTID [27:24] counts.
+        assert_eq!(own(0xFF << 24 | 1).intid, 15);
+    }
+
+    #[test]
+    fn gic_cpu_interface_accesses_are_recognised() {
+        // MRC p15, 0, r0, c12, c12, 0 (ICC_IAR1).
+        let iar = Hsr((0x03 << 26) | (1 << 25) | (12 << 10) | (12 << 1) | 1);
+        assert!(Access::from_hsr(iar).unwrap().is_gic_cpu_interface());
+        // MRC p15, 0, r0, c9, c12, 0 (PMCR).
+        let pmcr = Hsr((0x03 << 26) | (1 << 25) | (9 << 10) | (12 << 1) | 1);
+        assert!(!Access::from_hsr(pmcr).unwrap().is_gic_cpu_interface());
+    }
 
     /// The syndrome of an `MCR`/`MRC` (`cp` 14 or 15) as the Arm ARM
     /// lays it out: CV=1, COND=AL, opc2, opc1, CRn, Rt, CRm, direction.

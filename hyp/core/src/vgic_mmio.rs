@@ -12,12 +12,28 @@
 //! [`physical_priority`] of what it writes, always below the hypervisor's
 //! own interrupts, and it reads back what it wrote. Active state belongs
 //! to the hypervisor (it links it to the list registers): it reads as
-//! zero and writes are ignored. Each call is one access; the caller makes
+//! zero and writes are ignored.
+//!
+//! Groups: every interrupt a partition sees is group 1, and its group is
+//! fixed: `GICD_IGROUPR<n>` and `GICR_IGROUPR0` read as one and ignore
+//! writes (RAO/WI, as the architecture has it for an interrupt whose group
+//! this security state cannot change), for every INTID. A GIC driver's
+//! set-up that writes all ones (the `arm-gic` crate's `GicV3::setup`)
+//! changes nothing and is not refused; a write of 0 to make an owned
+//! interrupt group 0 is ignored too (group 0 would be signalled as FIQ,
+//! which the hypervisor does not offer a partition), and the driver reads
+//! back 1.
+//!
+//! SGIs 0-15 are the partition's own and virtual ([`Sgis`]): their
+//! enable, pending and priority registers in the redistributor read and
+//! write the partition's copy only, never the hardware SGIs the
+//! hypervisor uses itself; they are edge-triggered (`GICR_ICFGR0` reads
+//! `0xAAAA_AAAA`, writes ignored). Each call is one access; the caller makes
 //! it atomic against the other core (the target holds one lock across
 //! the read and the write of a shared word).
 
 use crate::gicv3::*;
-use crate::virq::{guest_priority, physical_priority, Priorities};
+use crate::virq::{guest_priority, physical_priority, Priorities, Sgis, VirtualIrqs};
 
 /// Where an access landed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,17 +89,63 @@ fn owned_mask(o: &impl Owns, first: u32) -> u32 {
 }
 
 /// Emulates one 32-bit access (`write` = the value written, `None` for a
-/// read) at `at`; `prio` is the partition's view of its priorities.
+/// read) at `at`; `virt` is the partition's view of its priorities and
+/// its virtual SGIs.
 pub fn access(
     at: Frame,
     write: Option<u32>,
     o: &impl Owns,
     hw: &mut impl GicRegs,
-    prio: &mut Priorities,
+    virt: &mut VirtualIrqs,
 ) -> Outcome {
     match at {
-        Frame::Dist(off) => dist(off, write, o, hw, prio),
-        Frame::Redist(off) => redist(off, write, o, hw, prio),
+        Frame::Dist(off) => dist(off, write, o, hw, virt),
+        Frame::Redist(off) => redist(off, write, o, hw, virt),
+    }
+}
+
+/// What a partition owns in its redistributor: its PPIs, and every SGI
+/// (virtual, its own).
+struct WithSgis<'a, O>(&'a O);
+
+impl<O: Owns> Owns for WithSgis<'_, O> {
+    fn owns(&self, intid: u32) -> bool {
+        intid < 16 || self.0.owns(intid)
+    }
+    fn core(&self) -> u32 {
+        self.0.core()
+    }
+}
+
+/// A set/clear register of SGIs and PPIs (`GICR_IS*R0`/`GICR_IC*R0`):
+/// reads show `sgis` and the owned PPIs' bits of `hw`; a write changes
+/// the SGI bits in `sgis` (set when `set`, else cleared), ignores the
+/// owned PPIs (the EL1 timers are the hypervisor's to enable and pend:
+/// the core's partitions share them) and is refused for another's PPI.
+fn sgi_ppi_bitmap(
+    write: Option<u32>,
+    o: &impl Owns,
+    hw: u32,
+    sgis: &mut u16,
+    set: bool,
+    why: &'static str,
+) -> Outcome {
+    let ppis = owned_mask(o, 0) & !0xFFFF;
+    match write {
+        None => Outcome::Read(u32::from(*sgis) | (hw & ppis)),
+        Some(v) if v & !(ppis | 0xFFFF) != 0 => Outcome::Refused {
+            intid: (v & !(ppis | 0xFFFF)).trailing_zeros(),
+            why,
+        },
+        Some(v) => {
+            let bits = v as u16; // the SGIs' half
+            if set {
+                *sgis |= bits;
+            } else {
+                *sgis &= !bits;
+            }
+            Outcome::Done
+        }
     }
 }
 
@@ -145,15 +207,27 @@ fn priority_word(
     }
 }
 
+/// Why an enable or disable is refused.
+const ENABLE_WHY: &str = "enable/disable of an interrupt it does not own";
+/// Why a set- or clear-pending is refused.
+const PENDING_WHY: &str = "pending state of an interrupt it does not own";
+
 /// A bitmap register (one bit per INTID): owned bits pass to `apply`,
-/// setting a bit the partition does not own is refused.
-fn bitmap(first: u32, write: Option<u32>, o: &impl Owns, read: u32, apply: impl FnOnce(u32)) -> Outcome {
+/// setting a bit the partition does not own is refused for `why`.
+fn bitmap(
+    first: u32,
+    write: Option<u32>,
+    o: &impl Owns,
+    read: u32,
+    why: &'static str,
+    apply: impl FnOnce(u32),
+) -> Outcome {
     let mask = owned_mask(o, first);
     match write {
         None => Outcome::Read(read & mask),
         Some(v) if v & !mask != 0 => Outcome::Refused {
             intid: first.wrapping_add((v & !mask).trailing_zeros()),
-            why: "enable/disable of an interrupt it does not own",
+            why,
         },
         Some(v) => {
             if v != 0 {
@@ -228,8 +302,11 @@ fn dist(
     write: Option<u32>,
     o: &impl Owns,
     hw: &mut impl GicRegs,
-    prio: &mut Priorities,
+    virt: &mut VirtualIrqs,
 ) -> Outcome {
+    let VirtualIrqs {
+        prio, soft_pending, ..
+    } = virt;
     match off {
         // Control (affinity routing on, both groups enabled, as the
         // hypervisor set it), type and identification: as the hardware
@@ -237,24 +314,25 @@ fn dist(
         GICD_CTLR | GICD_TYPER | GICD_IIDR | GICD_PIDR2 => {
             write.map_or_else(|| Outcome::Read(hw.dist_read(off)), |_| Outcome::Done)
         }
-        // Every interrupt a partition owns is group 1.
-        0x80..=0xFC => {
-            // Each arm's offsets start at the register it subtracts and
-            // are below 0x10000: no arithmetic in this match wraps.
-            let first = off.wrapping_sub(GICD_IGROUPR).wrapping_mul(8);
-            bitmap(first, write, o, u32::MAX, |_| {})
-        }
+        // Every interrupt is group 1, fixed: RAO/WI (module documentation).
+        0x80..=0xFC => write.map_or(Outcome::Read(u32::MAX), |_| Outcome::Done),
+        // Each arm below starts at the register it subtracts and its
+        // offsets are below 0x10000: no arithmetic in this match wraps.
         // Set-enable and clear-enable: owned bits go to the same register.
         0x100..=0x1FC => {
             let first = (off.wrapping_sub(GICD_ISENABLER) % 0x80).wrapping_mul(8);
             let read = hw.dist_read(off);
-            bitmap(first, write, o, read, |v| hw.dist_write(off, v))
+            bitmap(first, write, o, read, ENABLE_WHY, |v| hw.dist_write(off, v))
         }
-        // Set-pending and clear-pending: owned bits go to the same register.
+        // Set-pending and clear-pending: owned bits go to the same
+        // register, and are noted as pending by software (or not).
         0x200..=0x2FC => {
             let first = (off.wrapping_sub(GICD_ISPENDR) & 0x7F).wrapping_mul(8); // off in 0x200..=0x2FC
             let read = hw.dist_read(off);
-            bitmap(first, write, o, read, |v| hw.dist_write(off, v))
+            bitmap(first, write, o, read, PENDING_WHY, |v| {
+                hw.dist_write(off, v);
+                soft_pending.update_word(first, v, off < GICD_ICPENDR);
+            })
         }
         // Active state is the hypervisor's: RAZ/WI.
         0x300..=0x3FC => write.map_or(Outcome::Read(0), |_| Outcome::Done),
@@ -305,8 +383,10 @@ fn redist(
     write: Option<u32>,
     o: &impl Owns,
     hw: &mut impl GicRegs,
-    prio: &mut Priorities,
+    virt: &mut VirtualIrqs,
 ) -> Outcome {
+    let VirtualIrqs { prio, sgi, .. } = virt;
+    let Sgis { enabled, pending } = sgi;
     match off {
         // TYPER (both words) and IIDR as the hardware says.
         GICR_IIDR | GICR_TYPER | GICR_TYPER_HI => {
@@ -314,15 +394,25 @@ fn redist(
         }
         // Always awake: the hypervisor woke it at boot.
         GICR_WAKER => write.map_or(Outcome::Read(0), |_| Outcome::Done),
-        // SGIs and PPIs: the owned ones (the virtual timer and the PPIs
-        // the partition owns) are group 1 and enabled by the hypervisor;
-        // the partition's writes to them are accepted, others refused.
-        GICR_IGROUPR0 => bitmap(0, write, o, u32::MAX, |_| {}),
+        // Group 1, fixed (module documentation).
+        GICR_IGROUPR0 => write.map_or(Outcome::Read(u32::MAX), |_| Outcome::Done),
+        // The SGIs' enable and pending bits are the partition's virtual
+        // ones; its PPIs (the EL1 timers) are enabled by the hypervisor
+        // and pend from their lines: writes to them are accepted and
+        // ignored, writes to another's refused.
         GICR_ISENABLER0 | GICR_ICENABLER0 => {
             let read = hw.redist_read(GICR_ISENABLER0);
-            bitmap(0, write, o, read, |_| {})
+            sgi_ppi_bitmap(write, o, read, enabled, off == GICR_ISENABLER0, ENABLE_WHY)
         }
+        GICR_ISPENDR0 | GICR_ICPENDR0 => {
+            let read = hw.redist_read(GICR_ISPENDR0);
+            sgi_ppi_bitmap(write, o, read, pending, off == GICR_ISPENDR0, PENDING_WHY)
+        }
+        // SGIs are edge-triggered, read-only.
+        GICR_ICFGR0 => write.map_or(Outcome::Read(0xAAAA_AAAA), |_| Outcome::Done),
         o_ if (GICR_IPRIORITYR..=GICR_IPRIORITYR + 0x1C).contains(&o_) => {
+            // The SGIs' bytes are the partition's alone (virtual).
+            let o = &WithSgis(o);
             // The owned PPIs (the EL1 timers) are shared by the partitions
             // of the core: their hardware priority stays the one the
             // hypervisor gave them (below its own); the partition's value
@@ -377,7 +467,7 @@ mod tests {
     }
 
     fn acc(at: Frame, write: Option<u32>, h: &mut Hw) -> Outcome {
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         access(at, write, &Part, h, &mut prio)
     }
 
@@ -414,19 +504,18 @@ mod tests {
         let mut h = hw();
         h.dist.insert(0x104, u32::MAX);
         assert_eq!(acc(Frame::Dist(0x104), None, &mut h), Outcome::Read(1 << 1));
-        assert_eq!(acc(Frame::Dist(0x84), None, &mut h), Outcome::Read(1 << 1));
     }
 
     #[test]
     fn priority_bytes_of_owned_interrupts_are_mapped_below_the_hypervisor() {
         let mut h = hw();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         // INTIDs 32..35 share 0x420; 33 is byte 1.
-        let w = |h: &mut Hw, prio: &mut Priorities, v| access(Frame::Dist(0x420), v, &Part, h, prio);
+        let w = |h: &mut Hw, prio: &mut VirtualIrqs, v| access(Frame::Dist(0x420), v, &Part, h, prio);
         assert_eq!(w(&mut h, &mut prio, Some(0x0000_A000)), Outcome::Done);
         assert_eq!(h.writes, vec![(0x420, 0x0000_D000)]);
         assert_eq!(w(&mut h, &mut prio, None), Outcome::Read(0x0000_A000));
-        assert_eq!(prio.get(33), 0xA0);
+        assert_eq!(prio.prio.get(33), 0xA0);
         // The highest priority a partition can ask for is still below 0x80.
         assert_eq!(w(&mut h, &mut prio, Some(0)), Outcome::Done);
         assert_eq!(h.dist[&0x420], 0x0000_8000);
@@ -443,13 +532,13 @@ mod tests {
                 why: "priority of an interrupt it does not own"
             }
         );
-        assert_eq!(prio.get(33), 0x01, "a refused write changes nothing");
+        assert_eq!(prio.prio.get(33), 0x01, "a refused write changes nothing");
     }
 
     #[test]
     fn read_modify_write_of_a_shared_priority_word_is_accepted() {
         let mut h = hw();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         h.dist.insert(0x420, 0x8080_0080);
         let Outcome::Read(seen) = access(Frame::Dist(0x420), None, &Part, &mut h, &mut prio) else {
             panic!()
@@ -465,7 +554,7 @@ mod tests {
     #[test]
     fn ppi_priorities_are_kept_for_the_partition_not_written() {
         let mut h = hw();
-        let mut prio = Priorities::RESET;
+        let mut prio = VirtualIrqs::RESET;
         // 27 is byte 3 of the word of 24..27.
         let off = GICR_IPRIORITYR + 24;
         assert_eq!(
@@ -473,7 +562,7 @@ mod tests {
             Outcome::Done
         );
         assert!(h.writes.is_empty());
-        assert_eq!(prio.get(27), 0x10);
+        assert_eq!(prio.prio.get(27), 0x10);
         assert_eq!(
             access(Frame::Redist(off), None, &Part, &mut h, &mut prio),
             Outcome::Read(0x1000_0000)
@@ -546,6 +635,121 @@ mod tests {
             Outcome::Refused {
                 intid: 26,
                 why: "enable/disable of an interrupt it does not own"
+            }
+        );
+    }
+
+    #[test]
+    fn every_group_register_reads_as_one_and_ignores_writes() {
+        let mut h = hw();
+        // What `arm-gic`'s `GicV3::setup` writes: all ones, for SPIs it
+        // does not own and for every SGI and PPI.
+        for off in (0x84..=0xFC).step_by(4) {
+            assert_eq!(acc(Frame::Dist(off), Some(u32::MAX), &mut h), Outcome::Done);
+            assert_eq!(acc(Frame::Dist(off), None, &mut h), Outcome::Read(u32::MAX));
+        }
+        assert_eq!(
+            acc(Frame::Redist(GICR_IGROUPR0), Some(u32::MAX), &mut h),
+            Outcome::Done
+        );
+        // Group 0 for an owned SPI: ignored, it stays group 1.
+        assert_eq!(acc(Frame::Dist(0x84), Some(0), &mut h), Outcome::Done);
+        assert_eq!(acc(Frame::Dist(0x84), None, &mut h), Outcome::Read(u32::MAX));
+        assert_eq!(
+            acc(Frame::Redist(GICR_IGROUPR0), None, &mut h),
+            Outcome::Read(u32::MAX)
+        );
+        assert!(h.writes.is_empty());
+    }
+
+    #[test]
+    fn sgi_enable_and_pending_are_the_partitions_own_never_the_hardwares() {
+        let mut h = hw();
+        let mut v = VirtualIrqs::RESET;
+        let mut a = |off, w, v: &mut VirtualIrqs| access(Frame::Redist(off), w, &Part, &mut h, v);
+        // Reads: the SGIs' virtual bits and the owned PPI's hardware bit;
+        // the hypervisor's own SGI 9 and PPI 26 are not shown.
+        assert_eq!(a(GICR_ISENABLER0, None, &mut v), Outcome::Read(1 << 27));
+        assert_eq!(a(GICR_ISENABLER0, Some(1 << 9 | 1 << 1), &mut v), Outcome::Done);
+        assert_eq!(v.sgi.enabled, 1 << 9 | 1 << 1);
+        assert_eq!(
+            a(GICR_ICENABLER0, None, &mut v),
+            Outcome::Read(1 << 27 | 1 << 9 | 1 << 1)
+        );
+        assert_eq!(a(GICR_ICENABLER0, Some(1 << 1), &mut v), Outcome::Done);
+        assert_eq!(v.sgi.enabled, 1 << 9);
+        assert_eq!(a(GICR_ISPENDR0, Some(1 << 4), &mut v), Outcome::Done);
+        assert_eq!(v.sgi.pending, 1 << 4);
+        assert_eq!(a(GICR_ISPENDR0, None, &mut v), Outcome::Read(1 << 4));
+        assert_eq!(a(GICR_ICPENDR0, Some(0xFFFF), &mut v), Outcome::Done);
+        assert_eq!(v.sgi.pending, 0);
+        // The owned timer PPI: accepted, nothing written; another's: refused.
+        assert_eq!(a(GICR_ISPENDR0, Some(1 << 27), &mut v), Outcome::Done);
+        assert_eq!(
+            a(GICR_ISPENDR0, Some(1 << 26 | 1 << 2), &mut v),
+            Outcome::Refused {
+                intid: 26,
+                why: "pending state of an interrupt it does not own"
+            }
+        );
+        assert_eq!(v.sgi.pending, 0, "a refused write changes nothing");
+        assert!(matches!(
+            a(GICR_ICENABLER0, Some(1 << 25), &mut v),
+            Outcome::Refused { intid: 25, .. }
+        ));
+        assert_eq!(a(GICR_ICFGR0, None, &mut v), Outcome::Read(0xAAAA_AAAA));
+        assert_eq!(a(GICR_ICFGR0, Some(0), &mut v), Outcome::Done);
+        assert!(h.writes.is_empty());
+    }
+
+    #[test]
+    fn sgi_priorities_are_kept_for_the_partition() {
+        let mut h = hw();
+        let mut v = VirtualIrqs::RESET;
+        // SGIs 8..11: byte 1 is SGI 9, which the hypervisor uses itself at
+        // the hardware; the partition's SGI 9 is its own.
+        let off = GICR_IPRIORITYR + 8;
+        assert_eq!(
+            access(Frame::Redist(off), Some(0x4030_2010), &Part, &mut h, &mut v),
+            Outcome::Done
+        );
+        assert_eq!((v.prio.get(8), v.prio.get(9), v.prio.get(11)), (0x10, 0x20, 0x40));
+        assert_eq!(
+            access(Frame::Redist(off), None, &Part, &mut h, &mut v),
+            Outcome::Read(0x4030_2010)
+        );
+        assert!(h.writes.is_empty());
+    }
+
+    #[test]
+    fn spis_made_pending_by_software_are_noted_until_cleared() {
+        let mut h = hw();
+        let mut v = VirtualIrqs::RESET;
+        assert_eq!(
+            access(Frame::Dist(0x204), Some(1 << 1), &Part, &mut h, &mut v),
+            Outcome::Done
+        );
+        assert!(v.soft_pending.contains(33));
+        assert_eq!(
+            access(Frame::Dist(0x284), Some(1 << 1), &Part, &mut h, &mut v),
+            Outcome::Done
+        );
+        assert!(v.soft_pending.is_empty());
+        assert!(matches!(
+            access(Frame::Dist(0x204), Some(1 << 2), &Part, &mut h, &mut v),
+            Outcome::Refused { intid: 34, .. }
+        ));
+        assert!(v.soft_pending.is_empty(), "a refused write notes nothing");
+    }
+
+    #[test]
+    fn pending_writes_for_anothers_spi_say_pending() {
+        let mut h = hw();
+        assert_eq!(
+            acc(Frame::Dist(0x284), Some(1 << 3), &mut h),
+            Outcome::Refused {
+                intid: 35,
+                why: "pending state of an interrupt it does not own"
             }
         );
     }

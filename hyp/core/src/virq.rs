@@ -1,8 +1,8 @@
 //! The portable rules of the virtual interrupt path: how a partition's
 //! priorities map onto physical ones (always below the hypervisor's own),
 //! the per-partition priorities the partition sees, the software queue
-//! of interrupts waiting for a list register, and which register a
-//! trapped access names in the mode it came from. The target side is
+//! of interrupts waiting for a list register, the virtual SGIs, and
+//! which register a trapped access names in the mode it came from. The target side is
 //! `hyp::partition::vgic` and `hyp::partition::gic_emul`.
 
 use crate::board::INTERRUPTS;
@@ -78,6 +78,43 @@ impl IrqSet {
         }
     }
 
+    /// Takes `intid` out; whether it was in the set.
+    pub fn remove(&mut self, intid: u32) -> bool {
+        match self.0.get_mut(intid as usize / 32) {
+            Some(w) if *w & (1 << (intid % 32)) != 0 => {
+                *w &= !(1 << (intid % 32));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Sets the 32 members `first..first + 32` (`first` a multiple of
+    /// 32) whose bits are set in `bits` (`set`), or takes them out.
+    pub fn update_word(&mut self, first: u32, bits: u32, set: bool) {
+        if let Some(w) = self.0.get_mut(first as usize / 32) {
+            if set {
+                *w |= bits;
+            } else {
+                *w &= !bits;
+            }
+        }
+    }
+
+    /// Takes out the members `first + n` for each bit `n` set in `mask`
+    /// (`first` a multiple of 32) and returns which were in: one word's
+    /// work.
+    pub fn take_word(&mut self, first: u32, mask: u32) -> u32 {
+        match self.0.get_mut(first as usize / 32) {
+            Some(w) => {
+                let taken = *w & mask;
+                *w &= !mask;
+                taken
+            }
+            None => 0,
+        }
+    }
+
     /// Whether `intid` is in the set.
     pub fn contains(&self, intid: u32) -> bool {
         self.0
@@ -113,6 +150,84 @@ impl IrqSet {
         }
         Some(intid)
     }
+}
+
+/// A partition's virtual SGIs 0-15 (its view of their `GICR_ISENABLER0`
+/// and `GICR_ISPENDR0` bits): they exist only for the partition, never
+/// at the hardware, whose SGIs are the hypervisor's. An SGI is a pending
+/// bit, not a queue: sending one again while it is pending changes
+/// nothing, so no rate of sends can grow the state. Disabled at reset
+/// (the GIC leaves it IMPLEMENTATION DEFINED; the GIC-600 and QEMU reset
+/// them disabled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sgis {
+    /// Bit `n` set: SGI `n` is enabled.
+    pub enabled: u16,
+    /// Bit `n` set: SGI `n` is pending and not yet in a list register.
+    pub pending: u16,
+}
+
+impl Sgis {
+    /// None enabled, none pending.
+    pub const RESET: Sgis = Sgis {
+        enabled: 0,
+        pending: 0,
+    };
+
+    /// Makes SGI `intid` (0-15; higher bits are ignored) pending.
+    pub fn raise(&mut self, intid: u32) {
+        self.pending |= 1 << (intid & 0xF);
+    }
+
+    /// Whether any SGI is pending and enabled (so it waits for a list
+    /// register).
+    pub fn any_ready(&self) -> bool {
+        self.pending & self.enabled != 0
+    }
+
+    /// Takes out the pending and enabled SGI a GIC would signal first: the
+    /// highest priority (lowest value in `prio`), the lowest INTID among
+    /// equals. A pending but disabled SGI stays pending.
+    pub fn take_best(&mut self, prio: &Priorities) -> Option<u32> {
+        let mut bits = self.pending & self.enabled;
+        let mut best: Option<(u8, u32)> = None;
+        while bits != 0 {
+            let intid = bits.trailing_zeros();
+            bits &= bits.wrapping_sub(1); // bits != 0 here
+            let p = prio.get(intid);
+            if best.is_none_or(|(bp, _)| p < bp) {
+                best = Some((p, intid));
+            }
+        }
+        let (_, intid) = best?;
+        self.pending &= !(1 << intid);
+        Some(intid)
+    }
+}
+
+/// What the hypervisor keeps of a partition's programming of its
+/// interrupts: the priorities it wrote, its virtual SGIs, and which of
+/// its SPIs it made pending itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VirtualIrqs {
+    /// Its priorities, as it wrote them.
+    pub prio: Priorities,
+    /// Its virtual SGIs.
+    pub sgi: Sgis,
+    /// Its SPIs it made pending through `GICD_ISPENDR` (and did not clear
+    /// through `GICD_ICPENDR`) that have not reached a list register
+    /// yet: such an interrupt stays pending until acknowledged whatever
+    /// its line does, so its delivery is not sampled against the line.
+    pub soft_pending: IrqSet,
+}
+
+impl VirtualIrqs {
+    /// As at reset: every priority 0, no SGI enabled or pending.
+    pub const RESET: VirtualIrqs = VirtualIrqs {
+        prio: Priorities::RESET,
+        sgi: Sgis::RESET,
+        soft_pending: IrqSet::EMPTY,
+    };
 }
 
 /// CPSR mode field of FIQ mode.
@@ -184,12 +299,55 @@ mod tests {
     }
 
     #[test]
+    fn members_are_removed_once_and_words_updated_whole() {
+        let mut q = IrqSet::EMPTY;
+        q.update_word(32, 1 << 1 | 1 << 3, true);
+        assert!(q.contains(33) && q.contains(35) && !q.contains(34));
+        assert!(q.remove(33));
+        assert!(!q.remove(33), "already out");
+        assert!(!q.remove(INTERRUPTS));
+        q.update_word(32, 1 << 3, false);
+        assert!(q.is_empty());
+        q.update_word(INTERRUPTS, 1, true);
+        assert!(q.is_empty(), "outside the board: nothing");
+        q.update_word(0, 1 << 27 | 1 << 9, true);
+        assert_eq!(q.take_word(0, 1 << 27 | 1 << 30), 1 << 27);
+        assert!(q.contains(9) && !q.contains(27));
+        assert_eq!(q.take_word(INTERRUPTS, !0), 0);
+    }
+
+    #[test]
     fn priorities_outside_the_board_read_zero_and_ignore_writes() {
         let mut prio = Priorities::RESET;
         prio.set(INTERRUPTS, 7);
         assert_eq!(prio.get(INTERRUPTS), 0);
         prio.set(27, 0xA0);
         assert_eq!(prio.get(27), 0xA0);
+    }
+
+    #[test]
+    fn sgis_are_a_pending_bit_each_delivered_by_priority_when_enabled() {
+        let mut prio = Priorities::RESET;
+        prio.set(3, 0x80);
+        prio.set(5, 0x10);
+        let mut s = Sgis::RESET;
+        for _ in 0..1000 {
+            s.raise(3);
+        }
+        s.raise(5);
+        s.raise(0x13); // only the four INTID bits count: SGI 3
+        assert_eq!(s.pending, 1 << 3 | 1 << 5, "a pending bit, not a queue");
+        assert!(!s.any_ready());
+        assert_eq!(s.take_best(&prio), None, "disabled: stays pending");
+        s.enabled = 1 << 3 | 1 << 5;
+        assert_eq!(s.take_best(&prio), Some(5));
+        assert_eq!(s.take_best(&prio), Some(3));
+        assert_eq!(s.take_best(&prio), None);
+        assert_eq!(s.pending, 0);
+        s.raise(7);
+        s.raise(6);
+        s.enabled = 0xFFFF;
+        assert_eq!(s.take_best(&prio), Some(6), "equal priority: lowest INTID");
     }
 
     #[test]

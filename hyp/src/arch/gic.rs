@@ -25,7 +25,7 @@ use spin::Mutex;
 use crate::board::{GICD_BASE, GICD_SIZE, GICR_BASE, GICR_STRIDE, INTERRUPTS, LRS};
 use crate::gicv3::*;
 use crate::mpu;
-use crate::virq::{physical_priority, IrqSet, Priorities, HYP_PRIORITY};
+use crate::virq::{physical_priority, IrqSet, VirtualIrqs, HYP_PRIORITY};
 /// INTID of the EL2 physical timer (window boundaries).
 pub const INTID_HYP_TIMER: u32 = 26;
 /// INTID of the EL1 virtual timer (each partition's own timer).
@@ -212,6 +212,8 @@ pub type ListReg = (u32, u32);
 pub const LRC_HW: u32 = 1 << 29;
 /// `ICH_LRC.State` = pending.
 pub const LRC_PENDING: u32 = 0b01 << 30;
+/// `ICH_LRC.State` = active.
+pub const LRC_ACTIVE: u32 = 0b10 << 30;
 
 /// A pending, HW-linked, group-1 virtual interrupt for `intid` at the
 /// partition's priority `prio`.
@@ -227,6 +229,11 @@ pub const fn hw_pending(intid: u32, prio: u8) -> ListReg {
 /// A pending, group-1 virtual interrupt `intid` with no physical twin.
 pub const fn virtual_pending(intid: u32, prio: u8) -> ListReg {
     (intid, LRC_PENDING | (1 << 28) | ((prio as u32) << 16))
+}
+
+/// This core's `MPIDR` (its affinity, as SGI target lists name it).
+pub fn mpidr() -> u32 {
+    aarch32_cpu::register::Mpidr::read().0
 }
 
 /// Sends SGI [`INTID_KICK`] to `core` (same cluster, `Aff0 = core`).
@@ -330,12 +337,25 @@ pub fn write_apr(v: u32) {
 
 /// Writes `ICH_HCR`: the virtual interface on (`En`), with the underflow
 /// maintenance interrupt (`UIE`) if `refill` (the running partition has
-/// interrupts queued for a list register).
-pub fn set_refill_irq(refill: bool) {
-    let v = 1 | (refill as u32) << 1;
+/// interrupts waiting for a list register), and with every group-1
+/// `ICC_*` access of EL1 trapped (`TALL1`) if `resample` (a level
+/// interrupt waits in a list register: its line is sampled again before
+/// the partition acknowledges it).
+pub fn set_hcr(refill: bool, resample: bool) {
+    let v = 1 | (refill as u32) << 1 | (resample as u32) << 12;
     // SAFETY: only the virtual CPU interface and its maintenance
     // interrupt change.
     unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) v, options(nostack)) };
+}
+
+/// Turns on `ICH_HCR.TALL1` (see [`set_hcr`]), keeping the rest of
+/// `ICH_HCR` (the refill interrupt stays as it was).
+pub fn trap_group1_accesses() {
+    let v: u32;
+    // SAFETY: reading ICH_HCR has no side effects.
+    unsafe { core::arch::asm!("mrc p15, 4, {}, c12, c11, 0", out(reg) v, options(nostack)) };
+    // SAFETY: only the virtual CPU interface's traps change.
+    unsafe { core::arch::asm!("mcr p15, 4, {}, c12, c11, 0", in(reg) v | 1 << 12, options(nostack)) };
 }
 
 /// The virtual CPU interface of a partition while it is not running:
@@ -357,8 +377,16 @@ pub struct VgicState {
     /// Its interrupts the hypervisor acknowledged (physical twin active)
     /// that wait for a free list register.
     pub queue: IrqSet,
-    /// Its priorities, as it wrote them.
-    pub prio: Priorities,
+    /// Its priorities as it wrote them, and its virtual SGIs.
+    pub virt: VirtualIrqs,
+    /// A level interrupt waits pending in a list register while it runs:
+    /// its line is sampled again at its next GIC CPU interface access
+    /// (`ICH_HCR.TALL1`), see `partition::vgic`.
+    pub resample: bool,
+    /// Its SPIs in list registers that it made pending itself
+    /// (`VirtualIrqs::soft_pending` when they were listed): pending until
+    /// acknowledged, never sampled against their line.
+    pub unsampled: IrqSet,
 }
 
 impl VgicState {
@@ -369,7 +397,9 @@ impl VgicState {
         vmcr: 0,
         apr: 0,
         queue: IrqSet::EMPTY,
-        prio: Priorities::RESET,
+        virt: VirtualIrqs::RESET,
+        resample: false,
+        unsampled: IrqSet::EMPTY,
     };
 }
 
@@ -444,6 +474,24 @@ pub fn release_timers(r: Frame) {
     let bits = (1 << INTID_VTIMER) | (1 << INTID_PTIMER);
     r.write(GICR_ICPENDR0, bits);
     r.write(GICR_ICACTIVER0, bits);
+}
+
+/// Whether SPI `intid`, acknowledged by the hypervisor and still active,
+/// is level-sensitive and its line has fallen: configured level
+/// (`GICD_ICFGR` bit 2n+1 clear) and not pending (a level interrupt is
+/// pending, here active and pending, exactly while its line is high).
+/// `false` for an edge-triggered SPI, anything not an SPI, or when the
+/// distributor cannot be mapped.
+pub fn spi_line_fallen(intid: u32) -> bool {
+    if !(32..INTERRUPTS).contains(&intid) {
+        return false;
+    }
+    with_frame(DISTRIBUTOR, |d| {
+        let cfg = d.read(GICD_ICFGR.wrapping_add((intid >> 4).wrapping_mul(4)));
+        let edge = cfg & (2 << ((intid & 15).wrapping_mul(2))) != 0;
+        !edge && d.read(GICD_ISPENDR.wrapping_add(word_of(intid))) & bit_of(intid) == 0
+    })
+    .unwrap_or(false)
 }
 
 /// Disables SPI `intid` that arrived for no partition able to take it,

@@ -79,3 +79,28 @@ pub fn stop_guest_timers() {
             z = in(reg) 0u32, options(nostack));
     }
 }
+
+/// Whether the running partition's EL1 timer whose interrupt is `intid`
+/// ([`crate::arch::gic::INTID_VTIMER`] or
+/// [`crate::arch::gic::INTID_PTIMER`]) asserts its line now: enabled,
+/// not masked, condition met (`CNTx_CTL` = `ENABLE`, not `IMASK`,
+/// `ISTATUS`). `false` for any other INTID.
+pub fn guest_line_high(intid: u32) -> bool {
+    let ctl: u32;
+    match intid {
+        crate::arch::gic::INTID_VTIMER => {
+            // SAFETY: reading CNTV_CTL has no side effects.
+            unsafe {
+                core::arch::asm!("isb", "mrc p15, 0, {}, c14, c3, 1", out(reg) ctl, options(nomem, nostack))
+            }
+        }
+        crate::arch::gic::INTID_PTIMER => {
+            // SAFETY: reading CNTP_CTL has no side effects.
+            unsafe {
+                core::arch::asm!("isb", "mrc p15, 0, {}, c14, c2, 1", out(reg) ctl, options(nomem, nostack))
+            }
+        }
+        _ => return false,
+    }
+    ctl & 0b111 == 0b101
+}

@@ -253,9 +253,9 @@ pub(super) fn try_emulate(
         Some(u64::from(lo) | u64::from(hi) << 32)
     };
     let owns = PartOwns { p };
-    let prio = &mut b.vgic.prio;
+    let virt = &mut b.vgic.virt;
     let Some(result) = gic::with_frame(window, |f| {
-        gic_access::access(at, t.bytes, write, &owns, &mut Mmio(f), prio)
+        gic_access::access(at, t.bytes, write, &owns, &mut Mmio(f), virt)
     }) else {
         return Emulation::NotGic;
     };

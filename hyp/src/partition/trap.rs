@@ -19,7 +19,9 @@ use crate::arch::{context, gic};
 use crate::health::{self, Decision, Fault, Line};
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::hypercall::{self, Effect};
+use crate::virq::{guest_reg, GuestReg};
 use crate::{hprintln, mpu};
+use hyp_core::sysreg::{Access, Form, SgiRegister, SgiRequest, SgiTargets};
 
 /// Rust side of every trap from a partition (vector 0x14). `frame` is the
 /// running partition's frame; the return value is the frame to resume.
@@ -72,14 +74,31 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
             let pc = b.frame.elr;
             let mut skip = if hsr.il32() { 4 } else { 2 };
             let fault = match hsr.class() {
-                ExceptionClass::DataAbortLower => match gic_emul::try_emulate(p, here, b, hsr, hdfar) {
-                    gic_emul::Emulation::Done => return frame,
-                    gic_emul::Emulation::Refused(fault, len) => {
-                        skip = len;
-                        fault
+                ExceptionClass::DataAbortLower => {
+                    let (redist, size) = gic::redistributor(here.0 as u32);
+                    if hdfar.wrapping_sub(redist) < size {
+                        // Its SGIs' state is read or changed: whole.
+                        vgic::withdraw_sgis(b);
                     }
-                    gic_emul::Emulation::NotGic => Fault::from_trap(hsr, hdfar, hifar),
-                },
+                    let emulated = gic_emul::try_emulate(p, here, b, hsr, hdfar);
+                    // What the access changed (an SGI enabled or made
+                    // pending) is delivered now.
+                    vgic::refill(b);
+                    match emulated {
+                        gic_emul::Emulation::Done => return frame,
+                        gic_emul::Emulation::Refused(fault, len) => {
+                            skip = len;
+                            fault
+                        }
+                        gic_emul::Emulation::NotGic => Fault::from_trap(hsr, hdfar, hifar),
+                    }
+                }
+                ExceptionClass::Cp15Access | ExceptionClass::Cp15Access64 => {
+                    match gic_cpu_access(b, hsr, skip) {
+                        Some(fault) => fault,
+                        None => return frame,
+                    }
+                }
                 _ => Fault::from_trap(hsr, hdfar, hifar),
             };
             // A conditional access whose condition failed may still trap
@@ -91,6 +110,62 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
             }
             on_fault(s, k, slot, fault, pc, skip)
         }
+    }
+}
+
+/// A trapped CP15 access that may be the partition's GIC CPU interface:
+/// an SGI register write (`HCR.IMO`/`FMO` trap them) is emulated, and
+/// any `ICC_*` access trapped by `ICH_HCR.TALL1` re-samples the level
+/// interrupts waiting in the list registers and is then executed again,
+/// untrapped, by the partition. `None` when the partition resumes;
+/// otherwise the fault (a refused SGI, or another register's refusal).
+fn gic_cpu_access(b: &mut PartitionBlock, hsr: Hsr, skip: u32) -> Option<Fault> {
+    let Some(access) = Access::from_hsr(hsr) else {
+        return Some(Fault::Trapped { ec: hsr.ec() });
+    };
+    if !hsr.condition_passed(b.frame.spsr) {
+        return Some(Fault::Register(access));
+    }
+    if access.is_gic_cpu_interface() && b.vgic.resample {
+        vgic::resample(b);
+        return None;
+    }
+    let Some(reg) = access.sgi_register() else {
+        return Some(Fault::Register(access));
+    };
+    let Form::Double { rt, rt2, .. } = access.form else {
+        return Some(Fault::Register(access));
+    };
+    let (Some(lo), Some(hi)) = (guest_reg_value(&b.frame, rt), guest_reg_value(&b.frame, rt2)) else {
+        let why = "written from SP or PC, which is not emulated";
+        return Some(Fault::SgiRefused { reg, why });
+    };
+    let sgi = SgiRequest::decode(u64::from(hi) << 32 | u64::from(lo), gic::mpidr());
+    let why = match (reg, sgi.targets) {
+        (_, SgiTargets::Nobody) => "",
+        (SgiRegister::Sgi0r, _) => "a group 0 SGI; every interrupt of a partition is group 1",
+        (_, SgiTargets::Others) => "an SGI to a core other than its own",
+        (_, SgiTargets::OwnCore) => {
+            vgic::send_self_sgi(b, sgi.intid);
+            ""
+        }
+    };
+    if why.is_empty() {
+        step_over(&mut b.frame, skip);
+        return None;
+    }
+    Some(Fault::SgiRefused { reg, why })
+}
+
+/// The value of general-purpose register `reg` the trapped instruction
+/// named, in the partition's mode: r0-r12 (FIQ mode's own r8-r12) and
+/// LR; `None` for SP and PC.
+fn guest_reg_value(f: &GuestFrame, reg: u8) -> Option<u32> {
+    match guest_reg(f.spsr, reg as usize) {
+        GuestReg::Frame(n) => f.r.get(n).copied(),
+        GuestReg::FiqBanked(n) => Some(context::read_fiq_reg(n)),
+        GuestReg::Unsupported if reg == 14 => Some(crate::arch::guest_lr(f.spsr, f.lr)),
+        GuestReg::Unsupported => None,
     }
 }
 
@@ -121,7 +196,12 @@ fn on_wait(s: &System, k: &mut CoreBlock, slot: usize, hsr: Hsr) -> *mut GuestFr
             let Some(b) = k.block(slot) else {
                 return core::ptr::null_mut();
             };
-            vgic::refill(b);
+            // A timer interrupt whose line fell must not end the wait.
+            if b.vgic.resample {
+                vgic::resample(b);
+            } else {
+                vgic::refill(b);
+            }
             if !vgic::has_pending() {
                 crate::arch::cpu::wait(hsr.iss() & 1 == 1);
             }
@@ -285,7 +365,7 @@ extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
         // SAFETY: `frame` is what the IRQ entry passed (the running
         // partition's), and the core's block is not taken on this path.
         let b = unsafe { PartitionBlock::of_frame(frame) };
-        vgic::inject_hw(&mut b.vgic, intid);
+        vgic::inject_hw(&mut b.vgic, intid, b.frame.spsr);
         gic::priority_drop(intid);
         return frame;
     }

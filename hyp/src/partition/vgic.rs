@@ -15,12 +15,20 @@
 //!   until the partition is done with it.
 //! - **Switch.** List registers, `ICH_VMCR` and `ICH_AP1R0` are saved and
 //!   restored. The EL1 timer PPIs are per core and shared by the core's
-//!   partitions: a timer's HW-linked entry is dropped and its physical
-//!   interrupt deactivated on switch-out (its level raises it again when
-//!   the partition's timer state is back; an active one is finished by
-//!   the partition's EOI, which then matches no list register and only
-//!   drops its running priority). SPIs belong to one partition and keep
-//!   their HW link.
+//!   partitions: a timer's HW-linked entry (or its place in the queue)
+//!   is dropped and its physical interrupt deactivated on switch-out
+//!   (its level raises it again when the partition's timer state is
+//!   back; an active one is finished by the partition's EOI, which then
+//!   matches no list register and only drops its running priority).
+//!   SPIs belong to one partition and keep their HW link.
+//! - **Level lines** ([`resample`]): an interrupt listed while the
+//!   partition cannot take it at once may see its line fall before it is
+//!   acknowledged; `ICH_HCR.TALL1` then traps the partition's next
+//!   `ICC_*` access, and a fallen entry is taken out (its physical twin
+//!   deactivated) before the access runs again, untrapped.
+//! - **SGIs** ([`send_self_sgi`], [`withdraw_sgis`]): each partition's
+//!   SGIs are virtual, pending bits in its state delivered through free
+//!   list registers (no HW link) with its queue.
 //! - **Stop, halt, restart** ([`release`], [`reset`]): before anything
 //!   else runs on the core, the partition's SPIs are disabled, their
 //!   pending and active state cleared and their priority reset at the
@@ -36,7 +44,7 @@ use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{Partition, System};
 
 use super::block::{self, CoreBlock, PartitionBlock};
-use crate::arch::gic::{self, VgicState, LRC_HW, LRC_PENDING};
+use crate::arch::gic::{self, VgicState, LRC_ACTIVE, LRC_HW, LRC_PENDING};
 use crate::arch::timer;
 use crate::board::LRS;
 
@@ -82,7 +90,7 @@ pub fn has_pending() -> bool {
 pub fn deliver_notification(b: &PartitionBlock) {
     if b.status.notify.load(Ordering::Acquire) != 0 {
         let intid = hypcfg::abi::NOTIFY_INTID;
-        if inject_virtual(intid, b.vgic.prio.get(intid)) {
+        if inject_virtual(intid, b.vgic.virt.prio.get(intid)) {
             b.status.notify.store(0, Ordering::Release);
         }
     }
@@ -139,7 +147,7 @@ pub fn device_irq(k: &mut CoreBlock, intid: u32) {
     );
     gic::priority_drop(intid);
     if let Some(b) = k.running().filter(|b| b.id == owner) {
-        inject_hw(&mut b.vgic, intid);
+        inject_hw(&mut b.vgic, intid, b.frame.spsr);
         return;
     }
     let queued = match k.slot_of(owner).and_then(|i| k.block(i)) {
@@ -153,43 +161,181 @@ pub fn device_irq(k: &mut CoreBlock, intid: u32) {
 }
 
 /// Passes `intid`, acknowledged with its physical twin left active, to
-/// the running partition whose state is `v`: in a free list register,
-/// HW-linked and at the partition's own priority, or else into its queue
-/// with the refill interrupt on.
-pub fn inject_hw(v: &mut VgicState, intid: u32) {
-    for n in 0..LRS {
-        if gic::lr_free(gic::read_lr(n)) {
-            gic::write_lr(n, gic::hw_pending(intid, v.prio.get(intid)));
-            return;
+/// the running partition whose state is `v` (`spsr` its saved CPSR): in
+/// a free list register, HW-linked and at the partition's own priority,
+/// or else into its queue with the refill interrupt on. Unless the
+/// partition takes it the moment it resumes ([`taken_at_once`]), its
+/// line is sampled again before the partition acknowledges it
+/// ([`resample`]).
+pub fn inject_hw(v: &mut VgicState, intid: u32, spsr: u32) {
+    let prio = v.virt.prio.get(intid);
+    // One `ICH_ELRSR` read finds a free list register and whether any
+    // other is in use (the hypervisor never sets `EOI`, so an empty one
+    // is exactly a free one).
+    let empty = gic::read_elrsr() & ALL_LRS;
+    if empty != 0 {
+        let n = empty.trailing_zeros(); // below LRS
+        gic::write_lr(n as usize, gic::hw_pending(intid, prio));
+        // Another in use: it was not empty.
+        let others = empty != ALL_LRS;
+        // A timer is never pended by software (its PPI's set-pending
+        // writes are ignored): no record to keep.
+        let sampled = is_timer(intid) || listed(v, intid);
+        if sampled && !v.resample && (others || !taken_at_once(spsr, prio)) {
+            v.resample = true;
+            gic::trap_group1_accesses();
         }
+        return;
     }
     if v.queue.insert(intid) {
-        gic::set_refill_irq(true);
+        gic::set_hcr(true, v.resample);
     } else {
         // Outside the board's INTIDs: nothing to keep it for.
         gic::deactivate(intid);
     }
 }
 
+/// Records that `intid` was just put in a list register of the partition
+/// whose state is `v`, and whether its line is to be sampled: not if the
+/// partition made it pending itself (then it stays pending until
+/// acknowledged, whatever the line does).
+fn listed(v: &mut VgicState, intid: u32) -> bool {
+    if v.virt.soft_pending.remove(intid) {
+        v.unsampled.insert(intid);
+        false
+    } else {
+        v.unsampled.remove(intid);
+        true
+    }
+}
+
+/// Whether the running partition (saved CPSR `spsr`), with nothing else
+/// in its list registers, takes a group-1 virtual interrupt of priority
+/// `prio` as soon as it resumes: IRQs unmasked, group 1 enabled
+/// (`ICH_VMCR.VENG1`), the priority above its mask (`VPMR`) and no
+/// interrupt active (`ICH_AP1R0` 0). Then it acknowledges the interrupt
+/// in its vector, with the line as it was: no need to sample it again.
+fn taken_at_once(spsr: u32, prio: u8) -> bool {
+    const CPSR_I: u32 = 1 << 7;
+    if spsr & CPSR_I != 0 {
+        return false;
+    }
+    let vmcr = gic::read_vmcr();
+    let (veng1, vpmr) = (vmcr & (1 << 1) != 0, (vmcr >> 24) as u8);
+    veng1 && prio < vpmr && gic::read_apr() == 0
+}
+
+/// Whether `intid` is one of the EL1 timers' (level-sensitive) PPIs.
+fn is_timer(intid: u32) -> bool {
+    intid == gic::INTID_VTIMER || intid == gic::INTID_PTIMER
+}
+
 /// Moves the running partition `b`'s queued interrupts into its free list
-/// registers (highest priority first) and delivers its notification,
-/// then keeps the refill interrupt on while anything still waits.
+/// registers (highest priority first), delivers its ready virtual SGIs
+/// and its notification, then keeps the refill interrupt on while
+/// anything still waits.
 pub fn refill(b: &mut PartitionBlock) {
     let v = &mut b.vgic;
     let mut queued = !v.queue.is_empty();
     if queued {
         for n in 0..LRS {
             if gic::lr_free(gic::read_lr(n)) {
-                let Some(intid) = v.queue.pop_best(&v.prio) else {
+                let Some(intid) = v.queue.pop_best(&v.virt.prio) else {
                     break;
                 };
-                gic::write_lr(n, gic::hw_pending(intid, v.prio.get(intid)));
+                // Queued for a while: its line may have fallen since.
+                v.resample |= listed(v, intid);
+                gic::write_lr(n, gic::hw_pending(intid, v.virt.prio.get(intid)));
             }
         }
         queued = !v.queue.is_empty();
     }
+    let sgis = v.virt.sgi.any_ready() && deliver_sgis(v);
     deliver_notification(b);
-    gic::set_refill_irq(queued || b.status.notify.load(Ordering::Relaxed) != 0);
+    let waiting = queued || sgis || b.status.notify.load(Ordering::Relaxed) != 0;
+    gic::set_hcr(waiting, b.vgic.resample);
+}
+
+/// Puts the running partition's pending and enabled virtual SGIs (state
+/// `v`) into free list registers, highest priority first; whether any
+/// still waits for one. Out of line: the switch path rarely has any.
+#[inline(never)]
+fn deliver_sgis(v: &mut VgicState) -> bool {
+    while let Some(intid) = v.virt.sgi.take_best(&v.virt.prio) {
+        if !inject_virtual(intid, v.virt.prio.get(intid)) {
+            v.virt.sgi.raise(intid);
+            return true;
+        }
+    }
+    false
+}
+
+/// The running partition `b` sends itself SGI `intid` (its own virtual
+/// SGI, see [`crate::virq::Sgis`]): pending, and delivered at once if it
+/// is enabled and a list register is free (else when one frees up).
+pub fn send_self_sgi(b: &mut PartitionBlock, intid: u32) {
+    b.vgic.virt.sgi.raise(intid);
+    refill(b);
+}
+
+/// Takes the running partition's virtual SGIs that wait in its list
+/// registers and are not yet acknowledged back into its pending bits,
+/// before an access to its redistributor reads or changes them (a
+/// disabled or cleared SGI must not stay signalled); [`refill`] puts
+/// those still pending and enabled back. An SGI the partition has
+/// acknowledged stays active in its list register. INTID
+/// [`hypcfg::abi::NOTIFY_INTID`] is left alone: it also carries channel
+/// notifications.
+pub fn withdraw_sgis(b: &mut PartitionBlock) {
+    for n in 0..LRS {
+        let (intid, hi) = gic::read_lr(n);
+        if intid >= 16 || intid == hypcfg::abi::NOTIFY_INTID || hi & (LRC_HW | LRC_PENDING) != LRC_PENDING {
+            continue;
+        }
+        b.vgic.virt.sgi.raise(intid);
+        let rest = hi & !LRC_PENDING;
+        gic::write_lr(
+            n,
+            if rest & LRC_ACTIVE != 0 {
+                (intid, rest)
+            } else {
+                (0, 0)
+            },
+        );
+    }
+}
+
+/// Samples again the lines of the level-sensitive interrupts waiting
+/// pending (not yet acknowledged) in the running partition's list
+/// registers, HW-linked: an EL1 timer's from its control register, an
+/// SPI's from the distributor (a level SPI the hypervisor acknowledged is
+/// pending there again only while its line is high; an edge-triggered
+/// one, or one the partition made pending itself through `GICD_ISPENDR`,
+/// is left alone: it stays pending until acknowledged). One whose line
+/// has fallen (the partition moved its deadline, masked or stopped its
+/// timer, or cleared its device) is no longer pending, as on a GIC: it
+/// is taken out and its physical twin deactivated (it fires again if the
+/// line rises again). Called on the
+/// `ICH_HCR.TALL1` trap of the partition's next GIC CPU interface access
+/// (its acknowledge, typically) and before it waits; turns the trap off.
+pub fn resample(b: &mut PartitionBlock) {
+    for n in 0..LRS {
+        let (intid, hi) = gic::read_lr(n);
+        if hi & (LRC_HW | LRC_PENDING | LRC_ACTIVE) != LRC_HW | LRC_PENDING {
+            continue;
+        }
+        let fallen = if is_timer(intid) {
+            !timer::guest_line_high(intid)
+        } else {
+            !b.vgic.unsampled.contains(intid) && gic::spi_line_fallen(intid)
+        };
+        if fallen {
+            gic::write_lr(n, (0, 0));
+            gic::deactivate(intid);
+        }
+    }
+    b.vgic.resample = false;
+    refill(b);
 }
 
 /// Saves the list registers, VMCR and active priorities of the partition
@@ -200,6 +346,20 @@ pub fn refill(b: &mut PartitionBlock) {
 /// and only the hypervisor can read; so every list register is invalid
 /// when the next partition's are loaded.
 pub fn switch_out(st: &mut VgicState) {
+    // Its timer interrupts waiting for a list register: deactivated, as
+    // those in list registers below (the PPIs are the next partition's
+    // too; the line raises them again when the timers are back).
+    const TIMERS: u32 = 1 << gic::INTID_VTIMER | 1 << gic::INTID_PTIMER;
+    let queued = st.queue.take_word(0, TIMERS);
+    if queued != 0 {
+        for t in [gic::INTID_VTIMER, gic::INTID_PTIMER] {
+            if queued & 1 << t != 0 {
+                gic::deactivate(t);
+            }
+        }
+    }
+    // Sampled again after the switch-in if a saved entry still waits.
+    st.resample = false;
     st.vmcr = gic::read_vmcr();
     st.apr = gic::read_apr();
     let empty = gic::read_elrsr();
@@ -228,6 +388,7 @@ pub fn switch_out(st: &mut VgicState) {
         }
         *slot = (lo, hi);
         st.used |= bit;
+        st.resample |= hi & (LRC_HW | LRC_PENDING | LRC_ACTIVE) == LRC_HW | LRC_PENDING;
     }
 }
 
@@ -275,7 +436,7 @@ pub(super) fn release(s: &System, k: &mut CoreBlock, slot: usize) {
             gic::write_lr(n, (0, 0));
         }
         gic::write_apr(0);
-        gic::set_refill_irq(false);
+        gic::set_hcr(false, false);
         timer::stop_guest_timers();
     }
     b.el1.stop_timers();

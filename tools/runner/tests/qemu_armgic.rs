@@ -60,7 +60,6 @@ fn the_arm_gic_program_takes_its_timer_interrupt_and_sgi_alone_on_the_board() {
 }
 
 #[test]
-#[ignore = "needs branches decode and vsgi"]
 fn the_arm_gic_program_prints_the_same_bytes_as_a_partition() {
     let (alone, bare) = run_alone();
     assert_eq!(alone.exit_code, Some(0), "alone: {bare}\n{}", alone.tail(20));
