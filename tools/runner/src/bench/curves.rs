@@ -389,6 +389,7 @@ mod tests {
                 &cfg,
                 &hypcfg::front::Options {
                     binaries: Some(crate::system::known_binaries()),
+                    ..Default::default()
                 },
             );
             assert!(checked.ok(), "{}", checked.render());
