@@ -104,6 +104,8 @@ const SPSR_T: u32 = 1 << 5;
 const SPSR_E: u32 = 1 << 9;
 /// `SPSR.C`: the carry flag (`RRX` offsets).
 const SPSR_C: u32 = 1 << 29;
+/// `HSR.ISS.ISV` of a data abort: the syndrome describes the access.
+const ISS_ISV: u32 = 1 << 24;
 
 /// What an access does to the partition's registers.
 struct Transfer {
@@ -126,6 +128,27 @@ fn fetch<const N: usize>(p: &Partition, pc: u32) -> Result<[u8; N], Refusal> {
     let src = check_read(&p.regions, pc, N as u32, N as u32).map_err(|_| Refusal::Fetch)?;
     super::env::copy_from_guest(&src, &mut buf);
     Ok(buf)
+}
+
+/// The length in bytes of the instruction of partition `p` (frame `f`)
+/// that took data abort `hsr`, to step over it. With a valid syndrome
+/// (`HSR.ISV` 1) it is `HSR.IL`; without one `HSR.IL` is 1 whatever the
+/// instruction (Arm ARM, `HSR.IL`), so a T32 instruction's length is read
+/// from its first halfword, through the same guest-memory checks as
+/// [`decode`]: 32 bits iff its bits [15:11] are `0b11101`, `0b11110` or
+/// `0b11111`. A32 instructions are 4 bytes. A first halfword that cannot
+/// be read (never the case for code the partition could run: every
+/// executable region is readable) keeps `HSR.IL`.
+pub(super) fn abort_insn_len(p: &Partition, f: &GuestFrame, hsr: Hsr) -> u32 {
+    let il = if hsr.il32() { 4 } else { 2 };
+    if hsr.iss() & ISS_ISV != 0 || f.spsr & SPSR_T == 0 {
+        return il;
+    }
+    match fetch::<2>(p, f.elr) {
+        Ok(hw1) if !insn::t32_is_32bit(u16::from_le_bytes(hw1)) => 2,
+        Ok(_) => 4,
+        Err(_) => il,
+    }
 }
 
 /// Reads and decodes the instruction at the frame's PC; `Err` carries
@@ -154,7 +177,7 @@ fn decode(p: &Partition, f: &GuestFrame) -> Result<LoadStore, (Refusal, Option<u
 fn transfer(p: &Partition, f: &GuestFrame, hsr: Hsr, addr: u32) -> Result<Transfer, (Refusal, Option<u32>)> {
     let iss = hsr.iss();
     let len = if hsr.il32() { 4 } else { 2 };
-    if iss & (1 << 24) != 0 {
+    if iss & ISS_ISV != 0 {
         // ISV: SAS (bytes 1, 2, 4; 8 is reserved), SSE, SRT, WnR.
         let bytes = 1u8 << ((iss >> 22) & 3);
         if bytes == 8 {

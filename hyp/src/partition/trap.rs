@@ -90,7 +90,12 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
                             skip = len;
                             fault
                         }
-                        gic_emul::Emulation::NotGic => Fault::from_trap(hsr, hdfar, hifar),
+                        gic_emul::Emulation::NotGic => {
+                            // `HSR.IL` is 1 without a valid syndrome,
+                            // also for a 16-bit T32 instruction.
+                            skip = gic_emul::abort_insn_len(p, &b.frame, hsr);
+                            Fault::from_trap(hsr, hdfar, hifar)
+                        }
                     }
                 }
                 ExceptionClass::Cp15Access | ExceptionClass::Cp15Access64 => {
