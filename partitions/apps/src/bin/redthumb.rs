@@ -162,10 +162,49 @@ fn a32_cases(bad: &mut u32) {
     );
 }
 
+/// A post-indexed (syndrome-less, decoded) GIC read made in each EL1
+/// mode whose r0-r12 are the User-mode ones: emulated with that mode's
+/// registers, and nothing refused.
+fn banked_modes(bad: &mut u32) {
+    let typer = {
+        // SAFETY: a GIC register: the access is trapped and emulated.
+        unsafe { core::ptr::read_volatile((GICD + 4) as *const u32) }
+    };
+    for (mode, name) in [
+        (0x17, "Abort"),
+        (0x1B, "Undefined"),
+        (0x12, "IRQ"),
+        (0x1F, "System"),
+    ] {
+        let (mut v, mut b, mut ran_in) = (UNTOUCHED, GICD + 4, 0u32);
+        // Interrupts stay masked (as the entry left them), so nothing is
+        // taken in the borrowed mode; SVC mode is back before Rust runs.
+        hostile!(
+            "mrs r3, cpsr",
+            "bic r2, r3, #0x1f",
+            "orr r2, r2, r4",
+            "msr cpsr_c, r2",
+            "ldr r0, [r1], #4",
+            "mrs r2, cpsr",
+            "and r2, r2, #0x1f",
+            "msr cpsr_c, r3",
+            inout("r0") v, inout("r1") b, out("r2") ran_in, out("r3") _, in("r4") mode,
+        );
+        let case = match name {
+            "Abort" => "A32 GIC read post-indexed in Abort mode",
+            "Undefined" => "A32 GIC read post-indexed in Undefined mode",
+            "IRQ" => "A32 GIC read post-indexed in IRQ mode",
+            _ => "A32 GIC read post-indexed in System mode",
+        };
+        check(bad, case, &[ran_in, v, b], &[mode, typer, GICD + 8]);
+    }
+}
+
 fn main() -> u32 {
     let mut bad = 0;
     t32_cases(&mut bad);
     a32_cases(&mut bad);
+    banked_modes(&mut bad);
     println!("done: {} wrong", bad);
     bad
 }
