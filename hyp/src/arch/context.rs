@@ -78,13 +78,21 @@ pub struct FpState {
 pub const FPEXC_EN: u32 = 1 << 30;
 
 impl FpState {
-    /// A partition's FP state before it ever ran: registers and FPSCR
-    /// zero, the FP unit enabled, nothing in the FP registers.
+    /// All zero bits, so that the blocks holding it stay in `.bss` (a
+    /// non-zero constant would put every core's block in `.data`: 18 KiB
+    /// of image to store and copy at boot). Not a state a partition
+    /// starts with: that is [`FpState::START`].
     pub const ZERO: FpState = FpState {
         d: [0; 32],
         fpscr: 0,
-        fpexc: FPEXC_EN,
+        fpexc: 0,
         live: false,
+    };
+    /// A partition's FP state when it (re)starts: registers and FPSCR
+    /// zero, the FP unit enabled, nothing in the FP registers.
+    pub const START: FpState = FpState {
+        fpexc: FPEXC_EN,
+        ..FpState::ZERO
     };
 }
 
@@ -269,7 +277,7 @@ pub fn reset_state() -> El1State {
     s.cntp = [0; 3];
     s.sys[SYS_CNTV_CTL] = 0;
     s.sys[SYS_CPACR] |= 0xF << 20;
-    s.fp = FpState::ZERO;
+    s.fp = FpState::START;
     s
 }
 
