@@ -1,18 +1,21 @@
 //! CRC-32 (IEEE 802.3, reflected polynomial `0xEDB8_8320`), the checksum of
-//! the blob body and of partition images. `no_std`, one 1 KiB table built at
-//! compile time.
+//! the blob body and of partition images. `no_std`, one 64-byte table built
+//! at compile time: a nibble at a time (two lookups a byte) rather than a
+//! byte at a time saves the hypervisor 960 bytes; the hypervisor checks
+//! long data (images, restarts) with the core's CRC32 instructions when it
+//! has them, so only the blob and the image header go through this.
 
 /// The reflected IEEE polynomial.
 const POLY: u32 = 0xEDB8_8320;
 
-/// Byte-at-a-time lookup table, computed by the compiler.
-const TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
+/// Nibble-at-a-time lookup table, computed by the compiler.
+const TABLE: [u32; 16] = {
+    let mut table = [0u32; 16];
     let mut n = 0;
-    while n < 256 {
+    while n < 16 {
         let mut c = n as u32;
         let mut k = 0;
-        while k < 8 {
+        while k < 4 {
             c = if c & 1 == 1 { (c >> 1) ^ POLY } else { c >> 1 };
             k += 1;
         }
@@ -44,7 +47,9 @@ impl Crc32 {
     pub fn update(&mut self, bytes: &[u8]) {
         let mut c = self.state;
         for &b in bytes {
-            c = TABLE[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8);
+            c ^= b as u32;
+            c = TABLE[(c & 0xF) as usize] ^ (c >> 4);
+            c = TABLE[(c & 0xF) as usize] ^ (c >> 4);
         }
         self.state = c;
     }
@@ -84,6 +89,24 @@ mod tests {
         let mut b = Crc32::resume(a.state());
         b.update(b"6789");
         assert_eq!(b.finish(), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn every_byte_value_as_the_bitwise_definition() {
+        let bitwise = |bytes: &[u8]| {
+            let mut c = !0u32;
+            for &b in bytes {
+                c ^= b as u32;
+                for _ in 0..8 {
+                    c = if c & 1 == 1 { (c >> 1) ^ POLY } else { c >> 1 };
+                }
+            }
+            !c
+        };
+        let all: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for n in 0..all.len() {
+            assert_eq!(crc32(&all[..n]), bitwise(&all[..n]));
+        }
     }
 
     #[test]
