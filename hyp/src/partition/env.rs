@@ -7,7 +7,7 @@
 
 use hypcfg::abi::Status;
 use hypcfg::ids::{CoreId, PartitionId};
-use hypcfg::system::{Channel, Partition, PartitionRegion, System};
+use hypcfg::system::{Partition, PartitionRegion, System};
 
 use super::block::PartitionStatus;
 use super::load::HYP_WRITE;
@@ -18,8 +18,17 @@ use crate::guest_mem::{GuestRead, GuestWrite};
 use crate::hypercall::Env;
 use crate::{hprintln, mpu};
 
-/// Every channel's queue (hypervisor memory: no guest can reach it).
-static CHANNELS: Channels = Channels::new();
+/// Every channel of the system with its queue (hypervisor memory: no
+/// guest can reach it), built once the system is loaded.
+static CHANNELS: spin::Once<Channels> = spin::Once::new();
+
+/// Builds the channel table of the loaded system `s`: each channel's
+/// endpoints, receiver core and queue geometry are checked here, once, so
+/// a channel call only indexes the table. Called by `load_system` (a
+/// second call keeps the first table).
+pub(super) fn init_channels(s: &System) {
+    CHANNELS.call_once(|| Channels::new(&s.channels, |id| s.partitions.get(id.index()).map(|p| p.core)));
+}
 
 /// Prints what a partition named `name` has buffered of an unfinished
 /// line, and how many of its lines its budget dropped (it stops).
@@ -57,8 +66,10 @@ impl CallEnv<'_> {
         self.system()?.partitions.get(self.id.index())
     }
 
-    fn channels(&self) -> &'static [Channel] {
-        self.system().map_or(&[], |s| &s.channels)
+    /// The channel table ([`init_channels`]); `None` before a system is
+    /// loaded, when no partition runs anyway.
+    fn channels(&self) -> Option<&'static Channels> {
+        CHANNELS.get()
     }
 }
 
@@ -97,21 +108,17 @@ impl Env for CallEnv<'_> {
         (timer::counter(), timer::frequency())
     }
     fn channel_send(&mut self, ch: u32, msg: &GuestRead) -> Result<(), Status> {
-        let receiver = CHANNELS.send(self.channels(), self.id, ch, msg, &mut TransientSlots)?;
-        let core = self
-            .system()
-            .and_then(|s| s.partitions.get(receiver.index()))
-            .map(|p| p.core);
-        if let Some(core) = core {
-            super::vgic::notify(receiver, core, self.here);
-        }
+        let channels = self.channels().ok_or(Status::NoChannel)?;
+        let (receiver, core) = channels.send(self.id, ch, msg, &mut TransientSlots)?;
+        super::vgic::notify(receiver, core, self.here);
         Ok(())
     }
     fn channel_recv(&mut self, ch: u32, dst: &GuestWrite) -> Result<u32, Status> {
-        CHANNELS.recv(self.channels(), self.id, ch, dst, &mut TransientSlots)
+        let channels = self.channels().ok_or(Status::NoChannel)?;
+        channels.recv(self.id, ch, dst, &mut TransientSlots)
     }
     fn channel_poll(&mut self) -> u32 {
-        CHANNELS.poll(self.channels(), self.id)
+        self.channels().map_or(0, |c| c.poll(self.id))
     }
 }
 
@@ -152,7 +159,7 @@ impl TransientSlots {
 impl SlotMemory for TransientSlots {
     fn fill_slot(&mut self, slot: u32, msg: &GuestRead) -> Result<(), Status> {
         let len = msg.len();
-        // len <= msg_size <= u32::MAX - 8 (`send`, `geometry_ok`): no wrap.
+        // len <= msg_size <= u32::MAX - 8 (`Queue::send`, `geometry_ok`): no wrap.
         Self::with_slot(slot, len.wrapping_add(4), |dst| {
             // SAFETY: `dst` maps `len + 4` bytes of queue storage: the
             // 4-byte header first (a plain, possibly unaligned, store:
