@@ -231,7 +231,13 @@ impl Channels {
 
     /// `CHANNEL_RECV` by `caller` on channel `ch`: checks that the caller
     /// is its receiver and hands it the oldest message.
-    pub fn recv(&self, caller: PartitionId, ch: u32, dst: &GuestWrite, mem: &mut impl SlotMemory) -> Result<u32, Status> {
+    pub fn recv(
+        &self,
+        caller: PartitionId,
+        ch: u32,
+        dst: &GuestWrite,
+        mem: &mut impl SlotMemory,
+    ) -> Result<u32, Status> {
         let mut table = self.table.lock();
         let q = table.get_mut(ch as usize).ok_or(Status::NoChannel)?;
         q.endpoint(caller, false)?;
@@ -388,10 +394,7 @@ mod tests {
     fn oversized_message_is_refused() {
         let ch = chan(8, 2);
         let (mut q, mut m) = (queue(&ch), mem());
-        assert_eq!(
-            q.send(&mut m, &rd(GUEST, 9)),
-            Err(Status::MessageTooLarge)
-        );
+        assert_eq!(q.send(&mut m, &rd(GUEST, 9)), Err(Status::MessageTooLarge));
         assert_eq!(q, queue(&ch));
         assert_eq!(m.guest_reads, 0);
     }
@@ -401,10 +404,7 @@ mod tests {
         let ch = chan(8, 2);
         let (mut q, mut m) = (queue(&ch), mem());
         q.send(&mut m, &rd(GUEST, 6)).unwrap();
-        assert_eq!(
-            q.recv(&mut m, &wr(GUEST, 5)),
-            Err(Status::BufferTooSmall)
-        );
+        assert_eq!(q.recv(&mut m, &wr(GUEST, 5)), Err(Status::BufferTooSmall));
         assert_eq!(q.count(), 1);
         assert_eq!(q.recv(&mut m, &wr(GUEST, 6)), Ok(6));
     }
@@ -498,10 +498,7 @@ mod tests {
     fn send_checks_the_sender_queues_and_names_the_receiver() {
         let (channels, mut m) = (table(&[chan(8, 2)]), mem());
         m.guest[..2].copy_from_slice(b"hi");
-        assert_eq!(
-            channels.send(P1, 0, &rd(GUEST, 2), &mut m),
-            Err(Status::NotOwner)
-        );
+        assert_eq!(channels.send(P1, 0, &rd(GUEST, 2), &mut m), Err(Status::NotOwner));
         assert_eq!(
             channels.send(P0, 1, &rd(GUEST, 2), &mut m),
             Err(Status::NoChannel)
@@ -534,23 +531,13 @@ mod tests {
     fn unreachable_slot_memory_keeps_its_own_status_and_the_queue() {
         let (channels, mut m) = (table(&[chan(8, 2)]), mem());
         m.unreachable = true;
-        assert_eq!(
-            channels.send(P0, 0, &rd(GUEST, 2), &mut m),
-            Err(Status::Internal)
-        );
+        assert_eq!(channels.send(P0, 0, &rd(GUEST, 2), &mut m), Err(Status::Internal));
         assert_eq!(channels.poll(P1), 0, "a failed send queues nothing");
         m.unreachable = false;
         channels.send(P0, 0, &rd(GUEST, 2), &mut m).unwrap();
         m.unreachable = true;
-        assert_eq!(
-            channels.recv(P1, 0, &wr(GUEST, 8), &mut m),
-            Err(Status::Internal)
-        );
-        assert_eq!(
-            channels.poll(P1),
-            0b1,
-            "a failed receive keeps the message"
-        );
+        assert_eq!(channels.recv(P1, 0, &wr(GUEST, 8), &mut m), Err(Status::Internal));
+        assert_eq!(channels.poll(P1), 0b1, "a failed receive keeps the message");
     }
 
     mod model {
