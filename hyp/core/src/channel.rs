@@ -215,6 +215,7 @@ impl Channels {
     /// `CHANNEL_SEND` by `caller` on channel `ch`: checks that the caller
     /// is its sender, queues `msg`, and returns the partition to notify
     /// (the channel's receiver) and its core.
+    #[inline]
     pub fn send(
         &self,
         caller: PartitionId,
@@ -231,6 +232,7 @@ impl Channels {
 
     /// `CHANNEL_RECV` by `caller` on channel `ch`: checks that the caller
     /// is its receiver and hands it the oldest message.
+    #[inline]
     pub fn recv(
         &self,
         caller: PartitionId,

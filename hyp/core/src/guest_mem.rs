@@ -113,8 +113,7 @@ fn check(regions: &[PartitionRegion], ptr: u32, len: u32, need: Need, align: u32
     let last = ptr.checked_add(len.wrapping_sub(1)).ok_or(Status::Wraparound)?; // len != 0
     let words = regions
         .iter()
-        .filter(|r| r.kind != RegionKind::Device)
-        .find(|r| r.words.covers(ptr, last))
+        .find(|r| r.words.covers(ptr, last) && r.kind != RegionKind::Device)
         .ok_or(Status::BadPointer)?
         .words;
     // The two fields of `RegionWords::attrs` this needs, decoded in place
