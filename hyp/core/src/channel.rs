@@ -7,7 +7,7 @@
 //! the slot stride is `msg_size + 4` (the size the config tool reserves,
 //! `depth * (msg_size + 4)`), so headers may be unaligned.
 //!
-//! The system's channels are checked once, when [`Channels::new`] builds
+//! The system's channels are checked once, when [`Channels::configure`] fills
 //! the table (endpoints, the receiver's core and the queue geometry of
 //! each, next to its indices): a call is then an index, an owner compare
 //! and the queue update, all under one lock.
@@ -195,20 +195,47 @@ impl Queue {
 /// copy) happens here, so the target's hypercall adapter only supplies
 /// the slot memory and delivers the notification.
 pub struct Channels {
-    table: Mutex<[Queue; MAX_CHANNELS]>,
+    table: Mutex<Table>,
+}
+
+/// The channel table and whether [`Channels::configure`] has filled it.
+struct Table {
+    configured: bool,
+    queues: [Queue; MAX_CHANNELS],
+}
+
+impl Default for Channels {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Channels {
-    /// The table of `channels` (a system's, in id order), all queues
-    /// empty; `core_of` names the core of each receiver (`None`: not a
-    /// partition of the system). Ids past `channels` are absent.
-    pub fn new(channels: &[Channel], core_of: impl Fn(PartitionId) -> Option<CoreId>) -> Self {
-        let mut table = [Queue::ABSENT; MAX_CHANNELS];
-        for (q, ch) in table.iter_mut().zip(channels) {
-            *q = Queue::new(ch, core_of(ch.receiver));
-        }
+    /// A table without channels (every id absent) until
+    /// [`Channels::configure`]; `const`, so the target's table is a
+    /// static filled in place, never built and moved.
+    pub const fn new() -> Self {
         Channels {
-            table: Mutex::new(table),
+            table: Mutex::new(Table {
+                configured: false,
+                queues: [Queue::ABSENT; MAX_CHANNELS],
+            }),
+        }
+    }
+
+    /// Fills the table with `channels` (a system's, in id order), all
+    /// queues empty; `core_of` names the core of each receiver (`None`:
+    /// not a partition of the system). Ids past `channels` stay absent.
+    /// Only the first call counts: a second one keeps the table and its
+    /// queued messages.
+    pub fn configure(&self, channels: &[Channel], core_of: impl Fn(PartitionId) -> Option<CoreId>) {
+        let mut t = self.table.lock();
+        if t.configured {
+            return;
+        }
+        t.configured = true;
+        for (q, ch) in t.queues.iter_mut().zip(channels) {
+            *q = Queue::new(ch, core_of(ch.receiver));
         }
     }
 
@@ -224,7 +251,7 @@ impl Channels {
         mem: &mut impl SlotMemory,
     ) -> Result<(PartitionId, CoreId), Status> {
         let mut table = self.table.lock();
-        let q = table.get_mut(ch as usize).ok_or(Status::NoChannel)?;
+        let q = table.queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
         q.endpoint(caller, true)?;
         q.send(mem, msg)?;
         Ok((q.receiver, q.core))
@@ -241,7 +268,7 @@ impl Channels {
         mem: &mut impl SlotMemory,
     ) -> Result<u32, Status> {
         let mut table = self.table.lock();
-        let q = table.get_mut(ch as usize).ok_or(Status::NoChannel)?;
+        let q = table.queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
         q.endpoint(caller, false)?;
         q.recv(mem, dst)
     }
@@ -251,6 +278,7 @@ impl Channels {
     pub fn poll(&self, caller: PartitionId) -> u32 {
         self.table
             .lock()
+            .queues
             .iter()
             .enumerate()
             .filter(|(_, q)| q.present && q.receiver == caller && q.count > 0)
@@ -348,7 +376,14 @@ mod tests {
 
     /// The table of `chans`, every receiver on `CORE`.
     fn table(chans: &[Channel]) -> Channels {
-        Channels::new(chans, |_| Some(CORE))
+        configured(chans, |_| Some(CORE))
+    }
+
+    /// The table of `chans`, receivers' cores from `core_of`.
+    fn configured(chans: &[Channel], core_of: impl Fn(PartitionId) -> Option<CoreId>) -> Channels {
+        let c = Channels::new();
+        c.configure(chans, core_of);
+        c
     }
 
     fn mem() -> Mem {
@@ -464,8 +499,19 @@ mod tests {
     }
 
     #[test]
+    fn an_unconfigured_table_has_no_channels_and_only_the_first_configure_counts() {
+        let (chans, mut m) = (Channels::new(), mem());
+        assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Err(Status::NoChannel));
+        chans.configure(&[chan(8, 2)], |_| Some(CORE));
+        chans.send(P0, 0, &rd(GUEST, 1), &mut m).unwrap();
+        chans.configure(&[], |_| Some(CORE));
+        assert_eq!(chans.poll(P1), 0b1, "the queued message survives");
+        assert_eq!(chans.recv(P1, 0, &wr(GUEST, 8), &mut m), Ok(1));
+    }
+
+    #[test]
     fn a_receiver_outside_the_system_disables_the_channel() {
-        let chans = Channels::new(&[chan(8, 2)], |_| None);
+        let chans = configured(&[chan(8, 2)], |_| None);
         let mut m = mem();
         assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Err(Status::NoChannel));
         assert_eq!(m.guest_reads, 0);
@@ -487,7 +533,7 @@ mod tests {
     fn the_receivers_core_comes_from_the_system() {
         let mut cs = [chan(8, 2), chan(8, 2)];
         cs[1].receiver = PartitionId(2);
-        let chans = Channels::new(&cs, |p| Some(CoreId(p.0 + 10)));
+        let chans = configured(&cs, |p| Some(CoreId(p.0 + 10)));
         let mut m = mem();
         assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Ok((P1, CoreId(11))));
         assert_eq!(

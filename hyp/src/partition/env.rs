@@ -19,15 +19,15 @@ use crate::hypercall::Env;
 use crate::{hprintln, mpu};
 
 /// Every channel of the system with its queue (hypervisor memory: no
-/// guest can reach it), built once the system is loaded.
-static CHANNELS: spin::Once<Channels> = spin::Once::new();
+/// guest can reach it), filled once the system is loaded.
+static CHANNELS: Channels = Channels::new();
 
-/// Builds the channel table of the loaded system `s`: each channel's
+/// Fills the channel table from the loaded system `s`: each channel's
 /// endpoints, receiver core and queue geometry are checked here, once, so
 /// a channel call only indexes the table. Called by `load_system` (a
 /// second call keeps the first table).
 pub(super) fn init_channels(s: &System) {
-    CHANNELS.call_once(|| Channels::new(&s.channels, |id| s.partitions.get(id.index()).map(|p| p.core)));
+    CHANNELS.configure(&s.channels, |id| s.partitions.get(id.index()).map(|p| p.core));
 }
 
 /// Prints what a partition named `name` has buffered of an unfinished
@@ -64,12 +64,6 @@ impl CallEnv<'_> {
 
     fn partition(&self) -> Option<&'static Partition> {
         self.system()?.partitions.get(self.id.index())
-    }
-
-    /// The channel table ([`init_channels`]); `None` before a system is
-    /// loaded, when no partition runs anyway.
-    fn channels(&self) -> Option<&'static Channels> {
-        CHANNELS.get()
     }
 }
 
@@ -108,17 +102,15 @@ impl Env for CallEnv<'_> {
         (timer::counter(), timer::frequency())
     }
     fn channel_send(&mut self, ch: u32, msg: &GuestRead) -> Result<(), Status> {
-        let channels = self.channels().ok_or(Status::NoChannel)?;
-        let (receiver, core) = channels.send(self.id, ch, msg, &mut TransientSlots)?;
+        let (receiver, core) = CHANNELS.send(self.id, ch, msg, &mut TransientSlots)?;
         super::vgic::notify(receiver, core, self.here);
         Ok(())
     }
     fn channel_recv(&mut self, ch: u32, dst: &GuestWrite) -> Result<u32, Status> {
-        let channels = self.channels().ok_or(Status::NoChannel)?;
-        channels.recv(self.id, ch, dst, &mut TransientSlots)
+        CHANNELS.recv(self.id, ch, dst, &mut TransientSlots)
     }
     fn channel_poll(&mut self) -> u32 {
-        self.channels().map_or(0, |c| c.poll(self.id))
+        CHANNELS.poll(self.id)
     }
 }
 
