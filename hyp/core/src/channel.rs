@@ -5,24 +5,19 @@
 //!
 //! A slot holds a 4-byte little-endian length followed by the message;
 //! the slot stride is `msg_size + 4` (the size the config tool reserves,
-//! `depth * (msg_size + 4)`), so headers may be unaligned: they are copied
-//! as bytes.
+//! `depth * (msg_size + 4)`), so headers may be unaligned.
+//!
+//! The system's channels are checked once, when [`Channels::configure`] fills
+//! the table (endpoints, the receiver's core and the queue geometry of
+//! each, next to its indices): a call is then an index, an owner compare
+//! and the queue update, all under one lock.
 
 use hypcfg::abi::Status;
-use hypcfg::ids::PartitionId;
+use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{Channel, MAX_CHANNELS};
 use spin::Mutex;
 
 use crate::guest_mem::{GuestRead, GuestWrite};
-
-/// Queue indices of one channel.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct QueueState {
-    /// Slot of the oldest message.
-    pub head: u32,
-    /// Messages waiting.
-    pub count: u32,
-}
 
 /// Byte distance between two slots of `ch`.
 pub const fn stride(ch: &Channel) -> u32 {
@@ -55,87 +50,158 @@ pub trait SlotMemory {
     fn drain_slot(&mut self, slot_addr: u32, max: u32, dst: &GuestWrite) -> Result<u32, Status>;
 }
 
-/// Finds channel `id` and checks that `caller` is its `sender` (or
-/// receiver when `sending` is false).
-pub fn endpoint(
-    channels: &[Channel],
-    id: u32,
-    caller: PartitionId,
-    sending: bool,
-) -> Result<&Channel, Status> {
-    let ch = channels.get(id as usize).ok_or(Status::NoChannel)?;
-    let owner = if sending { ch.sender } else { ch.receiver };
-    if owner != caller {
-        return Err(Status::NotOwner);
-    }
-    if !geometry_ok(ch) {
-        return Err(Status::NoChannel);
-    }
-    Ok(ch)
+/// One channel as a call needs it: its endpoints, its receiver's core and
+/// its queue geometry, copied from the system and checked once
+/// ([`Queue::new`]), and its queue indices (hypervisor memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Queue {
+    /// The partition that may send.
+    sender: PartitionId,
+    /// The partition that may receive (and is notified).
+    receiver: PartitionId,
+    /// The receiver's core.
+    core: CoreId,
+    /// Whether the id names a channel of the system at all.
+    present: bool,
+    /// Whether the geometry passed [`geometry_ok`] and the receiver is a
+    /// partition of the system: a present channel that did not refuses
+    /// every call (`NoChannel`, after the owner check).
+    usable: bool,
+    /// Largest message.
+    msg_size: u32,
+    /// Slots in the queue (nonzero when usable).
+    depth: u32,
+    /// `msg_size + 4`.
+    stride: u32,
+    /// Address of slot 0.
+    base: u32,
+    /// Slot of the oldest message (`< depth`).
+    head: u32,
+    /// Messages waiting (`<= depth`).
+    count: u32,
 }
 
-/// Queues the message `msg` (a checked buffer of the sender's memory).
-/// The queue is unchanged on every error.
-pub fn send(
-    ch: &Channel,
-    q: &mut QueueState,
-    mem: &mut impl SlotMemory,
-    msg: &GuestRead,
-) -> Result<(), Status> {
-    if msg.len() > ch.msg_size {
-        return Err(Status::MessageTooLarge);
+impl Queue {
+    /// A channel id the system does not have.
+    const ABSENT: Queue = Queue {
+        sender: PartitionId(0),
+        receiver: PartitionId(0),
+        core: CoreId(0),
+        present: false,
+        usable: false,
+        msg_size: 0,
+        depth: 0,
+        stride: 0,
+        base: 0,
+        head: 0,
+        count: 0,
+    };
+
+    /// The empty queue of `ch`, whose receiver runs on `core` (`None` if
+    /// the receiver is no partition of the system: the channel is then
+    /// refused like one with a bad geometry).
+    pub fn new(ch: &Channel, core: Option<CoreId>) -> Queue {
+        Queue {
+            sender: ch.sender,
+            receiver: ch.receiver,
+            core: core.unwrap_or(CoreId(0)),
+            present: true,
+            usable: core.is_some() && geometry_ok(ch),
+            msg_size: ch.msg_size,
+            depth: ch.depth,
+            stride: stride(ch),
+            base: ch.queue_base,
+            head: 0,
+            count: 0,
+        }
     }
-    if q.count >= ch.depth {
-        return Err(Status::QueueFull);
+
+    /// Messages waiting.
+    pub fn count(&self) -> u32 {
+        self.count
     }
-    // head, count < depth (so depth > 0 here), and depth * stride fits the
-    // queue storage (`geometry_ok`): none of this wraps.
-    let slot = q.head.wrapping_add(q.count).checked_rem(ch.depth).unwrap_or(0);
-    mem.fill_slot(ch.queue_base.wrapping_add(slot.wrapping_mul(stride(ch))), msg)?;
-    q.count = q.count.wrapping_add(1);
-    Ok(())
+
+    /// Slot of the oldest message.
+    pub fn head(&self) -> u32 {
+        self.head
+    }
+
+    /// Checks that `caller` is the sender (or the receiver when `sending`
+    /// is false) of a usable channel: `NotOwner`, or `NoChannel` for an
+    /// absent or unusable one (the owner is checked first, as the
+    /// geometry is none of the caller's business).
+    #[inline]
+    fn endpoint(&self, caller: PartitionId, sending: bool) -> Result<(), Status> {
+        let owner = if sending { self.sender } else { self.receiver };
+        if owner == caller && self.usable {
+            return Ok(());
+        }
+        Err(if !self.present || owner == caller {
+            Status::NoChannel
+        } else {
+            Status::NotOwner
+        })
+    }
+
+    /// Queues the message `msg` (a checked buffer of the sender's memory).
+    /// The queue is unchanged on every error. The channel must be usable
+    /// ([`Queue::endpoint`]); an unusable one is refused here too.
+    pub fn send(&mut self, mem: &mut impl SlotMemory, msg: &GuestRead) -> Result<(), Status> {
+        if !self.usable {
+            return Err(Status::NoChannel);
+        }
+        if msg.len() > self.msg_size {
+            return Err(Status::MessageTooLarge);
+        }
+        if self.count >= self.depth {
+            return Err(Status::QueueFull);
+        }
+        // head, count < depth, so head + count < 2 * depth, and
+        // depth * stride fits the queue storage (`geometry_ok`): none of
+        // this wraps.
+        let mut slot = self.head.wrapping_add(self.count);
+        if slot >= self.depth {
+            slot = slot.wrapping_sub(self.depth);
+        }
+        mem.fill_slot(self.base.wrapping_add(slot.wrapping_mul(self.stride)), msg)?;
+        self.count = self.count.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Hands the oldest message to the receiver's checked buffer `dst`;
+    /// returns its length. A message longer than `dst` stays queued
+    /// ([`Status::BufferTooSmall`]).
+    pub fn recv(&mut self, mem: &mut impl SlotMemory, dst: &GuestWrite) -> Result<u32, Status> {
+        if !self.usable {
+            return Err(Status::NoChannel);
+        }
+        if self.count == 0 {
+            return Err(Status::QueueEmpty);
+        }
+        // head < depth: bounded by the queue storage, as in `send`.
+        let addr = self.base.wrapping_add(self.head.wrapping_mul(self.stride));
+        // The header is written only by the hypervisor; it is bounded anyway.
+        let len = mem.drain_slot(addr, self.msg_size, dst)?;
+        let next = self.head.wrapping_add(1);
+        self.head = if next >= self.depth { 0 } else { next };
+        self.count = self.count.wrapping_sub(1); // nonzero, checked above
+        Ok(len)
+    }
 }
 
-/// Hands the oldest message to the receiver's checked buffer `dst`;
-/// returns its length. A message longer than `dst` stays queued
-/// ([`Status::BufferTooSmall`]).
-pub fn recv(
-    ch: &Channel,
-    q: &mut QueueState,
-    mem: &mut impl SlotMemory,
-    dst: &GuestWrite,
-) -> Result<u32, Status> {
-    if q.count == 0 {
-        return Err(Status::QueueEmpty);
-    }
-    // Bounded by the queue storage (`geometry_ok`), as in `send`.
-    let addr = ch
-        .queue_base
-        .wrapping_add(q.head.checked_rem(ch.depth).unwrap_or(0).wrapping_mul(stride(ch)));
-    // The header is written only by the hypervisor; it is bounded anyway.
-    let len = mem.drain_slot(addr, ch.msg_size, dst)?;
-    q.head = q.head.wrapping_add(1).checked_rem(ch.depth).unwrap_or(0);
-    q.count = q.count.wrapping_sub(1); // nonzero, checked above
-    Ok(len)
-}
-
-/// Bitmap of the channels (bit = channel id) whose receiver is `caller`
-/// and that have messages waiting.
-pub fn pending(channels: &[Channel], queues: &[QueueState; MAX_CHANNELS], caller: PartitionId) -> u32 {
-    channels
-        .iter()
-        .zip(queues.iter())
-        .enumerate()
-        .filter(|(_, (ch, q))| ch.receiver == caller && q.count > 0)
-        .fold(0, |bits, (i, _)| bits | (1 << i))
-}
-
-/// Every channel's queue indices, behind one lock both cores take: the
-/// whole of a `CHANNEL_SEND`, `CHANNEL_RECV` or `CHANNEL_POLL` (endpoint
-/// check, queue update, slot copy) happens here, so the target's hypercall
-/// adapter only supplies the slot memory and delivers the notification.
+/// Every channel of the system, checked once, with its queue indices,
+/// behind one lock both cores take: the whole of a `CHANNEL_SEND`,
+/// `CHANNEL_RECV` or `CHANNEL_POLL` (endpoint check, queue update, slot
+/// copy) happens here, so the target's hypercall adapter only supplies
+/// the slot memory and delivers the notification.
 pub struct Channels {
-    queues: Mutex<[QueueState; MAX_CHANNELS]>,
+    table: Mutex<Table>,
+}
+
+/// The channel table and whether [`Channels::configure`] has filled it.
+struct Table {
+    configured: bool,
+    queues: [Queue; MAX_CHANNELS],
 }
 
 impl Default for Channels {
@@ -145,50 +211,78 @@ impl Default for Channels {
 }
 
 impl Channels {
-    /// All queues empty.
+    /// A table without channels (every id absent) until
+    /// [`Channels::configure`]; `const`, so the target's table is a
+    /// static filled in place, never built and moved.
     pub const fn new() -> Self {
         Channels {
-            queues: Mutex::new([QueueState { head: 0, count: 0 }; MAX_CHANNELS]),
+            table: Mutex::new(Table {
+                configured: false,
+                queues: [Queue::ABSENT; MAX_CHANNELS],
+            }),
         }
     }
 
-    /// `CHANNEL_SEND` by `caller` on channel `ch` of `channels`: checks
-    /// that the caller is its sender, queues `msg`, and returns the
-    /// partition to notify (the channel's receiver).
+    /// Fills the table with `channels` (a system's, in id order), all
+    /// queues empty; `core_of` names the core of each receiver (`None`:
+    /// not a partition of the system). Ids past `channels` stay absent.
+    /// Only the first call counts: a second one keeps the table and its
+    /// queued messages.
+    pub fn configure(&self, channels: &[Channel], core_of: impl Fn(PartitionId) -> Option<CoreId>) {
+        let mut t = self.table.lock();
+        if t.configured {
+            return;
+        }
+        t.configured = true;
+        for (q, ch) in t.queues.iter_mut().zip(channels) {
+            *q = Queue::new(ch, core_of(ch.receiver));
+        }
+    }
+
+    /// `CHANNEL_SEND` by `caller` on channel `ch`: checks that the caller
+    /// is its sender, queues `msg`, and returns the partition to notify
+    /// (the channel's receiver) and its core.
+    #[inline]
     pub fn send(
         &self,
-        channels: &[Channel],
         caller: PartitionId,
         ch: u32,
         msg: &GuestRead,
         mem: &mut impl SlotMemory,
-    ) -> Result<PartitionId, Status> {
-        let c = endpoint(channels, ch, caller, true)?;
-        let mut queues = self.queues.lock();
-        let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
-        send(c, q, mem, msg)?;
-        Ok(c.receiver)
+    ) -> Result<(PartitionId, CoreId), Status> {
+        let mut table = self.table.lock();
+        let q = table.queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
+        q.endpoint(caller, true)?;
+        q.send(mem, msg)?;
+        Ok((q.receiver, q.core))
     }
 
     /// `CHANNEL_RECV` by `caller` on channel `ch`: checks that the caller
     /// is its receiver and hands it the oldest message.
+    #[inline]
     pub fn recv(
         &self,
-        channels: &[Channel],
         caller: PartitionId,
         ch: u32,
         dst: &GuestWrite,
         mem: &mut impl SlotMemory,
     ) -> Result<u32, Status> {
-        let c = endpoint(channels, ch, caller, false)?;
-        let mut queues = self.queues.lock();
-        let q = queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
-        recv(c, q, mem, dst)
+        let mut table = self.table.lock();
+        let q = table.queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
+        q.endpoint(caller, false)?;
+        q.recv(mem, dst)
     }
 
-    /// `CHANNEL_POLL` by `caller`: its receive channels with messages.
-    pub fn poll(&self, channels: &[Channel], caller: PartitionId) -> u32 {
-        pending(channels, &self.queues.lock(), caller)
+    /// `CHANNEL_POLL` by `caller`: a bitmap (bit = channel id) of its
+    /// receive channels with messages waiting.
+    pub fn poll(&self, caller: PartitionId) -> u32 {
+        self.table
+            .lock()
+            .queues
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.present && q.receiver == caller && q.count > 0)
+            .fold(0, |bits, (i, _)| bits | (1 << i))
     }
 }
 
@@ -202,6 +296,7 @@ mod tests {
     const GUEST: u32 = 0x2000_0000;
     const P0: PartitionId = PartitionId(0);
     const P1: PartitionId = PartitionId(1);
+    const CORE: CoreId = CoreId(1);
 
     struct Mem {
         queue: Vec<u8>,
@@ -274,6 +369,23 @@ mod tests {
         }]
     }
 
+    /// The empty queue of `ch`, its receiver on `CORE`.
+    fn queue(ch: &Channel) -> Queue {
+        Queue::new(ch, Some(CORE))
+    }
+
+    /// The table of `chans`, every receiver on `CORE`.
+    fn table(chans: &[Channel]) -> Channels {
+        configured(chans, |_| Some(CORE))
+    }
+
+    /// The table of `chans`, receivers' cores from `core_of`.
+    fn configured(chans: &[Channel], core_of: impl Fn(PartitionId) -> Option<CoreId>) -> Channels {
+        let c = Channels::new();
+        c.configure(chans, core_of);
+        c
+    }
+
     fn mem() -> Mem {
         Mem {
             queue: vec![0; 4096],
@@ -286,81 +398,78 @@ mod tests {
     #[test]
     fn messages_come_out_in_order_with_their_lengths() {
         let ch = chan(16, 4);
-        let (mut q, mut m) = (QueueState::default(), mem());
+        let (mut q, mut m) = (queue(&ch), mem());
         m.guest[..3].copy_from_slice(b"one");
-        send(&ch, &mut q, &mut m, &rd(GUEST, 3)).unwrap();
+        q.send(&mut m, &rd(GUEST, 3)).unwrap();
         m.guest[..5].copy_from_slice(b"three");
-        send(&ch, &mut q, &mut m, &rd(GUEST, 5)).unwrap();
-        assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST + 100, 16)), Ok(3));
+        q.send(&mut m, &rd(GUEST, 5)).unwrap();
+        assert_eq!(q.recv(&mut m, &wr(GUEST + 100, 16)), Ok(3));
         assert_eq!(&m.guest[100..103], b"one");
-        assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST + 100, 16)), Ok(5));
+        assert_eq!(q.recv(&mut m, &wr(GUEST + 100, 16)), Ok(5));
         assert_eq!(&m.guest[100..105], b"three");
     }
 
     #[test]
     fn full_queue_refuses_and_keeps_contents() {
         let ch = chan(8, 2);
-        let (mut q, mut m) = (QueueState::default(), mem());
-        send(&ch, &mut q, &mut m, &rd(GUEST, 1)).unwrap();
-        send(&ch, &mut q, &mut m, &rd(GUEST, 2)).unwrap();
+        let (mut q, mut m) = (queue(&ch), mem());
+        q.send(&mut m, &rd(GUEST, 1)).unwrap();
+        q.send(&mut m, &rd(GUEST, 2)).unwrap();
         let before = (q, m.queue.clone());
-        assert_eq!(send(&ch, &mut q, &mut m, &rd(GUEST, 3)), Err(Status::QueueFull));
+        assert_eq!(q.send(&mut m, &rd(GUEST, 3)), Err(Status::QueueFull));
         assert_eq!((q, m.queue.clone()), before);
     }
 
     #[test]
     fn empty_queue_refuses() {
         let ch = chan(8, 2);
-        let (mut q, mut m) = (QueueState::default(), mem());
-        assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST, 8)), Err(Status::QueueEmpty));
+        let (mut q, mut m) = (queue(&ch), mem());
+        assert_eq!(q.recv(&mut m, &wr(GUEST, 8)), Err(Status::QueueEmpty));
     }
 
     #[test]
     fn oversized_message_is_refused() {
         let ch = chan(8, 2);
-        let (mut q, mut m) = (QueueState::default(), mem());
-        assert_eq!(
-            send(&ch, &mut q, &mut m, &rd(GUEST, 9)),
-            Err(Status::MessageTooLarge)
-        );
-        assert_eq!(q, QueueState::default());
+        let (mut q, mut m) = (queue(&ch), mem());
+        assert_eq!(q.send(&mut m, &rd(GUEST, 9)), Err(Status::MessageTooLarge));
+        assert_eq!(q, queue(&ch));
         assert_eq!(m.guest_reads, 0);
     }
 
     #[test]
     fn small_receive_buffer_keeps_the_message() {
         let ch = chan(8, 2);
-        let (mut q, mut m) = (QueueState::default(), mem());
-        send(&ch, &mut q, &mut m, &rd(GUEST, 6)).unwrap();
-        assert_eq!(
-            recv(&ch, &mut q, &mut m, &wr(GUEST, 5)),
-            Err(Status::BufferTooSmall)
-        );
-        assert_eq!(q.count, 1);
-        assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST, 6)), Ok(6));
+        let (mut q, mut m) = (queue(&ch), mem());
+        q.send(&mut m, &rd(GUEST, 6)).unwrap();
+        assert_eq!(q.recv(&mut m, &wr(GUEST, 5)), Err(Status::BufferTooSmall));
+        assert_eq!(q.count(), 1);
+        assert_eq!(q.recv(&mut m, &wr(GUEST, 6)), Ok(6));
     }
 
     #[test]
     fn wraps_around_the_ring() {
         let ch = chan(4, 3);
-        let (mut q, mut m) = (QueueState::default(), mem());
+        let (mut q, mut m) = (queue(&ch), mem());
         for i in 0..10u8 {
             m.guest[0] = i;
-            send(&ch, &mut q, &mut m, &rd(GUEST, 1)).unwrap();
-            assert_eq!(recv(&ch, &mut q, &mut m, &wr(GUEST + 8, 4)), Ok(1));
+            q.send(&mut m, &rd(GUEST, 1)).unwrap();
+            assert_eq!(q.recv(&mut m, &wr(GUEST + 8, 4)), Ok(1));
             assert_eq!(m.guest[8], i);
         }
-        assert_eq!(q.count, 0);
+        assert_eq!(q.count(), 0);
     }
 
     #[test]
     fn endpoints_are_checked() {
-        let chans = [chan(8, 2)];
-        assert_eq!(endpoint(&chans, 1, P0, true).unwrap_err(), Status::NoChannel);
-        assert_eq!(endpoint(&chans, 0, P1, true).unwrap_err(), Status::NotOwner);
-        assert_eq!(endpoint(&chans, 0, P0, false).unwrap_err(), Status::NotOwner);
-        assert!(endpoint(&chans, 0, P0, true).is_ok());
-        assert!(endpoint(&chans, 0, P1, false).is_ok());
+        let (chans, mut m) = (table(&[chan(8, 2)]), mem());
+        let buf = rd(GUEST, 1);
+        assert_eq!(chans.send(P0, 1, &buf, &mut m), Err(Status::NoChannel));
+        assert_eq!(chans.send(P0, u32::MAX, &buf, &mut m), Err(Status::NoChannel));
+        assert_eq!(chans.send(P1, 0, &buf, &mut m), Err(Status::NotOwner));
+        assert_eq!(chans.recv(P0, 0, &wr(GUEST, 8), &mut m), Err(Status::NotOwner));
+        assert_eq!(m.guest_reads, 0, "a refused send reads no guest byte");
+        assert_eq!(chans.send(P0, 0, &buf, &mut m), Ok((P1, CORE)));
+        assert_eq!(chans.recv(P1, 0, &wr(GUEST, 8), &mut m), Ok(1));
     }
 
     #[test]
@@ -368,84 +477,115 @@ mod tests {
         let mut c = chan(8, 2);
         c.queue_size = 8;
         assert!(!geometry_ok(&c));
+        let (chans, mut m) = (table(&[c.clone()]), mem());
+        assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Err(Status::NoChannel));
+        assert_eq!(chans.recv(P1, 0, &wr(GUEST, 8), &mut m), Err(Status::NoChannel));
+        assert_eq!(
+            chans.send(P1, 0, &rd(GUEST, 1), &mut m),
+            Err(Status::NotOwner),
+            "a stranger learns only that it is not the owner"
+        );
+        assert_eq!(m.guest_reads, 0);
+        let mut q = Queue::new(&c, Some(CORE));
+        assert_eq!(q.send(&mut m, &rd(GUEST, 1)), Err(Status::NoChannel));
+        assert_eq!(q.recv(&mut m, &wr(GUEST, 8)), Err(Status::NoChannel));
         c = chan(8, 0);
         assert!(!geometry_ok(&c));
         c = chan(8, 2);
         c.queue_base = 0xFFFF_FFF0;
         assert!(!geometry_ok(&c));
+        c = chan(u32::MAX - 7, 1);
+        assert!(!geometry_ok(&c));
+    }
+
+    #[test]
+    fn an_unconfigured_table_has_no_channels_and_only_the_first_configure_counts() {
+        let (chans, mut m) = (Channels::new(), mem());
+        assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Err(Status::NoChannel));
+        chans.configure(&[chan(8, 2)], |_| Some(CORE));
+        chans.send(P0, 0, &rd(GUEST, 1), &mut m).unwrap();
+        chans.configure(&[], |_| Some(CORE));
+        assert_eq!(chans.poll(P1), 0b1, "the queued message survives");
+        assert_eq!(chans.recv(P1, 0, &wr(GUEST, 8), &mut m), Ok(1));
+    }
+
+    #[test]
+    fn a_receiver_outside_the_system_disables_the_channel() {
+        let chans = configured(&[chan(8, 2)], |_| None);
+        let mut m = mem();
+        assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Err(Status::NoChannel));
+        assert_eq!(m.guest_reads, 0);
     }
 
     #[test]
     fn pending_bitmap_names_the_receivers_channels() {
-        let mut chans = [chan(8, 2), chan(8, 2), chan(8, 2)];
-        chans[1].receiver = PartitionId(2);
-        let mut qs = [QueueState::default(); MAX_CHANNELS];
-        qs[0].count = 1;
-        qs[1].count = 1;
-        assert_eq!(pending(&chans, &qs, P1), 0b001);
-        assert_eq!(pending(&chans, &qs, PartitionId(2)), 0b010);
+        let mut cs = [chan(8, 2), chan(8, 2), chan(8, 2)];
+        cs[1].receiver = PartitionId(2);
+        let (chans, mut m) = (table(&cs), mem());
+        chans.send(P0, 0, &rd(GUEST, 1), &mut m).unwrap();
+        chans.send(P0, 1, &rd(GUEST, 1), &mut m).unwrap();
+        assert_eq!(chans.poll(P1), 0b001);
+        assert_eq!(chans.poll(PartitionId(2)), 0b010);
+        assert_eq!(chans.poll(P0), 0);
+    }
+
+    #[test]
+    fn the_receivers_core_comes_from_the_system() {
+        let mut cs = [chan(8, 2), chan(8, 2)];
+        cs[1].receiver = PartitionId(2);
+        let chans = configured(&cs, |p| Some(CoreId(p.0 + 10)));
+        let mut m = mem();
+        assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Ok((P1, CoreId(11))));
+        assert_eq!(
+            chans.send(P0, 1, &rd(GUEST, 1), &mut m),
+            Ok((PartitionId(2), CoreId(12)))
+        );
     }
 
     #[test]
     fn send_checks_the_sender_queues_and_names_the_receiver() {
-        let chans = [chan(8, 2)];
-        let (channels, mut m) = (Channels::new(), mem());
+        let (channels, mut m) = (table(&[chan(8, 2)]), mem());
         m.guest[..2].copy_from_slice(b"hi");
+        assert_eq!(channels.send(P1, 0, &rd(GUEST, 2), &mut m), Err(Status::NotOwner));
         assert_eq!(
-            channels.send(&chans, P1, 0, &rd(GUEST, 2), &mut m),
-            Err(Status::NotOwner)
-        );
-        assert_eq!(
-            channels.send(&chans, P0, 1, &rd(GUEST, 2), &mut m),
+            channels.send(P0, 1, &rd(GUEST, 2), &mut m),
             Err(Status::NoChannel)
         );
         assert_eq!(m.guest_reads, 0, "a refused send reads no guest byte");
-        assert_eq!(channels.send(&chans, P0, 0, &rd(GUEST, 2), &mut m), Ok(P1));
-        assert_eq!(channels.poll(&chans, P1), 0b1);
-        assert_eq!(channels.poll(&chans, P0), 0);
+        assert_eq!(channels.send(P0, 0, &rd(GUEST, 2), &mut m), Ok((P1, CORE)));
+        assert_eq!(channels.poll(P1), 0b1);
+        assert_eq!(channels.poll(P0), 0);
     }
 
     #[test]
     fn recv_checks_the_receiver_and_drains_in_order() {
-        let chans = [chan(8, 2)];
-        let (channels, mut m) = (Channels::new(), mem());
+        let (channels, mut m) = (table(&[chan(8, 2)]), mem());
         m.guest[..3].copy_from_slice(b"abc");
-        channels.send(&chans, P0, 0, &rd(GUEST, 3), &mut m).unwrap();
+        channels.send(P0, 0, &rd(GUEST, 3), &mut m).unwrap();
         assert_eq!(
-            channels.recv(&chans, P0, 0, &wr(GUEST + 64, 8), &mut m),
+            channels.recv(P0, 0, &wr(GUEST + 64, 8), &mut m),
             Err(Status::NotOwner)
         );
-        assert_eq!(channels.recv(&chans, P1, 0, &wr(GUEST + 64, 8), &mut m), Ok(3));
+        assert_eq!(channels.recv(P1, 0, &wr(GUEST + 64, 8), &mut m), Ok(3));
         assert_eq!(&m.guest[64..67], b"abc");
         assert_eq!(
-            channels.recv(&chans, P1, 0, &wr(GUEST + 64, 8), &mut m),
+            channels.recv(P1, 0, &wr(GUEST + 64, 8), &mut m),
             Err(Status::QueueEmpty)
         );
-        assert_eq!(channels.poll(&chans, P1), 0);
+        assert_eq!(channels.poll(P1), 0);
     }
 
     #[test]
     fn unreachable_slot_memory_keeps_its_own_status_and_the_queue() {
-        let chans = [chan(8, 2)];
-        let (channels, mut m) = (Channels::new(), mem());
+        let (channels, mut m) = (table(&[chan(8, 2)]), mem());
         m.unreachable = true;
-        assert_eq!(
-            channels.send(&chans, P0, 0, &rd(GUEST, 2), &mut m),
-            Err(Status::Internal)
-        );
-        assert_eq!(channels.poll(&chans, P1), 0, "a failed send queues nothing");
+        assert_eq!(channels.send(P0, 0, &rd(GUEST, 2), &mut m), Err(Status::Internal));
+        assert_eq!(channels.poll(P1), 0, "a failed send queues nothing");
         m.unreachable = false;
-        channels.send(&chans, P0, 0, &rd(GUEST, 2), &mut m).unwrap();
+        channels.send(P0, 0, &rd(GUEST, 2), &mut m).unwrap();
         m.unreachable = true;
-        assert_eq!(
-            channels.recv(&chans, P1, 0, &wr(GUEST, 8), &mut m),
-            Err(Status::Internal)
-        );
-        assert_eq!(
-            channels.poll(&chans, P1),
-            0b1,
-            "a failed receive keeps the message"
-        );
+        assert_eq!(channels.recv(P1, 0, &wr(GUEST, 8), &mut m), Err(Status::Internal));
+        assert_eq!(channels.poll(P1), 0b1, "a failed receive keeps the message");
     }
 
     mod model {
@@ -475,14 +615,14 @@ mod tests {
             #[test]
             fn queue_matches_a_fifo_model(depth in 1u32..6, ops in proptest::collection::vec(op(), 1..60)) {
                 let ch = chan(16, depth);
-                let (mut q, mut m) = (QueueState::default(), mem());
+                let (mut q, mut m) = (queue(&ch), mem());
                 let mut model: VecDeque<Vec<u8>> = VecDeque::new();
                 for op in ops {
                     let before = q;
                     match op {
                         Op::Send(byte, len) => {
                             m.guest[..len as usize].fill(byte);
-                            let got = send(&ch, &mut q, &mut m, &rd(GUEST, len));
+                            let got = q.send(&mut m, &rd(GUEST, len));
                             let want = if len > 16 {
                                 Err(Status::MessageTooLarge)
                             } else if model.len() as u32 == depth {
@@ -497,7 +637,7 @@ mod tests {
                             }
                         }
                         Op::Recv(cap) => {
-                            let got = recv(&ch, &mut q, &mut m, &wr(GUEST + 512, cap));
+                            let got = q.recv(&mut m, &wr(GUEST + 512, cap));
                             match model.front() {
                                 None => {
                                     prop_assert_eq!(got, Err(Status::QueueEmpty));
@@ -515,8 +655,8 @@ mod tests {
                             }
                         }
                     }
-                    prop_assert_eq!(q.count as usize, model.len());
-                    prop_assert!(q.head < depth);
+                    prop_assert_eq!(q.count() as usize, model.len());
+                    prop_assert!(q.head() < depth);
                 }
             }
         }

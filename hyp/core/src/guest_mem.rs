@@ -3,6 +3,7 @@
 //! byte. Portable, so every rule is unit-tested on the host.
 
 use hypcfg::abi::Status;
+use hypcfg::mpu::{Access, MemType};
 use hypcfg::system::{PartitionRegion, RegionKind};
 
 /// What the hypervisor will do with a guest buffer.
@@ -110,16 +111,24 @@ fn check(regions: &[PartitionRegion], ptr: u32, len: u32, need: Need, align: u32
         return Ok(());
     }
     let last = ptr.checked_add(len.wrapping_sub(1)).ok_or(Status::Wraparound)?; // len != 0
-    let region = regions
+    let words = regions
         .iter()
-        .filter(|r| r.kind != RegionKind::Device)
-        .find(|r| r.words.covers(ptr, last))
-        .ok_or(Status::BadPointer)?;
-    let attrs = region.words.attrs().ok_or(Status::BadPointer)?;
-    if !attrs.access.guest_visible() {
+        .find(|r| r.words.covers(ptr, last) && r.kind != RegionKind::Device)
+        .ok_or(Status::BadPointer)?
+        .words;
+    // The two fields of `RegionWords::attrs` this needs, decoded in place
+    // (that function stays out of line in the size-optimised config crate
+    // and builds the whole `Attrs`: 28 instructions of each channel call):
+    // AttrIndx (PRLAR[3:1]) must be one the hypervisor uses, and AP[2:1]
+    // (PRBAR[2:1]) says who may read and write.
+    if MemType::from_attr_index((words.prlar >> 1) & 0b111).is_none() {
         return Err(Status::BadPointer);
     }
-    if need == Need::Write && !attrs.access.writable() {
+    let access = Access::from_ap_bits(words.prbar >> 1);
+    if !access.guest_visible() {
+        return Err(Status::BadPointer);
+    }
+    if need == Need::Write && !access.writable() {
         return Err(Status::Permission);
     }
     Ok(())
@@ -128,7 +137,7 @@ fn check(regions: &[PartitionRegion], ptr: u32, len: u32, need: Need, align: u32
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
+    use hypcfg::mpu::{Attrs, RegionWords};
 
     fn region(base: u32, size: u32, access: Access, xn: bool, kind: RegionKind) -> PartitionRegion {
         let mem = if kind == RegionKind::Device {
@@ -237,6 +246,32 @@ mod tests {
         assert_eq!(w.prefix(8).map(|p| (p.addr(), p.len())), Some((0x2001_0000, 8)));
         assert_eq!(w.prefix(32).map(|p| p.len()), Some(32));
         assert_eq!(w.prefix(33), None);
+    }
+
+    #[test]
+    fn the_in_place_decode_agrees_with_region_words_attrs() {
+        // Every AP[2:1] and AttrIndx value, read and write: the check's
+        // verdict is the one `RegionWords::attrs` implies.
+        for ap in 0..4u32 {
+            for idx in 0..8u32 {
+                let mut r = region(0x2000_0000, 0x1000, Access::GuestRw, true, RegionKind::Memory);
+                r.words.prbar = (r.words.prbar & !0b110) | (ap << 1);
+                r.words.prlar = (r.words.prlar & !0b1110) | (idx << 1);
+                for need in [Need::Read, Need::Write] {
+                    let want = match r.words.attrs() {
+                        None => Err(Status::BadPointer),
+                        Some(a) if !a.access.guest_visible() => Err(Status::BadPointer),
+                        Some(a) if need == Need::Write && !a.access.writable() => Err(Status::Permission),
+                        Some(_) => Ok(()),
+                    };
+                    assert_eq!(
+                        check(&[r.clone()], 0x2000_0010, 4, need, 1),
+                        want,
+                        "ap {ap} idx {idx} {need:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
