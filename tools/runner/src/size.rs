@@ -28,8 +28,9 @@ pub struct SizeReport {
     pub cores: Option<u64>,
 }
 
-/// The code+rodata budget of issue 7 for the full feature set (32 KiB).
-pub const CODE_BUDGET: u64 = 32 * 1024;
+/// The code+rodata budget (48 KiB: the fast-paths issue's target, which
+/// replaced the 32 KiB of the first feature set).
+pub const CODE_BUDGET: u64 = 48 * 1024;
 
 impl SizeReport {
     /// Code plus constants: the figure the size budget is about.
@@ -76,7 +77,7 @@ pub fn table(r: &SizeReport) -> String {
     }
     let code = r.code_bytes();
     s.push_str(&format!(
-        "{:<10} {:>7}  (.text + .rodata; budget {} = 32 KiB: {})\n",
+        "{:<10} {:>7}  (.text + .rodata; budget {} = 48 KiB: {})\n",
         "code",
         code,
         CODE_BUDGET,
@@ -101,7 +102,7 @@ mod tests {
     #[test]
     fn table_reports_stacks_per_core_and_the_code_budget() {
         let r = SizeReport {
-            text: 30_000,
+            text: 46_000,
             rodata: 4_000,
             data: 100,
             bss: 200,
@@ -112,11 +113,11 @@ mod tests {
         let t = table(&r);
         assert!(t.contains(".stacks      32768  (2 cores x 16384 bytes)"), "{t}");
         assert!(
-            t.contains("code         34000  (.text + .rodata; budget 32768 = 32 KiB: 1232 over)"),
+            t.contains("code         50000  (.text + .rodata; budget 49152 = 48 KiB: 848 over)"),
             "{t}"
         );
         assert!(t.contains("ram          33068"), "{t}");
         let small = SizeReport { text: 100, ..r };
-        assert!(table(&small).contains("32 KiB: within"));
+        assert!(table(&small).contains("48 KiB: within"));
     }
 }

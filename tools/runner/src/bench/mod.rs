@@ -113,7 +113,7 @@ pub const TARGETS: [(&str, u64); 7] = [
     ("map_unmap", 120),
     ("ipc_64", 400),
     ("boot_to_first_partition", 200_000),
-    ("code_bytes", 32 * 1024),
+    ("code_bytes", crate::size::CODE_BUDGET),
 ];
 
 /// The reference hypervisor (Bao, C) measured the same way on the same
