@@ -116,9 +116,7 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
     drop(blob);
     let system = decoded.map_err(LoadError::Blob)?;
     check_platform(&system)?;
-    let system = SYSTEM.call_once(|| system);
-    super::env::init_channels(system);
-    Ok(system)
+    Ok(SYSTEM.call_once(|| system))
 }
 
 /// Checks the blob's board facts and fixed counts against this build and

@@ -19,4 +19,14 @@ mod vgic;
 mod windows;
 
 pub use life::{device_interrupts, prepare_system, print_system, run_this_core, HCR_GUEST};
-pub use load::{load_system, system, Fact, LoadError};
+pub use load::{system, Fact, LoadError};
+
+/// Reads and checks the system blob at `base` (`size` bytes), keeps it,
+/// and fills the channel table from it, so that no channel call pays for
+/// building it. Core 0, once, at boot. Here rather than in `load`, which
+/// `env` uses: the two stay in layers.
+pub fn load_system(base: u32, size: u32) -> Result<&'static hypcfg::system::System, LoadError> {
+    let system = load::load_system(base, size)?;
+    env::init_channels(system);
+    Ok(system)
+}

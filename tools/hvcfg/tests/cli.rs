@@ -299,7 +299,10 @@ fn check_refuses_an_image_no_program_of_the_tree_has() {
         "{err}"
     );
     assert!(err.contains(&format!("--> {}:{line}:9", path.display())), "{err}");
-    assert!(err.contains("controller, crasher"), "the list of programs: {err}");
+    assert!(
+        err.contains("bystander, controller"),
+        "the list of programs: {err}"
+    );
     let o = hvcfg(&[
         "build",
         path.to_str().unwrap(),

@@ -1086,7 +1086,7 @@ mod tests {
         assert_eq!(verdict("ipc_8", Some(5000)), None);
         assert_eq!(verdict("null_hvc", None), None);
         let raw = parse_lines(["BENCH null_hvc 62", "BENCH map_unmap 100"]);
-        let t = table(&results(&raw, Some(40_000)), &raw);
+        let t = table(&results(&raw, Some(60_000)), &raw);
         let row = |name: &str| {
             t.lines()
                 .find(|l| l.starts_with(&format!("{name} ")))
