@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod expected;
 pub mod qemu;
 pub mod size;
 pub mod system;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use runner::expected::steady_alone;
 use runner::qemu::Outcome;
 use runner::system::build_and_run;
 
@@ -12,20 +13,6 @@ fn run(system: &str) -> Outcome {
         r.timeout = Some(Duration::from_secs(60));
     })
     .expect("build and run")
-}
-
-/// What `steady` prints when nothing disturbs it (the same computation).
-fn steady_alone() -> Vec<String> {
-    let mut x: u32 = 0;
-    let mut lines = Vec::new();
-    for step in 1..=10 {
-        for i in 0..50_000u32 {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223) ^ i;
-        }
-        lines.push(format!("step {step}: {x:#010x}"));
-    }
-    lines.push("done: 10 steps".into());
-    lines
 }
 
 /// A data abort without a valid syndrome (`HSR.ISV` 0) has `HSR.IL` 1

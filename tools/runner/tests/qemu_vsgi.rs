@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use runner::expected::steady_alone;
 use runner::qemu::Outcome;
 use runner::system::build_and_run;
 
@@ -17,20 +18,6 @@ fn run(system: &str, icount: bool) -> Outcome {
         r.timeout = Some(Duration::from_secs(40));
     })
     .expect("build and run")
-}
-
-/// What `steady` prints when nothing disturbs it (the same computation).
-fn steady_alone() -> Vec<String> {
-    let mut x: u32 = 0;
-    let mut lines = Vec::new();
-    for step in 1..=10 {
-        for i in 0..50_000u32 {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223) ^ i;
-        }
-        lines.push(format!("step {step}: {x:#010x}"));
-    }
-    lines.push("done: 10 steps".into());
-    lines
 }
 
 fn steady_undisturbed(out: &Outcome) {
