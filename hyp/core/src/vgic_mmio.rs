@@ -121,7 +121,10 @@ impl<O: Owns> Owns for WithSgis<'_, O> {
 /// reads show `sgis` and the owned PPIs' bits of `hw`; a write changes
 /// the SGI bits in `sgis` (set when `set`, else cleared), ignores the
 /// owned PPIs (the EL1 timers are the hypervisor's to enable and pend:
-/// the core's partitions share them) and is refused for another's PPI.
+/// the core's partitions share them); setting another's PPI is refused,
+/// clearing it is ignored (to the partition it is an interrupt the GIC
+/// does not implement: RAZ/WI, what a driver that quiesces every
+/// interrupt at start-up relies on).
 fn sgi_ppi_bitmap(
     write: Option<u32>,
     o: &impl Owns,
@@ -133,7 +136,7 @@ fn sgi_ppi_bitmap(
     let ppis = owned_mask(o, 0) & !0xFFFF;
     match write {
         None => Outcome::Read(u32::from(*sgis) | (hw & ppis)),
-        Some(v) if v & !(ppis | 0xFFFF) != 0 => Outcome::Refused {
+        Some(v) if set && v & !(ppis | 0xFFFF) != 0 => Outcome::Refused {
             intid: (v & !(ppis | 0xFFFF)).trailing_zeros(),
             why,
         },
@@ -165,8 +168,9 @@ fn byte(w: u32, k: u32) -> u8 {
 /// `current`: owned bytes read as the partition's priorities and are
 /// written as such (the hardware gets the mapped value, see
 /// [`physical_priority`]; `None` from [`Outcome`] when nothing is
-/// written); another's byte may only be written back as 0 (what it reads)
-/// or its real value, so a read-modify-write is accepted.
+/// written); another's byte reads as 0 and ignores writes: to the
+/// partition it is an interrupt the GIC does not implement (RAZ/WI), so
+/// a driver that gives every interrupt a default priority goes through.
 fn priority_word(
     first: u32,
     write: Option<u32>,
@@ -185,18 +189,6 @@ fn priority_word(
             (Outcome::Read(view), None)
         }
         Some(v) => {
-            let foreign = v & !mask;
-            if foreign != 0 && foreign != current & !mask {
-                let k = (foreign ^ (current & !mask)).trailing_zeros() / 8;
-                let why = "priority of an interrupt it does not own";
-                return (
-                    Outcome::Refused {
-                        intid: first.wrapping_add(k),
-                        why,
-                    },
-                    None,
-                );
-            }
             let mut new = current & !mask;
             for k in owned {
                 prio.set(first.wrapping_add(k), byte(v, k));
@@ -212,26 +204,30 @@ const ENABLE_WHY: &str = "enable/disable of an interrupt it does not own";
 /// Why a set- or clear-pending is refused.
 const PENDING_WHY: &str = "pending state of an interrupt it does not own";
 
-/// A bitmap register (one bit per INTID): owned bits pass to `apply`,
-/// setting a bit the partition does not own is refused for `why`.
+/// A bitmap register (one bit per INTID; a set register when `set`, else
+/// a clear one): owned bits pass to `apply`; setting a bit the partition
+/// does not own is refused for `why`, clearing one is ignored (RAZ/WI, as
+/// for an interrupt the GIC does not implement: drivers clear every
+/// interrupt at start-up).
 fn bitmap(
     first: u32,
     write: Option<u32>,
     o: &impl Owns,
     read: u32,
+    set: bool,
     why: &'static str,
     apply: impl FnOnce(u32),
 ) -> Outcome {
     let mask = owned_mask(o, first);
     match write {
         None => Outcome::Read(read & mask),
-        Some(v) if v & !mask != 0 => Outcome::Refused {
+        Some(v) if set && v & !mask != 0 => Outcome::Refused {
             intid: first.wrapping_add((v & !mask).trailing_zeros()),
             why,
         },
         Some(v) => {
-            if v != 0 {
-                apply(v);
+            if v & mask != 0 {
+                apply(v & mask);
             }
             Outcome::Done
         }
@@ -239,15 +235,10 @@ fn bitmap(
 }
 
 /// A field register (`bits` per INTID): owned fields are read and written
-/// through, changing another's field is refused.
-fn fields(
-    first: u32,
-    bits: u32,
-    write: Option<u32>,
-    o: &impl Owns,
-    current: u32,
-    what: &'static str,
-) -> (Outcome, Option<u32>) {
+/// through; another's read as 0 and ignore writes (to the partition, an
+/// interrupt the GIC does not implement: drivers that configure every
+/// interrupt at start-up go through).
+fn fields(first: u32, bits: u32, write: Option<u32>, o: &impl Owns, current: u32) -> (Outcome, Option<u32>) {
     // `bits` is 2 or 8 and INTIDs are below 1024: nothing here wraps.
     let per = 32u32.checked_div(bits).unwrap_or(0);
     let field = (1u32 << bits).wrapping_sub(1);
@@ -256,25 +247,8 @@ fn fields(
         .fold(0u32, |m, k| m | field << k.wrapping_mul(bits));
     match write {
         None => (Outcome::Read(current & mask), None),
-        Some(v) => {
-            // Fields it does not own read as 0: writing back 0 (a
-            // read-modify-write) or their real value changes nothing.
-            let foreign = v & !mask;
-            if foreign != 0 && foreign != current & !mask {
-                let k = (foreign ^ (current & !mask))
-                    .trailing_zeros()
-                    .checked_div(bits)
-                    .unwrap_or(0);
-                return (
-                    Outcome::Refused {
-                        intid: first.wrapping_add(k),
-                        why: what,
-                    },
-                    None,
-                );
-            }
-            (Outcome::Done, Some((current & !mask) | (v & mask)))
-        }
+        // Fields it does not own read as 0 and ignore writes (RAZ/WI).
+        Some(v) => (Outcome::Done, Some((current & !mask) | (v & mask))),
     }
 }
 
@@ -287,10 +261,9 @@ fn field_register(
     write: Option<u32>,
     o: &impl Owns,
     hw: &mut impl GicRegs,
-    what: &'static str,
 ) -> Outcome {
     let current = hw.dist_read(off);
-    let (out, new) = fields(first, bits, write, o, current, what);
+    let (out, new) = fields(first, bits, write, o, current);
     if let Some(v) = new {
         hw.dist_write(off, v);
     }
@@ -322,14 +295,16 @@ fn dist(
         0x100..=0x1FC => {
             let first = (off.wrapping_sub(GICD_ISENABLER) % 0x80).wrapping_mul(8);
             let read = hw.dist_read(off);
-            bitmap(first, write, o, read, ENABLE_WHY, |v| hw.dist_write(off, v))
+            bitmap(first, write, o, read, off < GICD_ICENABLER, ENABLE_WHY, |v| {
+                hw.dist_write(off, v)
+            })
         }
         // Set-pending and clear-pending: owned bits go to the same
         // register, and are noted as pending by software (or not).
         0x200..=0x2FC => {
             let first = (off.wrapping_sub(GICD_ISPENDR) & 0x7F).wrapping_mul(8); // off in 0x200..=0x2FC
             let read = hw.dist_read(off);
-            bitmap(first, write, o, read, PENDING_WHY, |v| {
+            bitmap(first, write, o, read, off < GICD_ICPENDR, PENDING_WHY, |v| {
                 hw.dist_write(off, v);
                 soft_pending.update_word(first, v, off < GICD_ICPENDR);
             })
@@ -344,25 +319,16 @@ fn dist(
             }
             out
         }
-        0xC00..=0xCFC => field_register(
-            off,
-            off.wrapping_sub(GICD_ICFGR).wrapping_mul(4),
-            2,
-            write,
-            o,
-            hw,
-            "configuration of an interrupt it does not own",
-        ),
+        0xC00..=0xCFC => field_register(off, off.wrapping_sub(GICD_ICFGR).wrapping_mul(4), 2, write, o, hw),
         0x6100..=0x7FDC => {
             let intid = off.wrapping_sub(GICD_IROUTER) / 8;
             let high = off % 8 == 4;
             match write {
                 None if !o.owns(intid) => Outcome::Read(0),
                 None => Outcome::Read(if high { 0 } else { hw.dist_read(off) }),
-                Some(_) if !o.owns(intid) => Outcome::Refused {
-                    intid,
-                    why: "routing of an interrupt it does not own",
-                },
+                // Another's: RAZ/WI, as for an interrupt the GIC does not
+                // implement (drivers route every SPI at start-up).
+                Some(_) if !o.owns(intid) => Outcome::Done,
                 Some(v) if high && v != 0 => Outcome::Refused {
                     intid,
                     why: "routing to another core",
@@ -524,15 +490,18 @@ mod tests {
         // holds seven bits of it.
         assert_eq!(w(&mut h, &mut prio, Some(0x0000_0100)), Outcome::Done);
         assert_eq!(w(&mut h, &mut prio, None), Outcome::Read(0x0000_0100));
-        let out = w(&mut h, &mut prio, Some(0x00A0_A000));
+        // Another's byte (34) is RAZ/WI: the owned byte is written, the
+        // other keeps its hardware value.
+        let before = h.dist.get(&0x420).copied().unwrap_or(0);
+        assert_eq!(w(&mut h, &mut prio, Some(0x00A0_A000)), Outcome::Done);
+        assert_eq!(prio.prio.get(33), 0xA0);
+        assert_eq!(prio.prio.get(34), 0, "another's priority is not kept");
         assert_eq!(
-            out,
-            Outcome::Refused {
-                intid: 34,
-                why: "priority of an interrupt it does not own"
-            }
+            h.dist.get(&0x420).copied().unwrap_or(0) & 0x00FF_0000,
+            before & 0x00FF_0000,
+            "another's hardware byte unchanged"
         );
-        assert_eq!(prio.prio.get(33), 0x01, "a refused write changes nothing");
+        assert_eq!(w(&mut h, &mut prio, None), Outcome::Read(0x0000_A000));
     }
 
     #[test]
@@ -567,10 +536,13 @@ mod tests {
             access(Frame::Redist(off), None, &Part, &mut h, &mut prio),
             Outcome::Read(0x1000_0000)
         );
-        assert!(matches!(
+        // PPI 24 is another's: RAZ/WI.
+        assert_eq!(
             access(Frame::Redist(off), Some(0x0000_0010), &Part, &mut h, &mut prio),
-            Outcome::Refused { intid: 24, .. }
-        ));
+            Outcome::Done
+        );
+        assert_eq!(prio.prio.get(24), 0);
+        assert!(h.writes.is_empty());
     }
 
     #[test]
@@ -600,13 +572,11 @@ mod tests {
                 why: "routing to another core"
             }
         );
-        assert_eq!(
-            acc(Frame::Dist(0x6000 + 34 * 8), Some(0), &mut h),
-            Outcome::Refused {
-                intid: 34,
-                why: "routing of an interrupt it does not own"
-            }
-        );
+        // Another's SPI: RAZ/WI.
+        let writes = h.writes.len();
+        assert_eq!(acc(Frame::Dist(0x6000 + 34 * 8), Some(0), &mut h), Outcome::Done);
+        assert_eq!(acc(Frame::Dist(0x6000 + 34 * 8), None, &mut h), Outcome::Read(0));
+        assert_eq!(h.writes.len(), writes);
     }
 
     #[test]
@@ -693,8 +663,10 @@ mod tests {
             }
         );
         assert_eq!(v.sgi.pending, 0, "a refused write changes nothing");
+        // Clearing another's PPI is ignored (RAZ/WI), setting it refused.
+        assert_eq!(a(GICR_ICENABLER0, Some(1 << 25), &mut v), Outcome::Done);
         assert!(matches!(
-            a(GICR_ICENABLER0, Some(1 << 25), &mut v),
+            a(GICR_ISENABLER0, Some(1 << 25), &mut v),
             Outcome::Refused { intid: 25, .. }
         ));
         assert_eq!(a(GICR_ICFGR0, None, &mut v), Outcome::Read(0xAAAA_AAAA));
@@ -745,8 +717,11 @@ mod tests {
     #[test]
     fn pending_writes_for_anothers_spi_say_pending() {
         let mut h = hw();
+        // Clear-pending of another's SPI: ignored; set-pending: refused.
+        assert_eq!(acc(Frame::Dist(0x284), Some(1 << 3), &mut h), Outcome::Done);
+        assert!(h.writes.is_empty());
         assert_eq!(
-            acc(Frame::Dist(0x284), Some(1 << 3), &mut h),
+            acc(Frame::Dist(0x204), Some(1 << 3), &mut h),
             Outcome::Refused {
                 intid: 35,
                 why: "pending state of an interrupt it does not own"

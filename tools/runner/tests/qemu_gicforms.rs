@@ -128,3 +128,42 @@ fn every_decoded_form_reaches_the_gic_and_the_others_are_refused_faults() {
     );
     assert_eq!(out.lines_of("steady"), steady_alone(), "{}", out.tail(40));
 }
+
+/// A GIC set-up as RTOS drivers write it (every SPI, SGI and PPI
+/// disabled, cleared, given a default priority, configured and routed)
+/// goes through: the interrupts that are not the partition's are RAZ/WI
+/// to it, not faults (its policy is `halt`), and its own show what it
+/// wrote.
+#[test]
+fn an_rtos_style_set_up_of_every_interrupt_goes_through() {
+    let out = build_and_run("tools/runner/tests/systems/rtosinit.toml", |r| {
+        r.timeout = Some(Duration::from_secs(60));
+    })
+    .expect("build and run");
+    out.expect_exit(0).unwrap();
+    assert!(
+        !out.console.iter().any(|l| l.contains("FAULT")),
+        "{}",
+        out.tail(40)
+    );
+    let lines = out.lines_of("rtosinit");
+    let want = [
+        "own SPI priorities: ok",
+        "own SPIs disabled: ok",
+        "own SPI 33 routed here: ok",
+        "another's SPI 32 routing reads 0: ok",
+        "SGI priorities: ok",
+        "own SPI 33 enabled: ok",
+        "done: 0 wrong",
+    ];
+    assert!(
+        lines
+            .first()
+            .is_some_and(|l| l.starts_with("set-up of ") && l.ends_with(" interrupts done")),
+        "{}",
+        out.tail(40)
+    );
+    let rest: Vec<&str> = lines.iter().skip(1).copied().collect();
+    assert_eq!(rest, want, "{}", out.tail(40));
+    assert_eq!(out.lines_of("steady"), steady_alone(), "{}", out.tail(40));
+}
