@@ -124,9 +124,14 @@ impl IrqSet {
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        // One OR over the words (no early exit): straight-line code on the
-        // switch path.
-        self.0.iter().fold(0, |a, &w| a | w) == 0
+        // Straight-line for this board's four words (the length is known
+        // at compile time, so only one arm is built): at opt-level `s` a
+        // fold over the words stayed a loop, about a dozen instructions
+        // more on every switch.
+        match self.0.as_slice() {
+            [a, b, c, d] => a | b | c | d == 0,
+            words => words.iter().all(|&w| w == 0),
+        }
     }
 
     /// Takes out the member a GIC would signal first: the highest
