@@ -12,6 +12,7 @@ pub mod constants;
 pub mod diag;
 pub mod image;
 pub mod inspect;
+pub mod programs;
 pub mod report;
 pub mod schema;
 pub mod source;

@@ -154,10 +154,6 @@ enum ImageCmd {
     },
 }
 
-/// Programs of the bare board that the runner builds as partitions (its
-/// `BARE_BOARD_PROGRAMS`), besides the `partitions/apps` binaries.
-const BARE_BOARD_PROGRAMS: &[&str] = &["baremetal"];
-
 /// Whether `dir` is the root of a source tree of this workspace (the
 /// runner's test: its manifest and the workspace manifest).
 fn is_tree(dir: &Path) -> bool {
@@ -176,20 +172,7 @@ fn tree_programs() -> Option<Vec<String>> {
         .into_iter()
         .flatten()
         .find_map(|start| start.ancestors().find(|d| is_tree(d)).map(PathBuf::from))?;
-    let bins = std::fs::read_dir(root.join("partitions/apps/src/bin")).ok()?;
-    let mut names: Vec<String> = bins
-        .flatten()
-        .filter_map(|e| {
-            let path = e.path();
-            if path.extension()? != "rs" {
-                return None;
-            }
-            path.file_stem()?.to_str().map(String::from)
-        })
-        .collect();
-    names.extend(BARE_BOARD_PROGRAMS.iter().map(|b| b.to_string()));
-    names.sort();
-    Some(names)
+    Some(front::programs::tree_programs(&root))
 }
 
 /// Checks the system at `config` against the programs of the tree (E032).

@@ -382,3 +382,17 @@ fn constants_come_before_the_elf_they_are_linked_into() {
     assert_eq!(std::fs::read_to_string(out.join("sensor.rs")).unwrap(), got[1]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every bare-board program the runner builds is a program `hvcfg check`
+/// knows too (one list, `hypcfg::front::programs`): the arm-gic program's
+/// system is not refused as E032.
+#[test]
+fn check_knows_the_bare_board_programs() {
+    for system in [
+        "tools/runner/tests/systems/armgic.toml",
+        "tools/runner/tests/systems/baremetal.toml",
+    ] {
+        let o = hvcfg(&["check", repo(system).to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{system}: {}", text(&o.stderr));
+    }
+}

@@ -50,32 +50,12 @@ impl SystemImage {
     }
 }
 
-/// Programs for the bare board that systems may run unchanged as
-/// partitions: (binary, package).
-pub const BARE_BOARD_PROGRAMS: &[(&str, &str)] = &[("baremetal", "native"), ("gicprog", "gicprog")];
+pub use hypcfg::front::programs::BARE_BOARD_PROGRAMS;
 
-/// The programs a partition's `image` may name: the binaries of
-/// `partitions/apps` (one per `src/bin/<name>.rs`, as its build script
-/// links them) and the bare-board programs.
+/// The programs a partition's `image` may name: those of this workspace
+/// ([`hypcfg::front::programs::tree_programs`]).
 pub fn known_binaries() -> Vec<String> {
-    let dir = workspace_root().join("partitions/apps/src/bin");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| {
-                    let path = e.path();
-                    if path.extension()? != "rs" {
-                        return None;
-                    }
-                    path.file_stem()?.to_str().map(String::from)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    names.extend(BARE_BOARD_PROGRAMS.iter().map(|(b, _)| b.to_string()));
-    names.sort();
-    names
+    hypcfg::front::programs::tree_programs(&workspace_root())
 }
 
 /// Partition builds of different systems share one cargo target directory
