@@ -32,6 +32,12 @@ pub const INTID_HYP_TIMER: u32 = 26;
 pub const INTID_VTIMER: u32 = 27;
 /// INTID of the EL1 physical timer (also each partition's own).
 pub const INTID_PTIMER: u32 = 30;
+
+/// Whether `intid` is one of the EL1 timers' PPIs (level-sensitive, each
+/// partition's own, shared by the partitions of a core).
+pub const fn is_el1_timer(intid: u32) -> bool {
+    intid == INTID_VTIMER || intid == INTID_PTIMER
+}
 /// SGI one core sends another when a partition of the other core has a
 /// channel notification waiting.
 pub const INTID_KICK: u32 = 9;

@@ -24,7 +24,7 @@ use hypcfg::system::Partition;
 
 use super::block::PartitionBlock;
 use crate::arch::context;
-use crate::arch::gic::{self, INTID_PTIMER, INTID_VTIMER};
+use crate::arch::gic;
 use crate::arch::vectors::GuestFrame;
 use crate::board::{GICD_BASE, GICD_SIZE};
 use crate::guest_mem::check_read;
@@ -42,7 +42,7 @@ struct PartOwns<'a> {
 
 impl Owns for PartOwns<'_> {
     fn owns(&self, intid: u32) -> bool {
-        intid == INTID_VTIMER || intid == INTID_PTIMER || self.p.irqs.iter().any(|&i| i as u32 == intid)
+        gic::is_el1_timer(intid) || self.p.irqs.iter().any(|&i| i as u32 == intid)
     }
     fn core(&self) -> u32 {
         self.p.core.0 as u32

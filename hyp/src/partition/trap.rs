@@ -364,7 +364,7 @@ fn enter_loading(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u
 #[no_mangle]
 extern "C" fn hyp_guest_irq(frame: *mut GuestFrame) -> *mut GuestFrame {
     let intid = gic::acknowledge();
-    if intid == gic::INTID_VTIMER || intid == gic::INTID_PTIMER {
+    if gic::is_el1_timer(intid) {
         // The running partition's own timers: pass it on. It stays
         // active until the partition deactivates it.
         // SAFETY: `frame` is what the IRQ entry passed (the running

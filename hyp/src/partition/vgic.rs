@@ -180,7 +180,7 @@ pub fn inject_hw(v: &mut VgicState, intid: u32, spsr: u32) {
         let others = empty != ALL_LRS;
         // A timer is never pended by software (its PPI's set-pending
         // writes are ignored): no record to keep.
-        let sampled = is_timer(intid) || listed(v, intid);
+        let sampled = gic::is_el1_timer(intid) || listed(v, intid);
         if sampled && !v.resample && (others || !taken_at_once(spsr, prio)) {
             v.resample = true;
             gic::trap_group1_accesses();
@@ -223,11 +223,6 @@ fn taken_at_once(spsr: u32, prio: u8) -> bool {
     let vmcr = gic::read_vmcr();
     let (veng1, vpmr) = (vmcr & (1 << 1) != 0, (vmcr >> 24) as u8);
     veng1 && prio < vpmr && gic::read_apr() == 0
-}
-
-/// Whether `intid` is one of the EL1 timers' (level-sensitive) PPIs.
-fn is_timer(intid: u32) -> bool {
-    intid == gic::INTID_VTIMER || intid == gic::INTID_PTIMER
 }
 
 /// Moves the running partition `b`'s queued interrupts into its free list
@@ -324,7 +319,7 @@ pub fn resample(b: &mut PartitionBlock) {
         if hi & (LRC_HW | LRC_PENDING | LRC_ACTIVE) != LRC_HW | LRC_PENDING {
             continue;
         }
-        let fallen = if is_timer(intid) {
+        let fallen = if gic::is_el1_timer(intid) {
             !timer::guest_line_high(intid)
         } else {
             !b.vgic.unsampled.contains(intid) && gic::spi_line_fallen(intid)
@@ -382,7 +377,7 @@ pub fn switch_out(st: &mut VgicState) {
         if gic::lr_free((lo, hi)) {
             continue;
         }
-        if hi & LRC_HW != 0 && (lo == gic::INTID_VTIMER || lo == gic::INTID_PTIMER) {
+        if hi & LRC_HW != 0 && gic::is_el1_timer(lo) {
             gic::deactivate(lo);
             continue;
         }
