@@ -16,3 +16,17 @@ pub fn steady_alone() -> Vec<String> {
     lines.push("done: 10 steps".into());
     lines
 }
+
+/// Asserts that `steady` printed in the run `out` exactly what it prints
+/// alone ([`steady_alone`]).
+pub fn assert_steady_undisturbed(out: &crate::qemu::Outcome) {
+    assert_eq!(out.lines_of("steady"), steady_alone(), "{}", out.tail(40));
+}
+
+/// The decimal numbers in `line`, in order (for figures a partition
+/// prints).
+pub fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}

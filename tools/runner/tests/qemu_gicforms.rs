@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use runner::expected::steady_alone;
+use runner::expected::assert_steady_undisturbed;
 use runner::system::build_and_run;
 
 #[test]
@@ -126,7 +126,7 @@ fn every_decoded_form_reaches_the_gic_and_the_others_are_refused_faults() {
         "{}",
         out.tail(60)
     );
-    assert_eq!(out.lines_of("steady"), steady_alone(), "{}", out.tail(40));
+    assert_steady_undisturbed(&out);
 }
 
 /// A GIC set-up as RTOS drivers write it (every SPI, SGI and PPI
@@ -165,5 +165,5 @@ fn an_rtos_style_set_up_of_every_interrupt_goes_through() {
     );
     let rest: Vec<&str> = lines.iter().skip(1).copied().collect();
     assert_eq!(rest, want, "{}", out.tail(40));
-    assert_eq!(out.lines_of("steady"), steady_alone(), "{}", out.tail(40));
+    assert_steady_undisturbed(&out);
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use runner::expected::steady_alone;
+use runner::expected::{assert_steady_undisturbed, numbers};
 use runner::qemu::Outcome;
 use runner::system::build_and_run;
 
@@ -17,17 +17,6 @@ fn run(system: &str, icount: bool) -> Outcome {
         r.timeout = Some(Duration::from_secs(40));
     })
     .expect("build and run")
-}
-
-fn steady_undisturbed(out: &Outcome) {
-    assert_eq!(out.lines_of("steady"), steady_alone(), "{}", out.tail(40));
-}
-
-/// The numbers in `line`, in order.
-fn numbers(line: &str) -> Vec<u64> {
-    line.split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect()
 }
 
 /// Finding 3: a partition that dies with level interrupts asserted (its
@@ -54,7 +43,7 @@ fn a_stopped_partitions_asserted_interrupts_do_not_stop_its_core() {
         out.tail(40)
     );
     assert!(!out.has("WRONG"), "{}", out.tail(40));
-    steady_undisturbed(&out);
+    assert_steady_undisturbed(&out);
 }
 
 /// Finding 4, priorities: a partition's own priority 0x00 must stay below
@@ -112,7 +101,7 @@ fn more_pending_interrupts_than_list_registers_arrive_once_each_in_order() {
         let want = format!("[irqflood] round {round}: 8 of 8, {order}");
         assert!(out.has(&want), "no `{want}`:\n{}", out.tail(40));
     }
-    steady_undisturbed(&out);
+    assert_steady_undisturbed(&out);
 }
 
 /// Finding 5: concurrent priority writes from both cores to one shared
@@ -172,5 +161,5 @@ fn a_refused_gic_write_is_a_fault_and_halt_policy_halts() {
         "{}",
         out.tail(40)
     );
-    steady_undisturbed(out);
+    assert_steady_undisturbed(out);
 }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use runner::expected::steady_alone;
+use runner::expected::{assert_steady_undisturbed, numbers};
 use runner::qemu::Outcome;
 use runner::system::build_and_run;
 
@@ -18,10 +18,6 @@ fn run(system: &str, icount: bool) -> Outcome {
         r.timeout = Some(Duration::from_secs(40));
     })
     .expect("build and run")
-}
-
-fn steady_undisturbed(out: &Outcome) {
-    assert_eq!(out.lines_of("steady"), steady_alone(), "{}", out.tail(40));
 }
 
 /// A level interrupt is pending only while its line is high: the virtual
@@ -39,14 +35,7 @@ fn a_level_interrupt_whose_line_fell_does_not_arrive() {
         "{}",
         out.tail(40)
     );
-    steady_undisturbed(&out);
-}
-
-/// The numbers in `line`, in order.
-fn numbers(line: &str) -> Vec<u64> {
-    line.split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect()
+    assert_steady_undisturbed(&out);
 }
 
 /// A partition's SGIs to itself arrive as the GIC would deliver them
