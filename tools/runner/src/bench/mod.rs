@@ -514,48 +514,45 @@ pub fn table(results: &BTreeMap<&'static str, Option<u64>>, raw: &BTreeMap<Strin
         ));
     }
     let ratio = compute_ratio(results);
-    s.push_str(&format!(
-        "{:<24} {:>13} {:>18} {:>12} {:>12}  {}\n",
+    s.push_str(&overhead_row(
         "compute_ratio",
-        ratio.map_or("-".to_string(), |r| format!("{r:.5}")),
-        "",
+        ratio.map(|r| format!("{r:.5}")),
         format!("<= {COMPUTE_RATIO_TARGET}"),
-        "-",
-        match ratio {
-            None => "not measured",
-            Some(r) if r <= COMPUTE_RATIO_TARGET => "pass",
-            Some(_) => "MISS",
-        }
+        ratio.map(|r| r <= COMPUTE_RATIO_TARGET),
     ));
     let ratio = window_attack_ratio(results);
-    s.push_str(&format!(
-        "{:<24} {:>13} {:>18} {:>12} {:>12}  {}\n",
+    s.push_str(&overhead_row(
         "window_attack_ratio",
-        ratio.map_or("-".to_string(), |r| format!("{r:.3}")),
-        "",
+        ratio.map(|r| format!("{r:.3}")),
         format!("<= {WINDOW_ATTACK_RATIO_TARGET}"),
-        "-",
-        match ratio {
-            None => "not measured",
-            Some(r) if r <= WINDOW_ATTACK_RATIO_TARGET => "pass",
-            Some(_) => "MISS",
-        }
+        ratio.map(|r| r <= WINDOW_ATTACK_RATIO_TARGET),
     ));
     let share = compute_windows_share(results);
-    s.push_str(&format!(
-        "{:<24} {:>13} {:>18} {:>12} {:>12}  {}\n",
+    s.push_str(&overhead_row(
         "compute_windows_share",
-        share.map_or("-".to_string(), |r| format!("{:.3} %", r * 100.0)),
-        "",
+        share.map(|r| format!("{:.3} %", r * 100.0)),
         format!(">= {} %", COMPUTE_WINDOWS_SHARE_TARGET * 100.0),
-        "-",
-        match share {
-            None => "not measured",
-            Some(r) if r >= COMPUTE_WINDOWS_SHARE_TARGET => "pass",
-            Some(_) => "MISS",
-        }
+        share.map(|r| r >= COMPUTE_WINDOWS_SHARE_TARGET),
     ));
     s
+}
+
+/// A table row of a derived overhead figure: its value as `shown`, its
+/// target, and whether it meets it (`None`: not measured).
+fn overhead_row(name: &str, shown: Option<String>, target: String, pass: Option<bool>) -> String {
+    format!(
+        "{:<24} {:>13} {:>18} {:>12} {:>12}  {}\n",
+        name,
+        shown.unwrap_or_else(|| "-".to_string()),
+        "",
+        target,
+        "-",
+        match pass {
+            None => "not measured",
+            Some(true) => "pass",
+            Some(false) => "MISS",
+        }
+    )
 }
 
 /// A step of 1, 2 or 5 times a power of ten giving at most about six
