@@ -24,7 +24,7 @@ fn main() {
     );
     fs::write(&out, rust).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
     let target = env::var("TARGET").unwrap_or_default();
-    if target.starts_with("armv8r") {
+    if target.starts_with("armv8r") || target.starts_with("thumbv8r") {
         println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     }
 }

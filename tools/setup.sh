@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make setup: everything `make qemu` and `make test` need, idempotent.
-#  - core for armv8r-none-eabihf: the shipped one if rustup can add the
+#  - core for armv8r-none-eabihf (the partitions): the shipped one if rustup can add the
 #    target, otherwise the rust-src component for -Zbuild-std;
 #  - qemu-system-arm with the mps3-an536 machine (QEMU >= 9.0): on Debian
 #    bookworm from bookworm-backports, installed when run as root, otherwise
@@ -41,6 +41,19 @@ else
             fail=1
         fi
     fi
+fi
+
+# The hypervisor itself is built for thumbv8r-none-eabihf (T32 code, the
+# smaller trusted code base), which has no shipped core: rust-src always.
+sysroot=$(rustc --print sysroot)
+if [ ! -d "$sysroot/lib/rustlib/src/rust/library/core" ] && command -v rustup >/dev/null 2>&1; then
+    rustup component add rust-src >/dev/null 2>&1 || true
+fi
+if [ -d "$sysroot/lib/rustlib/src/rust/library/core" ]; then
+    say "core for thumbv8r-none-eabihf (the hypervisor): built from rust-src (-Zbuild-std)"
+else
+    say "no core source for thumbv8r-none-eabihf (the hypervisor); run: rustup component add rust-src"
+    fail=1
 fi
 
 # --- QEMU -----------------------------------------------------------------

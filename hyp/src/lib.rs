@@ -3,7 +3,8 @@
 //! Everything that does not touch a coprocessor register, a vector or MMIO
 //! is in the portable crate `hyp_core` (no `unsafe`, unit-tested on the
 //! host with `cargo test`); this crate holds the code that does, and is
-//! only built for `armv8r-none-eabihf`: the reset code and vectors
+//! only built for the Cortex-R52 (`thumbv8r-none-eabihf`, T32 code, by
+//! `make`; `armv8r-none-eabihf` works too): the reset code and vectors
 //! ([`arch`]), boot, the console, and the adapters that implement the
 //! core's seams.
 //!

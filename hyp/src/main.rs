@@ -7,6 +7,6 @@ use hyp as _;
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    eprintln!("the hypervisor runs on armv8r-none-eabihf: use `make qemu`");
+    eprintln!("the hypervisor runs on a Cortex-R52 (built for thumbv8r-none-eabihf): use `make qemu`");
     std::process::exit(1);
 }

@@ -10,6 +10,7 @@ core::arch::global_asm!(
     .align 2
     @ hyp_zero_blocks(dst, blocks): zeroes `blocks` 32-byte blocks at dst.
     .global hyp_zero_blocks
+    .type hyp_zero_blocks, %function
 hyp_zero_blocks:
     push    {{r4-r9}}
     mov     r2, #0
@@ -28,6 +29,7 @@ hyp_zero_blocks:
 
     @ hyp_copy_blocks(dst, src, blocks): copies `blocks` 32-byte blocks.
     .global hyp_copy_blocks
+    .type hyp_copy_blocks, %function
 hyp_copy_blocks:
     push    {{r4-r11}}
 1:  subs    r2, r2, #1

@@ -14,6 +14,9 @@ const SYS_GET_CMDLINE: u32 = 0x15;
 /// `arg` must point at the parameter block `op` expects, and QEMU must run
 /// with semihosting enabled (otherwise the SVC is taken by the
 /// hypervisor's own vector as an unexpected exception).
+// A32 even in the T32 hypervisor: `SVC #0x123456` is the A32 semihosting
+// call (T32 would be `SVC #0xAB`).
+#[instruction_set(arm::a32)]
 unsafe fn call(op: u32, arg: *mut u32) -> u32 {
     let ret: u32;
     // SAFETY: the caller upholds the parameter contract; the SVC with this

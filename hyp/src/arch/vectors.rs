@@ -96,6 +96,7 @@ core::arch::global_asm!(
 
     .align 5
     .global hyp_vector_table
+    .type hyp_vector_table, %function
 hyp_vector_table:
     b       hyp_vec_0
     b       hyp_vec_1
@@ -123,6 +124,7 @@ hyp_vec_5:
     GUEST_ENTRY hyp_guest_trap
     @ hyp_enter_guest(frame) joins here: resume the partition in `frame`.
     .global hyp_enter_guest
+    .type hyp_enter_guest, %function
 hyp_enter_guest:
     mov     sp, r0
     pop     {{r2, r3}}

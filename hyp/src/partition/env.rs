@@ -201,6 +201,9 @@ impl SlotMemory for TransientSlots {
 /// `src` must be readable and `dst` writable for `len` bytes, and the two
 /// ranges must not overlap.
 #[inline(never)]
+// A32 even in the T32 hypervisor: the tail's conditional LDM/STM/LDR/STR
+// would each need an IT instruction in T32.
+#[instruction_set(arm::a32)]
 unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
     if (dst as usize | src as usize) & 3 != 0 {
         // SAFETY: the caller's contract, passed on.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{workspace_root, Error, Result, TARGET};
+use crate::{workspace_root, Error, Result, HYP_TARGET, TARGET};
 
 /// How `core` for the target is obtained.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,15 +98,27 @@ pub fn cargo_subcommand_for_target(
     features: &str,
     target_dir: &Path,
 ) -> Result<Command> {
+    cargo_command(sub, TARGET, core_source()?, package, features, target_dir)
+}
+
+/// `cargo <sub>` for `target`, with `core` from `core`.
+fn cargo_command(
+    sub: &str,
+    target: &str,
+    core: CoreSource,
+    package: &str,
+    features: &str,
+    target_dir: &Path,
+) -> Result<Command> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(workspace_root())
-        .args([sub, "--release", "--target", TARGET, "-p", package])
+        .args([sub, "--release", "--target", target, "-p", package])
         .arg("--target-dir")
         .arg(target_dir);
     if !features.is_empty() {
         cmd.args(["--features", features]);
     }
-    if core_source()? == CoreSource::BuildStd {
+    if core == CoreSource::BuildStd {
         cmd.env("RUSTC_BOOTSTRAP", "1").args([
             "-Zbuild-std=core,compiler_builtins",
             "-Zbuild-std-features=compiler-builtins-mem",
@@ -117,17 +129,41 @@ pub fn cargo_subcommand_for_target(
     Ok(cmd)
 }
 
+/// Checks that `core` can be built from `rust-src`, which the hypervisor's
+/// target ([`HYP_TARGET`]) always needs, or says exactly what to run.
+fn rust_src() -> Result<()> {
+    let sysroot = rustc_print("sysroot").unwrap_or_default();
+    if Path::new(&sysroot)
+        .join("lib/rustlib/src/rust/library/core")
+        .is_dir()
+    {
+        return Ok(());
+    }
+    Err(Error(format!(
+        "no `core` source for {HYP_TARGET} (the hypervisor): run `rustup component add rust-src` \
+         (then `make setup` again)"
+    )))
+}
+
 /// Builds the hypervisor and returns the path of its ELF image.
 pub fn build_hyp(variant: Variant) -> Result<PathBuf> {
     let dir = target_dir(variant);
-    let mut cmd = cargo_for_target("hyp", variant.features(), &dir)?;
+    rust_src()?;
+    let mut cmd = cargo_command(
+        "build",
+        HYP_TARGET,
+        CoreSource::BuildStd,
+        "hyp",
+        variant.features(),
+        &dir,
+    )?;
     let status = cmd
         .status()
         .map_err(|e| Error(format!("cannot start cargo: {e}")))?;
     if !status.success() {
         return Err(Error(format!("building the hypervisor ({variant:?}) failed")));
     }
-    Ok(dir.join(TARGET).join("release").join("hyp"))
+    Ok(dir.join(HYP_TARGET).join("release").join("hyp"))
 }
 
 /// Lints the target crates (hypervisor with every feature, guest library,
