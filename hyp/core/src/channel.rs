@@ -348,12 +348,14 @@ mod tests {
 
     /// A checked readable buffer of the fake guest memory.
     fn rd(addr: u32, len: u32) -> GuestRead {
-        crate::guest_mem::check_read(&guest_regions(), addr, len, 1).unwrap()
+        crate::guest_mem::check_read(&crate::guest_mem::BufferMap::of(&guest_regions()), addr, len, 1)
+            .unwrap()
     }
 
     /// A checked writable buffer of the fake guest memory.
     fn wr(addr: u32, len: u32) -> GuestWrite {
-        crate::guest_mem::check_write(&guest_regions(), addr, len, 1).unwrap()
+        crate::guest_mem::check_write(&crate::guest_mem::BufferMap::of(&guest_regions()), addr, len, 1)
+            .unwrap()
     }
 
     fn guest_regions() -> [PartitionRegion; 1] {

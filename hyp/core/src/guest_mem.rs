@@ -4,7 +4,7 @@
 
 use hypcfg::abi::Status;
 use hypcfg::mpu::{Access, MemType};
-use hypcfg::system::{PartitionRegion, RegionKind};
+use hypcfg::system::{PartitionRegion, RegionKind, MAX_PARTITION_REGIONS};
 
 /// What the hypervisor will do with a guest buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,22 +73,77 @@ impl GuestWrite {
     }
 }
 
+/// Where a partition's hypercall buffers may lie: its memory and
+/// shared-memory regions as inclusive address ranges with what they allow,
+/// derived once from its band ([`BufferMap::of`]) so that a check is a
+/// short scan of plain words instead of decoding region words on every
+/// call (a channel send checks one buffer, a receive another).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BufferMap {
+    ranges: [BufferRange; MAX_PARTITION_REGIONS],
+    len: usize,
+}
+
+/// One region of a [`BufferMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BufferRange {
+    base: u32,
+    last: u32,
+    /// Readable by the guest (a memory type the hypervisor uses, and EL1
+    /// access); a buffer in a region that is not is [`Status::BadPointer`].
+    usable: bool,
+    /// Writable by the guest.
+    writable: bool,
+}
+
+impl BufferMap {
+    /// No buffer anywhere (a partition before its band is known).
+    pub const EMPTY: BufferMap = BufferMap {
+        ranges: [BufferRange {
+            base: 0,
+            last: 0,
+            usable: false,
+            writable: false,
+        }; MAX_PARTITION_REGIONS],
+        len: 0,
+    };
+
+    /// The buffer map of a partition whose band is `regions`. Device
+    /// regions never hold buffers: the hypervisor does not do MMIO on a
+    /// guest's behalf. Regions past [`MAX_PARTITION_REGIONS`] (which the
+    /// system check rules out) are left out, so they hold no buffer.
+    pub fn of(regions: &[PartitionRegion]) -> BufferMap {
+        let mut map = BufferMap::EMPTY;
+        let memory = regions.iter().filter(|r| r.kind != RegionKind::Device);
+        for (slot, r) in map.ranges.iter_mut().zip(memory) {
+            let w = r.words;
+            // AttrIndx (PRLAR[3:1]) must be one the hypervisor uses, and
+            // AP[2:1] (PRBAR[2:1]) says who may read and write.
+            let access = Access::from_ap_bits(w.prbar >> 1);
+            let known = MemType::from_attr_index((w.prlar >> 1) & 0b111).is_some();
+            *slot = BufferRange {
+                base: w.base(),
+                last: w.limit(),
+                usable: known && access.guest_visible(),
+                writable: access.writable(),
+            };
+            map.len = map.len.wrapping_add(1); // at most MAX_PARTITION_REGIONS
+        }
+        map
+    }
+}
+
 /// Checks that `[ptr, ptr + len)` lies inside one of the caller's memory or
 /// shared-memory regions and is readable by it, and that `ptr` is a
 /// multiple of `align` (a power of two). See [`check`].
-pub fn check_read(regions: &[PartitionRegion], ptr: u32, len: u32, align: u32) -> Result<GuestRead, Status> {
-    check(regions, ptr, len, Need::Read, align)?;
+pub fn check_read(map: &BufferMap, ptr: u32, len: u32, align: u32) -> Result<GuestRead, Status> {
+    check(map, ptr, len, Need::Read, align)?;
     Ok(GuestRead { addr: ptr, len })
 }
 
 /// As [`check_read`], and the caller may write the buffer.
-pub fn check_write(
-    regions: &[PartitionRegion],
-    ptr: u32,
-    len: u32,
-    align: u32,
-) -> Result<GuestWrite, Status> {
-    check(regions, ptr, len, Need::Write, align)?;
+pub fn check_write(map: &BufferMap, ptr: u32, len: u32, align: u32) -> Result<GuestWrite, Status> {
+    check(map, ptr, len, Need::Write, align)?;
     Ok(GuestWrite { addr: ptr, len })
 }
 
@@ -97,10 +152,8 @@ pub fn check_write(
 /// permission `need`, and `ptr` a multiple of `align` (a power of two). A
 /// zero-length buffer is valid wherever it points (nothing is accessed),
 /// but is still alignment-checked.
-///
-/// Device regions never hold buffers: the hypervisor does not do MMIO on a
-/// guest's behalf.
-fn check(regions: &[PartitionRegion], ptr: u32, len: u32, need: Need, align: u32) -> Result<(), Status> {
+#[inline]
+fn check(map: &BufferMap, ptr: u32, len: u32, need: Need, align: u32) -> Result<(), Status> {
     if align == 0 || !align.is_power_of_two() {
         return Err(Status::InvalidArgument);
     }
@@ -111,24 +164,15 @@ fn check(regions: &[PartitionRegion], ptr: u32, len: u32, need: Need, align: u32
         return Ok(());
     }
     let last = ptr.checked_add(len.wrapping_sub(1)).ok_or(Status::Wraparound)?; // len != 0
-    let words = regions
+    let ranges = map.ranges.get(..map.len).unwrap_or(&[]);
+    let r = ranges
         .iter()
-        .find(|r| r.words.covers(ptr, last) && r.kind != RegionKind::Device)
-        .ok_or(Status::BadPointer)?
-        .words;
-    // The two fields of `RegionWords::attrs` this needs, decoded in place
-    // (that function stays out of line in the size-optimised config crate
-    // and builds the whole `Attrs`: 28 instructions of each channel call):
-    // AttrIndx (PRLAR[3:1]) must be one the hypervisor uses, and AP[2:1]
-    // (PRBAR[2:1]) says who may read and write.
-    if MemType::from_attr_index((words.prlar >> 1) & 0b111).is_none() {
+        .find(|r| r.base <= ptr && last <= r.last)
+        .ok_or(Status::BadPointer)?;
+    if !r.usable {
         return Err(Status::BadPointer);
     }
-    let access = Access::from_ap_bits(words.prbar >> 1);
-    if !access.guest_visible() {
-        return Err(Status::BadPointer);
-    }
-    if need == Need::Write && !access.writable() {
+    if need == Need::Write && !r.writable {
         return Err(Status::Permission);
     }
     Ok(())
@@ -162,18 +206,24 @@ mod tests {
 
     #[test]
     fn buffer_inside_own_rw_memory_is_accepted() {
-        assert_eq!(check(&regions(), 0x2001_0000, 0x1_0000, Need::Write, 1), Ok(()));
-        assert_eq!(check(&regions(), 0x2000_0100, 16, Need::Read, 4), Ok(()));
+        assert_eq!(
+            check(&BufferMap::of(&regions()), 0x2001_0000, 0x1_0000, Need::Write, 1),
+            Ok(())
+        );
+        assert_eq!(
+            check(&BufferMap::of(&regions()), 0x2000_0100, 16, Need::Read, 4),
+            Ok(())
+        );
     }
 
     #[test]
     fn buffer_outside_own_memory_is_bad_pointer() {
         assert_eq!(
-            check(&regions(), 0x1000_0000, 4, Need::Read, 1),
+            check(&BufferMap::of(&regions()), 0x1000_0000, 4, Need::Read, 1),
             Err(Status::BadPointer)
         );
         assert_eq!(
-            check(&regions(), 0x2010_0000, 4, Need::Read, 1),
+            check(&BufferMap::of(&regions()), 0x2010_0000, 4, Need::Read, 1),
             Err(Status::BadPointer)
         );
     }
@@ -181,7 +231,7 @@ mod tests {
     #[test]
     fn buffer_straddling_the_end_of_memory_is_bad_pointer() {
         assert_eq!(
-            check(&regions(), 0x2001_FFF0, 0x20, Need::Read, 1),
+            check(&BufferMap::of(&regions()), 0x2001_FFF0, 0x20, Need::Read, 1),
             Err(Status::BadPointer)
         );
     }
@@ -189,11 +239,11 @@ mod tests {
     #[test]
     fn wrap_around_length_is_refused() {
         assert_eq!(
-            check(&regions(), 0x2001_0000, u32::MAX, Need::Read, 1),
+            check(&BufferMap::of(&regions()), 0x2001_0000, u32::MAX, Need::Read, 1),
             Err(Status::Wraparound)
         );
         assert_eq!(
-            check(&regions(), 0xFFFF_FFF0, 0x20, Need::Read, 1),
+            check(&BufferMap::of(&regions()), 0xFFFF_FFF0, 0x20, Need::Read, 1),
             Err(Status::Wraparound)
         );
     }
@@ -201,7 +251,7 @@ mod tests {
     #[test]
     fn misaligned_pointer_is_refused() {
         assert_eq!(
-            check(&regions(), 0x2001_0002, 16, Need::Write, 4),
+            check(&BufferMap::of(&regions()), 0x2001_0002, 16, Need::Write, 4),
             Err(Status::Misaligned)
         );
     }
@@ -209,7 +259,7 @@ mod tests {
     #[test]
     fn writing_read_only_memory_is_a_permission_error() {
         assert_eq!(
-            check(&regions(), 0x2000_0000, 4, Need::Write, 1),
+            check(&BufferMap::of(&regions()), 0x2000_0000, 4, Need::Write, 1),
             Err(Status::Permission)
         );
     }
@@ -217,32 +267,35 @@ mod tests {
     #[test]
     fn device_regions_are_never_buffers() {
         assert_eq!(
-            check(&regions(), 0xE020_6000, 4, Need::Read, 1),
+            check(&BufferMap::of(&regions()), 0xE020_6000, 4, Need::Read, 1),
             Err(Status::BadPointer)
         );
     }
 
     #[test]
     fn zero_length_is_valid_but_alignment_still_counts() {
-        assert_eq!(check(&regions(), 0, 0, Need::Read, 1), Ok(()));
-        assert_eq!(check(&regions(), 3, 0, Need::Read, 4), Err(Status::Misaligned));
+        assert_eq!(check(&BufferMap::of(&regions()), 0, 0, Need::Read, 1), Ok(()));
+        assert_eq!(
+            check(&BufferMap::of(&regions()), 3, 0, Need::Read, 4),
+            Err(Status::Misaligned)
+        );
     }
 
     #[test]
     fn checked_buffers_carry_the_checked_range() {
-        let r = check_read(&regions(), 0x2000_0100, 16, 4).unwrap();
+        let r = check_read(&BufferMap::of(&regions()), 0x2000_0100, 16, 4).unwrap();
         assert_eq!((r.addr(), r.len()), (0x2000_0100, 16));
-        let w = check_write(&regions(), 0x2001_0000, 32, 1).unwrap();
+        let w = check_write(&BufferMap::of(&regions()), 0x2001_0000, 32, 1).unwrap();
         assert_eq!((w.addr(), w.len()), (0x2001_0000, 32));
         assert_eq!(
-            check_write(&regions(), 0x2000_0000, 4, 1),
+            check_write(&BufferMap::of(&regions()), 0x2000_0000, 4, 1),
             Err(Status::Permission)
         );
     }
 
     #[test]
     fn a_prefix_of_a_writable_buffer_never_grows_it() {
-        let w = check_write(&regions(), 0x2001_0000, 32, 1).unwrap();
+        let w = check_write(&BufferMap::of(&regions()), 0x2001_0000, 32, 1).unwrap();
         assert_eq!(w.prefix(8).map(|p| (p.addr(), p.len())), Some((0x2001_0000, 8)));
         assert_eq!(w.prefix(32).map(|p| p.len()), Some(32));
         assert_eq!(w.prefix(33), None);
@@ -265,7 +318,7 @@ mod tests {
                         Some(_) => Ok(()),
                     };
                     assert_eq!(
-                        check(&[r.clone()], 0x2000_0010, 4, need, 1),
+                        check(&BufferMap::of(&[r.clone()]), 0x2000_0010, 4, need, 1),
                         want,
                         "ap {ap} idx {idx} {need:?}"
                     );
@@ -277,7 +330,7 @@ mod tests {
     #[test]
     fn bad_alignment_argument_is_invalid() {
         assert_eq!(
-            check(&regions(), 0x2001_0000, 4, Need::Read, 3),
+            check(&BufferMap::of(&regions()), 0x2001_0000, 4, Need::Read, 3),
             Err(Status::InvalidArgument)
         );
     }

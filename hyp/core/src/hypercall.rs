@@ -5,9 +5,8 @@
 
 use hypcfg::abi::{self, call, PartitionInfo, Status};
 use hypcfg::ids::{CoreId, PartitionId};
-use hypcfg::system::PartitionRegion;
 
-use crate::guest_mem::{self, GuestRead, GuestWrite};
+use crate::guest_mem::{self, BufferMap, GuestRead, GuestWrite};
 
 /// What the scheduler must do after the call has returned its registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +43,8 @@ pub trait Env {
     fn name(&self) -> &str;
     /// How many times it has been restarted.
     fn restarts(&self) -> u32;
-    /// Its band of regions (what it may access).
-    fn regions(&self) -> &[PartitionRegion];
+    /// Where its buffers may lie (its band's memory regions).
+    fn buffers(&self) -> &BufferMap;
     /// Copies the first `buf.len()` bytes of the checked buffer `src`
     /// into `buf` (never more than `src.len()`).
     fn read_guest(&mut self, src: &GuestRead, buf: &mut [u8]);
@@ -116,14 +115,14 @@ pub fn dispatch(r: &mut Regs, env: &mut impl Env) -> Effect {
                 pc: a3,
             }
         }
-        call::CHANNEL_SEND => match guest_mem::check_read(env.regions(), a2, a3, 1) {
+        call::CHANNEL_SEND => match guest_mem::check_read(env.buffers(), a2, a3, 1) {
             Err(e) => err(r, e),
             Ok(msg) => match env.channel_send(a1, &msg) {
                 Ok(()) => ok(r, 0, 0, 0),
                 Err(e) => err(r, e),
             },
         },
-        call::CHANNEL_RECV => match guest_mem::check_write(env.regions(), a2, a3, 1) {
+        call::CHANNEL_RECV => match guest_mem::check_write(env.buffers(), a2, a3, 1) {
             Err(e) => err(r, e),
             Ok(dst) => match env.channel_recv(a1, &dst) {
                 Ok(n) => ok(r, n, 0, 0),
@@ -139,7 +138,7 @@ pub fn dispatch(r: &mut Regs, env: &mut impl Env) -> Effect {
 }
 
 fn partition_name(r: &mut Regs, ptr: u32, cap: u32, env: &mut impl Env) -> Effect {
-    let dst = match guest_mem::check_write(env.regions(), ptr, cap, 1) {
+    let dst = match guest_mem::check_write(env.buffers(), ptr, cap, 1) {
         Ok(dst) => dst,
         Err(e) => return err(r, e),
     };
@@ -160,7 +159,7 @@ fn console_write(r: &mut Regs, ptr: u32, len: u32, env: &mut impl Env) -> Effect
     if len > abi::CONSOLE_MAX {
         return err(r, Status::TooLong);
     }
-    let src = match guest_mem::check_read(env.regions(), ptr, len, 1) {
+    let src = match guest_mem::check_read(env.buffers(), ptr, len, 1) {
         Ok(src) => src,
         Err(e) => return err(r, e),
     };
@@ -177,7 +176,7 @@ fn console_write(r: &mut Regs, ptr: u32, len: u32, env: &mut impl Env) -> Effect
 
 fn partition_info(r: &mut Regs, ptr: u32, env: &mut impl Env) -> Effect {
     let size = core::mem::size_of::<PartitionInfo>() as u32;
-    let dst = match guest_mem::check_write(env.regions(), ptr, size, 4) {
+    let dst = match guest_mem::check_write(env.buffers(), ptr, size, 4) {
         Ok(dst) => dst,
         Err(e) => return err(r, e),
     };
@@ -199,12 +198,12 @@ fn partition_info(r: &mut Regs, ptr: u32, env: &mut impl Env) -> Effect {
 mod tests {
     use super::*;
     use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
-    use hypcfg::system::RegionKind;
+    use hypcfg::system::{PartitionRegion, RegionKind};
 
     const RAM: u32 = 0x2001_0000;
 
     struct Fake {
-        regions: Vec<PartitionRegion>,
+        buffers: BufferMap,
         ram: Vec<u8>,
         console: Vec<u8>,
         sent: Vec<(u32, Vec<u8>)>,
@@ -225,7 +224,7 @@ mod tests {
                 .unwrap()
             };
             Fake {
-                regions: vec![
+                buffers: BufferMap::of(&[
                     PartitionRegion {
                         name: "code".try_into().unwrap(),
                         kind: RegionKind::Memory,
@@ -236,7 +235,7 @@ mod tests {
                         kind: RegionKind::Memory,
                         words: words(RAM, Access::GuestRw),
                     },
-                ],
+                ]),
                 ram: vec![0; 0x1_0000],
                 console: Vec::new(),
                 sent: Vec::new(),
@@ -257,8 +256,8 @@ mod tests {
         fn restarts(&self) -> u32 {
             3
         }
-        fn regions(&self) -> &[PartitionRegion] {
-            &self.regions
+        fn buffers(&self) -> &BufferMap {
+            &self.buffers
         }
         fn read_guest(&mut self, src: &GuestRead, buf: &mut [u8]) {
             let off = (src.addr() - RAM) as usize;

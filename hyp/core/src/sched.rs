@@ -7,11 +7,20 @@
 /// slot after `current` for which `runnable` holds, wrapping around,
 /// `current` itself last. `None` if nothing can run.
 pub fn next_slot(len: usize, current: Option<usize>, runnable: impl Fn(usize) -> bool) -> Option<usize> {
+    // Counting round with a wrap instead of a remainder per candidate:
+    // this runs at every partition switch.
     let start = current.map_or(0, |c| c.wrapping_add(1));
-    // k < len, so len != 0 and the remainder is always taken.
-    (0..len)
-        .map(|k| start.wrapping_add(k).checked_rem(len).unwrap_or(0))
-        .find(|&i| runnable(i))
+    let mut i = start.checked_rem(len).unwrap_or(0);
+    for _ in 0..len {
+        if runnable(i) {
+            return Some(i);
+        }
+        i = i.wrapping_add(1);
+        if i == len {
+            i = 0;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -31,6 +40,8 @@ mod tests {
         assert_eq!(next_slot(3, None, |i| i == 2), Some(2));
         assert_eq!(next_slot(3, Some(0), |_| false), None);
         assert_eq!(next_slot(0, None, |_| true), None);
+        // A current slot past the end counts on from where it would wrap to.
+        assert_eq!(next_slot(3, Some(3), |_| true), Some(1));
     }
 }
 

@@ -25,6 +25,7 @@ use crate::arch::gic::VgicState;
 use crate::arch::vectors::GuestFrame;
 use crate::board::CORES as MAX_CORES;
 use crate::guest_console::ConsoleLine;
+use crate::guest_mem::BufferMap;
 use crate::health::Monitor;
 
 /// Where a partition is in its life (kept in [`PartitionStatus::state`]).
@@ -139,6 +140,9 @@ pub struct PartitionBlock {
     pub vgic: VgicState,
     /// Its console: output not yet ended by a newline, and its line budget.
     pub line: ConsoleLine,
+    /// Where its hypercall buffers may lie: its band's memory regions,
+    /// derived once at boot (`guest_mem::BufferMap`).
+    pub buffers: BufferMap,
     /// How far loading it has come (while it is `Loading`).
     pub reload: Reload,
     /// The health monitor's memory of its faults (repeats, FAULT-line
@@ -156,6 +160,7 @@ impl PartitionBlock {
             el1: El1State::ZERO,
             vgic: VgicState::EMPTY,
             line: ConsoleLine::new(),
+            buffers: BufferMap::EMPTY,
             reload: Reload::START,
             health: Monitor::NEW,
         }
@@ -232,8 +237,10 @@ impl CoreBlock {
             if p.core == core {
                 let id = PartitionId::from_index(i).ok_or(BlockError::TooManyPartitions)?;
                 let st = status(id).ok_or(BlockError::TooManyPartitions)?;
+                let mut block = PartitionBlock::new(id, core, st);
+                block.buffers = BufferMap::of(&p.regions);
                 self.parts
-                    .push(PartitionBlock::new(id, core, st))
+                    .push(block)
                     .map_err(|_| BlockError::TooManyPartitions)?;
             }
         }

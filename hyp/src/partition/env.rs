@@ -7,14 +7,14 @@
 
 use hypcfg::abi::Status;
 use hypcfg::ids::{CoreId, PartitionId};
-use hypcfg::system::{Partition, PartitionRegion, System};
+use hypcfg::system::{Partition, System};
 
 use super::block::PartitionStatus;
 use super::load::HYP_WRITE;
 use crate::arch::timer;
 use crate::channel::{Channels, SlotMemory};
 use crate::guest_console::{ConsoleLine, Out};
-use crate::guest_mem::{GuestRead, GuestWrite};
+use crate::guest_mem::{BufferMap, GuestRead, GuestWrite};
 use crate::hypercall::Env;
 use crate::{hprintln, mpu};
 
@@ -55,6 +55,7 @@ pub(super) struct CallEnv<'a> {
     pub(super) here: CoreId,
     pub(super) status: &'static PartitionStatus,
     pub(super) line: &'a mut ConsoleLine,
+    pub(super) buffers: &'a BufferMap,
 }
 
 impl CallEnv<'_> {
@@ -80,8 +81,8 @@ impl Env for CallEnv<'_> {
     fn restarts(&self) -> u32 {
         self.status.restarts.load(core::sync::atomic::Ordering::Acquire)
     }
-    fn regions(&self) -> &[PartitionRegion] {
-        self.partition().map_or(&[], |p| &p.regions)
+    fn buffers(&self) -> &BufferMap {
+        self.buffers
     }
     fn read_guest(&mut self, src: &GuestRead, buf: &mut [u8]) {
         copy_from_guest(src, buf)

@@ -27,7 +27,7 @@ use crate::arch::context;
 use crate::arch::gic;
 use crate::arch::vectors::GuestFrame;
 use crate::board::{GICD_BASE, GICD_SIZE};
-use crate::guest_mem::check_read;
+use crate::guest_mem::{check_read, BufferMap};
 use crate::health::Fault;
 use crate::hsr::{it_advance, Hsr};
 use crate::vgic_mmio::{Frame, GicRegs, Owns};
@@ -125,7 +125,7 @@ struct Transfer {
 /// never from a device or another partition.
 fn fetch<const N: usize>(p: &Partition, pc: u32) -> Result<[u8; N], Refusal> {
     let mut buf = [0u8; N];
-    let src = check_read(&p.regions, pc, N as u32, N as u32).map_err(|_| Refusal::Fetch)?;
+    let src = check_read(&BufferMap::of(&p.regions), pc, N as u32, N as u32).map_err(|_| Refusal::Fetch)?;
     super::env::copy_from_guest(&src, &mut buf);
     Ok(buf)
 }

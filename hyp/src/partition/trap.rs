@@ -38,6 +38,7 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
             core,
             status,
             line,
+            buffers,
             ..
         } = b;
         let Some(regs) = f.r.first_chunk_mut::<4>() else {
@@ -48,6 +49,7 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
             here: *core,
             status,
             line,
+            buffers,
         };
         return match hypercall::dispatch(regs, &mut env) {
             Effect::Resume => frame,

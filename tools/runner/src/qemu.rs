@@ -198,8 +198,17 @@ impl Run {
                 ),
             ]);
         }
-        if self.icount {
+        let trace = std::env::var_os("HVRUN_TRACE");
+        if self.icount || trace.is_some() {
             c.args(["-icount", "shift=0,align=off,sleep=off"]);
+        }
+        // A profiling aid (docs/benchmarks.md): every executed instruction's
+        // PC into the named file, one instruction per translation block so
+        // the lines count instructions, under -icount so the run is the
+        // benchmark's. Slow: for short runs only.
+        if let Some(path) = trace {
+            c.args(["-accel", "tcg,one-insn-per-tb=on", "-d", "exec,nochain", "-D"])
+                .arg(path);
         }
         if self.gdb {
             c.args(["-s", "-S"]);
