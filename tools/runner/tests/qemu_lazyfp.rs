@@ -144,7 +144,7 @@ fn the_hypervisor_uses_the_fp_unit_only_in_its_fp_routines() {
         while at + 2 <= bytes.len() {
             let addr = sec.address() + at as u64;
             let (size, fp, word) = match kind_at(addr) {
-                'a' if at % 4 == 0 && at + 4 <= bytes.len() => {
+                'a' if at.is_multiple_of(4) && at + 4 <= bytes.len() => {
                     a32 += 1;
                     let w = (half(at + 2) as u32) << 16 | half(at) as u32;
                     (4, is_fp_a32(w), w)
