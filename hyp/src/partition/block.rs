@@ -342,6 +342,9 @@ pub(super) enum Stage {
     Zero(usize),
     /// Copying the image; `crc` is the running CRC register.
     Copy,
+    /// Loaded and checked: the entry state is set next (a step of its own,
+    /// so a window that ended during the last piece does not wait for it).
+    Entry,
 }
 
 impl Reload {

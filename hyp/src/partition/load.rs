@@ -251,11 +251,14 @@ pub(super) fn resume(
                 }
             },
             Stage::Copy => {
-                if !copy_image(img, r, preempt)? {
-                    break;
+                if copy_image(img, r, preempt)? {
+                    true
+                } else {
+                    r.stage = Stage::Entry;
+                    preempt()
                 }
-                true
             }
+            Stage::Entry => break,
         };
         if more {
             return Ok(Loaded::Preempted);
@@ -263,7 +266,7 @@ pub(super) fn resume(
     }
     mpu::load_registered_band(b.id.index()).map_err(|e| e.message())?;
     b.frame = GuestFrame::at_entry(p.entry);
-    b.el1 = *reset_el1;
+    b.el1.set_to(reset_el1);
     b.line.clear();
     b.health = crate::health::Monitor::NEW;
     super::vgic::reset(s, b);

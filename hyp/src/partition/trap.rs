@@ -338,9 +338,15 @@ fn enter_loading(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u
                 .map(|()| Loaded::Ready)
                 .map_err(|_| "its MPU band cannot be loaded")
         };
+        // A window that ended while its partition was being loaded goes to
+        // its successor at once, not after entering the partition for no
+        // instruction (and the interrupt and switch that would follow).
+        let ready = matches!(result, Ok(Loaded::Ready));
+        if ready && !crate::arch::timer::hyp_deadline_passed() {
+            return resume_on_core(k, to, due);
+        }
         match result {
-            Ok(Loaded::Ready) => return resume_on_core(k, to, due),
-            Ok(Loaded::Preempted) => {
+            Ok(Loaded::Ready) | Ok(Loaded::Preempted) => {
                 // The window is over: its successor gets the core, unless
                 // that is this partition again or cannot run.
                 if let Some((next, at)) = windows.boundary() {

@@ -452,10 +452,17 @@ pub fn reset(s: &System, b: &mut PartitionBlock) {
     let Some(p) = s.partitions.get(b.id.index()) else {
         return;
     };
-    quiesce(p, b.core.0 as u32, true);
-    gic::with_frame(gic::DISTRIBUTOR, |d| {
-        for &irq in p.irqs.iter().filter(|&&i| i >= 32) {
-            gic::claim_spi(d, irq as u32);
-        }
-    });
+    gic::with_frame(gic::redistributor(b.core.0 as u32), gic::release_timers);
+    // Whatever its last run left of its SPIs is dropped and they are
+    // claimed again, under one mapping of the distributor, and none for a
+    // partition without SPIs: this is part of a restart's last step, which
+    // a window boundary waits for.
+    if p.irqs.iter().any(|&i| i >= 32) {
+        gic::with_frame(gic::DISTRIBUTOR, |d| {
+            for &irq in p.irqs.iter().filter(|&&i| i >= 32) {
+                gic::release_spi(d, irq as u32);
+                gic::claim_spi(d, irq as u32);
+            }
+        });
+    }
 }
