@@ -19,6 +19,15 @@ if ! command -v cargo >/dev/null 2>&1; then
     say "cargo not found: install Rust with rustup (https://rustup.rs), then run make again"
     exit 1
 fi
+# rust-src, for -Zbuild-std: added with rustup when missing; 0 if present.
+rust_src() {
+    local sysroot
+    sysroot=$(rustc --print sysroot)
+    if [ ! -d "$sysroot/lib/rustlib/src/rust/library/core" ] && command -v rustup >/dev/null 2>&1; then
+        rustup component add rust-src >/dev/null 2>&1 || true
+    fi
+    [ -d "$sysroot/lib/rustlib/src/rust/library/core" ]
+}
 libdir=$(rustc --print target-libdir --target "$TARGET" 2>/dev/null || true)
 if [ -n "$libdir" ] && ls "$libdir"/libcore-* >/dev/null 2>&1; then
     say "core for $TARGET: shipped (rustup target)"
@@ -30,11 +39,7 @@ else
     if [ -n "$libdir" ] && ls "$libdir"/libcore-* >/dev/null 2>&1; then
         say "core for $TARGET: shipped (rustup target, just added)"
     else
-        sysroot=$(rustc --print sysroot)
-        if [ ! -d "$sysroot/lib/rustlib/src/rust/library/core" ] && command -v rustup >/dev/null 2>&1; then
-            rustup component add rust-src >/dev/null 2>&1 || true
-        fi
-        if [ -d "$sysroot/lib/rustlib/src/rust/library/core" ]; then
+        if rust_src; then
             say "core for $TARGET: built from rust-src (-Zbuild-std)"
         else
             say "no core for $TARGET; run: rustup component add rust-src"
@@ -45,11 +50,7 @@ fi
 
 # The hypervisor itself is built for thumbv8r-none-eabihf (T32 code, the
 # smaller trusted code base), which has no shipped core: rust-src always.
-sysroot=$(rustc --print sysroot)
-if [ ! -d "$sysroot/lib/rustlib/src/rust/library/core" ] && command -v rustup >/dev/null 2>&1; then
-    rustup component add rust-src >/dev/null 2>&1 || true
-fi
-if [ -d "$sysroot/lib/rustlib/src/rust/library/core" ]; then
+if rust_src; then
     say "core for thumbv8r-none-eabihf (the hypervisor): built from rust-src (-Zbuild-std)"
 else
     say "no core source for thumbv8r-none-eabihf (the hypervisor); run: rustup component add rust-src"
