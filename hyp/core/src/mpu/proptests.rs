@@ -457,6 +457,11 @@ fn check_core(
         step
     );
     prop_assert!(m.chunks_exact(), "chunk index wrong after step {}", step);
+    prop_assert!(
+        m.uses_exact(),
+        "counts on a slot that is not a live transient one after step {}",
+        step
+    );
     let bands = m.bands();
     for (i, r) in m.regions() {
         let band_range = match r.band {

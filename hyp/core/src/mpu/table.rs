@@ -2,6 +2,7 @@
 //! unmap, ioremap and the partition band load, driving the hardware through
 //! [`MpuHw`].
 
+use core::num::NonZeroU32;
 use core::ops::Range;
 
 use hypcfg::mpu::{Attrs, MemType, RegionWords, GRANULE};
@@ -59,6 +60,89 @@ pub struct Handle {
     pub base: u32,
     /// Outstanding maps at that base (0 = this handle is free).
     pub count: u16,
+}
+
+/// Bits of one handle's count in [`Uses::counts`].
+const LANE_BITS: u32 = 16;
+/// One handle's count at lane 0 of [`Uses::counts`].
+const LANE: u64 = (1 << LANE_BITS) - 1;
+
+const _: () = assert!(
+    MAX_HANDLES as u32 * LANE_BITS <= u64::BITS,
+    "every handle's count has its lane in Uses::counts"
+);
+
+/// The outstanding maps of one slot, per base: what a [`Handle`] array
+/// holds, laid out for the map and unmap paths. Handle `i` is `bases[i]`
+/// and the 16-bit lane `i` of `counts`, so "no map outstanding at any
+/// base" (the region goes) is `counts == 0`, one comparison, and a map
+/// that makes a region sets its creator's handle with two stores.
+///
+/// Only a live transient slot has a non-zero count: a map sets counts only
+/// on the transient slot it enables or matches, and the unmap that brings
+/// them to zero disables the slot ([`MpuMap::uses_exact`] checks it).
+///
+/// 32 bytes, so a slot's record is at `slot << 5` (no multiply).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(32))]
+struct Uses {
+    /// Lane `i` (bits `16 i ..16 i + 16`): the count of handle `i`.
+    counts: u64,
+    /// The base of handle `i` (stale while its count is zero).
+    bases: [u32; MAX_HANDLES],
+}
+
+impl Uses {
+    /// No map outstanding.
+    const FREE: Uses = Uses {
+        counts: 0,
+        bases: [0; MAX_HANDLES],
+    };
+
+    /// The count of handle `i`.
+    #[inline(always)]
+    fn count(&self, i: usize) -> u16 {
+        (self
+            .counts
+            .checked_shr(LANE_BITS.wrapping_mul(i as u32))
+            .unwrap_or(0)
+            & LANE) as u16
+    }
+
+    /// The unit of handle `i`'s lane (0 past the last handle).
+    #[inline(always)]
+    fn unit(i: usize) -> u64 {
+        1u64.checked_shl(LANE_BITS.wrapping_mul(i as u32)).unwrap_or(0)
+    }
+
+    /// The handle with maps outstanding at `base`, if any (the first one,
+    /// the creator's, is the usual one).
+    #[inline(always)]
+    fn outstanding(&self, base: u32) -> Option<usize> {
+        (0..MAX_HANDLES).find(|&i| self.bases.get(i) == Some(&base) && self.count(i) != 0)
+    }
+
+    /// Takes one map off handle 0, whose count is not zero, and says
+    /// whether none is left at any base. Lane 0 is in the low word and is
+    /// not zero, so the low word alone goes down: nothing borrows.
+    #[inline(always)]
+    fn drop_first(&mut self) -> bool {
+        let low = (self.counts as u32).wrapping_sub(1);
+        self.counts = (self.counts & !u64::from(u32::MAX)) | u64::from(low);
+        self.counts == 0
+    }
+
+    /// The handles, as reports show them.
+    fn handles(&self) -> [Handle; MAX_HANDLES] {
+        let mut handles = [Handle::default(); MAX_HANDLES];
+        for (i, (h, base)) in handles.iter_mut().zip(self.bases).enumerate() {
+            *h = Handle {
+                base,
+                count: self.count(i),
+            };
+        }
+        handles
+    }
 }
 
 /// One enabled region of the table, as [`MpuMap::region`] reports it (built
@@ -337,8 +421,8 @@ enum Lookup {
 /// never in the index: lookups scan the live ones, at most
 /// `transient_slots`, directly, so a map or unmap never updates it); static regions sit in [`Bands::static_band`],
 /// partition regions in [`Bands::partition`], transient ones in
-/// [`Bands::transient`] with at least one user (`users[i]` is the sum of
-/// its handles' counts, and every handle of a disabled slot is free); map
+/// [`Bands::transient`] with at least one user (a non-zero count in
+/// `uses[i]`), and every other slot's handles are free; map
 /// and unmap write only transient slots. With the bands preloaded, the
 /// hardware also holds every registered band's words, `EN` = 0, in its
 /// slots of the partition band, and so does `words`; only the loaded
@@ -348,10 +432,9 @@ pub struct MpuMap<H> {
     /// The register words of each enabled slot and, while the bands are
     /// preloaded, of each preloaded one (meaningless otherwise).
     words: [RegionWords; MAX_REGIONS],
-    /// The outstanding maps of each transient slot, per base.
-    handles: [[Handle; MAX_HANDLES]; MAX_REGIONS],
-    /// The outstanding maps of each transient slot, all bases together.
-    users: [u32; MAX_REGIONS],
+    /// The outstanding maps of each transient slot, per base (all free
+    /// for every other slot).
+    uses: [Uses; MAX_REGIONS],
     /// Bit `i` of entry `c`: static or partition slot `i` is enabled (or
     /// preloaded) and touches chunk `c`; read masked with `enabled`.
     /// Transient slots are never in it.
@@ -404,8 +487,7 @@ impl<H: MpuHw> MpuMap<H> {
         MpuMap {
             hw,
             words: [OFF; MAX_REGIONS],
-            handles: [[Handle { base: 0, count: 0 }; MAX_HANDLES]; MAX_REGIONS],
-            users: [0; MAX_REGIONS],
+            uses: [Uses::FREE; MAX_REGIONS],
             chunks: [0; CHUNKS],
             total: 0,
             static_end: 0,
@@ -766,34 +848,33 @@ impl<H: MpuHw> MpuMap<H> {
         let req = widen(base, limit)?;
         match self.lookup(req.base, req.last) {
             Lookup::Free => {
-                let free = self.transient & !self.enabled;
-                if free == 0 {
+                let Some(free) = NonZeroU32::new(self.transient & !self.enabled) else {
                     // Not set up, the transient band is empty too.
                     return Err(if self.total == 0 {
                         MapError::NotInitialised
                     } else {
                         MapError::NoFreeSlot
                     });
-                }
+                };
                 let index = free.trailing_zeros() as usize;
                 let words = attrs.bits.words(req.base, req.last);
+                // The table first, then the hardware: nothing can fail
+                // from here on, and the busy borrow covers both.
                 // A disabled slot's handles are all free: the first one is
                 // the creator's.
-                if let Some(h) = self.handles.get_mut(index).and_then(|hs| hs.first_mut()) {
-                    *h = Handle {
-                        base: req.base,
-                        count: 1,
-                    };
+                if let Some(u) = self.uses.get_mut(index) {
+                    u.counts = 1;
+                    if let Some(b) = u.bases.first_mut() {
+                        *b = req.base;
+                    }
                 }
-                if let Some(u) = self.users.get_mut(index) {
-                    *u = 1;
-                }
-                // The slot is off, so nothing is in flight through it.
-                self.hw.enable_region(index, words);
                 if let Some(slot) = self.words.get_mut(index) {
                     *slot = words;
                 }
-                self.enabled |= bit(index);
+                // The lowest set bit of `free`: `bit(index)`.
+                self.enabled |= free.get() & free.get().wrapping_neg();
+                // The slot is off, so nothing is in flight through it.
+                self.hw.enable_region(index, words);
                 Ok(Mapped {
                     addr: base,
                     band: Band::Transient,
@@ -835,18 +916,22 @@ impl<H: MpuHw> MpuMap<H> {
 
     /// Counts one more map of transient slot `index` at `base`.
     fn add_user(&mut self, index: usize, base: u32) -> Result<(), MapError> {
-        let handles = self.handles.get_mut(index).ok_or(MapError::NotMapped)?;
-        let users = self.users.get_mut(index).ok_or(MapError::NotMapped)?;
-        if let Some(h) = outstanding(handles, base) {
-            h.count = h.count.checked_add(1).ok_or(MapError::TooManyUsers)?;
-        } else {
-            let free = handles
-                .iter_mut()
-                .find(|h| h.count == 0)
-                .ok_or(MapError::TooManyUsers)?;
-            *free = Handle { base, count: 1 };
-        }
-        *users = users.wrapping_add(1);
+        let u = self.uses.get_mut(index).ok_or(MapError::NotMapped)?;
+        let handle = match u.outstanding(base) {
+            Some(i) if u.count(i) == u16::MAX => return Err(MapError::TooManyUsers),
+            Some(i) => i,
+            None => {
+                let i = (0..MAX_HANDLES)
+                    .find(|&i| u.count(i) == 0)
+                    .ok_or(MapError::TooManyUsers)?;
+                if let Some(b) = u.bases.get_mut(i) {
+                    *b = base;
+                }
+                i
+            }
+        };
+        // The lane is below `u16::MAX`: no carry into the next one.
+        u.counts = u.counts.wrapping_add(Uses::unit(handle));
         Ok(())
     }
 
@@ -864,15 +949,13 @@ impl<H: MpuHw> MpuMap<H> {
         let Some(index) = self.first_overlap(self.enabled & self.transient, granule, granule) else {
             return Err(self.unmap_refusal(granule));
         };
-        let (Some(handles), Some(users)) = (self.handles.get_mut(index), self.users.get_mut(index)) else {
-            return Err(MapError::NotMapped);
-        };
-        let h = outstanding(handles, granule).ok_or(MapError::PartOfRegion)?;
-        h.count = h.count.wrapping_sub(1);
-        *users = users.wrapping_sub(1);
-        if *users == 0 {
-            self.hw.disable_region(index);
+        let u = self.uses.get_mut(index).ok_or(MapError::NotMapped)?;
+        let handle = u.outstanding(granule).ok_or(MapError::PartOfRegion)?;
+        // The lane is not zero: no borrow from the next one.
+        u.counts = u.counts.wrapping_sub(Uses::unit(handle));
+        if u.counts == 0 {
             self.enabled &= !bit(index);
+            self.hw.disable_region(index);
         }
         Ok(())
     }
@@ -881,31 +964,28 @@ impl<H: MpuHw> MpuMap<H> {
     /// `slot`, the slot its map returned ([`Mapped::slot`]): what dropping
     /// a [`Mapping`](super::Mapping) does.
     ///
-    /// When `slot` is a live transient slot whose first handle (the
-    /// creator's) is outstanding at `addr`'s granule, that slot's region
-    /// covers the granule (a handle's base lies in its region), and
-    /// regions are disjoint, so it is the one [`unmap_range`] would find,
-    /// with the same handle: the same unmap, without the search. Anything
-    /// else is [`unmap_range`] itself, with its refusals.
+    /// When `slot`'s first handle (the creator's) is outstanding at
+    /// `addr`'s granule, `slot` is a live transient slot (only those have
+    /// counts, see [`Uses`]) whose region covers the granule (a handle's
+    /// base lies in its region), and regions are disjoint, so it is the
+    /// one [`unmap_range`] would find, with the same handle: the same
+    /// unmap, without the search. Anything else is [`unmap_range`] itself,
+    /// with its refusals.
     ///
     /// [`unmap_range`]: MpuMap::unmap_range
     #[inline(always)]
     pub fn unmap_at(&mut self, slot: usize, addr: u32) -> Result<(), MapError> {
         let granule = addr & !(GRANULE - 1);
-        // A hint past the table folds onto a slot of it, which the checks
-        // below then accept or not; the bounds checks fold away.
+        // A hint past the table folds onto a slot of it, which the check
+        // below then accepts or not; the bounds checks fold away.
         let slot = slot & (MAX_REGIONS - 1);
-        if self.enabled & self.transient & bit(slot) != 0 {
-            if let (Some([h, ..]), Some(users)) = (self.handles.get_mut(slot), self.users.get_mut(slot)) {
-                if h.base == granule && h.count > 0 {
-                    h.count = h.count.wrapping_sub(1);
-                    *users = users.wrapping_sub(1);
-                    if *users == 0 {
-                        self.hw.disable_region(slot);
-                        self.enabled &= !bit(slot);
-                    }
-                    return Ok(());
+        if let Some(u) = self.uses.get_mut(slot) {
+            if u.bases.first() == Some(&granule) && u.counts & LANE != 0 {
+                if u.drop_first() {
+                    self.enabled &= !bit(slot);
+                    self.hw.disable_region(slot);
                 }
+                return Ok(());
             }
         }
         self.unmap_range(addr)
@@ -947,9 +1027,9 @@ impl<H: MpuHw> MpuMap<H> {
 
     /// What sits at `[base, last]`: only the regions the chunk index puts in
     /// the chunks the range touches, and the live transient regions (kept
-    /// out of the index), can overlap it. Static and partition slots come
-    /// first, then transient ones, each in index order, so the first region
-    /// found is the lowest-indexed one that overlaps.
+    /// out of the index), can overlap it. They are scanned together, in
+    /// index order, so the first region found is the lowest-indexed one
+    /// that overlaps.
     #[inline(always)]
     fn lookup(&self, base: u32, last: u32) -> Lookup {
         let (first, end) = (chunk(base), chunk(last));
@@ -962,11 +1042,10 @@ impl<H: MpuHw> MpuMap<H> {
                 .skip(first)
                 .fold(0, |m, c| m | c);
         }
-        live &= self.enabled;
-        match self.scan(live, base, last) {
-            Lookup::Free => self.scan(self.enabled & self.transient, base, last),
-            found => found,
-        }
+        // Transient slots are the top indices, above every static and
+        // partition slot: one scan in index order looks at the chunks'
+        // regions first, then the live transient ones.
+        self.scan((live | self.transient) & self.enabled, base, last)
     }
 
     /// The first slot of `mask`, in index order, whose region overlaps
@@ -1009,7 +1088,7 @@ impl<H: MpuHw> MpuMap<H> {
         let words = self.words.get(index).copied()?;
         let band = self.band_of(index);
         let handles = match band {
-            Band::Transient => self.handles.get(index).copied()?,
+            Band::Transient => self.uses.get(index)?.handles(),
             _ => [Handle::default(); MAX_HANDLES],
         };
         Some(Region {
@@ -1083,6 +1162,16 @@ impl<H: MpuHw> MpuMap<H> {
         })
     }
 
+    /// Whether every slot other than a live transient one has all its
+    /// handles free, and every live transient one has a map outstanding
+    /// (the invariant [`unmap_at`](MpuMap::unmap_at) relies on; for the
+    /// tests).
+    #[cfg(test)]
+    pub fn uses_exact(&self) -> bool {
+        let live = self.enabled & self.transient;
+        (0..MAX_REGIONS).all(|i| (self.uses[i].counts != 0) == (live & bit(i) != 0))
+    }
+
     /// The hardware behind the table, to edit a fake's log in tests.
     #[cfg(test)]
     pub fn hw_mut(&mut self) -> &mut H {
@@ -1094,23 +1183,4 @@ impl<H: MpuHw> MpuMap<H> {
 #[inline(always)]
 fn overlaps(words: RegionWords, base: u32, last: u32) -> bool {
     words.base() <= last && base <= words.limit()
-}
-
-/// The handle of `handles` with maps outstanding at `base` (unrolled: the
-/// first handle, the creator's, is the usual one).
-#[inline(always)]
-fn outstanding(handles: &mut [Handle; MAX_HANDLES], base: u32) -> Option<&mut Handle> {
-    let [a, b, c, d] = handles;
-    let hit = |h: &Handle| h.base == base && h.count > 0;
-    if hit(a) {
-        Some(a)
-    } else if hit(b) {
-        Some(b)
-    } else if hit(c) {
-        Some(c)
-    } else if hit(d) {
-        Some(d)
-    } else {
-        None
-    }
 }

@@ -1035,6 +1035,7 @@ fn assert_hw_is_table(m: &MpuMap<FakeMpu>) {
         prlar: 0xFFFF_FFC1,
     };
     assert!(m.chunks_exact(), "chunk index");
+    assert!(m.uses_exact(), "counts outside the live transient slots");
     let file = FakeMpu::replay(&m.hw().log, &[unknown; 16]);
     for (i, w) in file.iter().enumerate() {
         match m.region(i) {
@@ -1360,6 +1361,7 @@ fn unmap_at_the_returned_slot_removes_the_region_with_one_disable() {
     assert!(transient(&m).is_empty());
     assert_eq!(m.log(), vec![RegWrite::Hprselr(p.slot), RegWrite::Hprlar(0)]);
     assert!(m.chunks_exact());
+    assert!(m.uses_exact());
 }
 
 #[test]
@@ -1427,6 +1429,10 @@ fn unmap_at_counts_each_base_of_a_shared_region() {
     assert_eq!(m.unmap_at(outer.slot, outer.addr), Err(MapError::PartOfRegion));
     assert_eq!(m.unmap_at(inner.slot, inner.addr), Ok(()));
     assert!(transient(&m).is_empty());
+    // The slot keeps the creator's base, stale, with no count: a hint at
+    // it is a search, which finds nothing.
+    assert!(m.uses_exact());
+    assert_eq!(m.unmap_at(outer.slot, outer.addr), Err(MapError::NotMapped));
 }
 
 #[test]
