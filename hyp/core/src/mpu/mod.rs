@@ -160,16 +160,18 @@
 //!
 //! # Layout
 //!
-//! A slot of the table is its two register words (8 bytes) and, for the
-//! transient band, its per-base counts; its band is where its index lies
-//! and its attributes are decoded from the words, so a [`Region`] is built
-//! only for reports. Lookups go through a chunk index (one slot mask per
-//! 128 MiB of address space of the static and partition slots, kept with
-//! every band change, and holding the preloaded bands' slots too, masked
-//! out by the enabled mask) and the mask of live transient slots: a map
-//! compares the range only with the regions in the chunks it touches and
-//! the live transient regions (usually none), an unmap looks at the live
-//! transient regions only. A map or unmap never updates the index.
+//! A slot of the table is one 32-byte record: its two register words and
+//! its per-base counts (the bases, and the counts as 16-bit lanes of two
+//! words, all zero unless the slot is a live transient one); its band is
+//! where its index lies and its attributes are decoded from the words, so
+//! a [`Region`] is built only for reports. Lookups go through a chunk
+//! index (one slot mask per 128 MiB of address space of the static and
+//! partition slots, kept with every band change, and holding the
+//! preloaded bands' slots too, masked out by the enabled mask) and the
+//! mask of live transient slots: a map compares the range only with the
+//! regions in the chunks it touches and the live transient regions
+//! (usually none), in one scan, an unmap looks at the live transient
+//! regions only. A map or unmap never updates the index.
 
 //! A table is never borrowed while printing or touching mapped memory. Do
 //! not call into this module from an interrupt handler that can interrupt

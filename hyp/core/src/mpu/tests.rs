@@ -340,6 +340,71 @@ fn mismatched_attributes_name_every_difference() {
     }
 }
 
+#[test]
+fn checked_attributes_keep_their_register_bits() {
+    // The packed bits of every attribute set a map may use decode back to
+    // it, and a map with them programs exactly the words `encode` gives.
+    for access in [Access::HypRw, Access::HypRo] {
+        for xn in [false, true] {
+            for mem in [MemType::Normal, MemType::Device, MemType::NormalUncached] {
+                let attrs = Attrs { access, xn, mem };
+                let Ok(checked) = TransientAttrs::check(attrs) else {
+                    assert!(attrs.is_wx());
+                    continue;
+                };
+                assert_eq!(checked.attrs(), Some(attrs));
+                let mut m = setup();
+                m.map_range(FREE + 0x10, FREE + 0xFC1, attrs).unwrap();
+                let want = RegionWords::encode(FREE, FREE + 0xFFF, attrs).unwrap();
+                assert_eq!(transient(&m)[0].1.words, want, "{attrs:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_attribute_mismatch_names_exactly_the_decoded_differences() {
+    // Every usable region attribute set (a partition band region) against
+    // every attribute set a map may ask for: a match returns the region,
+    // anything else names the fields that differ once decoded.
+    let all = |accesses: &[Access]| -> Vec<Attrs> {
+        let mut v = Vec::new();
+        for &access in accesses {
+            for xn in [false, true] {
+                for mem in [MemType::Normal, MemType::Device, MemType::NormalUncached] {
+                    let a = Attrs { access, xn, mem };
+                    if !a.is_wx() {
+                        v.push(a);
+                    }
+                }
+            }
+        }
+        v
+    };
+    let regions = all(&[Access::HypRw, Access::GuestRw, Access::HypRo, Access::GuestRo]);
+    let requests = all(&[Access::HypRw, Access::HypRo]);
+    for have in &regions {
+        let mut m = MpuMap::new(FakeMpu::new(16));
+        m.init(&static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+        m.load_partition_band(&[words(GUEST_RAM, *have)]).unwrap();
+        for wanted in &requests {
+            let got = m.map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, *wanted);
+            if have == wanted {
+                assert_eq!(got.map(|p| p.band), Ok(Band::Partition), "{have:?}");
+            } else {
+                assert_eq!(
+                    got,
+                    Err(MapError::AttrMismatch {
+                        band: Band::Partition,
+                        diff: AttrDiff::between(*have, *wanted),
+                    }),
+                    "{have:?} asked as {wanted:?}"
+                );
+            }
+        }
+    }
+}
+
 // ---- partial overlap ----
 
 #[test]
