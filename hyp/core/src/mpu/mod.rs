@@ -172,6 +172,22 @@
 //! regions in the chunks it touches and the live transient regions
 //! (usually none), in one scan, an unmap looks at the live transient
 //! regions only. A map or unmap never updates the index.
+//!
+//! # The usual map and unmap
+//!
+//! A map is usually a range nothing maps yet, into a new transient
+//! region: [`MpuMap::place_new`] does exactly that (widen, look up, take
+//! the lowest free transient slot) and otherwise changes nothing and says
+//! so, after which [`MpuMap::place`], the whole map with every rule,
+//! decides. The target runs `place_new` first and `place` only when it
+//! placed nothing: the same result as `place` alone (the property tests
+//! make maps both ways against the model), with a fast path whose result
+//! fits two registers. [`Placed`] is a map's result without the address,
+//! which is the base the caller gave. The unmap a [`Mapping`] makes goes
+//! to the slot its map returned ([`MpuMap::unmap_at`]): if that slot's
+//! first handle is outstanding at the address, it is the region a search
+//! would find (only a live transient slot has a count), and a search
+//! ([`MpuMap::unmap_range`]) with every refusal otherwise.
 
 //! A table is never borrowed while printing or touching mapped memory. Do
 //! not call into this module from an interrupt handler that can interrupt
@@ -193,10 +209,10 @@ mod tests;
 pub use error::{AttrDiff, MapError};
 pub use hw::MpuHw;
 pub use hypcfg::mpu::GRANULE;
-pub use mapping::{Mapped, Mapping, Unmap};
+pub use mapping::{Mapped, Mapping, Placed, Unmap};
 pub use table::{
-    Band, Bands, Handle, MpuMap, Region, TransientAttrs, MAX_BANDS, MAX_BAND_REGIONS, MAX_HANDLES,
-    MAX_REGIONS,
+    ioremap_limit, Band, Bands, Handle, MpuMap, Region, TransientAttrs, MAX_BANDS, MAX_BAND_REGIONS,
+    MAX_HANDLES, MAX_REGIONS,
 };
 
 use hypcfg::mpu::{Attrs, RegionWords};

@@ -7,7 +7,7 @@ use core::ops::Range;
 
 use hypcfg::mpu::{Attrs, MemType, RegionWords, GRANULE};
 
-use super::{AttrDiff, MapError, Mapped, MpuHw};
+use super::{AttrDiff, MapError, Mapped, MpuHw, Placed};
 
 /// Capacity of the table: the architecture's maximum for the regions that
 /// `HPRENR` mirrors (0-31). QEMU's Cortex-R52 has 16, silicon up to 24;
@@ -215,6 +215,12 @@ fn usable(words: RegionWords) -> bool {
         Some(attrs) => words.enabled() && !attrs.is_wx() && words.base() <= words.limit(),
         None => false,
     }
+}
+
+/// `index`, a position in a list of regions already checked to fit the
+/// MPU (so below [`MAX_REGIONS`]), as a byte.
+fn position(index: usize) -> u8 {
+    u8::try_from(index).unwrap_or(u8::MAX)
 }
 
 /// Where the three bands are in a core's MPU.
@@ -582,7 +588,7 @@ impl<H: MpuHw> MpuMap<H> {
             if !usable(*w) {
                 return Err(MapError::BadRegionWords {
                     band: Band::Static,
-                    index,
+                    index: position(index),
                 });
             }
             if static_band
@@ -769,7 +775,7 @@ impl<H: MpuHw> MpuMap<H> {
             if !usable(*w) {
                 return Err(MapError::BadRegionWords {
                     band: Band::Partition,
-                    index,
+                    index: position(index),
                 });
             }
             let (base, last) = (w.base(), w.limit());
@@ -911,20 +917,44 @@ impl<H: MpuHw> MpuMap<H> {
     /// entry, as transient slots are kept out of the index.
     #[inline(always)]
     pub fn map_checked(&mut self, base: u32, limit: u32, attrs: TransientAttrs) -> Result<Mapped, MapError> {
+        let placed = self.place(base, limit, attrs)?;
+        Ok(placed.at(base))
+    }
+
+    /// [`map_checked`](MpuMap::map_checked) without the address in its
+    /// result: where the range went. (The address is `base`; a caller
+    /// that keeps it has a result of 4 bytes.)
+    #[inline(always)]
+    pub fn place(&mut self, base: u32, limit: u32, attrs: TransientAttrs) -> Result<Placed, MapError> {
         let req = widen(base, limit)?;
         match self.lookup(req.base, req.last) {
             Lookup::Free => match self.take_free_slot(&req, attrs) {
-                Some(slot) => Ok(Mapped {
-                    addr: base,
+                Some(slot) => Ok(Placed {
                     band: Band::Transient,
-                    slot: usize::from(slot),
+                    slot,
                 }),
                 // Not set up, the transient band is empty too.
                 None if self.total == 0 => Err(MapError::NotInitialised),
                 None => Err(MapError::NoFreeSlot),
             },
-            Lookup::Covered(index) => self.map_covered(index, &req, base, attrs),
+            Lookup::Covered(index) => self.map_covered(index, &req, attrs),
             Lookup::Overlap(band) => Err(MapError::PartialOverlap { band }),
+        }
+    }
+
+    /// The usual case of [`place`](MpuMap::place) alone: a range that
+    /// widens without error and that nothing overlaps goes into the lowest
+    /// free transient slot, whose index it returns; anything else (an
+    /// error, an inclusive match, an overlap, no free slot) is `None`,
+    /// with nothing changed, for `place` to handle. So `place_new`, then
+    /// `place` if it was `None`, is `place`: the target's map runs this
+    /// much inline and calls the whole of `place` only when it fails.
+    #[inline(always)]
+    pub fn place_new(&mut self, base: u32, limit: u32, attrs: TransientAttrs) -> Option<u8> {
+        let req = widen(base, limit).ok()?;
+        match self.lookup(req.base, req.last) {
+            Lookup::Free => self.take_free_slot(&req, attrs),
+            _ => None,
         }
     }
 
@@ -963,9 +993,8 @@ impl<H: MpuHw> MpuMap<H> {
         &mut self,
         index: usize,
         req: &Request,
-        base: u32,
         attrs: TransientAttrs,
-    ) -> Result<Mapped, MapError> {
+    ) -> Result<Placed, MapError> {
         let band = self.band_of(index);
         let words = self
             .slots
@@ -981,10 +1010,9 @@ impl<H: MpuHw> MpuMap<H> {
         if band == Band::Transient {
             self.add_user(index, req.base)?;
         }
-        Ok(Mapped {
-            addr: base,
+        Ok(Placed {
             band,
-            slot: index,
+            slot: position(index),
         })
     }
 
@@ -1057,20 +1085,43 @@ impl<H: MpuHw> MpuMap<H> {
     /// [`unmap_range`]: MpuMap::unmap_range
     #[inline(always)]
     pub fn unmap_at(&mut self, slot: usize, addr: u32) -> Result<(), MapError> {
+        if self.unmap_hinted(slot, addr) {
+            return Ok(());
+        }
+        self.unmap_searched(addr)
+    }
+
+    /// The first half of [`unmap_at`](MpuMap::unmap_at): the unmap of
+    /// `addr` at `slot` if that slot's first handle is outstanding at
+    /// `addr`'s granule (then `true`); `false`, with nothing changed,
+    /// otherwise, and the unmap is [`unmap_range`](MpuMap::unmap_range)'s.
+    #[inline(always)]
+    pub fn unmap_hinted(&mut self, slot: usize, addr: u32) -> bool {
         let granule = addr & !(GRANULE - 1);
         // A hint past the table folds onto a slot of it, which the check
         // below then accepts or not; the bounds checks fold away.
         let slot = slot & (MAX_REGIONS - 1);
-        if let Some(u) = self.slots.get_mut(slot).map(|s| &mut s.uses) {
-            if u.bases.first() == Some(&granule) && u.count(0) != 0 {
-                u.add(0, u32::MAX);
-                if u.is_free() {
-                    self.enabled &= !bit(slot);
-                    self.hw.disable_region(slot);
-                }
-                return Ok(());
-            }
+        let Some(u) = self.slots.get_mut(slot).map(|s| &mut s.uses) else {
+            return false;
+        };
+        if u.bases.first() != Some(&granule) || u.count(0) == 0 {
+            return false;
         }
+        u.add(0, u32::MAX);
+        if u.is_free() {
+            self.enabled &= !bit(slot);
+            self.hw.disable_region(slot);
+        }
+        true
+    }
+
+    /// [`unmap_range`](MpuMap::unmap_range), out of line: the fallback of
+    /// [`unmap_at`](MpuMap::unmap_at), which the guard's unmap, always
+    /// hinted right, never takes, so each guard's inlined unmap carries a
+    /// call instead of the search.
+    #[cold]
+    #[inline(never)]
+    pub fn unmap_searched(&mut self, addr: u32) -> Result<(), MapError> {
         self.unmap_range(addr)
     }
 
@@ -1095,16 +1146,7 @@ impl<H: MpuHw> MpuMap<H> {
     /// [`map_range`](MpuMap::map_range) does. A device already in the
     /// static band (the console) comes back as is, without using a slot.
     pub fn ioremap(&mut self, base: u32, len: u32, attrs: Attrs) -> Result<Mapped, MapError> {
-        if attrs.mem != MemType::Device {
-            return Err(MapError::NotDevice);
-        }
-        if attrs.access.guest_visible() {
-            return Err(MapError::GuestVisible);
-        }
-        if len == 0 {
-            return Err(MapError::EmptyRange);
-        }
-        let limit = base.checked_add(len).ok_or(MapError::AddressOverflow)?;
+        let limit = ioremap_limit(base, len, attrs)?;
         self.map_range(base, limit, attrs)
     }
 
@@ -1257,6 +1299,22 @@ impl<H: MpuHw> MpuMap<H> {
     pub fn hw_mut(&mut self) -> &mut H {
         &mut self.hw
     }
+}
+
+/// The checks [`MpuMap::ioremap`] makes before it maps, in order (device
+/// memory, EL2-only, not empty, no overflow), and the limit it then maps
+/// `[base, limit)` with [`map_range`](MpuMap::map_range) to.
+pub fn ioremap_limit(base: u32, len: u32, attrs: Attrs) -> Result<u32, MapError> {
+    if attrs.mem != MemType::Device {
+        return Err(MapError::NotDevice);
+    }
+    if attrs.access.guest_visible() {
+        return Err(MapError::GuestVisible);
+    }
+    if len == 0 {
+        return Err(MapError::EmptyRange);
+    }
+    base.checked_add(len).ok_or(MapError::AddressOverflow)
 }
 
 /// Whether the region `words` shares a byte with `[base, last]`.

@@ -1405,6 +1405,7 @@ fn mapping_of_a_static_window_has_nothing_to_undo_and_can_be_kept() {
 
 #[test]
 fn mapping_guard_with_a_zero_sized_unmapper_is_two_words() {
+    #[derive(Clone, Copy)]
     struct ThisCore;
     impl Unmap for ThisCore {
         fn unmap(&self, _: u32) -> Result<(), MapError> {
@@ -1422,9 +1423,12 @@ fn unmap_at_the_returned_slot_removes_the_region_with_one_disable() {
     let mut m = setup();
     let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
     m.hw_log_clear();
-    assert_eq!(m.unmap_at(p.slot, p.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(p.slot), p.addr), Ok(()));
     assert!(transient(&m).is_empty());
-    assert_eq!(m.log(), vec![RegWrite::Hprselr(p.slot), RegWrite::Hprlar(0)]);
+    assert_eq!(
+        m.log(),
+        vec![RegWrite::Hprselr(usize::from(p.slot)), RegWrite::Hprlar(0)]
+    );
     assert!(m.chunks_exact());
     assert!(m.uses_exact());
 }
@@ -1439,9 +1443,9 @@ fn unmap_at_a_wrong_slot_still_unmaps_the_right_region() {
     assert_ne!(a.slot, b.slot);
     // Hinted at b's slot (live, transient, but not holding a's base), at a
     // static slot and past the table: each finds a's region by search.
-    assert_eq!(m.unmap_at(b.slot, a.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(b.slot), a.addr), Ok(()));
     assert_eq!(transient(&m).len(), 1);
-    assert_eq!(transient(&m)[0].0, b.slot);
+    assert_eq!(transient(&m)[0].0, usize::from(b.slot));
     let a = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
     assert_eq!(m.unmap_at(2, a.addr), Ok(()));
     let a = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
@@ -1454,10 +1458,13 @@ fn unmap_at_refuses_what_unmap_range_refuses() {
     let mut m = setup();
     let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
     // Nothing mapped there, with the hint of a live transient slot.
-    assert_eq!(m.unmap_at(p.slot, FREE + 0x10_0000), Err(MapError::NotMapped));
+    assert_eq!(
+        m.unmap_at(usize::from(p.slot), FREE + 0x10_0000),
+        Err(MapError::NotMapped)
+    );
     // Static and partition regions are not undone, whatever the hint.
     assert_eq!(
-        m.unmap_at(p.slot, DATA.0),
+        m.unmap_at(usize::from(p.slot), DATA.0),
         Err(MapError::NotTransient { band: Band::Static })
     );
     assert_eq!(
@@ -1471,12 +1478,15 @@ fn unmap_at_refuses_what_unmap_range_refuses() {
         })
     );
     // Part of the region, at the right slot: no map returned that base.
-    assert_eq!(m.unmap_at(p.slot, FREE + 0x40), Err(MapError::PartOfRegion));
+    assert_eq!(
+        m.unmap_at(usize::from(p.slot), FREE + 0x40),
+        Err(MapError::PartOfRegion)
+    );
     // Nothing changed.
     assert_eq!(transient(&m).len(), 1);
-    assert_eq!(m.unmap_at(p.slot, p.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(p.slot), p.addr), Ok(()));
     // Unmapped twice: the slot is free now, so the hint does not match.
-    assert_eq!(m.unmap_at(p.slot, p.addr), Err(MapError::NotMapped));
+    assert_eq!(m.unmap_at(usize::from(p.slot), p.addr), Err(MapError::NotMapped));
 }
 
 #[test]
@@ -1488,16 +1498,22 @@ fn unmap_at_counts_each_base_of_a_shared_region() {
     assert_eq!((inner.slot, again.slot), (outer.slot, outer.slot));
     // The creator's base goes first, twice (its handle counts 2); the
     // region stays for the inner map, whose handle is not the first.
-    assert_eq!(m.unmap_at(outer.slot, outer.addr), Ok(()));
-    assert_eq!(m.unmap_at(again.slot, again.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(outer.slot), outer.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(again.slot), again.addr), Ok(()));
     assert_eq!(transient(&m).len(), 1);
-    assert_eq!(m.unmap_at(outer.slot, outer.addr), Err(MapError::PartOfRegion));
-    assert_eq!(m.unmap_at(inner.slot, inner.addr), Ok(()));
+    assert_eq!(
+        m.unmap_at(usize::from(outer.slot), outer.addr),
+        Err(MapError::PartOfRegion)
+    );
+    assert_eq!(m.unmap_at(usize::from(inner.slot), inner.addr), Ok(()));
     assert!(transient(&m).is_empty());
     // The slot keeps the creator's base, stale, with no count: a hint at
     // it is a search, which finds nothing.
     assert!(m.uses_exact());
-    assert_eq!(m.unmap_at(outer.slot, outer.addr), Err(MapError::NotMapped));
+    assert_eq!(
+        m.unmap_at(usize::from(outer.slot), outer.addr),
+        Err(MapError::NotMapped)
+    );
 }
 
 #[test]
