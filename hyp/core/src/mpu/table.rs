@@ -711,8 +711,8 @@ impl<H: MpuHw> MpuMap<H> {
     /// band, this band's slots and the live transient regions enabled,
     /// every other region disabled); otherwise the band is rewritten.
     pub fn load_registered_band(&mut self, id: usize) -> Result<(), MapError> {
-        // Read in place: only a rewrite needs a copy of the band (to write
-        // it into the table it is kept in).
+        // Read in place: a preloaded switch needs `at` and `len` alone, a
+        // rewrite copies the words alone (below).
         let kept = self
             .bands
             .get(id)
@@ -726,8 +726,9 @@ impl<H: MpuHw> MpuMap<H> {
             let (at, len) = (kept.at, kept.len);
             self.enable_band(at, len);
         } else {
-            let kept = *kept;
-            self.install_band(kept.words.get(..kept.len).unwrap_or(&[]));
+            // The table is written while they are read: a copy.
+            let (words, len) = (kept.words, kept.len);
+            self.install_band(words.get(..len).unwrap_or(&[]));
         }
         Ok(())
     }
