@@ -49,6 +49,12 @@ fn this_core() -> usize {
     crate::arch::cpu::core_id() as usize
 }
 
+/// The calling core's table (not borrowed: [`ThisTable::of`] does that).
+#[inline(always)]
+fn this_table() -> Result<&'static CoreTable, MapError> {
+    EL2_MPU.get(this_core()).ok_or(MapError::NoSuchCore)
+}
+
 /// The calling core's table, borrowed: the busy flag is set while it
 /// lives and cleared when it is dropped.
 struct ThisTable {
@@ -63,7 +69,7 @@ impl ThisTable {
     /// ([`MapError::Busy`]), which EL2's masked interrupts rule out today.
     #[inline(always)]
     fn get() -> Result<ThisTable, MapError> {
-        Self::of(EL2_MPU.get(this_core()).ok_or(MapError::NoSuchCore)?)
+        Self::of(this_table()?)
     }
 
     /// Borrows `table`, which must be the calling core's (what [`get`]
@@ -156,6 +162,7 @@ pub fn load_registered_band(id: usize) -> Result<(), MapError> {
 /// mapping is made and dropped on one core (`Mapping` is not `Send`), so
 /// the table it names is the calling core's when it is dropped: the unmap
 /// does not look the core up again.
+#[derive(Clone, Copy)]
 pub struct ThisCore(&'static CoreTable);
 
 impl core::fmt::Debug for ThisCore {
@@ -172,7 +179,15 @@ impl Unmap for ThisCore {
 
     #[inline(always)]
     fn unmap_slot(&self, base: u32, slot: usize) -> Result<(), MapError> {
-        ThisTable::of(self.0)?.map().unmap_at(slot, base)
+        // `MpuMap::unmap_at`, in its two halves, so the usual path gives
+        // the table back and then returns a constant `Ok` (which the
+        // caller's check of the result folds away).
+        let mut t = ThisTable::of(self.0)?;
+        if t.map().unmap_hinted(slot, base) {
+            drop(t);
+            return Ok(());
+        }
+        t.map().unmap_searched(base)
     }
 
     /// A dropped mapping could not be unmapped: the hypervisor's own table
@@ -250,29 +265,55 @@ impl Mapping {
 /// [module documentation](hyp_core::mpu).
 ///
 /// The attribute checks (W^X, EL2-only) are inlined, so they fold away for
-/// the constant attributes every caller passes; the rest is one
-/// out-of-line copy ([`map_checked`]), so inlining costs each caller only
-/// a call. (Always inlining the whole map made every caller a copy of it:
-/// 6 KB more code.)
+/// the constant attributes every caller passes. The map itself is out of
+/// line, in two functions: `map_new`, the usual case (a range nothing
+/// maps, into a new transient region), whose result comes back in two
+/// registers, and, only when that did not apply, `map_any`, the whole
+/// map with every rule. (Always inlining the whole map made every caller a
+/// copy of it: 6 KB more code.)
 #[inline(always)]
 pub fn map_mm_range(base: u32, limit: u32, attrs: Attrs) -> Result<Mapping, MapError> {
-    map_checked(base, limit, TransientAttrs::check(attrs)?)
+    let attrs = TransientAttrs::check(attrs)?;
+    match map_new(base, limit, attrs) {
+        Some((table, slot)) => {
+            let placed = Placed {
+                band: Band::Transient,
+                slot,
+            };
+            Ok(Mapping::new(placed.at(base), table))
+        }
+        None => map_any(base, limit, attrs),
+    }
 }
 
-/// [`map_mm_range`] with its attributes checked.
+/// [`MpuMap::place_new`] on the calling core's table: that table and the
+/// slot of a new transient region for `[base, limit)`, or `None`, with
+/// nothing changed, when the map is not that (or there is no table, or it
+/// is busy). Arguments and result travel in registers.
 #[inline(never)]
-fn map_checked(base: u32, limit: u32, attrs: TransientAttrs) -> Result<Mapping, MapError> {
-    let mut t = ThisTable::get()?;
-    let mapped = t.map().map_checked(base, limit, attrs)?;
-    Ok(Mapping::new(mapped, t.table))
+fn map_new(base: u32, limit: u32, attrs: TransientAttrs) -> Option<(&'static CoreTable, u8)> {
+    let table = this_table().ok()?;
+    let slot = ThisTable::of(table).ok()?.map().place_new(base, limit, attrs)?;
+    Some((table, slot))
+}
+
+/// [`map_mm_range`] with its attributes checked, every rule
+/// ([`MpuMap::place`]): what a map is when [`map_new`] did not apply.
+#[cold]
+#[inline(never)]
+fn map_any(base: u32, limit: u32, attrs: TransientAttrs) -> Result<Mapping, MapError> {
+    let table = this_table()?;
+    let placed = ThisTable::of(table)?.map().place(base, limit, attrs)?;
+    // A map returns the base it was given (`Mapped::addr`).
+    Ok(Mapping::new(placed.at(base), table))
 }
 
 /// Maps `len` bytes of a device the hypervisor drives at `base` (device,
-/// EL2-only `attrs`) on the calling core, as [`map_mm_range`] does.
+/// EL2-only `attrs`) on the calling core: [`MpuMap::ioremap`]'s checks
+/// ([`ioremap_limit`]), then [`map_mm_range`].
 pub fn ioremap(base: u32, len: u32, attrs: Attrs) -> Result<Mapping, MapError> {
-    let mut t = ThisTable::get()?;
-    let mapped = t.map().ioremap(base, len, attrs)?;
-    Ok(Mapping::new(mapped, t.table))
+    let limit = ioremap_limit(base, len, attrs)?;
+    map_mm_range(base, limit, attrs)
 }
 
 /// The raw unmap of `base` on the calling core, for the self tests of its

@@ -115,8 +115,13 @@ pub enum MapError {
     BadRegionWords {
         /// The band it was given for.
         band: Band,
-        /// Its position in the list given.
-        index: usize,
+        /// Its position in the list given (below [`MAX_REGIONS`], so a
+        /// byte: it keeps a `MapError` to 4 bytes, and a map's result
+        /// without its address, `Result<Placed, MapError>`, to one
+        /// register).
+        ///
+        /// [`MAX_REGIONS`]: super::MAX_REGIONS
+        index: u8,
     },
     /// The bands do not fit the MPU: static + transient exceeds the region
     /// count, or more partition regions than the partition band holds.

@@ -13,15 +13,44 @@ pub struct Mapped {
     /// it; [`Band::Static`] or [`Band::Partition`] for an inclusive match on
     /// such a region, which records nothing and has nothing to undo.
     pub band: Band,
-    /// The MPU region (table slot) that holds it: where the unmap looks
-    /// first ([`MpuMap::unmap_at`](super::MpuMap::unmap_at)).
-    pub slot: usize,
+    /// The MPU region (table slot) that holds it, below
+    /// [`MAX_REGIONS`](super::MAX_REGIONS): where the unmap looks first
+    /// ([`MpuMap::unmap_at`](super::MpuMap::unmap_at)).
+    pub slot: u8,
 }
+
+/// Where a map put a range: a [`Mapped`] without its address (the base the
+/// map was given). Two bytes, so a result with a [`MapError`] (4 bytes) is
+/// one register ([`MpuMap::place`](super::MpuMap::place) returns it; the
+/// target's usual map returns just the slot, with the table, in two).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placed {
+    /// As [`Mapped::band`].
+    pub band: Band,
+    /// As [`Mapped::slot`].
+    pub slot: u8,
+}
+
+impl Placed {
+    /// The [`Mapped`] of a map that was given `addr`.
+    #[inline(always)]
+    pub fn at(self, addr: u32) -> Mapped {
+        Mapped {
+            addr,
+            band: self.band,
+            slot: self.slot,
+        }
+    }
+}
+
+// A map's result without its address fits one register.
+const _: () = assert!(core::mem::size_of::<Result<Placed, MapError>>() <= 4);
 
 /// Whatever undoes a transient mapping: on the target, the calling core's
 /// table of the running hypervisor (`hyp::mpu`); in the host tests, a
-/// table of the fake.
-pub trait Unmap {
+/// table of the fake. It is a handle to that table (a reference, a core
+/// number), so it is `Copy`.
+pub trait Unmap: Copy {
     /// Undoes one map that returned `base` (an unmap on the table and core
     /// that made it).
     fn unmap(&self, base: u32) -> Result<(), MapError>;
@@ -57,8 +86,9 @@ pub struct Mapping<U: Unmap> {
     band: Band,
     /// The slot of that region (where the unmap looks first).
     slot: u8,
-    /// Who undoes it: `None` when there is nothing (left) to undo.
-    owner: Option<U>,
+    /// Who undoes it, if the band is [`Band::Transient`] (otherwise there
+    /// is nothing to undo).
+    owner: U,
 }
 
 impl<U: Unmap> Mapping<U> {
@@ -69,10 +99,8 @@ impl<U: Unmap> Mapping<U> {
         Mapping {
             base: mapped.addr,
             band: mapped.band,
-            // Slots are below `MAX_REGIONS` (32); a wrong hint only costs
-            // the search.
-            slot: mapped.slot as u8,
-            owner: (mapped.band == Band::Transient).then_some(owner),
+            slot: mapped.slot,
+            owner,
         }
     }
 
@@ -92,14 +120,15 @@ impl<U: Unmap> Mapping<U> {
     /// the error themselves (nothing is reported then). `Ok` when there was
     /// nothing to undo.
     #[inline(always)]
-    pub fn unmap(mut self) -> Result<(), MapError> {
-        let (base, slot, owner) = (self.base, self.slot, self.owner.take());
-        // Nothing is left to undo: skip `drop`, so an explicit unmap costs
+    pub fn unmap(self) -> Result<(), MapError> {
+        let (base, band, slot, owner) = (self.base, self.band, self.slot, self.owner);
+        // The unmap is made here: skip `drop`, so an explicit unmap costs
         // what a raw one does.
         core::mem::forget(self);
-        match owner {
-            Some(owner) => owner.unmap_slot(base, usize::from(slot)),
-            None => Ok(()),
+        if band == Band::Transient {
+            owner.unmap_slot(base, usize::from(slot))
+        } else {
+            Ok(())
         }
     }
 
@@ -119,9 +148,9 @@ impl<U: Unmap> Drop for Mapping<U> {
     /// Unmaps; a failure is handed to [`Unmap::unmap_failed`].
     #[inline(always)]
     fn drop(&mut self) {
-        if let Some(owner) = self.owner.take() {
-            if let Err(error) = owner.unmap_slot(self.base, usize::from(self.slot)) {
-                failed(owner, self.base, error);
+        if self.band == Band::Transient {
+            if let Err(error) = self.owner.unmap_slot(self.base, usize::from(self.slot)) {
+                failed(self.owner, self.base, error);
             }
         }
     }

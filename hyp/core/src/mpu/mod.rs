@@ -160,16 +160,34 @@
 //!
 //! # Layout
 //!
-//! A slot of the table is its two register words (8 bytes) and, for the
-//! transient band, its per-base counts; its band is where its index lies
-//! and its attributes are decoded from the words, so a [`Region`] is built
-//! only for reports. Lookups go through a chunk index (one slot mask per
-//! 128 MiB of address space of the static and partition slots, kept with
-//! every band change, and holding the preloaded bands' slots too, masked
-//! out by the enabled mask) and the mask of live transient slots: a map
-//! compares the range only with the regions in the chunks it touches and
-//! the live transient regions (usually none), an unmap looks at the live
-//! transient regions only. A map or unmap never updates the index.
+//! A slot of the table is one 32-byte record: its two register words and
+//! its per-base counts (the bases, and the counts as 16-bit lanes of two
+//! words, all zero unless the slot is a live transient one); its band is
+//! where its index lies and its attributes are decoded from the words, so
+//! a [`Region`] is built only for reports. Lookups go through a chunk
+//! index (one slot mask per 128 MiB of address space of the static and
+//! partition slots, kept with every band change, and holding the
+//! preloaded bands' slots too, masked out by the enabled mask) and the
+//! mask of live transient slots: a map compares the range only with the
+//! regions in the chunks it touches and the live transient regions
+//! (usually none), in one scan, an unmap looks at the live transient
+//! regions only. A map or unmap never updates the index.
+//!
+//! # The usual map and unmap
+//!
+//! A map is usually a range nothing maps yet, into a new transient
+//! region: [`MpuMap::place_new`] does exactly that (widen, look up, take
+//! the lowest free transient slot) and otherwise changes nothing and says
+//! so, after which [`MpuMap::place`], the whole map with every rule,
+//! decides. The target runs `place_new` first and `place` only when it
+//! placed nothing: the same result as `place` alone (the property tests
+//! make maps both ways against the model), with a fast path whose result
+//! fits two registers. [`Placed`] is a map's result without the address,
+//! which is the base the caller gave. The unmap a [`Mapping`] makes goes
+//! to the slot its map returned ([`MpuMap::unmap_at`]): if that slot's
+//! first handle is outstanding at the address, it is the region a search
+//! would find (only a live transient slot has a count), and a search
+//! ([`MpuMap::unmap_range`]) with every refusal otherwise.
 
 //! A table is never borrowed while printing or touching mapped memory. Do
 //! not call into this module from an interrupt handler that can interrupt
@@ -191,10 +209,10 @@ mod tests;
 pub use error::{AttrDiff, MapError};
 pub use hw::MpuHw;
 pub use hypcfg::mpu::GRANULE;
-pub use mapping::{Mapped, Mapping, Unmap};
+pub use mapping::{Mapped, Mapping, Placed, Unmap};
 pub use table::{
-    Band, Bands, Handle, MpuMap, Region, TransientAttrs, MAX_BANDS, MAX_BAND_REGIONS, MAX_HANDLES,
-    MAX_REGIONS,
+    ioremap_limit, Band, Bands, Handle, MpuMap, Region, TransientAttrs, MAX_BANDS, MAX_BAND_REGIONS,
+    MAX_HANDLES, MAX_REGIONS,
 };
 
 use hypcfg::mpu::{Attrs, RegionWords};

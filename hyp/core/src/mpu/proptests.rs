@@ -9,6 +9,9 @@
 //! - the fake's recorded register writes, replayed from an unknown state,
 //!   give exactly the table (enabled regions with their words, all other
 //!   regions disabled), and
+//! - maps made the target's way (`place_new`, then `place` if that placed
+//!   nothing) give the same as `map_range`, and a `place_new` that placed
+//!   nothing changed nothing,
 //! - no static or partition region was written by a map or unmap, and a
 //!   switch of partition band (`load_registered_band`, with the bands
 //!   preloaded or rewritten, both strategies are run) wrote only the
@@ -457,6 +460,11 @@ fn check_core(
         step
     );
     prop_assert!(m.chunks_exact(), "chunk index wrong after step {}", step);
+    prop_assert!(
+        m.uses_exact(),
+        "counts on a slot that is not a live transient one after step {}",
+        step
+    );
     let bands = m.bands();
     for (i, r) in m.regions() {
         let band_range = match r.band {
@@ -513,6 +521,41 @@ fn check_core(
     Ok(())
 }
 
+/// A map the way the target makes it (`hyp::mpu::map_mm_range`): the
+/// attribute checks, then [`MpuMap::place_new`] and, only if that placed
+/// nothing, [`MpuMap::place`]. Checks that a `place_new` that placed
+/// nothing changed nothing (table and hardware).
+fn map_as_target(
+    mpu: &Mpu<FakeMpu>,
+    core: usize,
+    base: u32,
+    limit: u32,
+    attrs: Attrs,
+) -> Result<Result<Mapped, MapError>, TestCaseError> {
+    let attrs = match TransientAttrs::check(attrs) {
+        Ok(attrs) => attrs,
+        Err(e) => return Ok(Err(e)),
+    };
+    mpu.with_core(core, |m| {
+        let (regions, log) = (m.regions().collect::<Vec<_>>(), m.hw().log.len());
+        if let Some(slot) = m.place_new(base, limit, attrs) {
+            let placed = Placed {
+                band: Band::Transient,
+                slot,
+            };
+            return Ok(Ok(placed.at(base)));
+        }
+        prop_assert_eq!(
+            m.regions().collect::<Vec<_>>(),
+            regions,
+            "place_new changed the table"
+        );
+        prop_assert_eq!(m.hw().log.len(), log, "place_new wrote a register");
+        Ok(m.place(base, limit, attrs).map(|p| p.at(base)))
+    })
+    .unwrap()
+}
+
 /// Runs `ops` on two cores with `slots` transient slots; each core has
 /// its bands registered (band 0 loaded): preloaded if `fit`, else with a
 /// band that fills the partition band registered too, so every switch
@@ -546,7 +589,7 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
             .unwrap()?;
     }
     // (core, base, limit, attrs, slot) of every map nothing has undone yet.
-    let mut returned: Vec<(usize, u32, u32, Attrs, usize)> = Vec::new();
+    let mut returned: Vec<(usize, u32, u32, Attrs, u8)> = Vec::new();
     for (step, op) in ops.into_iter().enumerate() {
         let before: Vec<usize> = (0..CORES)
             .map(|c| mpu.with_core(c, |m| m.hw().log.len()).unwrap())
@@ -566,7 +609,12 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 limit,
                 attrs,
             } => {
-                let got = mpu.map(core, base, limit, attrs);
+                // Every other step the target's way, in two halves.
+                let got = if step % 2 == 0 {
+                    map_as_target(&mpu, core, base, limit, attrs)?
+                } else {
+                    mpu.map(core, base, limit, attrs)
+                };
                 let want = model[core].map(base, limit, attrs);
                 if let Ok(m) = got {
                     check_slot(&mpu, core, m)?;
@@ -585,7 +633,11 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
                     }
                     _ => (b, l),
                 };
-                let got = mpu.map(core, base, limit, attrs);
+                let got = if step % 2 == 0 {
+                    map_as_target(&mpu, core, base, limit, attrs)?
+                } else {
+                    mpu.map(core, base, limit, attrs)
+                };
                 let want = model[core].map(base, limit, attrs);
                 if let Ok(m) = got {
                     check_slot(&mpu, core, m)?;
@@ -599,7 +651,15 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 len,
                 attrs,
             } => {
-                let got = mpu.ioremap(core, base, len, attrs);
+                // The target's ioremap: its checks, then a map.
+                let got = if step % 2 == 0 {
+                    match ioremap_limit(base, len, attrs) {
+                        Ok(limit) => map_as_target(&mpu, core, base, limit, attrs)?,
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    mpu.ioremap(core, base, len, attrs)
+                };
                 let want = model[core].ioremap(base, len, attrs);
                 if let Ok(m) = got {
                     check_slot(&mpu, core, m)?;
@@ -620,7 +680,11 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 // The guard's unmap: with the slot its map returned, or
                 // (every third pick) a wrong hint, which must change nothing
                 // but the path.
-                let hint = if pick % 3 == 0 { pick % MAX_REGIONS } else { slot };
+                let hint = if pick % 3 == 0 {
+                    pick % MAX_REGIONS
+                } else {
+                    usize::from(slot)
+                };
                 let got = mpu.with_core(core, |t| t.unmap_at(hint, addr)).unwrap();
                 let want = model[core].unmap(addr);
                 (core, got.map(|_| None), want.map(|_| None))
@@ -639,7 +703,7 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
 
 /// The slot the model's maps report: it does not place regions, so slots
 /// are compared with the table itself ([`check_slot`]), not the model.
-const MODEL_SLOT: usize = usize::MAX;
+const MODEL_SLOT: u8 = u8::MAX;
 
 /// A map's result without its slot, to compare with the model's.
 fn unslotted(m: Mapped) -> Option<Mapped> {
@@ -652,7 +716,7 @@ fn unslotted(m: Mapped) -> Option<Mapped> {
 /// The slot a map returned holds a region of the band it said, covering
 /// the address it returned.
 fn check_slot(mpu: &Mpu<FakeMpu>, core: usize, m: Mapped) -> Result<(), TestCaseError> {
-    let r = mpu.inspect(core, |t| t.region(m.slot)).unwrap();
+    let r = mpu.inspect(core, |t| t.region(usize::from(m.slot))).unwrap();
     prop_assert!(
         r.is_some_and(|r| r.band == m.band && r.covers(m.addr & !63, m.addr & !63)),
         "map returned slot {} for {:#x} ({:?}), which holds {:?}",

@@ -2,11 +2,12 @@
 //! unmap, ioremap and the partition band load, driving the hardware through
 //! [`MpuHw`].
 
+use core::num::NonZeroU32;
 use core::ops::Range;
 
 use hypcfg::mpu::{Attrs, MemType, RegionWords, GRANULE};
 
-use super::{AttrDiff, MapError, Mapped, MpuHw};
+use super::{AttrDiff, MapError, Mapped, MpuHw, Placed};
 
 /// Capacity of the table: the architecture's maximum for the regions that
 /// `HPRENR` mirrors (0-31). QEMU's Cortex-R52 has 16, silicon up to 24;
@@ -61,6 +62,111 @@ pub struct Handle {
     pub count: u16,
 }
 
+/// Bits of one handle's count in [`Uses::counts`].
+const LANE_BITS: u32 = 16;
+/// One handle's count at lane 0 of a word of [`Uses::counts`].
+const LANE: u32 = (1 << LANE_BITS) - 1;
+/// Lanes (handles' counts) in a word of [`Uses::counts`].
+const LANES: usize = (u32::BITS / LANE_BITS) as usize;
+
+const _: () = assert!(
+    MAX_HANDLES == 2 * LANES,
+    "Uses::counts is two words of lanes, one per handle"
+);
+
+/// The outstanding maps of one slot, per base: what a [`Handle`] array
+/// holds, laid out for the map and unmap paths. Handle `i` is `bases[i]`
+/// and the 16-bit lane `i % 2` of `counts[i / 2]`, so "no map outstanding
+/// at any base" (the region goes) is both words zero, and a map that
+/// makes a region sets its creator's handle with two stores.
+///
+/// Only a live transient slot has a non-zero count: a map sets counts only
+/// on the transient slot it enables or matches, and the unmap that brings
+/// them to zero disables the slot ([`MpuMap::uses_exact`] checks it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+struct Uses {
+    /// Lane `i % 2` (bits `16 (i % 2)..16 (i % 2) + 16`) of word `i / 2`:
+    /// the count of handle `i`.
+    counts: [u32; 2],
+    /// The base of handle `i` (stale while its count is zero).
+    bases: [u32; MAX_HANDLES],
+}
+
+impl Uses {
+    /// No map outstanding.
+    const FREE: Uses = Uses {
+        counts: [0; 2],
+        bases: [0; MAX_HANDLES],
+    };
+
+    /// Where handle `i`'s count is: a word of `counts` and a shift.
+    #[inline(always)]
+    fn lane(i: usize) -> (usize, u32) {
+        (i / LANES, LANE_BITS.wrapping_mul((i % LANES) as u32))
+    }
+
+    /// The count of handle `i`.
+    #[inline(always)]
+    fn count(&self, i: usize) -> u16 {
+        let (word, shift) = Self::lane(i);
+        self.counts
+            .get(word)
+            .map_or(0, |w| (w.wrapping_shr(shift) & LANE) as u16)
+    }
+
+    /// Adds `delta` (+1 or -1) to handle `i`'s count, which must neither
+    /// overflow nor go below zero (no carry or borrow into the next lane).
+    #[inline(always)]
+    fn add(&mut self, i: usize, delta: u32) {
+        let (word, shift) = Self::lane(i);
+        if let Some(w) = self.counts.get_mut(word) {
+            *w = w.wrapping_add(delta.wrapping_shl(shift));
+        }
+    }
+
+    /// Whether no map is outstanding at any base.
+    #[inline(always)]
+    fn is_free(&self) -> bool {
+        let [a, b] = self.counts;
+        a | b == 0
+    }
+
+    /// The handle with maps outstanding at `base`, if any (the first one,
+    /// the creator's, is the usual one).
+    #[inline(always)]
+    fn outstanding(&self, base: u32) -> Option<usize> {
+        (0..MAX_HANDLES).find(|&i| self.bases.get(i) == Some(&base) && self.count(i) != 0)
+    }
+
+    /// The handles, as reports show them.
+    fn handles(&self) -> [Handle; MAX_HANDLES] {
+        let mut handles = [Handle::default(); MAX_HANDLES];
+        for (i, (h, base)) in handles.iter_mut().zip(self.bases).enumerate() {
+            *h = Handle {
+                base,
+                count: self.count(i),
+            };
+        }
+        handles
+    }
+}
+
+/// One slot of the table: its region's register words and its maps, 32
+/// bytes together, so a map or unmap finds all of a slot at `index << 5`
+/// (no multiply, one address for both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(32))]
+struct Slot {
+    /// The register words of the region (see [`MpuMap::slots`]).
+    words: RegionWords,
+    /// The outstanding maps, per base (all free unless a live transient
+    /// slot).
+    uses: Uses,
+}
+
+const _: () = assert!(core::mem::size_of::<Slot>() == 32);
+
 /// One enabled region of the table, as [`MpuMap::region`] reports it (built
 /// from the table's compact per-slot words and counts on demand; the hot
 /// paths never copy it).
@@ -111,6 +217,12 @@ fn usable(words: RegionWords) -> bool {
     }
 }
 
+/// `index`, a position in a list of regions already checked to fit the
+/// MPU (so below [`MAX_REGIONS`]), as a byte.
+fn position(index: usize) -> u8 {
+    u8::try_from(index).unwrap_or(u8::MAX)
+}
+
 /// Where the three bands are in a core's MPU.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bands {
@@ -137,14 +249,17 @@ fn widen(base: u32, limit: u32) -> Result<Request, MapError> {
     if base >= limit {
         return Err(MapError::EmptyRange);
     }
-    let mask = !(GRANULE - 1);
-    let down = base & mask;
-    let up = limit.checked_add(GRANULE - 1).ok_or(MapError::AddressOverflow)? & mask;
-    // down <= base < limit <= up, so up > down >= 0: up is at least one
-    // granule and the range is not empty.
+    // limit > base >= 0, so limit - 1 does not wrap. Its granule's last
+    // byte is the last byte of the widened range (the limit rounded up to
+    // a granule, less one), unless that granule is the last of the
+    // address space: then rounding the limit up runs past 4 GiB.
+    let last = limit.wrapping_sub(1) | (GRANULE - 1);
+    if last == u32::MAX {
+        return Err(MapError::AddressOverflow);
+    }
     Ok(Request {
-        base: down,
-        last: up.wrapping_sub(1),
+        base: base & !(GRANULE - 1),
+        last,
     })
 }
 
@@ -179,26 +294,33 @@ impl TransientAttrs {
         })
     }
 
-    /// The attributes, decoded back from their bits (for error reports).
+    /// The attributes, decoded back from their bits.
     pub fn attrs(self) -> Option<Attrs> {
         self.bits.words(0, GRANULE - 1).attrs()
     }
 }
 
-/// The attribute bits of a region's two words: `HPRBAR[4:0]` (SH, AP, XN)
-/// and `HPRLAR[5:0]` (AttrIndx, EN), as [`RegionWords::encode`] writes them
-/// for some attributes; a region is `base | prbar`, `(last & !63) | prlar`.
+/// The attribute bits of a region's two words, as [`RegionWords::encode`]
+/// writes them for some attributes, packed in one word so a checked
+/// attribute set is one argument register: `HPRLAR[5:0]` (AttrIndx, EN)
+/// in bits `[5:0]`, `HPRBAR[5:0]` (SH, AP, XN) in bits `[31:26]`. A region
+/// is `base | prbar()`, `(last & !63) | prlar()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct AttrBits {
-    prbar: u32,
-    prlar: u32,
-}
+struct AttrBits(u32);
 
+/// Where `HPRBAR`'s attribute bits sit in an [`AttrBits`].
+const PRBAR_SHIFT: u32 = 26;
+
+/// `HPRBAR.AP[2:1]`, the bits [`RegionWords::attrs`] decodes the access
+/// from.
+const PRBAR_AP: u32 = 0b110;
+/// `HPRBAR.XN`.
+const PRBAR_XN: u32 = 0b1;
 /// The bits of `HPRBAR` and `HPRLAR` that [`RegionWords::attrs`] decodes
 /// (AP, XN; AttrIndx): two regions have the same attributes exactly when
 /// these agree.
-const PRBAR_ATTRS: u32 = 0b111;
-/// See [`PRBAR_ATTRS`].
+const PRBAR_ATTRS: u32 = PRBAR_AP | PRBAR_XN;
+/// See [`PRBAR_ATTRS`]: `HPRLAR.AttrIndx`.
 const PRLAR_ATTRS: u32 = 0b1110;
 
 /// [`AttrBits`] of every EL2-only, non-W+X attribute set, indexed by
@@ -210,7 +332,7 @@ const PRLAR_ATTRS: u32 = 0b1110;
     reason = "evaluated at compile time: an index out of range or an overflow fails the build"
 )]
 const ATTR_BITS: [AttrBits; 16] = {
-    let mut table = [AttrBits { prbar: 0, prlar: 0 }; 16];
+    let mut table = [AttrBits(0); 16];
     let accesses = [hypcfg::mpu::Access::HypRw, hypcfg::mpu::Access::HypRo];
     let mems = [MemType::Normal, MemType::Device, MemType::NormalUncached];
     let mut a = 0;
@@ -225,10 +347,10 @@ const ATTR_BITS: [AttrBits; 16] = {
                     mem: mems[m],
                 };
                 if let Ok(w) = RegionWords::encode(0, GRANULE - 1, attrs) {
-                    table[AttrBits::slot(attrs)] = AttrBits {
-                        prbar: w.prbar,
-                        prlar: w.prlar,
-                    };
+                    // A region at 0 ending below one granule: its words
+                    // are the attribute bits alone.
+                    assert!(w.prbar < GRANULE && w.prlar < GRANULE);
+                    table[AttrBits::slot(attrs)] = AttrBits((w.prbar << PRBAR_SHIFT) | w.prlar);
                 }
                 xn += 1;
             }
@@ -252,25 +374,46 @@ impl AttrBits {
     /// [`TransientAttrs::check`] before).
     #[inline(always)]
     fn of(attrs: Attrs) -> AttrBits {
-        ATTR_BITS
-            .get(Self::slot(attrs))
-            .copied()
-            .unwrap_or(AttrBits { prbar: 0, prlar: 0 })
+        ATTR_BITS.get(Self::slot(attrs)).copied().unwrap_or(AttrBits(0))
+    }
+
+    /// The attribute bits of `HPRBAR`.
+    #[inline(always)]
+    fn prbar(self) -> u32 {
+        self.0 >> PRBAR_SHIFT
+    }
+
+    /// The attribute bits of `HPRLAR`.
+    #[inline(always)]
+    fn prlar(self) -> u32 {
+        self.0 & (GRANULE - 1)
     }
 
     /// The words of the region `[base, last]` with these attributes.
     #[inline(always)]
     fn words(self, base: u32, last: u32) -> RegionWords {
         RegionWords {
-            prbar: base | self.prbar,
-            prlar: (last & !(GRANULE - 1)) | self.prlar,
+            prbar: base | self.prbar(),
+            prlar: (last & !(GRANULE - 1)) | self.prlar(),
         }
     }
 
     /// Whether a region with `words` has these attributes.
     #[inline(always)]
     fn matches(self, words: RegionWords) -> bool {
-        (words.prbar ^ self.prbar) & PRBAR_ATTRS == 0 && (words.prlar ^ self.prlar) & PRLAR_ATTRS == 0
+        (words.prbar ^ self.prbar()) & PRBAR_ATTRS == 0 && (words.prlar ^ self.prlar()) & PRLAR_ATTRS == 0
+    }
+
+    /// Which attributes of a region with `words` differ from these: each
+    /// is decoded from its own bits ([`RegionWords::attrs`]), so it
+    /// differs exactly when they do.
+    fn diff(self, words: RegionWords) -> AttrDiff {
+        let (prbar, prlar) = (words.prbar ^ self.prbar(), words.prlar ^ self.prlar());
+        AttrDiff {
+            access: prbar & PRBAR_AP != 0,
+            xn: prbar & PRBAR_XN != 0,
+            mem: prlar & PRLAR_ATTRS != 0,
+        }
     }
 }
 
@@ -321,8 +464,8 @@ enum Lookup {
 
 /// One core's EL2 MPU: the table of its regions and the hardware it mirrors.
 ///
-/// Each slot is its register words (8 bytes) plus, for transient slots,
-/// its counts; a [`Region`] is built from them only for reports. The band
+/// Each slot is its register words and counts, one 32-byte `Slot`; a
+/// [`Region`] is built from them only for reports. The band
 /// of a slot is where its index lies. A chunk index (one slot mask per
 /// 128 MiB of address space) narrows a lookup to the regions that can
 /// touch the range, so a map or unmap looks at a region or two, not every
@@ -337,38 +480,36 @@ enum Lookup {
 /// never in the index: lookups scan the live ones, at most
 /// `transient_slots`, directly, so a map or unmap never updates it); static regions sit in [`Bands::static_band`],
 /// partition regions in [`Bands::partition`], transient ones in
-/// [`Bands::transient`] with at least one user (`users[i]` is the sum of
-/// its handles' counts, and every handle of a disabled slot is free); map
+/// [`Bands::transient`] with at least one user (a non-zero count in
+/// `slots[i]`), and every other slot's handles are free; map
 /// and unmap write only transient slots. With the bands preloaded, the
 /// hardware also holds every registered band's words, `EN` = 0, in its
-/// slots of the partition band, and so does `words`; only the loaded
-/// band's are enabled, in the table as in `HPRENR`.
+/// slots of the partition band, and so do their slots' words; only the
+/// loaded band's are enabled, in the table as in `HPRENR`.
+///
+/// The fields are in a fixed order (`repr(C)`) for the map and unmap
+/// paths: the chunk index first, so a chunk's entry is one load from the
+/// table's address, then the slots, each at one shifted index from it.
+#[repr(C)]
 pub struct MpuMap<H> {
-    hw: H,
-    /// The register words of each enabled slot and, while the bands are
-    /// preloaded, of each preloaded one (meaningless otherwise).
-    words: [RegionWords; MAX_REGIONS],
-    /// The outstanding maps of each transient slot, per base.
-    handles: [[Handle; MAX_HANDLES]; MAX_REGIONS],
-    /// The outstanding maps of each transient slot, all bases together.
-    users: [u32; MAX_REGIONS],
     /// Bit `i` of entry `c`: static or partition slot `i` is enabled (or
     /// preloaded) and touches chunk `c`; read masked with `enabled`.
     /// Transient slots are never in it.
     chunks: [u32; CHUNKS],
+    /// Each slot's register words (meaningful for an enabled slot and,
+    /// while the bands are preloaded, a preloaded one) and outstanding
+    /// maps, per base (all free unless a live transient slot).
+    slots: [Slot; MAX_REGIONS],
+    /// Bit `i` set when slot `i` holds a region.
+    enabled: u32,
+    /// The bits of the transient band's slots.
+    transient: u32,
     /// Regions managed: `min(hw.region_count(), MAX_REGIONS)`; 0 = not set up.
     total: usize,
     /// End of the static band (= start of the partition band).
     static_end: usize,
     /// Start of the transient band (= end of the partition band).
     transient_start: usize,
-    /// Bit `i` set when slot `i` holds a region.
-    enabled: u32,
-    /// The bits of the transient band's slots.
-    transient: u32,
-    /// Partition bands checked once ([`MpuMap::register_band`]) and kept
-    /// here, so a switch loads them without checking them again.
-    bands: [Option<RegisteredBand>; MAX_BANDS],
     /// Whether every registered band sits preloaded, disabled, in its own
     /// fixed slots of the partition band ([`RegisteredBand::at`]), so a
     /// switch is one `HPRENR` write. Cleared for good (the rewrite
@@ -378,6 +519,10 @@ pub struct MpuMap<H> {
     preload: bool,
     /// End of the preloaded slots: the next band is preloaded from here.
     preload_end: usize,
+    /// Partition bands checked once ([`MpuMap::register_band`]) and kept
+    /// here, so a switch loads them without checking them again.
+    bands: [Option<RegisteredBand>; MAX_BANDS],
+    hw: H,
 }
 
 /// Most partition bands a table keeps (one per partition of a system).
@@ -403,9 +548,10 @@ impl<H: MpuHw> MpuMap<H> {
     pub const fn new(hw: H) -> Self {
         MpuMap {
             hw,
-            words: [OFF; MAX_REGIONS],
-            handles: [[Handle { base: 0, count: 0 }; MAX_HANDLES]; MAX_REGIONS],
-            users: [0; MAX_REGIONS],
+            slots: [Slot {
+                words: OFF,
+                uses: Uses::FREE,
+            }; MAX_REGIONS],
             chunks: [0; CHUNKS],
             total: 0,
             static_end: 0,
@@ -442,7 +588,7 @@ impl<H: MpuHw> MpuMap<H> {
             if !usable(*w) {
                 return Err(MapError::BadRegionWords {
                     band: Band::Static,
-                    index,
+                    index: position(index),
                 });
             }
             if static_band
@@ -545,7 +691,7 @@ impl<H: MpuHw> MpuMap<H> {
                     },
                 );
                 // Recorded now, disabled, so a switch only flips bits.
-                if let Some(slot) = self.words.get_mut(index) {
+                if let Some(slot) = self.slots.get_mut(index).map(|s| &mut s.words) {
                     *slot = *w;
                 }
                 self.mark_chunks(*w, bit(index), true);
@@ -565,20 +711,24 @@ impl<H: MpuHw> MpuMap<H> {
     /// band, this band's slots and the live transient regions enabled,
     /// every other region disabled); otherwise the band is rewritten.
     pub fn load_registered_band(&mut self, id: usize) -> Result<(), MapError> {
+        // Read in place: a preloaded switch needs `at` and `len` alone, a
+        // rewrite copies the words alone (below).
         let kept = self
             .bands
             .get(id)
-            .copied()
-            .flatten()
+            .and_then(Option::as_ref)
             .ok_or(MapError::NoSuchBand)?;
         let words = kept.words.get(..kept.len).ok_or(MapError::NoSuchBand)?;
         if self.transient_live() {
             self.check_band(words)?;
         }
         if self.preload {
-            self.enable_band(kept.at, kept.len);
+            let (at, len) = (kept.at, kept.len);
+            self.enable_band(at, len);
         } else {
-            self.install_band(words);
+            // The table is written while they are read: a copy.
+            let (words, len) = (kept.words, kept.len);
+            self.install_band(words.get(..len).unwrap_or(&[]));
         }
         Ok(())
     }
@@ -604,7 +754,7 @@ impl<H: MpuHw> MpuMap<H> {
         self.preload = false;
         for index in self.static_end..self.preload_end {
             if self.enabled & bit(index) == 0 {
-                if let Some(w) = self.words.get(index).copied() {
+                if let Some(w) = self.slots.get(index).map(|s| s.words) {
                     self.mark_chunks(w, bit(index), false);
                 }
             }
@@ -626,7 +776,7 @@ impl<H: MpuHw> MpuMap<H> {
             if !usable(*w) {
                 return Err(MapError::BadRegionWords {
                     band: Band::Partition,
-                    index,
+                    index: position(index),
                 });
             }
             let (base, last) = (w.base(), w.limit());
@@ -651,7 +801,11 @@ impl<H: MpuHw> MpuMap<H> {
         while mask != 0 {
             let index = mask.trailing_zeros() as usize;
             mask &= mask.wrapping_sub(1);
-            if self.words.get(index).is_some_and(|w| overlaps(*w, base, last)) {
+            if self
+                .slots
+                .get(index)
+                .is_some_and(|s| overlaps(s.words, base, last))
+            {
                 return Some(index);
             }
         }
@@ -690,7 +844,7 @@ impl<H: MpuHw> MpuMap<H> {
     /// hardware region was just programmed with them.
     #[inline(always)]
     fn record_slot(&mut self, index: usize, words: RegionWords) {
-        if let Some(slot) = self.words.get_mut(index) {
+        if let Some(slot) = self.slots.get_mut(index).map(|s| &mut s.words) {
             *slot = words;
         }
         self.enabled |= bit(index);
@@ -707,7 +861,7 @@ impl<H: MpuHw> MpuMap<H> {
             return;
         }
         if self.transient & bit(index) == 0 {
-            if let Some(w) = self.words.get(index).copied() {
+            if let Some(w) = self.slots.get(index).map(|s| s.words) {
                 self.mark_chunks(w, bit(index), false);
             }
         }
@@ -757,52 +911,82 @@ impl<H: MpuHw> MpuMap<H> {
     /// order.
     ///
     /// The usual case, a range nothing covers, is a lookup (the regions of
-    /// the range's chunk, then the live transient regions, usually none),
-    /// the lowest free transient slot's two words and one `DSB`+`ISB`, and
-    /// three stores into the table; it touches no chunk index entry, as
-    /// transient slots are kept out of the index.
+    /// the range's chunk and the live transient regions, usually none, in
+    /// one scan), the lowest free transient slot's two words and one
+    /// `DSB`+`ISB`, and four stores into the table (the slot's words and
+    /// creator's handle, the enabled mask); it touches no chunk index
+    /// entry, as transient slots are kept out of the index.
     #[inline(always)]
     pub fn map_checked(&mut self, base: u32, limit: u32, attrs: TransientAttrs) -> Result<Mapped, MapError> {
+        let placed = self.place(base, limit, attrs)?;
+        Ok(placed.at(base))
+    }
+
+    /// [`map_checked`](MpuMap::map_checked) without the address in its
+    /// result: where the range went. (The address is `base`; a caller
+    /// that keeps it has a result of 4 bytes.)
+    #[inline(always)]
+    pub fn place(&mut self, base: u32, limit: u32, attrs: TransientAttrs) -> Result<Placed, MapError> {
         let req = widen(base, limit)?;
         match self.lookup(req.base, req.last) {
-            Lookup::Free => {
-                let free = self.transient & !self.enabled;
-                if free == 0 {
-                    // Not set up, the transient band is empty too.
-                    return Err(if self.total == 0 {
-                        MapError::NotInitialised
-                    } else {
-                        MapError::NoFreeSlot
-                    });
-                }
-                let index = free.trailing_zeros() as usize;
-                let words = attrs.bits.words(req.base, req.last);
-                // A disabled slot's handles are all free: the first one is
-                // the creator's.
-                if let Some(h) = self.handles.get_mut(index).and_then(|hs| hs.first_mut()) {
-                    *h = Handle {
-                        base: req.base,
-                        count: 1,
-                    };
-                }
-                if let Some(u) = self.users.get_mut(index) {
-                    *u = 1;
-                }
-                // The slot is off, so nothing is in flight through it.
-                self.hw.enable_region(index, words);
-                if let Some(slot) = self.words.get_mut(index) {
-                    *slot = words;
-                }
-                self.enabled |= bit(index);
-                Ok(Mapped {
-                    addr: base,
+            Lookup::Free => match self.take_free_slot(&req, attrs) {
+                Some(slot) => Ok(Placed {
                     band: Band::Transient,
-                    slot: index,
-                })
-            }
-            Lookup::Covered(index) => self.map_covered(index, &req, base, attrs),
+                    slot,
+                }),
+                // Not set up, the transient band is empty too.
+                None if self.total == 0 => Err(MapError::NotInitialised),
+                None => Err(MapError::NoFreeSlot),
+            },
+            Lookup::Covered(index) => self.map_covered(index, &req, attrs),
             Lookup::Overlap(band) => Err(MapError::PartialOverlap { band }),
         }
+    }
+
+    /// The usual case of [`place`](MpuMap::place) alone: a range that
+    /// widens without error and that nothing overlaps goes into the lowest
+    /// free transient slot, whose index it returns; anything else (an
+    /// error, an inclusive match, an overlap, no free slot) is `None`,
+    /// with nothing changed, for `place` to handle. So `place_new`, then
+    /// `place` if it was `None`, is `place`: the target's map runs this
+    /// much inline and calls the whole of `place` only when it fails.
+    #[inline(always)]
+    pub fn place_new(&mut self, base: u32, limit: u32, attrs: TransientAttrs) -> Option<u8> {
+        let req = widen(base, limit).ok()?;
+        match self.lookup(req.base, req.last) {
+            Lookup::Free => self.take_free_slot(&req, attrs),
+            _ => None,
+        }
+    }
+
+    /// Programs the lowest free transient slot with `req` and `attrs`, the
+    /// creator's handle counted, and returns its index; `None`, with
+    /// nothing changed, when no slot is free. `req` must overlap no region.
+    #[inline(always)]
+    fn take_free_slot(&mut self, req: &Request, attrs: TransientAttrs) -> Option<u8> {
+        let free = NonZeroU32::new(self.transient & !self.enabled)?;
+        let index = free.trailing_zeros() as usize;
+        let words = attrs.bits.words(req.base, req.last);
+        // The table first, then the hardware: nothing can fail from here
+        // on, and the busy borrow covers both.
+        // A disabled slot's handles are all free: the first one is the
+        // creator's.
+        if let Some(u) = self.slots.get_mut(index).map(|s| &mut s.uses) {
+            u.counts = Uses::FREE.counts;
+            u.add(0, 1);
+            if let Some(b) = u.bases.first_mut() {
+                *b = req.base;
+            }
+        }
+        if let Some(slot) = self.slots.get_mut(index).map(|s| &mut s.words) {
+            *slot = words;
+        }
+        // The lowest set bit of `free`: `bit(index)`.
+        self.enabled |= free.get() & free.get().wrapping_neg();
+        // The slot is off, so nothing is in flight through it.
+        self.hw.enable_region(index, words);
+        // Below 32: a bit of a `u32`.
+        Some(free.trailing_zeros() as u8)
     }
 
     /// An inclusive match on slot `index`.
@@ -810,43 +994,51 @@ impl<H: MpuHw> MpuMap<H> {
         &mut self,
         index: usize,
         req: &Request,
-        base: u32,
         attrs: TransientAttrs,
-    ) -> Result<Mapped, MapError> {
+    ) -> Result<Placed, MapError> {
         let band = self.band_of(index);
-        let words = self.words.get(index).copied().ok_or(MapError::NotMapped)?;
+        let words = self
+            .slots
+            .get(index)
+            .map(|s| s.words)
+            .ok_or(MapError::NotMapped)?;
         if !attrs.bits.matches(words) {
-            let have = words.attrs().ok_or(MapError::NotMapped)?;
-            let wanted = attrs.attrs().ok_or(MapError::NotMapped)?;
             return Err(MapError::AttrMismatch {
                 band,
-                diff: AttrDiff::between(have, wanted),
+                diff: attrs.bits.diff(words),
             });
         }
         if band == Band::Transient {
             self.add_user(index, req.base)?;
         }
-        Ok(Mapped {
-            addr: base,
+        Ok(Placed {
             band,
-            slot: index,
+            slot: position(index),
         })
     }
 
     /// Counts one more map of transient slot `index` at `base`.
     fn add_user(&mut self, index: usize, base: u32) -> Result<(), MapError> {
-        let handles = self.handles.get_mut(index).ok_or(MapError::NotMapped)?;
-        let users = self.users.get_mut(index).ok_or(MapError::NotMapped)?;
-        if let Some(h) = outstanding(handles, base) {
-            h.count = h.count.checked_add(1).ok_or(MapError::TooManyUsers)?;
-        } else {
-            let free = handles
-                .iter_mut()
-                .find(|h| h.count == 0)
-                .ok_or(MapError::TooManyUsers)?;
-            *free = Handle { base, count: 1 };
-        }
-        *users = users.wrapping_add(1);
+        let u = self
+            .slots
+            .get_mut(index)
+            .map(|s| &mut s.uses)
+            .ok_or(MapError::NotMapped)?;
+        let handle = match u.outstanding(base) {
+            Some(i) if u.count(i) == u16::MAX => return Err(MapError::TooManyUsers),
+            Some(i) => i,
+            None => {
+                let i = (0..MAX_HANDLES)
+                    .find(|&i| u.count(i) == 0)
+                    .ok_or(MapError::TooManyUsers)?;
+                if let Some(b) = u.bases.get_mut(i) {
+                    *b = base;
+                }
+                i
+            }
+        };
+        // The lane is below `u16::MAX`: no carry into the next one.
+        u.add(handle, 1);
         Ok(())
     }
 
@@ -864,15 +1056,17 @@ impl<H: MpuHw> MpuMap<H> {
         let Some(index) = self.first_overlap(self.enabled & self.transient, granule, granule) else {
             return Err(self.unmap_refusal(granule));
         };
-        let (Some(handles), Some(users)) = (self.handles.get_mut(index), self.users.get_mut(index)) else {
-            return Err(MapError::NotMapped);
-        };
-        let h = outstanding(handles, granule).ok_or(MapError::PartOfRegion)?;
-        h.count = h.count.wrapping_sub(1);
-        *users = users.wrapping_sub(1);
-        if *users == 0 {
-            self.hw.disable_region(index);
+        let u = self
+            .slots
+            .get_mut(index)
+            .map(|s| &mut s.uses)
+            .ok_or(MapError::NotMapped)?;
+        let handle = u.outstanding(granule).ok_or(MapError::PartOfRegion)?;
+        // The lane is not zero: no borrow from the next one.
+        u.add(handle, u32::MAX);
+        if u.is_free() {
             self.enabled &= !bit(index);
+            self.hw.disable_region(index);
         }
         Ok(())
     }
@@ -881,33 +1075,54 @@ impl<H: MpuHw> MpuMap<H> {
     /// `slot`, the slot its map returned ([`Mapped::slot`]): what dropping
     /// a [`Mapping`](super::Mapping) does.
     ///
-    /// When `slot` is a live transient slot whose first handle (the
-    /// creator's) is outstanding at `addr`'s granule, that slot's region
-    /// covers the granule (a handle's base lies in its region), and
-    /// regions are disjoint, so it is the one [`unmap_range`] would find,
-    /// with the same handle: the same unmap, without the search. Anything
-    /// else is [`unmap_range`] itself, with its refusals.
+    /// When `slot`'s first handle (the creator's) is outstanding at
+    /// `addr`'s granule, `slot` is a live transient slot (only those have
+    /// counts) whose region covers the granule (a handle's
+    /// base lies in its region), and regions are disjoint, so it is the
+    /// one [`unmap_range`] would find, with the same handle: the same
+    /// unmap, without the search. Anything else is [`unmap_range`] itself,
+    /// with its refusals.
     ///
     /// [`unmap_range`]: MpuMap::unmap_range
     #[inline(always)]
     pub fn unmap_at(&mut self, slot: usize, addr: u32) -> Result<(), MapError> {
-        let granule = addr & !(GRANULE - 1);
-        // A hint past the table folds onto a slot of it, which the checks
-        // below then accept or not; the bounds checks fold away.
-        let slot = slot & (MAX_REGIONS - 1);
-        if self.enabled & self.transient & bit(slot) != 0 {
-            if let (Some([h, ..]), Some(users)) = (self.handles.get_mut(slot), self.users.get_mut(slot)) {
-                if h.base == granule && h.count > 0 {
-                    h.count = h.count.wrapping_sub(1);
-                    *users = users.wrapping_sub(1);
-                    if *users == 0 {
-                        self.hw.disable_region(slot);
-                        self.enabled &= !bit(slot);
-                    }
-                    return Ok(());
-                }
-            }
+        if self.unmap_hinted(slot, addr) {
+            return Ok(());
         }
+        self.unmap_searched(addr)
+    }
+
+    /// The first half of [`unmap_at`](MpuMap::unmap_at): the unmap of
+    /// `addr` at `slot` if that slot's first handle is outstanding at
+    /// `addr`'s granule (then `true`); `false`, with nothing changed,
+    /// otherwise, and the unmap is [`unmap_range`](MpuMap::unmap_range)'s.
+    #[inline(always)]
+    pub fn unmap_hinted(&mut self, slot: usize, addr: u32) -> bool {
+        let granule = addr & !(GRANULE - 1);
+        // A hint past the table folds onto a slot of it, which the check
+        // below then accepts or not; the bounds checks fold away.
+        let slot = slot & (MAX_REGIONS - 1);
+        let Some(u) = self.slots.get_mut(slot).map(|s| &mut s.uses) else {
+            return false;
+        };
+        if u.bases.first() != Some(&granule) || u.count(0) == 0 {
+            return false;
+        }
+        u.add(0, u32::MAX);
+        if u.is_free() {
+            self.enabled &= !bit(slot);
+            self.hw.disable_region(slot);
+        }
+        true
+    }
+
+    /// [`unmap_range`](MpuMap::unmap_range), out of line: the fallback of
+    /// [`unmap_at`](MpuMap::unmap_at), which the guard's unmap, always
+    /// hinted right, never takes, so each guard's inlined unmap carries a
+    /// call instead of the search.
+    #[cold]
+    #[inline(never)]
+    pub fn unmap_searched(&mut self, addr: u32) -> Result<(), MapError> {
         self.unmap_range(addr)
     }
 
@@ -932,41 +1147,28 @@ impl<H: MpuHw> MpuMap<H> {
     /// [`map_range`](MpuMap::map_range) does. A device already in the
     /// static band (the console) comes back as is, without using a slot.
     pub fn ioremap(&mut self, base: u32, len: u32, attrs: Attrs) -> Result<Mapped, MapError> {
-        if attrs.mem != MemType::Device {
-            return Err(MapError::NotDevice);
-        }
-        if attrs.access.guest_visible() {
-            return Err(MapError::GuestVisible);
-        }
-        if len == 0 {
-            return Err(MapError::EmptyRange);
-        }
-        let limit = base.checked_add(len).ok_or(MapError::AddressOverflow)?;
+        let limit = ioremap_limit(base, len, attrs)?;
         self.map_range(base, limit, attrs)
     }
 
     /// What sits at `[base, last]`: only the regions the chunk index puts in
     /// the chunks the range touches, and the live transient regions (kept
-    /// out of the index), can overlap it. Static and partition slots come
-    /// first, then transient ones, each in index order, so the first region
-    /// found is the lowest-indexed one that overlaps.
+    /// out of the index), can overlap it. They are scanned together, in
+    /// index order, so the first region found is the lowest-indexed one
+    /// that overlaps.
     #[inline(always)]
     fn lookup(&self, base: u32, last: u32) -> Lookup {
-        let (first, end) = (chunk(base), chunk(last));
-        let mut live = self.chunks.get(first).copied().unwrap_or(0);
-        if end != first {
-            live = self
-                .chunks
-                .iter()
-                .take(end.wrapping_add(1))
-                .skip(first)
-                .fold(0, |m, c| m | c);
+        let (mut c, end) = (chunk(base), chunk(last));
+        let mut live = self.chunks.get(c).copied().unwrap_or(0);
+        // A range across a chunk boundary (rare): the chunks after.
+        while c < end {
+            c = c.wrapping_add(1);
+            live |= self.chunks.get(c).copied().unwrap_or(0);
         }
-        live &= self.enabled;
-        match self.scan(live, base, last) {
-            Lookup::Free => self.scan(self.enabled & self.transient, base, last),
-            found => found,
-        }
+        // Transient slots are the top indices, above every static and
+        // partition slot: one scan in index order looks at the chunks'
+        // regions first, then the live transient ones.
+        self.scan((live | self.transient) & self.enabled, base, last)
     }
 
     /// The first slot of `mask`, in index order, whose region overlaps
@@ -976,7 +1178,7 @@ impl<H: MpuHw> MpuMap<H> {
         while mask != 0 {
             let index = mask.trailing_zeros() as usize;
             mask &= mask.wrapping_sub(1);
-            let Some(w) = self.words.get(index) else {
+            let Some(w) = self.slots.get(index).map(|s| &s.words) else {
                 continue;
             };
             let (b, l) = (w.base(), w.limit());
@@ -1006,10 +1208,10 @@ impl<H: MpuHw> MpuMap<H> {
         if self.enabled & bit(index) == 0 {
             return None;
         }
-        let words = self.words.get(index).copied()?;
+        let words = self.slots.get(index).map(|s| s.words)?;
         let band = self.band_of(index);
         let handles = match band {
-            Band::Transient => self.handles.get(index).copied()?,
+            Band::Transient => self.slots.get(index)?.uses.handles(),
             _ => [Handle::default(); MAX_HANDLES],
         };
         Some(Region {
@@ -1072,7 +1274,7 @@ impl<H: MpuHw> MpuMap<H> {
                 let preloaded = self.preload && (self.static_end..self.preload_end).contains(&i);
                 let indexed = self.enabled & bit(i) != 0 && self.transient & bit(i) == 0;
                 let live = indexed || preloaded;
-                let w = self.words[i];
+                let w = self.slots[i].words;
                 if live && chunk(w.base()) <= c && c <= chunk(w.limit()) {
                     m | bit(i)
                 } else {
@@ -1083,6 +1285,16 @@ impl<H: MpuHw> MpuMap<H> {
         })
     }
 
+    /// Whether every slot other than a live transient one has all its
+    /// handles free, and every live transient one has a map outstanding
+    /// (the invariant [`unmap_at`](MpuMap::unmap_at) relies on; for the
+    /// tests).
+    #[cfg(test)]
+    pub fn uses_exact(&self) -> bool {
+        let live = self.enabled & self.transient;
+        (0..MAX_REGIONS).all(|i| self.slots[i].uses.is_free() == (live & bit(i) == 0))
+    }
+
     /// The hardware behind the table, to edit a fake's log in tests.
     #[cfg(test)]
     pub fn hw_mut(&mut self) -> &mut H {
@@ -1090,27 +1302,24 @@ impl<H: MpuHw> MpuMap<H> {
     }
 }
 
+/// The checks [`MpuMap::ioremap`] makes before it maps, in order (device
+/// memory, EL2-only, not empty, no overflow), and the limit it then maps
+/// `[base, limit)` with [`map_range`](MpuMap::map_range) to.
+pub fn ioremap_limit(base: u32, len: u32, attrs: Attrs) -> Result<u32, MapError> {
+    if attrs.mem != MemType::Device {
+        return Err(MapError::NotDevice);
+    }
+    if attrs.access.guest_visible() {
+        return Err(MapError::GuestVisible);
+    }
+    if len == 0 {
+        return Err(MapError::EmptyRange);
+    }
+    base.checked_add(len).ok_or(MapError::AddressOverflow)
+}
+
 /// Whether the region `words` shares a byte with `[base, last]`.
 #[inline(always)]
 fn overlaps(words: RegionWords, base: u32, last: u32) -> bool {
     words.base() <= last && base <= words.limit()
-}
-
-/// The handle of `handles` with maps outstanding at `base` (unrolled: the
-/// first handle, the creator's, is the usual one).
-#[inline(always)]
-fn outstanding(handles: &mut [Handle; MAX_HANDLES], base: u32) -> Option<&mut Handle> {
-    let [a, b, c, d] = handles;
-    let hit = |h: &Handle| h.base == base && h.count > 0;
-    if hit(a) {
-        Some(a)
-    } else if hit(b) {
-        Some(b)
-    } else if hit(c) {
-        Some(c)
-    } else if hit(d) {
-        Some(d)
-    } else {
-        None
-    }
 }

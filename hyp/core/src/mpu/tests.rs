@@ -340,6 +340,71 @@ fn mismatched_attributes_name_every_difference() {
     }
 }
 
+#[test]
+fn checked_attributes_keep_their_register_bits() {
+    // The packed bits of every attribute set a map may use decode back to
+    // it, and a map with them programs exactly the words `encode` gives.
+    for access in [Access::HypRw, Access::HypRo] {
+        for xn in [false, true] {
+            for mem in [MemType::Normal, MemType::Device, MemType::NormalUncached] {
+                let attrs = Attrs { access, xn, mem };
+                let Ok(checked) = TransientAttrs::check(attrs) else {
+                    assert!(attrs.is_wx());
+                    continue;
+                };
+                assert_eq!(checked.attrs(), Some(attrs));
+                let mut m = setup();
+                m.map_range(FREE + 0x10, FREE + 0xFC1, attrs).unwrap();
+                let want = RegionWords::encode(FREE, FREE + 0xFFF, attrs).unwrap();
+                assert_eq!(transient(&m)[0].1.words, want, "{attrs:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_attribute_mismatch_names_exactly_the_decoded_differences() {
+    // Every usable region attribute set (a partition band region) against
+    // every attribute set a map may ask for: a match returns the region,
+    // anything else names the fields that differ once decoded.
+    let all = |accesses: &[Access]| -> Vec<Attrs> {
+        let mut v = Vec::new();
+        for &access in accesses {
+            for xn in [false, true] {
+                for mem in [MemType::Normal, MemType::Device, MemType::NormalUncached] {
+                    let a = Attrs { access, xn, mem };
+                    if !a.is_wx() {
+                        v.push(a);
+                    }
+                }
+            }
+        }
+        v
+    };
+    let regions = all(&[Access::HypRw, Access::GuestRw, Access::HypRo, Access::GuestRo]);
+    let requests = all(&[Access::HypRw, Access::HypRo]);
+    for have in &regions {
+        let mut m = MpuMap::new(FakeMpu::new(16));
+        m.init(&static_band(), DEFAULT_TRANSIENT_SLOTS).unwrap();
+        m.load_partition_band(&[words(GUEST_RAM, *have)]).unwrap();
+        for wanted in &requests {
+            let got = m.map_range(GUEST_RAM.0, GUEST_RAM.0 + 0x40, *wanted);
+            if have == wanted {
+                assert_eq!(got.map(|p| p.band), Ok(Band::Partition), "{have:?}");
+            } else {
+                assert_eq!(
+                    got,
+                    Err(MapError::AttrMismatch {
+                        band: Band::Partition,
+                        diff: AttrDiff::between(*have, *wanted),
+                    }),
+                    "{have:?} asked as {wanted:?}"
+                );
+            }
+        }
+    }
+}
+
 // ---- partial overlap ----
 
 #[test]
@@ -1035,6 +1100,7 @@ fn assert_hw_is_table(m: &MpuMap<FakeMpu>) {
         prlar: 0xFFFF_FFC1,
     };
     assert!(m.chunks_exact(), "chunk index");
+    assert!(m.uses_exact(), "counts outside the live transient slots");
     let file = FakeMpu::replay(&m.hw().log, &[unknown; 16]);
     for (i, w) in file.iter().enumerate() {
         match m.region(i) {
@@ -1339,6 +1405,7 @@ fn mapping_of_a_static_window_has_nothing_to_undo_and_can_be_kept() {
 
 #[test]
 fn mapping_guard_with_a_zero_sized_unmapper_is_two_words() {
+    #[derive(Clone, Copy)]
     struct ThisCore;
     impl Unmap for ThisCore {
         fn unmap(&self, _: u32) -> Result<(), MapError> {
@@ -1356,10 +1423,14 @@ fn unmap_at_the_returned_slot_removes_the_region_with_one_disable() {
     let mut m = setup();
     let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
     m.hw_log_clear();
-    assert_eq!(m.unmap_at(p.slot, p.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(p.slot), p.addr), Ok(()));
     assert!(transient(&m).is_empty());
-    assert_eq!(m.log(), vec![RegWrite::Hprselr(p.slot), RegWrite::Hprlar(0)]);
+    assert_eq!(
+        m.log(),
+        vec![RegWrite::Hprselr(usize::from(p.slot)), RegWrite::Hprlar(0)]
+    );
     assert!(m.chunks_exact());
+    assert!(m.uses_exact());
 }
 
 #[test]
@@ -1372,9 +1443,9 @@ fn unmap_at_a_wrong_slot_still_unmaps_the_right_region() {
     assert_ne!(a.slot, b.slot);
     // Hinted at b's slot (live, transient, but not holding a's base), at a
     // static slot and past the table: each finds a's region by search.
-    assert_eq!(m.unmap_at(b.slot, a.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(b.slot), a.addr), Ok(()));
     assert_eq!(transient(&m).len(), 1);
-    assert_eq!(transient(&m)[0].0, b.slot);
+    assert_eq!(transient(&m)[0].0, usize::from(b.slot));
     let a = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
     assert_eq!(m.unmap_at(2, a.addr), Ok(()));
     let a = m.map_range(FREE, FREE + 0x40, Attrs::HYP_DATA).unwrap();
@@ -1387,10 +1458,13 @@ fn unmap_at_refuses_what_unmap_range_refuses() {
     let mut m = setup();
     let p = m.map_range(FREE, FREE + 0x1000, Attrs::HYP_DATA).unwrap();
     // Nothing mapped there, with the hint of a live transient slot.
-    assert_eq!(m.unmap_at(p.slot, FREE + 0x10_0000), Err(MapError::NotMapped));
+    assert_eq!(
+        m.unmap_at(usize::from(p.slot), FREE + 0x10_0000),
+        Err(MapError::NotMapped)
+    );
     // Static and partition regions are not undone, whatever the hint.
     assert_eq!(
-        m.unmap_at(p.slot, DATA.0),
+        m.unmap_at(usize::from(p.slot), DATA.0),
         Err(MapError::NotTransient { band: Band::Static })
     );
     assert_eq!(
@@ -1404,12 +1478,15 @@ fn unmap_at_refuses_what_unmap_range_refuses() {
         })
     );
     // Part of the region, at the right slot: no map returned that base.
-    assert_eq!(m.unmap_at(p.slot, FREE + 0x40), Err(MapError::PartOfRegion));
+    assert_eq!(
+        m.unmap_at(usize::from(p.slot), FREE + 0x40),
+        Err(MapError::PartOfRegion)
+    );
     // Nothing changed.
     assert_eq!(transient(&m).len(), 1);
-    assert_eq!(m.unmap_at(p.slot, p.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(p.slot), p.addr), Ok(()));
     // Unmapped twice: the slot is free now, so the hint does not match.
-    assert_eq!(m.unmap_at(p.slot, p.addr), Err(MapError::NotMapped));
+    assert_eq!(m.unmap_at(usize::from(p.slot), p.addr), Err(MapError::NotMapped));
 }
 
 #[test]
@@ -1421,12 +1498,22 @@ fn unmap_at_counts_each_base_of_a_shared_region() {
     assert_eq!((inner.slot, again.slot), (outer.slot, outer.slot));
     // The creator's base goes first, twice (its handle counts 2); the
     // region stays for the inner map, whose handle is not the first.
-    assert_eq!(m.unmap_at(outer.slot, outer.addr), Ok(()));
-    assert_eq!(m.unmap_at(again.slot, again.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(outer.slot), outer.addr), Ok(()));
+    assert_eq!(m.unmap_at(usize::from(again.slot), again.addr), Ok(()));
     assert_eq!(transient(&m).len(), 1);
-    assert_eq!(m.unmap_at(outer.slot, outer.addr), Err(MapError::PartOfRegion));
-    assert_eq!(m.unmap_at(inner.slot, inner.addr), Ok(()));
+    assert_eq!(
+        m.unmap_at(usize::from(outer.slot), outer.addr),
+        Err(MapError::PartOfRegion)
+    );
+    assert_eq!(m.unmap_at(usize::from(inner.slot), inner.addr), Ok(()));
     assert!(transient(&m).is_empty());
+    // The slot keeps the creator's base, stale, with no count: a hint at
+    // it is a search, which finds nothing.
+    assert!(m.uses_exact());
+    assert_eq!(
+        m.unmap_at(usize::from(outer.slot), outer.addr),
+        Err(MapError::NotMapped)
+    );
 }
 
 #[test]
