@@ -21,7 +21,10 @@
 //!   that fits the budget, or when it stops. The hypervisor's own lines do
 //!   not go through this and are never limited.
 
-use core::fmt::{self, Write};
+use core::fmt;
+
+use hypcfg::put;
+use hypcfg::text::{self, Arg, Show};
 
 use heapless::Vec;
 
@@ -53,23 +56,31 @@ fn needs_escape(c: char) -> bool {
 #[derive(Clone, Copy, Debug)]
 pub struct Escaped<'a>(pub &'a [u8]);
 
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Show for Escaped<'_> {
+    /// Each run of characters that need no escape is written as one piece.
+    fn show(&self, o: &mut dyn text::Out) {
         for chunk in self.0.utf8_chunks() {
-            for c in chunk.valid().chars() {
-                if !needs_escape(c) {
-                    f.write_char(c)?;
-                } else if (c as u32) < 0x80 {
-                    write!(f, "\\x{:02x}", c as u32)?;
+            let mut rest = chunk.valid();
+            while let Some((at, c)) = rest.char_indices().find(|&(_, c)| needs_escape(c)) {
+                o.str(rest.get(..at).unwrap_or(""));
+                if (c as u32) < 0x80 {
+                    put!(o, "\\x{}", Arg::Digits(c as u32, 2));
                 } else {
-                    write!(f, "\\u{{{:04x}}}", c as u32)?;
+                    put!(o, "\\u{{}}", Arg::Digits(c as u32, 4));
                 }
+                rest = rest.get(at.saturating_add(c.len_utf8())..).unwrap_or("");
             }
-            for b in chunk.invalid() {
-                write!(f, "\\x{b:02x}")?;
+            o.str(rest);
+            for &b in chunk.invalid() {
+                put!(o, "\\x{}", Arg::Digits(u32::from(b), 2));
             }
         }
-        Ok(())
+    }
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(self.into(), f)
     }
 }
 

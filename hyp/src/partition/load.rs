@@ -4,7 +4,9 @@
 //! transient mappings.
 
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
+use hypcfg::put;
 use hypcfg::system::{RegionKind, System};
+use hypcfg::text::{hex8, Out, Show};
 use spin::Once;
 
 use super::block::{PartitionBlock, Reload, RunState, Stage};
@@ -66,35 +68,47 @@ pub enum Fact {
     Address,
 }
 
-impl core::fmt::Display for LoadError {
+impl Show for LoadError {
     /// A one-line explanation, with both values for a mismatch.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+    fn show(&self, o: &mut dyn Out) {
         match *self {
-            LoadError::Map(e) => f.write_str(e.message()),
-            LoadError::Blob(e) => f.write_str(e.message()),
+            LoadError::Map(e) => o.str(e.message()),
+            LoadError::Blob(e) => o.str(e.message()),
             LoadError::Mismatch {
                 what,
                 system,
                 here,
                 kind: Fact::Count,
-            } => write!(f, "{what} is {system} in the system, {here} in this hypervisor"),
+            } => put!(
+                o,
+                "{} is {} in the system, {} in this hypervisor",
+                what,
+                system,
+                here
+            ),
             LoadError::Mismatch {
                 what,
                 system,
                 here,
                 kind: Fact::AtMost,
-            } => write!(
-                f,
-                "{what} is {system} in the system, at most {here} in this hypervisor"
+            } => put!(
+                o,
+                "{} is {} in the system, at most {} in this hypervisor",
+                what,
+                system,
+                here
             ),
             LoadError::Mismatch {
                 what,
                 system,
                 here,
                 kind: Fact::Address,
-            } => write!(
-                f,
-                "{what} is {system:#010x} in the system, {here:#010x} in this hypervisor"
+            } => put!(
+                o,
+                "{} is {} in the system, {} in this hypervisor",
+                what,
+                hex8(system),
+                hex8(here)
             ),
         }
     }

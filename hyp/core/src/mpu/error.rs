@@ -3,6 +3,8 @@
 use core::fmt;
 
 use hypcfg::mpu::Attrs;
+use hypcfg::put;
+use hypcfg::text::{self, Out, Show};
 
 use super::Band;
 
@@ -33,9 +35,9 @@ impl AttrDiff {
     }
 }
 
-impl fmt::Display for AttrDiff {
+impl Show for AttrDiff {
     /// Lists the differing fields, e.g. `AP (access permissions), XN (execute-never)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn show(&self, o: &mut dyn Out) {
         let names = [
             (self.access, "AP (access permissions)"),
             (self.xn, "XN (execute-never)"),
@@ -44,15 +46,20 @@ impl fmt::Display for AttrDiff {
         let mut first = true;
         for (_, name) in names.iter().filter(|(differs, _)| *differs) {
             if !first {
-                f.write_str(", ")?;
+                o.str(", ");
             }
-            f.write_str(name)?;
+            o.str(name);
             first = false;
         }
         if first {
-            f.write_str("nothing")?;
+            o.str("nothing");
         }
-        Ok(())
+    }
+}
+
+impl fmt::Display for AttrDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(self.into(), f)
     }
 }
 
@@ -227,24 +234,35 @@ impl MapError {
     }
 }
 
-impl fmt::Display for MapError {
+impl Show for MapError {
     /// The [`message`](MapError::message), with the band, attributes or
     /// index involved where there are any.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())?;
-        match self {
+    fn show(&self, o: &mut dyn Out) {
+        o.str(self.message());
+        match *self {
             MapError::AttrMismatch { band, diff } => {
-                write!(f, " [{band} region; differing: {diff}]")
+                put!(o, " [{} region; differing: {}]", band.name(), diff)
             }
-            MapError::PartialOverlap { band } => write!(f, " [overlaps a {band} region]"),
-            MapError::NotTransient { band } => write!(f, " [{band} region]"),
+            MapError::PartialOverlap { band } => put!(o, " [overlaps a {} region]", band.name()),
+            MapError::NotTransient { band } => put!(o, " [{} region]", band.name()),
             MapError::BadRegionWords { band, index } => {
-                write!(f, " [{band} region #{index} of the list given]")
+                put!(o, " [{} region #{} of the list given]", band.name(), index)
             }
             MapError::BandOverlap { band, other } => {
-                write!(f, " [a {band} region overlaps a {other} region]")
+                put!(
+                    o,
+                    " [a {} region overlaps a {} region]",
+                    band.name(),
+                    other.name()
+                )
             }
-            _ => Ok(()),
+            _ => {}
         }
+    }
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(self.into(), f)
     }
 }

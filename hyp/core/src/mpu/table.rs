@@ -5,6 +5,7 @@
 use core::ops::Range;
 
 use hypcfg::mpu::{Attrs, MemType, RegionWords, GRANULE};
+use hypcfg::text::{self, Out, Show};
 
 use super::{AttrDiff, MapError, Mapped, MpuHw};
 
@@ -44,10 +45,16 @@ impl Band {
     }
 }
 
-impl core::fmt::Display for Band {
+impl Show for Band {
     /// The band's [`name`](Band::name).
+    fn show(&self, o: &mut dyn Out) {
+        o.str(self.name())
+    }
+}
+
+impl core::fmt::Display for Band {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.name())
+        text::display(self.into(), f)
     }
 }
 
