@@ -273,6 +273,9 @@ impl fmt::Display for Explanation {
 
 impl FlashError {
     /// The message, in parts.
+    // Not inlined: the hypervisor calls it from code built at `s`, where an
+    // inlined copy would not get this crate's `z`.
+    #[inline(never)]
     pub fn explain(&self) -> Explanation {
         use Explanation as E;
         match *self {
