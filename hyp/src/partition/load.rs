@@ -3,11 +3,14 @@
 //! hypervisor reads or writes here outside its own memory goes through
 //! transient mappings.
 
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::put;
 use hypcfg::system::{RegionKind, System};
 use hypcfg::text::{hex8, Out, Show};
-use spin::Once;
 
 use super::block::{PartitionBlock, Reload, RunState, Stage};
 use crate::arch::context::El1State;
@@ -29,7 +32,61 @@ pub(super) const HYP_WRITE: Attrs = Attrs {
     mem: MemType::Normal,
 };
 
-static SYSTEM: Once<System> = Once::new();
+/// The system, written once by core 0 at boot ([`load_system`]) and only
+/// read after. What `spin::Once` does, without its poisoning panics (the
+/// image aborts on a panic, so nothing is ever poisoned), which were the
+/// last panics of the image.
+struct SystemCell {
+    /// Taken by the one call that writes `value`.
+    claimed: AtomicBool,
+    /// Set (release) once `value` is written; never cleared.
+    ready: AtomicBool,
+    value: UnsafeCell<MaybeUninit<System>>,
+}
+
+// SAFETY: `value` is written once, by the call that took `claimed`, before
+// `ready` is set; it is read only after `ready` is seen set (acquire) and
+// never written again, so every reference to it is to initialised,
+// immutable data.
+unsafe impl Sync for SystemCell {}
+
+impl SystemCell {
+    /// The system, once written.
+    fn get(&self) -> Option<&System> {
+        if !self.ready.load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: `ready` is set only after `value` was written, and it is
+        // never written again (the `Sync` impl above).
+        let value = unsafe { &*self.value.get() };
+        // SAFETY: as above, `value` is initialised.
+        Some(unsafe { value.assume_init_ref() })
+    }
+
+    /// Writes `system` if no call has yet, and returns the system written
+    /// (the first one: a second call keeps it, like `Once::call_once`).
+    fn set(&self, system: System) -> &System {
+        if !self.claimed.swap(true, Ordering::AcqRel) {
+            // SAFETY: the swap made this call the only writer, and no
+            // reader looks at `value` before `ready` is set below.
+            let slot = unsafe { &mut *self.value.get() };
+            slot.write(system);
+            self.ready.store(true, Ordering::Release);
+        }
+        loop {
+            if let Some(s) = self.get() {
+                return s;
+            }
+            core::hint::spin_loop();
+        }
+    }
+}
+
+static SYSTEM: SystemCell = SystemCell {
+    claimed: AtomicBool::new(false),
+    ready: AtomicBool::new(false),
+    value: UnsafeCell::new(MaybeUninit::uninit()),
+};
 
 /// The system description, once [`load_system`] has succeeded.
 pub fn system() -> Option<&'static System> {
@@ -130,7 +187,7 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
     drop(blob);
     let system = decoded.map_err(LoadError::Blob)?;
     check_platform(&system)?;
-    Ok(SYSTEM.call_once(|| system))
+    Ok(SYSTEM.set(system))
 }
 
 /// Checks the blob's board facts and fixed counts against this build and
