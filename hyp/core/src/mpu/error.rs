@@ -3,8 +3,7 @@
 use core::fmt;
 
 use hypcfg::mpu::Attrs;
-use hypcfg::put;
-use hypcfg::text::{self, Out, Show};
+use hypcfg::text::{self, Arg, Out, Show};
 
 use super::Band;
 
@@ -221,25 +220,27 @@ impl Show for MapError {
     /// index involved where there are any.
     fn show(&self, o: &mut dyn Out) {
         o.str(self.message());
-        match *self {
+        let (template, a, b): (&str, Arg<'_>, Arg<'_>) = match self {
             MapError::AttrMismatch { band, diff } => {
-                put!(o, " [{} region; differing: {}]", band.name(), diff)
+                (" [{} region; differing: {}]", Arg::Str(band.name()), diff.into())
             }
-            MapError::PartialOverlap { band } => put!(o, " [overlaps a {} region]", band.name()),
-            MapError::NotTransient { band } => put!(o, " [{} region]", band.name()),
-            MapError::BadRegionWords { band, index } => {
-                put!(o, " [{} region #{} of the list given]", band.name(), index)
+            MapError::PartialOverlap { band } => {
+                (" [overlaps a {} region]", Arg::Str(band.name()), Arg::Str(""))
             }
-            MapError::BandOverlap { band, other } => {
-                put!(
-                    o,
-                    " [a {} region overlaps a {} region]",
-                    band.name(),
-                    other.name()
-                )
-            }
-            _ => {}
-        }
+            MapError::NotTransient { band } => (" [{} region]", Arg::Str(band.name()), Arg::Str("")),
+            MapError::BadRegionWords { band, index } => (
+                " [{} region #{} of the list given]",
+                Arg::Str(band.name()),
+                index.into(),
+            ),
+            MapError::BandOverlap { band, other } => (
+                " [a {} region overlaps a {} region]",
+                Arg::Str(band.name()),
+                Arg::Str(other.name()),
+            ),
+            _ => return,
+        };
+        text::write(o, template, &[a, b]);
     }
 }
 
