@@ -103,25 +103,27 @@ const SYSTEM_REFUSED: u32 = 2;
 static SYSTEM_STATE: AtomicU32 = AtomicU32::new(SYSTEM_PENDING);
 fn print_banner(core: u32) {
     let l = crate::linker::image_layout();
-    hprintln!();
+    // One line of the console per `\n`, in one lock hold (only this core
+    // runs yet).
     hprintln!(
-        "rhyp {} - static partitioning hypervisor for Armv8-R AArch32",
-        crate::VERSION
-    );
-    hprintln!(
-        "[hyp] {} cores, {} EL2 MPU regions ({} static)",
+        "\nrhyp {} - static partitioning hypervisor for Armv8-R AArch32\n\
+         [hyp] {} cores, {} EL2 MPU regions ({} static)\n\
+         [hyp] text   {}..{} RX\n\
+         [hyp] rodata {}..{} RO XN\n\
+         [hyp] data   {}..{} RW XN (data, bss, stacks)\n\
+         [hyp] console UART {}",
+        crate::VERSION,
         CORES,
         mpu::region_count(),
-        STATIC_REGIONS
-    );
-    hprintln!("[hyp] text   {}..{} RX", hex8(l.text.0), hex8(l.text.1));
-    hprintln!("[hyp] rodata {}..{} RO XN", hex8(l.rodata.0), hex8(l.rodata.1));
-    hprintln!(
-        "[hyp] data   {}..{} RW XN (data, bss, stacks)",
+        STATIC_REGIONS,
+        hex8(l.text.0),
+        hex8(l.text.1),
+        hex8(l.rodata.0),
+        hex8(l.rodata.1),
         hex8(l.data.0),
-        hex8(l.data.1)
+        hex8(l.data.1),
+        hex8(l.console.0)
     );
-    hprintln!("[hyp] console UART {}", hex8(l.console.0));
     print_online(core);
 }
 
