@@ -228,8 +228,8 @@ pub fn write(o: &mut dyn Out, template: &str, args: &[Arg<'_>]) {
     let bytes = template.as_bytes();
     let mut args = args.iter();
     let (mut from, mut at) = (0, 0);
-    while at + 1 < bytes.len() {
-        if bytes.get(at..at + 2) == Some(b"{}") {
+    while let Some(&b) = bytes.get(at) {
+        if b == b'{' && bytes.get(at + 1) == Some(&b'}') {
             o.str(template.get(from..at).unwrap_or(""));
             if let Some(a) = args.next() {
                 a.write(o);
