@@ -8,7 +8,7 @@ use core::fmt;
 
 use hypcfg::put;
 use hypcfg::system::FaultPolicy;
-use hypcfg::text::{self, Out, Show};
+use hypcfg::text::{self, Arg, Out, Show};
 
 use crate::gic_access::Refusal;
 use crate::hsr::{ExceptionClass, Hsr};
@@ -150,14 +150,15 @@ impl Fault {
 /// register and direction (`debug register DBGWCR0 write refused`).
 impl Show for Fault {
     fn show(&self, o: &mut dyn Out) {
-        match *self {
-            Fault::Register(a) => a.show(o),
-            Fault::Trapped { ec } => put!(o, "{} (EC {})", self.kind(), text::hex2(u32::from(ec))),
-            Fault::SgiRefused { reg, why } => put!(o, "{} write refused: {}", reg.name(), why),
-            Fault::GicAccess { why, .. } => put!(o, "{}, {}", self.kind(), why),
-            _ if self.status().is_empty() => o.str(self.kind()),
-            _ => put!(o, "{}, {}", self.kind(), self.status()),
-        }
+        let (template, a, b): (&str, Arg<'_>, Arg<'_>) = match self {
+            Fault::Register(a) => return a.show(o),
+            Fault::Trapped { ec } => ("{} (EC {})", Arg::Str(self.kind()), text::hex2(u32::from(*ec))),
+            Fault::SgiRefused { reg, why } => ("{} write refused: {}", Arg::Str(reg.name()), Arg::Str(why)),
+            Fault::GicAccess { why, .. } => ("{}, {}", Arg::Str(self.kind()), why.into()),
+            _ if self.status().is_empty() => ("{}", Arg::Str(self.kind()), Arg::Str("")),
+            _ => ("{}, {}", Arg::Str(self.kind()), Arg::Str(self.status())),
+        };
+        text::write(o, template, &[a, b]);
     }
 }
 

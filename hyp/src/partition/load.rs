@@ -8,9 +8,8 @@ use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
-use hypcfg::put;
 use hypcfg::system::{RegionKind, System};
-use hypcfg::text::{hex8, Out, Show};
+use hypcfg::text::{self, hex8, Arg, Out, Show};
 
 use super::block::{PartitionBlock, Reload, RunState, Stage};
 use crate::arch::context::El1State;
@@ -135,38 +134,27 @@ impl Show for LoadError {
                 what,
                 system,
                 here,
-                kind: Fact::Count,
-            } => put!(
-                o,
-                "{} is {} in the system, {} in this hypervisor",
-                what,
-                system,
-                here
-            ),
-            LoadError::Mismatch {
-                what,
-                system,
-                here,
-                kind: Fact::AtMost,
-            } => put!(
-                o,
-                "{} is {} in the system, at most {} in this hypervisor",
-                what,
-                system,
-                here
-            ),
-            LoadError::Mismatch {
-                what,
-                system,
-                here,
-                kind: Fact::Address,
-            } => put!(
-                o,
-                "{} is {} in the system, {} in this hypervisor",
-                what,
-                hex8(system),
-                hex8(here)
-            ),
+                kind,
+            } => {
+                let (template, system, here) = match kind {
+                    Fact::Count => (
+                        "{} is {} in the system, {} in this hypervisor",
+                        Arg::Dec(system),
+                        Arg::Dec(here),
+                    ),
+                    Fact::AtMost => (
+                        "{} is {} in the system, at most {} in this hypervisor",
+                        Arg::Dec(system),
+                        Arg::Dec(here),
+                    ),
+                    Fact::Address => (
+                        "{} is {} in the system, {} in this hypervisor",
+                        hex8(system),
+                        hex8(here),
+                    ),
+                };
+                text::write(o, template, &[Arg::Str(what), system, here]);
+            }
         }
     }
 }
