@@ -185,49 +185,54 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
 fn check_platform(s: &System) -> Result<(), LoadError> {
     let h = &s.hypervisor;
     // Counts here are at most 32, u8 or u32: the casts cannot truncate.
-    let fact = |what, system: usize, here: usize, kind| {
-        let bad = match kind {
-            Fact::AtMost => system > here,
-            Fact::Count | Fact::Address => system != here,
-        };
-        bad.then_some(LoadError::Mismatch {
-            what,
-            system: system as u32,
-            here: here as u32,
-            kind,
-        })
-    };
-    let checks = [
-        fact("platform.cores", s.platform.cores as usize, CORES, Fact::AtMost),
-        fact(
+    let facts = [
+        (
+            "platform.cores",
+            s.platform.cores as u32,
+            CORES as u32,
+            Fact::AtMost,
+        ),
+        (
             "platform.mpu_regions (HMPUIR.REGION)",
-            s.platform.mpu_regions as usize,
-            crate::arch::mpu::region_count(),
+            s.platform.mpu_regions as u32,
+            crate::arch::mpu::region_count() as u32,
             Fact::Count,
         ),
-        fact(
+        (
             "hypervisor.static_regions",
-            h.static_regions as usize,
-            crate::layout::STATIC_REGIONS,
+            h.static_regions as u32,
+            crate::layout::STATIC_REGIONS as u32,
             Fact::Count,
         ),
-        fact(
+        (
             "hypervisor.transient_slots",
-            h.transient_slots as usize,
-            mpu::DEFAULT_TRANSIENT_SLOTS,
+            h.transient_slots as u32,
+            mpu::DEFAULT_TRANSIENT_SLOTS as u32,
             Fact::Count,
         ),
-        fact(
+        (
             "the console's base",
-            h.console_base as usize,
-            crate::board::CONSOLE_BASE as usize,
+            h.console_base,
+            crate::board::CONSOLE_BASE,
             Fact::Address,
         ),
     ];
-    match checks.into_iter().flatten().next() {
-        Some(e) => Err(e),
-        None => Ok(()),
+    // The first fact that does not hold.
+    for (what, system, here, kind) in facts {
+        let holds = match kind {
+            Fact::AtMost => system <= here,
+            Fact::Count | Fact::Address => system == here,
+        };
+        if !holds {
+            return Err(LoadError::Mismatch {
+                what,
+                system,
+                here,
+                kind,
+            });
+        }
     }
+    Ok(())
 }
 
 /// Bytes copied (and CRC-checked) between two looks at the window timer:
