@@ -222,10 +222,20 @@ fn summary_and_exit(s: &System) -> ! {
                 continue;
             }
             if core == 0 {
-                hprintln!("[hyp] BENCH window_switch {}", mean);
-                hprintln!("[hyp] BENCH window_start_delay_max {}", max);
+                hprintln!(
+                    "[hyp] BENCH window_switch {}\n[hyp] BENCH window_start_delay_max {}",
+                    mean,
+                    max
+                );
             }
-            hprintln!("[hyp]   core {} windows: {} started, deadline to partition resumed: max {} / mean {} instructions", core, started, max, mean);
+            hprintln!(
+                "[hyp]   core {} windows: {} started, deadline to partition resumed: \
+                 max {} / mean {} instructions",
+                core,
+                started,
+                max,
+                mean
+            );
         }
     }
     if clean == 0 && exit == 0 {
