@@ -111,7 +111,7 @@ pub fn print_emergency(template: &str, args: &[Arg<'_>]) {
     print(template, args);
 }
 
-/// Prints a line to the hypervisor console (one lock hold per line):
+/// Prints a line to the hypervisor console (one lock hold per call):
 /// `hprintln!("[hyp] FAULT {} at {}", name, hex8(addr))`. The template is
 /// a string literal with `{}` where each argument goes, and an argument
 /// is anything [`Arg::from`] takes a reference to: a string, an unsigned
