@@ -121,6 +121,9 @@ pub fn blob_len(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Checks and decodes a blob. Never panics, whatever `bytes` holds.
+// Not inlined: the hypervisor calls it once, at boot, from code built at
+// `s`, where an inlined copy would not get this crate's `z`.
+#[inline(never)]
 pub fn decode(bytes: &[u8]) -> Result<System, BlobError> {
     let (header, body) = bytes.split_at_checked(HEADER_LEN).ok_or(BlobError::Truncated)?;
     let magic: [u8; 4] = field(header, 0).ok_or(BlobError::Truncated)?;

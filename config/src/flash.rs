@@ -38,6 +38,7 @@ use core::fmt;
 
 use crate::crc32::{crc32, Crc32};
 use crate::mpu::GRANULE;
+use crate::text::{self, Out, Show};
 
 /// First four bytes of every flash image.
 pub const MAGIC: [u8; 4] = *b"RHIM";
@@ -247,26 +248,34 @@ impl Explanation {
     }
 }
 
-impl fmt::Display for Explanation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Show for Explanation {
+    fn show(&self, o: &mut dyn Out) {
         if let Some(k) = self.section {
-            write!(f, "section '{}' ", k.name())?;
+            crate::put!(o, "section '{}' ", k.name());
         }
-        f.write_str(self.what)?;
+        o.str(self.what);
         let mut sep = " (";
         for (label, value) in self.numbers.iter().flatten() {
-            write!(f, "{sep}{label} {value:#x}")?;
+            crate::put!(o, "{}{} {}", sep, *label, text::hex(*value));
             sep = ", ";
         }
         if sep == ", " {
-            f.write_str(")")?;
+            o.str(")");
         }
-        Ok(())
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(self.into(), f)
     }
 }
 
 impl FlashError {
     /// The message, in parts.
+    // Not inlined: the hypervisor calls it from code built at `s`, where an
+    // inlined copy would not get this crate's `z`.
+    #[inline(never)]
     pub fn explain(&self) -> Explanation {
         use Explanation as E;
         match *self {

@@ -24,9 +24,16 @@ macro_rules! id {
             }
         }
 
+        impl From<&$name> for $crate::text::Arg<'_> {
+            /// The number, in decimal.
+            fn from(id: &$name) -> Self {
+                $crate::text::Arg::Dec(u32::from(id.0))
+            }
+        }
+
         impl core::fmt::Display for $name {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                write!(f, "{}", self.0)
+                $crate::text::display(self.into(), f)
             }
         }
     };

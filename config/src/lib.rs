@@ -22,6 +22,7 @@ pub mod ids;
 pub mod limits;
 pub mod mpu;
 pub mod system;
+pub mod text;
 
 #[cfg(feature = "std")]
 pub mod front;

@@ -7,6 +7,7 @@ use crate::arch::{cpu, mpu, vectors};
 use crate::board::{CONSOLE_BASE, CONSOLE_SIZE, CORES};
 use crate::hprintln;
 use crate::layout::STATIC_REGIONS;
+use crate::text::{hex2, hex8};
 
 /// Value core 0 stores in `BOOT_RELEASE` to let the other cores run; a
 /// magic number rather than `1` so uninitialised RAM cannot release them.
@@ -72,18 +73,7 @@ extern "C" fn hyp_primary_main(core: u32) -> ! {
 extern "C" fn hyp_secondary_main(core: u32) -> ! {
     protect_this_core();
     aarch32_cpu::asm::sev();
-    let s = crate::cores::state(core as usize);
-    hprintln!(
-        "[hyp] core {} online: mode {:#04x} ({}), EL2 MPU {}",
-        core,
-        s.mode,
-        if s.mode == cpu::MODE_HYP {
-            "Hyp"
-        } else {
-            "not Hyp!"
-        },
-        if s.mpu_on { "on" } else { "off" }
-    );
+    print_online(core);
     #[cfg(feature = "selftest")]
     crate::selftest::mpu::secondary_jobs();
     // Wait until core 0 has loaded (or refused) the system.
@@ -113,30 +103,37 @@ const SYSTEM_REFUSED: u32 = 2;
 static SYSTEM_STATE: AtomicU32 = AtomicU32::new(SYSTEM_PENDING);
 fn print_banner(core: u32) {
     let l = crate::linker::image_layout();
-    hprintln!("");
+    // One line of the console per `\n`, in one lock hold (only this core
+    // runs yet).
     hprintln!(
-        "rhyp {} - static partitioning hypervisor for Armv8-R AArch32",
-        crate::VERSION
-    );
-    hprintln!(
-        "[hyp] {} cores, {} EL2 MPU regions ({} static)",
+        "\nrhyp {} - static partitioning hypervisor for Armv8-R AArch32\n\
+         [hyp] {} cores, {} EL2 MPU regions ({} static)\n\
+         [hyp] text   {}..{} RX\n\
+         [hyp] rodata {}..{} RO XN\n\
+         [hyp] data   {}..{} RW XN (data, bss, stacks)\n\
+         [hyp] console UART {}",
+        crate::VERSION,
         CORES,
         mpu::region_count(),
-        STATIC_REGIONS
+        STATIC_REGIONS,
+        hex8(l.text.0),
+        hex8(l.text.1),
+        hex8(l.rodata.0),
+        hex8(l.rodata.1),
+        hex8(l.data.0),
+        hex8(l.data.1),
+        hex8(l.console.0)
     );
-    hprintln!("[hyp] text   {:#010x}..{:#010x} RX", l.text.0, l.text.1);
-    hprintln!("[hyp] rodata {:#010x}..{:#010x} RO XN", l.rodata.0, l.rodata.1);
-    hprintln!(
-        "[hyp] data   {:#010x}..{:#010x} RW XN (data, bss, stacks)",
-        l.data.0,
-        l.data.1
-    );
-    hprintln!("[hyp] console UART {:#010x}", l.console.0);
+    print_online(core);
+}
+
+/// The `core N online` line of `core`, once it has recorded its state.
+fn print_online(core: u32) {
     let s = crate::cores::state(core as usize);
     hprintln!(
-        "[hyp] core {} online: mode {:#04x} ({}), EL2 MPU {}",
+        "[hyp] core {} online: mode {} ({}), EL2 MPU {}",
         core,
-        s.mode,
+        hex2(s.mode),
         if s.mode == cpu::MODE_HYP {
             "Hyp"
         } else {
@@ -160,8 +157,8 @@ fn run() -> ! {
             SYSTEM_STATE.store(SYSTEM_REFUSED, Ordering::Release);
             aarch32_cpu::asm::sev();
             hprintln!(
-                "[hyp] no partition started: the system blob at {:#010x} is refused: {}",
-                base,
+                "[hyp] no partition started: the system blob at {} is refused: {}",
+                hex8(base),
                 e
             );
             crate::run::exit(1)
@@ -194,12 +191,22 @@ fn selftest_from_command_line() {
     }
 }
 
+/// Reports a panic as `PanicInfo`'s `Display` would, without `core::fmt`:
+/// the location, and the message when it is a plain string; a message with
+/// arguments is not formatted. The hypervisor's code is written not to
+/// panic, and the image has no panic left today (this handler is not even
+/// linked in), so it only matters once a change brings one back.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    crate::console::write_fmt_emergency(format_args!(
-        "\n*** hyp panic on core {}: {}\n",
+    let at = info.location();
+    hprintln!(
+        emergency;
+        "\n*** hyp panic on core {}: panicked at {}:{}:{}:\n{}",
         cpu::core_id(),
-        info
-    ));
+        at.map_or("?", |l| l.file()),
+        at.map_or(0, |l| l.line()),
+        at.map_or(0, |l| l.column()),
+        info.message().as_str().unwrap_or("(a message with arguments, not formatted)")
+    );
     crate::run::fatal_stop(101)
 }

@@ -2,8 +2,9 @@
 //! are not PL011s and no crate drives them) behind one spin lock, so lines
 //! from both cores never interleave mid-line.
 
-use core::fmt::{self, Write};
 use core::ptr::{read_volatile, write_volatile};
+
+use hypcfg::text::{self, Arg, Out};
 
 /// `DATA` register offset.
 const DATA: usize = 0x0;
@@ -52,15 +53,19 @@ impl CmsdkUart {
     }
 }
 
-impl Write for CmsdkUart {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
+/// Sends text, each `\n` as `\r\n`.
+impl Out for CmsdkUart {
+    fn str(&mut self, s: &str) {
         for b in s.bytes() {
             if b == b'\n' {
                 self.write_byte(b'\r');
             }
             self.write_byte(b);
         }
-        Ok(())
+    }
+
+    fn ascii(&mut self, c: u8) {
+        self.write_byte(c);
     }
 }
 
@@ -78,21 +83,24 @@ pub unsafe fn init(base: usize) {
     *CONSOLE.lock() = Some(uart);
 }
 
-/// Writes formatted text under the console lock; a no-op before [`init`].
-pub fn write_fmt(args: fmt::Arguments) {
+/// Writes `template` with `args` ([`text::write`]) and a line end under
+/// the console lock; a no-op before [`init`].
+pub fn print(template: &str, args: &[Arg<'_>]) {
     if let Some(uart) = CONSOLE.lock().as_mut() {
-        let _ = uart.write_fmt(args);
+        text::write(uart, template, args);
+        uart.str("\n");
     }
 }
 
-/// Writes formatted text for a fatal report: takes the lock if it can, and
-/// otherwise (the fault hit while the console was held) writes anyway, since
-/// a garbled line is better than a silent hang.
-pub fn write_fmt_emergency(args: fmt::Arguments) {
+/// [`print`] for a fatal report: takes the lock if it can, and otherwise
+/// (the fault hit while the console was held) writes anyway, since a
+/// garbled line is better than a silent hang.
+pub fn print_emergency(template: &str, args: &[Arg<'_>]) {
     for _ in 0..100_000 {
         if let Some(mut guard) = CONSOLE.try_lock() {
             if let Some(uart) = guard.as_mut() {
-                let _ = uart.write_fmt(args);
+                text::write(uart, template, args);
+                uart.str("\n");
             }
             return;
         }
@@ -100,20 +108,36 @@ pub fn write_fmt_emergency(args: fmt::Arguments) {
     // SAFETY: only reached when the lock holder is stuck (it faulted); the
     // report is the last thing this core does.
     unsafe { CONSOLE.force_unlock() };
-    write_fmt(args);
+    print(template, args);
 }
 
-/// Prints to the hypervisor console.
-#[macro_export]
-macro_rules! hprint {
-    ($($arg:tt)*) => { $crate::console::write_fmt(format_args!($($arg)*)) };
-}
-
-/// Prints a line to the hypervisor console (one lock hold per line).
+/// Prints a line to the hypervisor console (one lock hold per call):
+/// `hprintln!("[hyp] FAULT {} at {}", name, hex8(addr))`. The template is
+/// a string literal with `{}` where each argument goes, and an argument
+/// is anything [`Arg::from`] takes a reference to: a string, an unsigned
+/// number (decimal), a form of [`hypcfg::text`] (`hex8`, `hex2`, `hex`,
+/// `left`, `right`), or a type's [`Show`](hypcfg::text::Show). The number
+/// of arguments is checked against the template at compile time.
+///
+/// `hprintln!(emergency; ...)` is the same for a fatal report
+/// ([`print_emergency`]).
 #[macro_export]
 macro_rules! hprintln {
-    () => { $crate::console::write_fmt(format_args!("\n")) };
-    ($fmt:literal $(, $arg:expr)* $(,)?) => {
-        $crate::console::write_fmt(format_args!(concat!($fmt, "\n") $(, $arg)*))
+    () => {
+        $crate::console::print("", &[])
     };
+    (emergency; $template:literal $(, $arg:expr)* $(,)?) => {{
+        const _: () = assert!(
+            $crate::text::placeholders($template) == 0 $(+ { let _ = stringify!($arg); 1 })*,
+            "the number of arguments is not the number of {{}} in the template"
+        );
+        $crate::console::print_emergency($template, &[$($crate::text::Arg::from(&$arg)),*])
+    }};
+    ($template:literal $(, $arg:expr)* $(,)?) => {{
+        const _: () = assert!(
+            $crate::text::placeholders($template) == 0 $(+ { let _ = stringify!($arg); 1 })*,
+            "the number of arguments is not the number of {{}} in the template"
+        );
+        $crate::console::print($template, &[$($crate::text::Arg::from(&$arg)),*])
+    }};
 }

@@ -5,6 +5,7 @@
 
 use crate::arch::vectors::{ExceptionFrame, FaultInfo, VECTOR_NAMES};
 use crate::hsr::Hsr;
+use crate::text::{hex2, hex8};
 
 /// Rust side of every vector.
 #[no_mangle]
@@ -26,20 +27,21 @@ extern "C" fn hyp_exception(vector: u32, frame: &mut ExceptionFrame) {
 /// Prints what happened and stops this core.
 fn report_and_stop(info: &FaultInfo, frame: &ExceptionFrame) -> ! {
     let name = VECTOR_NAMES.get(info.vector as usize).copied().unwrap_or("?");
-    crate::console::write_fmt_emergency(format_args!(
-        "\n*** hyp: unexpected {} exception on core {}\n    HSR={:#010x} (EC {:#04x}: {}, {}) HDFAR={:#010x} HIFAR={:#010x}\n    ELR={:#010x} SPSR={:#010x} LR={:#010x}\n    core {} stopped\n",
+    crate::hprintln!(
+        emergency;
+        "\n*** hyp: unexpected {} exception on core {}\n    HSR={} (EC {}: {}, {}) HDFAR={} HIFAR={}\n    ELR={} SPSR={} LR={}\n    core {} stopped",
         name,
         info.core,
-        info.hsr.0,
-        info.hsr.ec(),
+        hex8(info.hsr.0),
+        hex2(u32::from(info.hsr.ec())),
         info.hsr.class().name(),
         info.hsr.fault_name(),
-        info.hdfar,
-        info.hifar,
-        frame.elr,
-        frame.spsr,
-        frame.lr,
+        hex8(info.hdfar),
+        hex8(info.hifar),
+        hex8(frame.elr),
+        hex8(frame.spsr),
+        hex8(frame.lr),
         info.core,
-    ));
+    );
     crate::run::fatal_stop(3)
 }

@@ -137,10 +137,11 @@ mod hw {
 /// ends the run with exit code 1.
 pub fn boot_blob_area() -> Option<(u32, u32)> {
     use crate::hprintln;
+    use crate::text::hex8;
     match check_flash() {
         Ok(area) => area,
         Err(e) => {
-            hprintln!("[hyp] refusing the flash image at {:#010x}: {}", FLASH_BASE, e);
+            hprintln!("[hyp] refusing the flash image at {}: {}", hex8(FLASH_BASE), e);
             hprintln!("[hyp] no partition started");
             crate::run::exit(1)
         }

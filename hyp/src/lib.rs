@@ -31,6 +31,7 @@
 pub use hyp_core::{
     board, channel, gicv3, guest_console, guest_mem, health, hsr, hypercall, layout, sched, vgic_mmio, virq,
 };
+pub use hypcfg::text;
 
 #[cfg(target_arch = "arm")]
 pub mod arch;

@@ -195,8 +195,8 @@ impl Unmap for ThisCore {
     /// trusted. Reported, then fail-stop.
     fn unmap_failed(&self, base: u32, error: MapError) {
         crate::hprintln!(
-            "[hyp] ERROR: the transient mapping at {:#010x} could not be unmapped on core {}: {}",
-            base,
+            "[hyp] ERROR: the transient mapping at {} could not be unmapped on core {}: {}",
+            crate::text::hex8(base),
             this_core(),
             error
         );

@@ -96,12 +96,13 @@ pub fn exit(code: u32) -> ! {
     }
     stop_other_cores();
     if flag(boot_flags::FOREVER) {
-        crate::console::write_fmt_emergency(format_args!(
-            "[hyp] run over (exit code {}); staying up as asked (FOREVER=1)\n",
+        crate::hprintln!(
+            emergency;
+            "[hyp] run over (exit code {}); staying up as asked (FOREVER=1)",
             code
-        ));
+        );
     } else {
-        crate::console::write_fmt_emergency(format_args!("{}{}\n", STATUS_LINE, code));
+        crate::hprintln!(emergency; "{}{}", STATUS_LINE, code);
     }
     park()
 }

@@ -8,6 +8,7 @@ use crate::arch::cpu;
 use crate::arch::vectors::{ExceptionFrame, FaultInfo};
 use crate::board::CORES;
 use crate::hprintln;
+use crate::text::{hex2, hex8};
 
 pub mod mpu;
 
@@ -25,12 +26,12 @@ pub fn on_exception(info: &FaultInfo, frame: &mut ExceptionFrame) -> bool {
         SEEN_HSR.store(info.hsr.0, Ordering::Release);
         SEEN_ADDR.store(info.hdfar, Ordering::Release);
         hprintln!(
-            "[selftest] caught data abort on core {}: HSR={:#010x} ({}) HDFAR={:#010x} ELR={:#010x}",
+            "[selftest] caught data abort on core {}: HSR={} ({}) HDFAR={} ELR={}",
             info.core,
-            info.hsr.0,
+            hex8(info.hsr.0),
             info.hsr.fault_name(),
-            info.hdfar,
-            frame.elr
+            hex8(info.hdfar),
+            hex8(frame.elr)
         );
         frame.elr = frame.elr.wrapping_add(4); // past the faulting instruction
         return true;
@@ -67,9 +68,9 @@ fn boot_test() -> Result<(), &'static str> {
     for core in 0..CORES {
         let s = crate::cores::state(core);
         hprintln!(
-            "[selftest] core {}: mode {:#04x}, EL2 MPU on: {}",
+            "[selftest] core {}: mode {}, EL2 MPU on: {}",
             core,
-            s.mode,
+            hex2(s.mode),
             s.mpu_on
         );
         if s.mode != cpu::MODE_HYP {

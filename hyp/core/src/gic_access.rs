@@ -20,6 +20,9 @@
 
 use core::fmt;
 
+use hypcfg::put;
+use hypcfg::text::{self, Out, Show};
+
 use crate::gicv3::*;
 use crate::insn::NotDecoded;
 use crate::vgic_mmio::{self, Frame, GicRegs, Outcome, Owns};
@@ -152,18 +155,24 @@ pub enum Refusal {
     BigEndian,
 }
 
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Show for Refusal {
+    fn show(&self, o: &mut dyn Out) {
         let bits = |bytes: u8| u32::from(bytes).wrapping_mul(8);
         match *self {
-            Refusal::Size { bytes, reg } => write!(f, "{}-bit access to {reg} is not permitted", bits(bytes)),
-            Refusal::Misaligned { bytes, reg } => write!(f, "misaligned {}-bit access to {reg}", bits(bytes)),
-            Refusal::Insn(why) => f.write_str(why.message()),
-            Refusal::Register => f.write_str("GIC access through SP, LR or PC is not emulated"),
-            Refusal::Fetch => f.write_str("the instruction at PC is not in the partition's memory"),
-            Refusal::Mismatch => f.write_str("the instruction at PC does not make the faulting access"),
-            Refusal::BigEndian => f.write_str("big-endian GIC access is not emulated"),
+            Refusal::Size { bytes, reg } => put!(o, "{}-bit access to {} is not permitted", bits(bytes), reg),
+            Refusal::Misaligned { bytes, reg } => put!(o, "misaligned {}-bit access to {}", bits(bytes), reg),
+            Refusal::Insn(why) => o.str(why.message()),
+            Refusal::Register => o.str("GIC access through SP, LR or PC is not emulated"),
+            Refusal::Fetch => o.str("the instruction at PC is not in the partition's memory"),
+            Refusal::Mismatch => o.str("the instruction at PC does not make the faulting access"),
+            Refusal::BigEndian => o.str("big-endian GIC access is not emulated"),
         }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(self.into(), f)
     }
 }
 

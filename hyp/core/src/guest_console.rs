@@ -21,7 +21,9 @@
 //!   that fits the budget, or when it stops. The hypervisor's own lines do
 //!   not go through this and are never limited.
 
-use core::fmt::{self, Write};
+use core::fmt;
+
+use hypcfg::text::{self, Arg, Show};
 
 use heapless::Vec;
 
@@ -53,23 +55,68 @@ fn needs_escape(c: char) -> bool {
 #[derive(Clone, Copy, Debug)]
 pub struct Escaped<'a>(pub &'a [u8]);
 
+/// The length and value of the well-formed UTF-8 character `bytes` starts
+/// with, if it starts with one: no overlong form, no surrogate, at most
+/// U+10FFFF (what `str::from_utf8` accepts).
+fn next_char(bytes: &[u8]) -> Option<(usize, u32)> {
+    let first = u32::from(*bytes.first()?);
+    // The low six bits of continuation byte `i`, if it is one.
+    let cont = |i: usize| {
+        bytes
+            .get(i)
+            .filter(|&&b| b & 0xC0 == 0x80)
+            .map(|&b| u32::from(b & 0x3F))
+    };
+    // Each length has a least value: below it is an overlong form.
+    let (len, least, c) = match first {
+        0x00..=0x7F => return Some((1, first)),
+        0xC2..=0xDF => (2, 0x80, ((first & 0x1F) << 6) | cont(1)?),
+        0xE0..=0xEF => (3, 0x800, ((first & 0x0F) << 12) | (cont(1)? << 6) | cont(2)?),
+        0xF0..=0xF4 => (
+            4,
+            0x1_0000,
+            ((first & 0x07) << 18) | (cont(1)? << 12) | (cont(2)? << 6) | cont(3)?,
+        ),
+        _ => return None,
+    };
+    // Not overlong, not a surrogate, at most U+10FFFF.
+    (c >= least && !(0xD800..=0xDFFF).contains(&c) && c <= 0x10_FFFF).then_some((len, c))
+}
+
+impl Show for Escaped<'_> {
+    fn show(&self, o: &mut dyn text::Out) {
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            let (len, escape) = match next_char(rest).map(|(len, c)| (len, char::from_u32(c))) {
+                Some((len, Some(c))) if !needs_escape(c) => {
+                    o.str(c.encode_utf8(&mut [0; 4]));
+                    (len, None)
+                }
+                Some((len, c)) => {
+                    let c = c.map_or(0, |c| c as u32);
+                    (
+                        len,
+                        Some(if c < 0x80 {
+                            ("\\x{}", c, 2)
+                        } else {
+                            ("\\u{{}}", c, 4)
+                        }),
+                    )
+                }
+                // A byte that is not part of a UTF-8 character.
+                None => (1, rest.first().map(|&b| ("\\x{}", u32::from(b), 2))),
+            };
+            if let Some((template, c, digits)) = escape {
+                text::write(o, template, &[Arg::Digits(c, digits)]);
+            }
+            rest = rest.get(len..).unwrap_or(&[]);
+        }
+    }
+}
+
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for chunk in self.0.utf8_chunks() {
-            for c in chunk.valid().chars() {
-                if !needs_escape(c) {
-                    f.write_char(c)?;
-                } else if (c as u32) < 0x80 {
-                    write!(f, "\\x{:02x}", c as u32)?;
-                } else {
-                    write!(f, "\\u{{{:04x}}}", c as u32)?;
-                }
-            }
-            for b in chunk.invalid() {
-                write!(f, "\\x{b:02x}")?;
-            }
-        }
-        Ok(())
+        text::display(self.into(), f)
     }
 }
 
@@ -266,6 +313,57 @@ mod tests {
         assert_eq!(show("\u{202e}txt".as_bytes()), "\\u{202e}txt");
         assert_eq!(show("a\u{2028}b".as_bytes()), "a\\u{2028}b");
         assert_eq!(show("grüße €".as_bytes()), "grüße €");
+    }
+
+    /// What `Escaped` wrote before it decoded UTF-8 itself: `utf8_chunks`,
+    /// the reference the decoder is checked against.
+    fn reference(bytes: &[u8]) -> String {
+        let mut s = String::new();
+        for chunk in bytes.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if !needs_escape(c) {
+                    s.push(c);
+                } else if (c as u32) < 0x80 {
+                    s += &format!("\\x{:02x}", c as u32);
+                } else {
+                    s += &format!("\\u{{{:04x}}}", c as u32);
+                }
+            }
+            for b in chunk.invalid() {
+                s += &format!("\\x{b:02x}");
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn escaping_is_what_utf8_chunks_makes_of_any_bytes() {
+        // Every sequence of up to two bytes, and up to four bytes around
+        // each UTF-8 boundary (lead bytes, the continuation range edges).
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(show(&[a, b]), reference(&[a, b]), "{a:#x} {b:#x}");
+            }
+        }
+        let edges = [
+            0x00, 0x0a, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1,
+            0xe2, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff,
+        ];
+        for &a in &edges {
+            for &b in &edges {
+                for &c in &edges {
+                    for &d in &edges {
+                        let v = [a, b, c, d, b'x'];
+                        assert_eq!(show(&v), reference(&v), "{v:x?}");
+                    }
+                }
+            }
+        }
+        // Every character, alone and between ASCII.
+        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            let v = format!("a{c}b");
+            assert_eq!(show(v.as_bytes()), reference(v.as_bytes()), "{:x}", c as u32);
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 use core::fmt;
 
+use hypcfg::put;
 use hypcfg::system::FaultPolicy;
+use hypcfg::text::{self, Arg, Out, Show};
 
 use crate::gic_access::Refusal;
 use crate::hsr::{ExceptionClass, Hsr};
@@ -146,16 +148,23 @@ impl Fault {
 /// What a FAULT line says before ` at <addr>`: the kind and status
 /// (`data abort (read), permission fault`), or for a register access the
 /// register and direction (`debug register DBGWCR0 write refused`).
+impl Show for Fault {
+    fn show(&self, o: &mut dyn Out) {
+        let (template, a, b): (&str, Arg<'_>, Arg<'_>) = match self {
+            Fault::Register(a) => return a.show(o),
+            Fault::Trapped { ec } => ("{} (EC {})", Arg::Str(self.kind()), text::hex2(u32::from(*ec))),
+            Fault::SgiRefused { reg, why } => ("{} write refused: {}", Arg::Str(reg.name()), Arg::Str(why)),
+            Fault::GicAccess { why, .. } => ("{}, {}", Arg::Str(self.kind()), why.into()),
+            _ if self.status().is_empty() => ("{}", Arg::Str(self.kind()), Arg::Str("")),
+            _ => ("{}, {}", Arg::Str(self.kind()), Arg::Str(self.status())),
+        };
+        text::write(o, template, &[a, b]);
+    }
+}
+
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Fault::Register(a) => write!(f, "{a}"),
-            Fault::Trapped { ec } => write!(f, "{} (EC {ec:#04x})", self.kind()),
-            Fault::SgiRefused { reg, why } => write!(f, "{} write refused: {why}", reg.name()),
-            Fault::GicAccess { why, .. } => write!(f, "{}, {why}", self.kind()),
-            _ if self.status().is_empty() => f.write_str(self.kind()),
-            _ => write!(f, "{}, {}", self.kind(), self.status()),
-        }
+        text::display(self.into(), f)
     }
 }
 
@@ -184,6 +193,18 @@ pub enum Decision {
         /// Identical faults in a row.
         count: u32,
     },
+}
+
+/// What the FAULT line says is done: `restart 1/2`, `halt` (also for a
+/// repeated fault), `log and continue`.
+impl Show for Decision {
+    fn show(&self, o: &mut dyn Out) {
+        match *self {
+            Decision::Restart { attempt, budget } => put!(o, "restart {}/{}", attempt, budget),
+            Decision::Halt { .. } | Decision::Repeated { .. } => o.str("halt"),
+            Decision::Log => o.str("log and continue"),
+        }
+    }
 }
 
 /// Identical faults in a row (same kind, address and PC, no other fault
@@ -475,6 +496,37 @@ mod tests {
             let _ = m.admit(Decision::Log, u64::MAX - u64::from(i), 0);
         }
         assert!(m.take_suppressed() > 0);
+    }
+
+    #[test]
+    fn the_fault_line_says_what_is_done() {
+        let said = |d: Decision| {
+            let mut s: heapless::String<24> = heapless::String::new();
+            d.show(&mut s);
+            s
+        };
+        assert_eq!(
+            said(Decision::Restart {
+                attempt: 1,
+                budget: 2
+            }),
+            "restart 1/2"
+        );
+        assert_eq!(
+            said(Decision::Restart {
+                attempt: 10,
+                budget: 255
+            }),
+            "restart 10/255"
+        );
+        assert_eq!(
+            said(Decision::Halt {
+                budget_exhausted: true
+            }),
+            "halt"
+        );
+        assert_eq!(said(Decision::Repeated { count: 64 }), "halt");
+        assert_eq!(said(Decision::Log), "log and continue");
     }
 
     #[test]

@@ -22,6 +22,7 @@
 use core::fmt;
 
 use hypcfg::flash::{Explanation, FlashError, Header, SectionKind};
+use hypcfg::text::{self, Out, Show};
 
 /// Size of the flash bank the image sits in (the platform's first `rom` bank).
 use crate::board::FLASH_SIZE;
@@ -69,9 +70,15 @@ impl ImageError {
     }
 }
 
+impl Show for ImageError {
+    fn show(&self, o: &mut dyn Out) {
+        self.explain().show(o)
+    }
+}
+
 impl fmt::Display for ImageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.explain().fmt(f)
+        text::display(self.into(), f)
     }
 }
 

@@ -17,6 +17,8 @@
 
 use core::fmt;
 
+use hypcfg::text::{self, Out, Show};
+
 /// The shift applied to a register offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shift {
@@ -107,9 +109,15 @@ impl NotDecoded {
     }
 }
 
+impl Show for NotDecoded {
+    fn show(&self, o: &mut dyn Out) {
+        o.str(self.message())
+    }
+}
+
 impl fmt::Display for NotDecoded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+        text::display(self.into(), f)
     }
 }
 

@@ -14,6 +14,9 @@
 
 use core::fmt;
 
+use hypcfg::put;
+use hypcfg::text::{self, Out, Show};
+
 use crate::hsr::{ExceptionClass, Hsr};
 
 /// Which instruction form trapped.
@@ -394,19 +397,19 @@ fn cp15(crn: u8, crm: u8, opc2: u8) -> (Group, Option<Name>) {
 /// "debug register DBGWCR0 write refused", "PMU register PMCCNTR (64-bit)
 /// read refused", "CP15 register (CRn c9, opc1 1, CRm c0, opc2 0) read
 /// refused": what the FAULT line says.
-impl fmt::Display for Access {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Show for Access {
+    fn show(&self, o: &mut dyn Out) {
         let (group, name) = self.register();
-        write!(f, "{}", group.name())?;
+        o.str(group.name());
         match (name, self.form) {
             (Some(n), _) => {
-                write!(f, " {}", n.base)?;
+                put!(o, " {}", n.base);
                 if let Some(i) = n.index {
-                    write!(f, "{i}")?;
+                    text::dec(o, u32::from(i));
                 }
                 match self.form {
-                    Form::Double { .. } => write!(f, " (64-bit)")?,
-                    Form::Memory { .. } => write!(f, " ({})", if self.read { "STC" } else { "LDC" })?,
+                    Form::Double { .. } => o.str(" (64-bit)"),
+                    Form::Memory { .. } => o.str(if self.read { " (STC)" } else { " (LDC)" }),
                     Form::Single { .. } => {}
                 }
             }
@@ -415,11 +418,21 @@ impl fmt::Display for Access {
                 Form::Single {
                     crn, opc1, crm, opc2, ..
                 },
-            ) => write!(f, " (CRn c{crn}, opc1 {opc1}, CRm c{crm}, opc2 {opc2})")?,
-            (None, Form::Double { opc1, crm, .. }) => write!(f, " (64-bit, opc1 {opc1}, CRm c{crm})")?,
+            ) => put!(o, " (CRn c{}, opc1 {}, CRm c{}, opc2 {})", crn, opc1, crm, opc2),
+            (None, Form::Double { opc1, crm, .. }) => put!(o, " (64-bit, opc1 {}, CRm c{})", opc1, crm),
             (None, Form::Memory { .. }) => {}
         }
-        write!(f, " {} refused", if self.read { "read" } else { "write" })
+        o.str(if self.read {
+            " read refused"
+        } else {
+            " write refused"
+        })
+    }
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(self.into(), f)
     }
 }
 

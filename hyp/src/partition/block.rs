@@ -214,6 +214,16 @@ pub enum BlockError {
     TooManyPartitions,
 }
 
+impl BlockError {
+    /// The variant's name, as `Debug` writes it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            BlockError::AlreadyInitialized => "AlreadyInitialized",
+            BlockError::TooManyPartitions => "TooManyPartitions",
+        }
+    }
+}
+
 impl CoreBlock {
     const NEW: CoreBlock = CoreBlock {
         core: CoreId(0),

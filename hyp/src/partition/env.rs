@@ -138,8 +138,8 @@ impl TransientSlots {
             Ok(m) => m,
             Err(e) => {
                 hprintln!(
-                    "[hyp] ERROR: channel slot {:#010x} cannot be mapped: {}",
-                    addr,
+                    "[hyp] ERROR: channel slot {} cannot be mapped: {}",
+                    crate::text::hex8(addr),
                     e.message()
                 );
                 return Err(Status::Internal);

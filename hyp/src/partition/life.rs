@@ -15,6 +15,7 @@ use crate::arch::context;
 use crate::arch::vectors;
 use crate::arch::{cpu, gic, timer};
 use crate::board::CORES as MAX_CORES;
+use crate::text::{hex8, left, right};
 use crate::{hprintln, mpu};
 
 /// Partitions not yet stopped; the core that stops the last one ends the run.
@@ -44,11 +45,11 @@ pub fn print_system(s: &System) {
     );
     for (id, p) in s.partitions.iter().enumerate() {
         hprintln!(
-            "[hyp]   partition {} {:<12} core {} entry {:#010x}{} {} regions",
+            "[hyp]   partition {} {} core {} entry {}{} {} regions",
             id,
-            p.name.as_str(),
+            left(p.name.as_str(), 12),
             p.core,
-            p.entry,
+            hex8(p.entry),
             if p.entry & 1 == 1 { " (T32)" } else { "" },
             p.regions.len()
         );
@@ -74,9 +75,9 @@ pub fn run_this_core(s: &'static System) -> ! {
     let core = CoreId(cpu::core_id() as u8);
     if let Err(e) = k.init(s, core, context::reset_state()) {
         hprintln!(
-            "[hyp] core {}: partition blocks refused ({:?}); core idles",
+            "[hyp] core {}: partition blocks refused ({}); core idles",
             core,
-            e
+            e.name()
         );
         idle_forever(k)
     }
@@ -141,9 +142,14 @@ pub fn run_this_core(s: &'static System) -> ! {
 
 /// Partition `id`'s MPU band, as the system gives it.
 fn band(s: &System, id: PartitionId) -> Vec<RegionWords, MAX_PARTITION_REGIONS> {
-    s.partitions
-        .get(id.index())
-        .map_or(Vec::new(), |p| p.regions.iter().map(|r| r.words).collect())
+    let mut words = Vec::new();
+    // Pushed one by one rather than collected: `collect` would keep a
+    // panic (its overflow `expect`, which a partition's regions, at most
+    // MAX_PARTITION_REGIONS, never reach) and with it `core::fmt`.
+    for r in s.partitions.get(id.index()).map_or(&[][..], |p| &p.regions[..]) {
+        let _ = words.push(r.words);
+    }
+    words
 }
 
 /// Stops partition `id` of this core for good and reports it (flushing
@@ -199,11 +205,11 @@ fn summary_and_exit(s: &System) -> ! {
             _ => {}
         }
         hprintln!(
-            "[hyp]   {:<12} core {}  faults {:>2}  restarts {:>2}  {}",
-            p.name.as_str(),
+            "[hyp]   {} core {}  faults {}  restarts {}  {}",
+            left(p.name.as_str(), 12),
             p.core,
-            st.faults.load(Ordering::Acquire),
-            st.restarts.load(Ordering::Acquire),
+            right(st.faults.load(Ordering::Acquire), 2),
+            right(st.restarts.load(Ordering::Acquire), 2),
             what
         );
     }
@@ -216,11 +222,15 @@ fn summary_and_exit(s: &System) -> ! {
                 continue;
             }
             if core == 0 {
-                hprintln!("[hyp] BENCH window_switch {}", mean);
-                hprintln!("[hyp] BENCH window_start_delay_max {}", max);
+                hprintln!(
+                    "[hyp] BENCH window_switch {}\n[hyp] BENCH window_start_delay_max {}",
+                    mean,
+                    max
+                );
             }
             hprintln!(
-                "[hyp]   core {} windows: {} started, deadline to partition resumed: max {} / mean {} instructions",
+                "[hyp]   core {} windows: {} started, deadline to partition resumed: \
+                 max {} / mean {} instructions",
                 core,
                 started,
                 max,

@@ -3,9 +3,13 @@
 //! hypervisor reads or writes here outside its own memory goes through
 //! transient mappings.
 
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::system::{RegionKind, System};
-use spin::Once;
+use hypcfg::text::{self, hex8, Arg, Out, Show};
 
 use super::block::{PartitionBlock, Reload, RunState, Stage};
 use crate::arch::context::El1State;
@@ -27,7 +31,61 @@ pub(super) const HYP_WRITE: Attrs = Attrs {
     mem: MemType::Normal,
 };
 
-static SYSTEM: Once<System> = Once::new();
+/// The system, written once by core 0 at boot ([`load_system`]) and only
+/// read after. What `spin::Once` does, without its poisoning panics (the
+/// image aborts on a panic, so nothing is ever poisoned), which were the
+/// last panics of the image.
+struct SystemCell {
+    /// Taken by the one call that writes `value`.
+    claimed: AtomicBool,
+    /// Set (release) once `value` is written; never cleared.
+    ready: AtomicBool,
+    value: UnsafeCell<MaybeUninit<System>>,
+}
+
+// SAFETY: `value` is written once, by the call that took `claimed`, before
+// `ready` is set; it is read only after `ready` is seen set (acquire) and
+// never written again, so every reference to it is to initialised,
+// immutable data.
+unsafe impl Sync for SystemCell {}
+
+impl SystemCell {
+    /// The system, once written.
+    fn get(&self) -> Option<&System> {
+        if !self.ready.load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: `ready` is set only after `value` was written, and it is
+        // never written again (the `Sync` impl above).
+        let value = unsafe { &*self.value.get() };
+        // SAFETY: as above, `value` is initialised.
+        Some(unsafe { value.assume_init_ref() })
+    }
+
+    /// Writes `system` if no call has yet, and returns the system written
+    /// (the first one: a second call keeps it, like `Once::call_once`).
+    fn set(&self, system: System) -> &System {
+        if !self.claimed.swap(true, Ordering::AcqRel) {
+            // SAFETY: the swap made this call the only writer, and no
+            // reader looks at `value` before `ready` is set below.
+            let slot = unsafe { &mut *self.value.get() };
+            slot.write(system);
+            self.ready.store(true, Ordering::Release);
+        }
+        loop {
+            if let Some(s) = self.get() {
+                return s;
+            }
+            core::hint::spin_loop();
+        }
+    }
+}
+
+static SYSTEM: SystemCell = SystemCell {
+    claimed: AtomicBool::new(false),
+    ready: AtomicBool::new(false),
+    value: UnsafeCell::new(MaybeUninit::uninit()),
+};
 
 /// The system description, once [`load_system`] has succeeded.
 pub fn system() -> Option<&'static System> {
@@ -66,36 +124,37 @@ pub enum Fact {
     Address,
 }
 
-impl core::fmt::Display for LoadError {
+impl Show for LoadError {
     /// A one-line explanation, with both values for a mismatch.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+    fn show(&self, o: &mut dyn Out) {
         match *self {
-            LoadError::Map(e) => f.write_str(e.message()),
-            LoadError::Blob(e) => f.write_str(e.message()),
+            LoadError::Map(e) => o.str(e.message()),
+            LoadError::Blob(e) => o.str(e.message()),
             LoadError::Mismatch {
                 what,
                 system,
                 here,
-                kind: Fact::Count,
-            } => write!(f, "{what} is {system} in the system, {here} in this hypervisor"),
-            LoadError::Mismatch {
-                what,
-                system,
-                here,
-                kind: Fact::AtMost,
-            } => write!(
-                f,
-                "{what} is {system} in the system, at most {here} in this hypervisor"
-            ),
-            LoadError::Mismatch {
-                what,
-                system,
-                here,
-                kind: Fact::Address,
-            } => write!(
-                f,
-                "{what} is {system:#010x} in the system, {here:#010x} in this hypervisor"
-            ),
+                kind,
+            } => {
+                let (template, system, here) = match kind {
+                    Fact::Count => (
+                        "{} is {} in the system, {} in this hypervisor",
+                        Arg::Dec(system),
+                        Arg::Dec(here),
+                    ),
+                    Fact::AtMost => (
+                        "{} is {} in the system, at most {} in this hypervisor",
+                        Arg::Dec(system),
+                        Arg::Dec(here),
+                    ),
+                    Fact::Address => (
+                        "{} is {} in the system, {} in this hypervisor",
+                        hex8(system),
+                        hex8(here),
+                    ),
+                };
+                text::write(o, template, &[Arg::Str(what), system, here]);
+            }
         }
     }
 }
@@ -116,7 +175,7 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
     drop(blob);
     let system = decoded.map_err(LoadError::Blob)?;
     check_platform(&system)?;
-    Ok(SYSTEM.call_once(|| system))
+    Ok(SYSTEM.set(system))
 }
 
 /// Checks the blob's board facts and fixed counts against this build and
@@ -126,49 +185,54 @@ pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
 fn check_platform(s: &System) -> Result<(), LoadError> {
     let h = &s.hypervisor;
     // Counts here are at most 32, u8 or u32: the casts cannot truncate.
-    let fact = |what, system: usize, here: usize, kind| {
-        let bad = match kind {
-            Fact::AtMost => system > here,
-            Fact::Count | Fact::Address => system != here,
-        };
-        bad.then_some(LoadError::Mismatch {
-            what,
-            system: system as u32,
-            here: here as u32,
-            kind,
-        })
-    };
-    let checks = [
-        fact("platform.cores", s.platform.cores as usize, CORES, Fact::AtMost),
-        fact(
+    let facts = [
+        (
+            "platform.cores",
+            s.platform.cores as u32,
+            CORES as u32,
+            Fact::AtMost,
+        ),
+        (
             "platform.mpu_regions (HMPUIR.REGION)",
-            s.platform.mpu_regions as usize,
-            crate::arch::mpu::region_count(),
+            s.platform.mpu_regions as u32,
+            crate::arch::mpu::region_count() as u32,
             Fact::Count,
         ),
-        fact(
+        (
             "hypervisor.static_regions",
-            h.static_regions as usize,
-            crate::layout::STATIC_REGIONS,
+            h.static_regions as u32,
+            crate::layout::STATIC_REGIONS as u32,
             Fact::Count,
         ),
-        fact(
+        (
             "hypervisor.transient_slots",
-            h.transient_slots as usize,
-            mpu::DEFAULT_TRANSIENT_SLOTS,
+            h.transient_slots as u32,
+            mpu::DEFAULT_TRANSIENT_SLOTS as u32,
             Fact::Count,
         ),
-        fact(
+        (
             "the console's base",
-            h.console_base as usize,
-            crate::board::CONSOLE_BASE as usize,
+            h.console_base,
+            crate::board::CONSOLE_BASE,
             Fact::Address,
         ),
     ];
-    match checks.into_iter().flatten().next() {
-        Some(e) => Err(e),
-        None => Ok(()),
+    // The first fact that does not hold.
+    for (what, system, here, kind) in facts {
+        let holds = match kind {
+            Fact::AtMost => system <= here,
+            Fact::Count | Fact::Address => system == here,
+        };
+        if !holds {
+            return Err(LoadError::Mismatch {
+                what,
+                system,
+                here,
+                kind,
+            });
+        }
     }
+    Ok(())
 }
 
 /// Bytes copied (and CRC-checked) between two looks at the window timer:

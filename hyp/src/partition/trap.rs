@@ -19,6 +19,7 @@ use crate::arch::{context, gic};
 use crate::health::{self, Decision, Fault, Line};
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::hypercall::{self, Effect};
+use crate::text::hex8;
 use crate::virq::{guest_reg, GuestReg};
 use crate::{hprintln, mpu};
 use hyp_core::sysreg::{Access, Form, SgiRegister, SgiRequest, SgiTargets};
@@ -533,10 +534,7 @@ fn on_fault(s: &System, k: &mut CoreBlock, slot: usize, fault: Fault, pc: u32, s
     };
     let mut repeated: heapless::String<48> = heapless::String::new();
     if let Decision::Repeated { count } = decision {
-        let _ = core::fmt::write(
-            &mut repeated,
-            format_args!("the same fault {count} times in a row"),
-        );
+        hypcfg::put!(&mut repeated, "the same fault {} times in a row", count);
     }
     flush_line(p.name.as_str(), &mut b.line);
     stop(
@@ -591,24 +589,14 @@ fn announce_suppressed(p: &Partition, suppressed: u32) {
 }
 
 fn report(p: &Partition, id: PartitionId, core: u8, fault: &Fault, pc: u32, decision: Decision) {
-    let mut action: heapless::String<24> = heapless::String::new();
-    let _ = match decision {
-        Decision::Restart { attempt, budget } => {
-            core::fmt::write(&mut action, format_args!("restart {attempt}/{budget}"))
-        }
-        Decision::Halt { .. } | Decision::Repeated { .. } => {
-            action.push_str("halt").map_err(|_| core::fmt::Error)
-        }
-        Decision::Log => action.push_str("log and continue").map_err(|_| core::fmt::Error),
-    };
     hprintln!(
-        "[hyp] FAULT {} (partition {}, core {}): {} at {:#010x}, PC {:#010x} -> {}",
+        "[hyp] FAULT {} (partition {}, core {}): {} at {}, PC {} -> {}",
         p.name.as_str(),
         id,
         core,
-        fault,
-        fault.addr().unwrap_or(pc),
-        pc,
-        action.as_str()
+        *fault,
+        hex8(fault.addr().unwrap_or(pc)),
+        hex8(pc),
+        decision
     );
 }

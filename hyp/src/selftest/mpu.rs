@@ -18,13 +18,14 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use aarch32_cpu::asm::{dsb, sev, wfe};
 use aarch32_cpu::register::CntVct;
-use hypcfg::mpu::{Access, Attrs, MemType};
+use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 
 use super::{EXPECT_ABORT, SEEN_ADDR, SEEN_HSR};
 use crate::arch::{cpu, mpu as regs};
 use crate::hprintln;
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::mpu::{self, Band, MapError};
+use crate::text::{hex8, Out, Show};
 
 /// DDR nothing maps: the `mpu-map` test range.
 const TEST_BASE: u32 = 0x2F00_0000;
@@ -139,6 +140,19 @@ fn wait_core1() -> Result<(), &'static str> {
 
 // ---- helpers ----
 
+/// A table entry as `{:?}` shows it: `Some(RegionWords { prbar: .., prlar: .. })`
+/// (in decimal) or `None`.
+struct DebugWords(Option<RegionWords>);
+
+impl Show for DebugWords {
+    fn show(&self, o: &mut dyn Out) {
+        match self.0 {
+            Some(w) => hypcfg::put!(o, "Some(RegionWords { prbar: {}, prlar: {} })", w.prbar, w.prlar),
+            None => o.str("None"),
+        }
+    }
+}
+
 fn this_core() -> usize {
     cpu::core_id() as usize
 }
@@ -151,10 +165,16 @@ fn transient_in_use() -> usize {
 
 /// Prints a refusal the test did not expect and turns it into a failure.
 fn report(what: &'static str) -> impl Fn(MapError) -> &'static str {
-    move |e| {
-        hprintln!("[selftest] {} failed on core {}: {}", what, this_core(), e);
-        what
-    }
+    move |e| failure(what, e)
+}
+
+/// The line of [`report`], and `what` back, out of line: `bench_map` times
+/// map+unmap pairs with this in their error path, which should not weigh
+/// on the timed code.
+#[inline(never)]
+fn failure(what: &'static str, e: MapError) -> &'static str {
+    hprintln!("[selftest] {} failed on core {}: {}", what, this_core(), e);
+    what
 }
 
 /// Checks that `got` is the refusal `want` and shows its message.
@@ -204,12 +224,12 @@ fn check_this_core() -> Result<(), &'static str> {
             };
             if !ok {
                 hprintln!(
-                    "[selftest] core {} region {}: hardware {:#010x}/{:#010x}, table {:?}",
+                    "[selftest] core {} region {}: hardware {}/{}, table {}",
                     this_core(),
                     i,
-                    hw.prbar,
-                    hw.prlar,
-                    m.region(i).map(|r| r.words)
+                    hex8(hw.prbar),
+                    hex8(hw.prlar),
+                    DebugWords(m.region(i).map(|r| r.words))
                 );
                 return Err("an MPU region differs from the table");
             }
@@ -221,10 +241,10 @@ fn check_this_core() -> Result<(), &'static str> {
             .fold(0u32, |mask, (i, _)| mask | 1 << i);
         if regs::enabled_mask() != want {
             hprintln!(
-                "[selftest] core {}: HPRENR {:#010x}, table {:#010x}",
+                "[selftest] core {}: HPRENR {}, table {}",
                 this_core(),
-                regs::enabled_mask(),
-                want
+                hex8(regs::enabled_mask()),
+                hex8(want)
             );
             return Err("HPRENR differs from the table");
         }
@@ -250,9 +270,9 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         return Err("map did not return the range in a new transient slot");
     }
     hprintln!(
-        "[selftest] mapped {:#010x}..{:#010x} RW XN EL2-only in a transient slot",
-        TEST_BASE,
-        TEST_LIMIT
+        "[selftest] mapped {}..{} RW XN EL2-only in a transient slot",
+        hex8(TEST_BASE),
+        hex8(TEST_LIMIT)
     );
     check_this_core()?;
     let words = outer.ptr().cast::<u32>();
@@ -339,8 +359,8 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         return Err("ioremap of the console did not return its static window");
     }
     hprintln!(
-        "[selftest] ioremap of the console returned its static window {:#010x}",
-        uart.addr()
+        "[selftest] ioremap of the console returned its static window {}",
+        hex8(uart.addr())
     );
     // A static window has nothing to undo: dropping it leaves the console.
     drop(uart);
@@ -360,8 +380,8 @@ pub(super) fn map_test() -> Result<(), &'static str> {
         return Err("the fault after unmap was not a read data abort at EL2 on the range");
     }
     hprintln!(
-        "[selftest] access after unmap faulted at EL2: HDFAR={:#010x} ({})",
-        addr,
+        "[selftest] access after unmap faulted at EL2: HDFAR={} ({})",
+        hex8(addr),
         hsr.fault_name()
     );
     Ok(())
@@ -376,8 +396,8 @@ pub(super) fn guard_fatal_test() -> Result<(), &'static str> {
     let m = mpu::map_mm_range(TEST_BASE, TEST_LIMIT, Attrs::HYP_DATA).map_err(report("map"))?;
     mpu::unmap_mm_range(TEST_BASE).map_err(report("raw unmap"))?;
     hprintln!(
-        "[selftest] unmapped {:#010x} behind its Mapping; dropping it must stop the run",
-        m.addr()
+        "[selftest] unmapped {} behind its Mapping; dropping it must stop the run",
+        hex8(m.addr())
     );
     drop(m);
     Err("a failed unmap on drop did not stop the run")

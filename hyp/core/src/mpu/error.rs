@@ -3,6 +3,7 @@
 use core::fmt;
 
 use hypcfg::mpu::Attrs;
+use hypcfg::text::{self, Arg, Out, Show};
 
 use super::Band;
 
@@ -33,9 +34,9 @@ impl AttrDiff {
     }
 }
 
-impl fmt::Display for AttrDiff {
+impl Show for AttrDiff {
     /// Lists the differing fields, e.g. `AP (access permissions), XN (execute-never)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn show(&self, o: &mut dyn Out) {
         let names = [
             (self.access, "AP (access permissions)"),
             (self.xn, "XN (execute-never)"),
@@ -44,15 +45,20 @@ impl fmt::Display for AttrDiff {
         let mut first = true;
         for (_, name) in names.iter().filter(|(differs, _)| *differs) {
             if !first {
-                f.write_str(", ")?;
+                o.str(", ");
             }
-            f.write_str(name)?;
+            o.str(name);
             first = false;
         }
         if first {
-            f.write_str("nothing")?;
+            o.str("nothing");
         }
-        Ok(())
+    }
+}
+
+impl fmt::Display for AttrDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(self.into(), f)
     }
 }
 
@@ -141,115 +147,110 @@ impl MapError {
     pub fn message(&self) -> &'static str {
         match self {
             MapError::WriteExecute => {
-                "refused: a mapping may not be writable and executable at once (W^X); \
-                 map code read-only or data execute-never"
+                "refused: writable and executable at once (W^X); map code read-only or data XN"
             }
             MapError::GuestVisible => {
-                "refused: the attributes give EL1 access, and the EL2 MPU is also the \
-                 running partition's stage 2, so the partition could reach the range while \
-                 it is mapped; map with EL2-only access (HypRw or HypRo, e.g. \
-                 Attrs::HYP_DATA) and give partitions memory in the system config"
+                "refused: the attributes give EL1 access, so the running partition could reach the \
+                 range (the EL2 MPU is its stage 2); map EL2-only (HypRw or HypRo)"
             }
             MapError::EmptyRange => {
-                "refused: the range is empty (base >= limit, or length 0); the limit is \
-                 exclusive and must be above the base"
+                "refused: the range is empty; the limit is exclusive and must be above the base"
             }
             MapError::AddressOverflow => {
-                "refused: the range runs past 4 GiB once widened to the 64-byte MPU \
-                 granule; the last granule of the address space cannot be mapped"
+                "refused: the range runs past 4 GiB once widened to the 64-byte granule; the last \
+                 granule cannot be mapped"
             }
             MapError::AttrMismatch { .. } => {
-                "refused: the range is already mapped with different attributes; ask for \
-                 the existing region's attributes or use another range"
+                "refused: the range is mapped with other attributes; use those or another range"
             }
             MapError::PartialOverlap { .. } => {
-                "refused: the range partially overlaps an existing MPU region; map a range \
-                 wholly inside one region or clear of all of them"
+                "refused: the range partially overlaps an MPU region; map inside one or clear of all"
             }
             MapError::NoFreeSlot => {
-                "refused: every transient MPU slot of this core is in use; unmap a \
-                 transient mapping first or reserve more transient slots"
+                "refused: every transient MPU slot of this core is in use; unmap one or reserve more"
             }
             MapError::NotMapped => {
-                "unmap refused: nothing is mapped at this address on this core; unmap only \
-                 through the Mapping map_mm_range returned, on the core that mapped it"
+                "unmap refused: nothing is mapped at this address on this core; unmap the Mapping \
+                 map_mm_range returned, on its core"
             }
             MapError::NotTransient { .. } => {
-                "unmap refused: the address is in a static or partition region, which unmap \
-                 never removes; map_mm_range returned that region as is, so there is \
-                 nothing to undo"
+                "unmap refused: the address is in a static or partition region, which unmap never \
+                 removes; nothing to undo"
             }
             MapError::PartOfRegion => {
-                "unmap refused: the address is inside a transient region but is not the \
-                 base of any mapping of it; unmap only through the Mapping map_mm_range \
-                 returned"
+                "unmap refused: the address is not the base of a mapping; unmap the Mapping \
+                 map_mm_range returned"
             }
             MapError::TooManyUsers => {
-                "refused: the existing transient region has as many users as it can count; \
-                 unmap some of its mappings first"
+                "refused: the transient region has all the users it can count; unmap some"
             }
             MapError::NotDevice => {
-                "ioremap refused: ioremap maps devices, so the memory type must be \
-                 MemType::Device; use map_mm_range for memory"
+                "ioremap refused: the memory type is not Device; use map_mm_range for memory"
             }
             MapError::NotInitialised => {
-                "refused: this core's MPU table is not set up yet; boot must run mpu init \
-                 on every core before mapping"
+                "refused: this core's MPU table is not set up; boot runs mpu init on every core first"
             }
             MapError::AlreadyInitialised => {
-                "refused: this core's MPU table is already set up, and setting it up again \
-                 would drop its live transient mappings; init runs once per core at boot \
-                 (load a partition band to change the partition's regions)"
+                "refused: this core's MPU table is already set up; init runs once per core"
             }
             MapError::NoSuchBand => {
-                "refused: no partition band is registered under this id; boot registers \
-                 each partition's band on its core before the first switch"
+                "refused: no partition band is registered under this id; register it on its core \
+                 first"
             }
             MapError::Busy => {
-                "refused: this core is already changing its MPU table (a map or unmap was \
-                 re-entered from an interrupt on the same core); map and unmap only with \
-                 interrupts masked at EL2"
+                "refused: this core's MPU table is busy (re-entered); map and unmap with interrupts \
+                 masked"
             }
             MapError::NoSuchCore => {
-                "refused: there is no MPU table for this core number; the image supports \
-                 board::CORES cores"
+                "refused: no MPU table for this core number; the image supports board::CORES cores"
             }
             MapError::BadRegionWords { .. } => {
-                "refused: a static or partition region is disabled, inverted, writable and \
-                 executable, or uses a memory type the hypervisor never programs; \
-                 regenerate the system tables"
+                "refused: a static or partition region is disabled, inverted, W+X or of an unknown \
+                 memory type; regenerate the system tables"
             }
             MapError::BandsDoNotFit => {
-                "refused: the regions do not fit the MPU (static + partition + transient \
-                 must not exceed the region count); shrink the partition or the \
-                 transient reserve"
+                "refused: static + partition + transient regions exceed the MPU's; shrink the \
+                 partition or the transient reserve"
             }
             MapError::BandOverlap { .. } => {
-                "refused: a static or partition region overlaps another region; regions \
-                 must be disjoint (unmap transient mappings before switching partitions)"
+                "refused: a static or partition region overlaps another; regions must be disjoint \
+                 (unmap transient mappings before a switch)"
             }
         }
     }
 }
 
-impl fmt::Display for MapError {
+impl Show for MapError {
     /// The [`message`](MapError::message), with the band, attributes or
     /// index involved where there are any.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())?;
-        match self {
+    fn show(&self, o: &mut dyn Out) {
+        o.str(self.message());
+        let (template, a, b): (&str, Arg<'_>, Arg<'_>) = match self {
             MapError::AttrMismatch { band, diff } => {
-                write!(f, " [{band} region; differing: {diff}]")
+                (" [{} region; differing: {}]", Arg::Str(band.name()), diff.into())
             }
-            MapError::PartialOverlap { band } => write!(f, " [overlaps a {band} region]"),
-            MapError::NotTransient { band } => write!(f, " [{band} region]"),
-            MapError::BadRegionWords { band, index } => {
-                write!(f, " [{band} region #{index} of the list given]")
+            MapError::PartialOverlap { band } => {
+                (" [overlaps a {} region]", Arg::Str(band.name()), Arg::Str(""))
             }
-            MapError::BandOverlap { band, other } => {
-                write!(f, " [a {band} region overlaps a {other} region]")
-            }
-            _ => Ok(()),
-        }
+            MapError::NotTransient { band } => (" [{} region]", Arg::Str(band.name()), Arg::Str("")),
+            MapError::BadRegionWords { band, index } => (
+                " [{} region #{} of the list given]",
+                Arg::Str(band.name()),
+                index.into(),
+            ),
+            MapError::BandOverlap { band, other } => (
+                " [a {} region overlaps a {} region]",
+                Arg::Str(band.name()),
+                Arg::Str(other.name()),
+            ),
+            _ => return,
+        };
+        text::write(o, template, &[a, b]);
+    }
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(self.into(), f)
     }
 }

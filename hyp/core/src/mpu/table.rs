@@ -6,6 +6,7 @@ use core::num::NonZeroU32;
 use core::ops::Range;
 
 use hypcfg::mpu::{Attrs, MemType, RegionWords, GRANULE};
+use hypcfg::text::{self, Out, Show};
 
 use super::{AttrDiff, MapError, Mapped, MpuHw, Placed};
 
@@ -45,10 +46,16 @@ impl Band {
     }
 }
 
-impl core::fmt::Display for Band {
+impl Show for Band {
     /// The band's [`name`](Band::name).
+    fn show(&self, o: &mut dyn Out) {
+        o.str(self.name())
+    }
+}
+
+impl core::fmt::Display for Band {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.name())
+        text::display(self.into(), f)
     }
 }
 
