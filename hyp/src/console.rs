@@ -92,11 +92,15 @@ pub fn print(template: &str, args: &[Arg<'_>]) {
     }
 }
 
-/// [`print`] for a fatal report: takes the lock if it can, and otherwise
-/// (the fault hit while the console was held) writes anyway, since a
-/// garbled line is better than a silent hang.
+/// [`print`] for a fatal report: takes the lock if it can within 10 ms,
+/// and otherwise (the fault hit while the console was held) writes anyway,
+/// since a garbled line is better than a silent hang. The wait is timed
+/// by the counter, not counted in tries: another core may hold the lock
+/// for a long line, and under QEMU its thread may not even be running.
 pub fn print_emergency(template: &str, args: &[Arg<'_>]) {
-    for _ in 0..100_000 {
+    let start = crate::arch::timer::counter();
+    let patience = u64::from(crate::arch::timer::frequency() / 100);
+    while crate::arch::timer::counter().wrapping_sub(start) < patience {
         if let Some(mut guard) = CONSOLE.try_lock() {
             if let Some(uart) = guard.as_mut() {
                 text::write(uart, template, args);
