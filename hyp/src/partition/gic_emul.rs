@@ -120,17 +120,18 @@ struct Transfer {
     len: u32,
 }
 
-/// Reads the `N` bytes of instruction at `pc` of partition `p`: only
-/// from its own readable memory (the checks every guest buffer passes),
-/// never from a device or another partition.
-fn fetch<const N: usize>(p: &Partition, pc: u32) -> Result<[u8; N], Refusal> {
+/// Reads the `N` bytes of instruction at `pc` of the partition whose
+/// buffer map is `mem`: only from its own readable memory (the checks
+/// every guest buffer passes), never from a device or another partition.
+fn fetch<const N: usize>(mem: &BufferMap, pc: u32) -> Result<[u8; N], Refusal> {
     let mut buf = [0u8; N];
-    let src = check_read(&BufferMap::of(&p.regions), pc, N as u32, N as u32).map_err(|_| Refusal::Fetch)?;
+    let src = check_read(mem, pc, N as u32, N as u32).map_err(|_| Refusal::Fetch)?;
     super::env::copy_from_guest(&src, &mut buf);
     Ok(buf)
 }
 
-/// The length in bytes of the instruction of partition `p` (frame `f`)
+/// The length in bytes of the instruction of the partition (buffer map
+/// `mem`, frame `f`)
 /// that took data abort `hsr`, to step over it. With a valid syndrome
 /// (`HSR.ISV` 1) it is `HSR.IL`; without one `HSR.IL` is 1 whatever the
 /// instruction (Arm ARM, `HSR.IL`), so a T32 instruction's length is read
@@ -139,12 +140,12 @@ fn fetch<const N: usize>(p: &Partition, pc: u32) -> Result<[u8; N], Refusal> {
 /// `0b11111`. A32 instructions are 4 bytes. A first halfword that cannot
 /// be read (never the case for code the partition could run: every
 /// executable region is readable) keeps `HSR.IL`.
-pub(super) fn abort_insn_len(p: &Partition, f: &GuestFrame, hsr: Hsr) -> u32 {
+pub(super) fn abort_insn_len(mem: &BufferMap, f: &GuestFrame, hsr: Hsr) -> u32 {
     let il = if hsr.il32() { 4 } else { 2 };
     if hsr.iss() & ISS_ISV != 0 || f.spsr & SPSR_T == 0 {
         return il;
     }
-    match fetch::<2>(p, f.elr) {
+    match fetch::<2>(mem, f.elr) {
         Ok(hw1) if !insn::t32_is_32bit(u16::from_le_bytes(hw1)) => 2,
         Ok(_) => 4,
         Err(_) => il,
@@ -153,19 +154,19 @@ pub(super) fn abort_insn_len(p: &Partition, f: &GuestFrame, hsr: Hsr) -> u32 {
 
 /// Reads and decodes the instruction at the frame's PC; `Err` carries
 /// its length, once known, for stepping over it.
-fn decode(p: &Partition, f: &GuestFrame) -> Result<LoadStore, (Refusal, Option<u32>)> {
+fn decode(mem: &BufferMap, f: &GuestFrame) -> Result<LoadStore, (Refusal, Option<u32>)> {
     let pc = f.elr;
     if f.spsr & SPSR_T != 0 {
-        let hw1 = u16::from_le_bytes(fetch::<2>(p, pc).map_err(|e| (e, None))?);
+        let hw1 = u16::from_le_bytes(fetch::<2>(mem, pc).map_err(|e| (e, None))?);
         let wide = insn::t32_is_32bit(hw1);
         let hw2 = if wide {
-            u16::from_le_bytes(fetch::<2>(p, pc.wrapping_add(2)).map_err(|e| (e, Some(4)))?)
+            u16::from_le_bytes(fetch::<2>(mem, pc.wrapping_add(2)).map_err(|e| (e, Some(4)))?)
         } else {
             0
         };
         insn::decode_t32(hw1, hw2).map_err(|e| (Refusal::Insn(e), Some(if wide { 4 } else { 2 })))
     } else {
-        let w = u32::from_le_bytes(fetch::<4>(p, pc).map_err(|e| (e, Some(4)))?);
+        let w = u32::from_le_bytes(fetch::<4>(mem, pc).map_err(|e| (e, Some(4)))?);
         insn::decode_a32(w).map_err(|e| (Refusal::Insn(e), Some(4)))
     }
 }
@@ -174,7 +175,12 @@ fn decode(p: &Partition, f: &GuestFrame) -> Result<LoadStore, (Refusal, Option<u
 /// syndrome when it is valid, else from the instruction, whose address
 /// must be `addr` and direction `write` (else it is not the instruction
 /// that faulted: the partition changed it meanwhile).
-fn transfer(p: &Partition, f: &GuestFrame, hsr: Hsr, addr: u32) -> Result<Transfer, (Refusal, Option<u32>)> {
+fn transfer(
+    mem: &BufferMap,
+    f: &GuestFrame,
+    hsr: Hsr,
+    addr: u32,
+) -> Result<Transfer, (Refusal, Option<u32>)> {
     let iss = hsr.iss();
     let len = if hsr.il32() { 4 } else { 2 };
     if iss & ISS_ISV != 0 {
@@ -193,7 +199,7 @@ fn transfer(p: &Partition, f: &GuestFrame, hsr: Hsr, addr: u32) -> Result<Transf
             len,
         });
     }
-    let d = decode(p, f)?;
+    let d = decode(mem, f)?;
     let refuse = |why| Err((why, Some(d.len)));
     let rn = usize::from(d.rn);
     let Some(base) = read_reg(f, rn) else {
@@ -257,7 +263,7 @@ pub(super) fn try_emulate(
             len.unwrap_or(if hsr.il32() { 4 } else { 2 }),
         )
     };
-    let t = match transfer(p, &b.frame, hsr, addr) {
+    let t = match transfer(&b.buffers, &b.frame, hsr, addr) {
         Ok(t) => t,
         Err((why, len)) => return refused(why, len),
     };

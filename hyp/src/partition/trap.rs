@@ -96,7 +96,7 @@ extern "C" fn hyp_guest_trap(frame: *mut GuestFrame) -> *mut GuestFrame {
                         gic_emul::Emulation::NotGic => {
                             // `HSR.IL` is 1 without a valid syndrome,
                             // also for a 16-bit T32 instruction.
-                            skip = gic_emul::abort_insn_len(p, &b.frame, hsr);
+                            skip = gic_emul::abort_insn_len(&b.buffers, &b.frame, hsr);
                             Fault::from_trap(hsr, hdfar, hifar)
                         }
                     }
