@@ -77,8 +77,9 @@ pub(super) enum Emulation {
     NotGic,
 }
 
-/// Register `rt` of the access, in the mode it was made in.
-fn read_reg(f: &GuestFrame, rt: usize) -> Option<u32> {
+/// Register `rt` of the access, in the mode it was made in: r0-r12
+/// (FIQ mode's own r8-r12); `None` for SP, LR and PC.
+pub(super) fn read_reg(f: &GuestFrame, rt: usize) -> Option<u32> {
     match guest_reg(f.spsr, rt) {
         GuestReg::Frame(n) => f.r.get(n).copied(),
         GuestReg::FiqBanked(n) => Some(context::read_fiq_reg(n)),

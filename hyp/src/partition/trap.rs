@@ -20,7 +20,6 @@ use crate::health::{self, Decision, Fault, Line};
 use crate::hsr::{ExceptionClass, Hsr};
 use crate::hypercall::{self, Effect};
 use crate::text::hex8;
-use crate::virq::{guest_reg, GuestReg};
 use crate::{hprintln, mpu};
 use hyp_core::sysreg::{Access, Form, SgiRegister, SgiRequest, SgiTargets};
 
@@ -169,12 +168,8 @@ fn gic_cpu_access(b: &mut PartitionBlock, hsr: Hsr, skip: u32) -> Option<Fault> 
 /// named, in the partition's mode: r0-r12 (FIQ mode's own r8-r12) and
 /// LR; `None` for SP and PC.
 fn guest_reg_value(f: &GuestFrame, reg: u8) -> Option<u32> {
-    match guest_reg(f.spsr, reg as usize) {
-        GuestReg::Frame(n) => f.r.get(n).copied(),
-        GuestReg::FiqBanked(n) => Some(context::read_fiq_reg(n)),
-        GuestReg::Unsupported if reg == 14 => Some(crate::arch::guest_lr(f.spsr, f.lr)),
-        GuestReg::Unsupported => None,
-    }
+    gic_emul::read_reg(f, usize::from(reg))
+        .or_else(|| (reg == 14).then(|| crate::arch::guest_lr(f.spsr, f.lr)))
 }
 
 /// A hypercall whose effect reaches beyond the caller's registers
