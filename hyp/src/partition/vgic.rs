@@ -405,15 +405,23 @@ pub fn switch_in(b: &mut PartitionBlock) {
 }
 
 /// Stops every interrupt of partition `p` at the GIC: its SPIs disabled,
-/// not pending, not active, at their reset priority; and, if its timers
+/// not pending, not active, at their reset priority, and with `reclaim`
+/// enabled again at once (a restart), under the same mapping of the
+/// distributor (none for a partition without SPIs); and, if its timers
 /// were live (`timers_live`), their pending and active state at this
 /// core's (`core`) redistributor.
-fn quiesce(p: &Partition, core: u32, timers_live: bool) {
-    gic::with_frame(gic::DISTRIBUTOR, |d| {
-        for &irq in p.irqs.iter().filter(|&&i| i >= 32) {
-            gic::release_spi(d, irq as u32);
-        }
-    });
+fn quiesce(p: &Partition, core: u32, timers_live: bool, reclaim: bool) {
+    let mut spis = p.irqs.iter().filter(|&&i| i >= 32).peekable();
+    if spis.peek().is_some() {
+        gic::with_frame(gic::DISTRIBUTOR, |d| {
+            for &irq in spis {
+                gic::release_spi(d, irq as u32);
+                if reclaim {
+                    gic::claim_spi(d, irq as u32);
+                }
+            }
+        });
+    }
     if timers_live {
         gic::with_frame(gic::redistributor(core), gic::release_timers);
     }
@@ -437,7 +445,7 @@ pub(super) fn release(s: &System, k: &mut CoreBlock, slot: usize) {
     b.el1.stop_timers();
     b.vgic = VgicState::EMPTY;
     if let Some(p) = s.partitions.get(b.id.index()) {
-        quiesce(p, core, running);
+        quiesce(p, core, running, false);
     }
 }
 
@@ -452,17 +460,5 @@ pub fn reset(s: &System, b: &mut PartitionBlock) {
     let Some(p) = s.partitions.get(b.id.index()) else {
         return;
     };
-    gic::with_frame(gic::redistributor(b.core.0 as u32), gic::release_timers);
-    // Whatever its last run left of its SPIs is dropped and they are
-    // claimed again, under one mapping of the distributor, and none for a
-    // partition without SPIs: this is part of a restart's last step, which
-    // a window boundary waits for.
-    if p.irqs.iter().any(|&i| i >= 32) {
-        gic::with_frame(gic::DISTRIBUTOR, |d| {
-            for &irq in p.irqs.iter().filter(|&&i| i >= 32) {
-                gic::release_spi(d, irq as u32);
-                gic::claim_spi(d, irq as u32);
-            }
-        });
-    }
+    quiesce(p, b.core.0 as u32, true, true);
 }
