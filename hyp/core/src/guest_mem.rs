@@ -89,10 +89,7 @@ pub struct BufferMap {
 struct BufferRange {
     base: u32,
     last: u32,
-    /// Readable by the guest (a memory type the hypervisor uses, and EL1
-    /// access); a buffer in a region that is not is [`Status::BadPointer`].
-    usable: bool,
-    /// Writable by the guest.
+    /// Writable by the guest (every range is readable by it).
     writable: bool,
 }
 
@@ -102,7 +99,6 @@ impl BufferMap {
         ranges: [BufferRange {
             base: 0,
             last: 0,
-            usable: false,
             writable: false,
         }; MAX_PARTITION_REGIONS],
         len: 0,
@@ -110,23 +106,27 @@ impl BufferMap {
 
     /// The buffer map of a partition whose band is `regions`. Device
     /// regions never hold buffers: the hypervisor does not do MMIO on a
-    /// guest's behalf. Regions past [`MAX_PARTITION_REGIONS`] (which the
-    /// system check rules out) are left out, so they hold no buffer.
+    /// guest's behalf; nor do regions the guest cannot read, or whose
+    /// memory type the hypervisor does not use, so they are left out (a
+    /// buffer there is not found: [`Status::BadPointer`]). Regions past
+    /// [`MAX_PARTITION_REGIONS`] (which the system check rules out) are
+    /// left out too.
     pub fn of(regions: &[PartitionRegion]) -> BufferMap {
         let mut map = BufferMap::EMPTY;
-        let memory = regions.iter().filter(|r| r.kind != RegionKind::Device);
-        for (slot, r) in map.ranges.iter_mut().zip(memory) {
+        let usable = regions.iter().filter_map(|r| {
             let w = r.words;
             // AttrIndx (PRLAR[3:1]) must be one the hypervisor uses, and
             // AP[2:1] (PRBAR[2:1]) says who may read and write.
             let access = Access::from_ap_bits(w.prbar >> 1);
             let known = MemType::from_attr_index((w.prlar >> 1) & 0b111).is_some();
-            *slot = BufferRange {
+            (r.kind != RegionKind::Device && known && access.guest_visible()).then_some(BufferRange {
                 base: w.base(),
                 last: w.limit(),
-                usable: known && access.guest_visible(),
                 writable: access.writable(),
-            };
+            })
+        });
+        for (slot, range) in map.ranges.iter_mut().zip(usable) {
+            *slot = range;
             map.len = map.len.wrapping_add(1); // at most MAX_PARTITION_REGIONS
         }
         map
@@ -136,12 +136,14 @@ impl BufferMap {
 /// Checks that `[ptr, ptr + len)` lies inside one of the caller's memory or
 /// shared-memory regions and is readable by it, and that `ptr` is a
 /// multiple of `align` (a power of two). See [`check`].
+#[inline]
 pub fn check_read(map: &BufferMap, ptr: u32, len: u32, align: u32) -> Result<GuestRead, Status> {
     check(map, ptr, len, Need::Read, align)?;
     Ok(GuestRead { addr: ptr, len })
 }
 
 /// As [`check_read`], and the caller may write the buffer.
+#[inline]
 pub fn check_write(map: &BufferMap, ptr: u32, len: u32, align: u32) -> Result<GuestWrite, Status> {
     check(map, ptr, len, Need::Write, align)?;
     Ok(GuestWrite { addr: ptr, len })
@@ -169,9 +171,6 @@ fn check(map: &BufferMap, ptr: u32, len: u32, need: Need, align: u32) -> Result<
         .iter()
         .find(|r| r.base <= ptr && last <= r.last)
         .ok_or(Status::BadPointer)?;
-    if !r.usable {
-        return Err(Status::BadPointer);
-    }
     if need == Need::Write && !r.writable {
         return Err(Status::Permission);
     }
