@@ -308,6 +308,53 @@ fn map_any(base: u32, limit: u32, attrs: TransientAttrs) -> Result<Mapping, MapE
     Ok(Mapping::new(placed.at(base), table))
 }
 
+/// Runs `f` on `[base, limit)` mapped with `attrs` (EL2-only) on the
+/// calling core, for a copy that maps nothing else while it runs (a
+/// channel slot), and unmaps it when `f` returns. `base..limit` must be
+/// clear of the static band ([`clear_of_static`]) and of every partition
+/// region.
+///
+/// The usual case is [`MpuMap::with_window`]: no transient region is live,
+/// so the range goes into the first transient slot without a lookup, and
+/// the unmap is one region disable. Otherwise it is [`map_mm_range`] with
+/// every rule, and its guard.
+#[inline(always)]
+pub fn with_window<R>(
+    base: u32,
+    limit: u32,
+    attrs: Attrs,
+    f: impl FnOnce(*mut u8) -> R,
+) -> Result<R, MapError> {
+    let checked = TransientAttrs::check(attrs)?;
+    let mut t = ThisTable::get()?;
+    let windowed = t.map().with_window(base, limit, checked, |at| {
+        f(core::ptr::with_exposed_provenance_mut(at as usize))
+    });
+    drop(t);
+    match windowed {
+        Ok(r) => Ok(r),
+        // Not windowed: `f` (wrapped) runs under a whole map.
+        Err(f) => {
+            let m = map_cold(base, limit, attrs)?;
+            Ok(f(m.addr()))
+        }
+    }
+}
+
+/// [`map_mm_range`], out of line: the fallback of [`with_window`].
+#[cold]
+#[inline(never)]
+fn map_cold(base: u32, limit: u32, attrs: Attrs) -> Result<Mapping, MapError> {
+    map_mm_range(base, limit, attrs)
+}
+
+/// Whether `[base, last]` (inclusive) meets none of the calling core's
+/// static band, the hypervisor's own memory (see
+/// [`MpuMap::clear_of_static`]); every core's static band is the same.
+pub fn clear_of_static(base: u32, last: u32) -> bool {
+    inspect(|m| m.clear_of_static(base, last)).unwrap_or(false)
+}
+
 /// Maps `len` bytes of a device the hypervisor drives at `base` (device,
 /// EL2-only `attrs`) on the calling core: [`MpuMap::ioremap`]'s checks
 /// ([`ioremap_limit`]), then [`map_mm_range`].

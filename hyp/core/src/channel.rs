@@ -10,8 +10,9 @@
 //! The system's channels are checked once, when [`Channels::configure`] fills
 //! the table (endpoints, the receiver's core and the queue geometry of
 //! each, next to its indices): a call is then an index, an owner compare
-//! and the queue update, all under one lock.
+//! and the queue update, all under that channel's own lock.
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use hypcfg::abi::Status;
 use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{Channel, MAX_CHANNELS};
@@ -189,19 +190,22 @@ impl Queue {
     }
 }
 
-/// Every channel of the system, checked once, with its queue indices,
-/// behind one lock both cores take: the whole of a `CHANNEL_SEND`,
-/// `CHANNEL_RECV` or `CHANNEL_POLL` (endpoint check, queue update, slot
-/// copy) happens here, so the target's hypercall adapter only supplies
-/// the slot memory and delivers the notification.
+/// Every channel of the system, checked once, each queue behind its own
+/// lock: the whole of a `CHANNEL_SEND` or `CHANNEL_RECV` (endpoint check,
+/// queue update, slot copy) happens under the lock of the one channel it
+/// names, so the target's hypercall adapter only supplies the slot memory
+/// and delivers the notification.
+///
+/// A lock per channel, not one for the table: only a channel's own sender
+/// and receiver ever wait for each other (each partition runs on one
+/// core), so partitions that share no channel never delay each other's
+/// calls, whatever their cores.
 pub struct Channels {
-    table: Mutex<Table>,
-}
-
-/// The channel table and whether [`Channels::configure`] has filled it.
-struct Table {
-    configured: bool,
-    queues: [Queue; MAX_CHANNELS],
+    /// Set by the first [`Channels::configure`], which alone fills the
+    /// queues.
+    configured: AtomicBool,
+    /// The queues, in channel id order.
+    queues: [Mutex<Queue>; MAX_CHANNELS],
 }
 
 impl Default for Channels {
@@ -216,27 +220,46 @@ impl Channels {
     /// static filled in place, never built and moved.
     pub const fn new() -> Self {
         Channels {
-            table: Mutex::new(Table {
-                configured: false,
-                queues: [Queue::ABSENT; MAX_CHANNELS],
-            }),
+            configured: AtomicBool::new(false),
+            queues: [const { Mutex::new(Queue::ABSENT) }; MAX_CHANNELS],
         }
     }
 
     /// Fills the table with `channels` (a system's, in id order), all
     /// queues empty; `core_of` names the core of each receiver (`None`:
     /// not a partition of the system). Ids past `channels` stay absent.
-    /// Only the first call counts: a second one keeps the table and its
-    /// queued messages.
-    pub fn configure(&self, channels: &[Channel], core_of: impl Fn(PartitionId) -> Option<CoreId>) {
-        let mut t = self.table.lock();
-        if t.configured {
+    /// `slots_clear(first, last)` says whether the hypervisor may map a
+    /// queue's slots `[first, last]` (on the target: clear of its own
+    /// memory, see `mpu::open_window`); a queue it may not is refused like
+    /// one with a bad geometry. Only the first call counts: a second one
+    /// keeps the table and its queued messages.
+    pub fn configure(
+        &self,
+        channels: &[Channel],
+        core_of: impl Fn(PartitionId) -> Option<CoreId>,
+        slots_clear: impl Fn(u32, u32) -> bool,
+    ) {
+        if self.configured.swap(true, Ordering::AcqRel) {
             return;
         }
-        t.configured = true;
-        for (q, ch) in t.queues.iter_mut().zip(channels) {
-            *q = Queue::new(ch, core_of(ch.receiver));
+        // Each queue is written under its own lock: a call that takes it
+        // first finds the channel absent (as before any configure), one
+        // that takes it after finds it whole.
+        for (q, ch) in self.queues.iter().zip(channels) {
+            let mut queue = Queue::new(ch, core_of(ch.receiver));
+            // A usable geometry's slots end inside the address space.
+            let last = queue
+                .base
+                .wrapping_add(queue.depth.wrapping_mul(queue.stride).wrapping_sub(1));
+            queue.usable = queue.usable && slots_clear(queue.base, last);
+            *q.lock() = queue;
         }
+    }
+
+    /// The queue of channel `ch`, locked (absent until configured).
+    #[inline]
+    fn queue(&self, ch: u32) -> Result<spin::MutexGuard<'_, Queue>, Status> {
+        Ok(self.queues.get(ch as usize).ok_or(Status::NoChannel)?.lock())
     }
 
     /// `CHANNEL_SEND` by `caller` on channel `ch`: checks that the caller
@@ -250,8 +273,7 @@ impl Channels {
         msg: &GuestRead,
         mem: &mut impl SlotMemory,
     ) -> Result<(PartitionId, CoreId), Status> {
-        let mut table = self.table.lock();
-        let q = table.queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
+        let mut q = self.queue(ch)?;
         q.endpoint(caller, true)?;
         q.send(mem, msg)?;
         Ok((q.receiver, q.core))
@@ -267,8 +289,7 @@ impl Channels {
         dst: &GuestWrite,
         mem: &mut impl SlotMemory,
     ) -> Result<u32, Status> {
-        let mut table = self.table.lock();
-        let q = table.queues.get_mut(ch as usize).ok_or(Status::NoChannel)?;
+        let mut q = self.queue(ch)?;
         q.endpoint(caller, false)?;
         q.recv(mem, dst)
     }
@@ -276,12 +297,13 @@ impl Channels {
     /// `CHANNEL_POLL` by `caller`: a bitmap (bit = channel id) of its
     /// receive channels with messages waiting.
     pub fn poll(&self, caller: PartitionId) -> u32 {
-        self.table
-            .lock()
-            .queues
+        self.queues
             .iter()
             .enumerate()
-            .filter(|(_, q)| q.present && q.receiver == caller && q.count > 0)
+            .filter(|(_, q)| {
+                let q = q.lock();
+                q.present && q.receiver == caller && q.count > 0
+            })
             .fold(0, |bits, (i, _)| bits | (1 << i))
     }
 }
@@ -384,7 +406,7 @@ mod tests {
     /// The table of `chans`, receivers' cores from `core_of`.
     fn configured(chans: &[Channel], core_of: impl Fn(PartitionId) -> Option<CoreId>) -> Channels {
         let c = Channels::new();
-        c.configure(chans, core_of);
+        c.configure(chans, core_of, |_, _| true);
         c
     }
 
@@ -504,9 +526,9 @@ mod tests {
     fn an_unconfigured_table_has_no_channels_and_only_the_first_configure_counts() {
         let (chans, mut m) = (Channels::new(), mem());
         assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Err(Status::NoChannel));
-        chans.configure(&[chan(8, 2)], |_| Some(CORE));
+        chans.configure(&[chan(8, 2)], |_| Some(CORE), |_, _| true);
         chans.send(P0, 0, &rd(GUEST, 1), &mut m).unwrap();
-        chans.configure(&[], |_| Some(CORE));
+        chans.configure(&[], |_| Some(CORE), |_, _| true);
         assert_eq!(chans.poll(P1), 0b1, "the queued message survives");
         assert_eq!(chans.recv(P1, 0, &wr(GUEST, 8), &mut m), Ok(1));
     }
@@ -588,6 +610,47 @@ mod tests {
         m.unreachable = true;
         assert_eq!(channels.recv(P1, 0, &wr(GUEST, 8), &mut m), Err(Status::Internal));
         assert_eq!(channels.poll(P1), 0b1, "a failed receive keeps the message");
+    }
+
+    #[test]
+    fn a_queue_the_hypervisor_may_not_map_disables_its_channel() {
+        let c = chan(8, 2);
+        let chans = Channels::new();
+        let mut asked = Vec::new();
+        let asked_ref = std::cell::RefCell::new(&mut asked);
+        chans.configure(
+            &[c],
+            |_| Some(CORE),
+            |first, last| {
+                asked_ref.borrow_mut().push((first, last));
+                false
+            },
+        );
+        assert_eq!(
+            asked,
+            [(QBASE, QBASE + 2 * 12 - 1)],
+            "the whole queue is asked about"
+        );
+        let mut m = mem();
+        assert_eq!(chans.send(P0, 0, &rd(GUEST, 1), &mut m), Err(Status::NoChannel));
+        assert_eq!(chans.send(P1, 0, &rd(GUEST, 1), &mut m), Err(Status::NotOwner));
+        assert_eq!(m.guest_reads, 0);
+    }
+
+    #[test]
+    fn a_busy_channel_never_holds_up_another() {
+        // Channel 0's lock held (its sender mid-copy on another core): a
+        // call on channel 1 still goes through at once.
+        let chans = std::sync::Arc::new(table(&[chan(8, 2), chan(8, 2)]));
+        let held = chans.queues[0].lock();
+        let (done, wait) = std::sync::mpsc::channel();
+        let other = std::sync::Arc::clone(&chans);
+        std::thread::spawn(move || {
+            let _ = done.send(other.send(P0, 1, &rd(GUEST, 1), &mut mem()));
+        });
+        let got = wait.recv_timeout(std::time::Duration::from_secs(10));
+        drop(held);
+        assert_eq!(got, Ok(Ok((P1, CORE))));
     }
 
     mod model {

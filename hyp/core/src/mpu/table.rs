@@ -996,6 +996,64 @@ impl<H: MpuHw> MpuMap<H> {
         Some(free.trailing_zeros() as u8)
     }
 
+    /// Whether `[base, last]` (inclusive) meets no region of the static
+    /// band: what a [`open_window`](MpuMap::open_window) range needs, checked
+    /// once when the range is set up (a channel queue, when the system is
+    /// loaded). The static band never changes after `init`.
+    pub fn clear_of_static(&self, base: u32, last: u32) -> bool {
+        base <= last
+            && self
+                .first_overlap(bits(0, self.static_end) & self.enabled, base, last)
+                .is_none()
+    }
+
+    /// Runs `f` on `[base, limit)` mapped for a copy that maps nothing
+    /// else while it runs (a channel slot), and unmaps it when `f`
+    /// returns: a window in the first transient slot, programmed without
+    /// the chunk lookup, when no transient region is live. `Err(f)`, with
+    /// nothing changed and `f` not run, otherwise (or for a range that
+    /// does not widen): the caller then takes the whole map. `f` gets
+    /// `base` and cannot reach the table, so the window is gone before
+    /// anything else can look at it.
+    ///
+    /// The lookup is skipped because its answer is known: with no live
+    /// transient region, only static and partition regions could overlap
+    /// the range, and the caller passes only ranges checked clear of both
+    /// ([`clear_of_static`](MpuMap::clear_of_static) once; partition
+    /// regions by the blob check of channel queues). Had a caller got that
+    /// wrong, PMSAv8 faults an access to the overlap: the window region
+    /// is EL2-only, so it cannot widen what a partition reaches.
+    #[inline(always)]
+    pub fn with_window<R, F: FnOnce(u32) -> R>(
+        &mut self,
+        base: u32,
+        limit: u32,
+        attrs: TransientAttrs,
+        f: F,
+    ) -> Result<R, F> {
+        if self.enabled & self.transient != 0 || self.transient == 0 {
+            return Err(f);
+        }
+        let Ok(req) = widen(base, limit) else {
+            return Err(f);
+        };
+        let index = self.transient_start;
+        let words = attrs.bits.words(req.base, req.last);
+        if let Some(slot) = self.slots.get_mut(index).map(|s| &mut s.words) {
+            *slot = words;
+        }
+        let enabled = self.enabled;
+        // The lowest transient slot is `transient_start`.
+        self.enabled = enabled | (self.transient & self.transient.wrapping_neg());
+        // The slot is off, so nothing is in flight through it.
+        self.hw.enable_region(index, words);
+        let r = f(base);
+        self.enabled = enabled;
+        // Orders the copy's accesses before the region goes.
+        self.hw.disable_region(index);
+        Ok(r)
+    }
+
     /// An inclusive match on slot `index`.
     fn map_covered(
         &mut self,

@@ -1525,3 +1525,90 @@ fn unmap_at_before_init_is_not_initialised() {
         Err(MapError::NotInitialised)
     );
 }
+
+/// The attributes a channel slot is mapped with, checked.
+fn slot_attrs() -> TransientAttrs {
+    TransientAttrs::check(Attrs::HYP_DATA).unwrap()
+}
+
+#[test]
+fn a_window_maps_its_range_in_the_first_transient_slot_for_the_copy_alone() {
+    let mut m = setup();
+    let before = m.snapshot();
+    let slot = 16 - DEFAULT_TRANSIENT_SLOTS;
+    let want = words((FREE, FREE + 0x80), Attrs::HYP_DATA);
+    let during = m
+        .with_window(FREE + 0x10, FREE + 0x54, slot_attrs(), |at| at)
+        .map_err(|_| ())
+        .unwrap();
+    assert_eq!(during, FREE + 0x10, "the copy gets the address asked for");
+    assert_eq!(
+        m.log(),
+        [
+            RegWrite::Hprselr(slot),
+            RegWrite::Hprbar(want.prbar),
+            RegWrite::Hprlar(want.prlar),
+            RegWrite::Hprselr(slot),
+            RegWrite::Hprlar(0),
+        ],
+        "programmed in the first transient slot, then disabled"
+    );
+    assert_eq!(m.snapshot(), before, "the table is as it was");
+    assert!(m.uses_exact());
+    // A map afterwards takes that slot as if the window had never been.
+    let p = m.map_range(FREE, FREE + 4, Attrs::HYP_DATA).unwrap();
+    assert_eq!(p.slot as usize, slot);
+}
+
+#[test]
+fn a_window_steps_aside_while_a_transient_region_is_live() {
+    let mut m = setup();
+    m.map_range(FREE + 0x1000, FREE + 0x1040, Attrs::HYP_DATA)
+        .unwrap();
+    let before = m.snapshot();
+    m.hw_log_clear();
+    let mut ran = false;
+    assert!(m
+        .with_window(FREE, FREE + 4, slot_attrs(), |_| ran = true)
+        .is_err());
+    assert!(!ran, "the copy did not run");
+    assert_eq!(m.log(), [], "nothing written");
+    assert_eq!(m.snapshot(), before);
+}
+
+#[test]
+fn a_window_refuses_ranges_that_do_not_widen_and_a_table_without_transient_slots() {
+    let mut m = setup();
+    let before = m.snapshot();
+    assert!(m.with_window(FREE, FREE, slot_attrs(), |_| ()).is_err(), "empty");
+    assert!(
+        m.with_window(0xFFFF_FFC0, 0xFFFF_FFFF, slot_attrs(), |_| ())
+            .is_err(),
+        "runs past 4 GiB"
+    );
+    assert_eq!(m.log(), []);
+    assert_eq!(m.snapshot(), before);
+    let mut none = MpuMap::new(FakeMpu::new(16));
+    none.init(&static_band(), 0).unwrap();
+    assert!(none.with_window(FREE, FREE + 4, slot_attrs(), |_| ()).is_err());
+}
+
+#[test]
+fn clear_of_static_names_ranges_that_meet_the_hypervisors_own_regions() {
+    let m = setup();
+    assert!(m.clear_of_static(FREE, FREE + 0xFFF));
+    assert!(!m.clear_of_static(DATA.0 + 0x100, DATA.0 + 0x1FF), "inside data");
+    assert!(
+        !m.clear_of_static(TEXT.0 - 0x40, TEXT.0),
+        "touches text's first byte"
+    );
+    assert!(
+        !m.clear_of_static(CONSOLE.1 - 1, CONSOLE.1 + 0x40),
+        "the console's last byte"
+    );
+    assert!(
+        m.clear_of_static(GUEST_RAM.0, GUEST_RAM.0 + 0xFF),
+        "partition regions are not static"
+    );
+    assert!(!m.clear_of_static(FREE + 1, FREE), "an inverted range");
+}
