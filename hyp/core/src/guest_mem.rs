@@ -80,8 +80,9 @@ impl GuestWrite {
 /// call (a channel send checks one buffer, a receive another).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BufferMap {
+    /// The writable ranges first (most buffers lie there, so a scan stops
+    /// early), then the read-only ones, then [`BufferRange::NONE`].
     ranges: [BufferRange; MAX_PARTITION_REGIONS],
-    len: usize,
 }
 
 /// One region of a [`BufferMap`].
@@ -93,15 +94,20 @@ struct BufferRange {
     writable: bool,
 }
 
+impl BufferRange {
+    /// An unused entry: no range has a first byte of `u32::MAX` and a last
+    /// byte of 0 (a buffer's last byte is at or above its first).
+    const NONE: BufferRange = BufferRange {
+        base: u32::MAX,
+        last: 0,
+        writable: false,
+    };
+}
+
 impl BufferMap {
     /// No buffer anywhere (a partition before its band is known).
     pub const EMPTY: BufferMap = BufferMap {
-        ranges: [BufferRange {
-            base: 0,
-            last: 0,
-            writable: false,
-        }; MAX_PARTITION_REGIONS],
-        len: 0,
+        ranges: [BufferRange::NONE; MAX_PARTITION_REGIONS],
     };
 
     /// The buffer map of a partition whose band is `regions`. Device
@@ -125,9 +131,12 @@ impl BufferMap {
                 writable: access.writable(),
             })
         });
-        for (slot, range) in map.ranges.iter_mut().zip(usable) {
+        let writable_first = usable
+            .clone()
+            .filter(|r| r.writable)
+            .chain(usable.filter(|r| !r.writable));
+        for (slot, range) in map.ranges.iter_mut().zip(writable_first) {
             *slot = range;
-            map.len = map.len.wrapping_add(1); // at most MAX_PARTITION_REGIONS
         }
         map
     }
@@ -166,8 +175,9 @@ fn check(map: &BufferMap, ptr: u32, len: u32, need: Need, align: u32) -> Result<
         return Ok(());
     }
     let last = ptr.checked_add(len.wrapping_sub(1)).ok_or(Status::Wraparound)?; // len != 0
-    let ranges = map.ranges.get(..map.len).unwrap_or(&[]);
-    let r = ranges
+                                                                                // An unused entry never matches (`BufferRange::NONE`).
+    let r = map
+        .ranges
         .iter()
         .find(|r| r.base <= ptr && last <= r.last)
         .ok_or(Status::BadPointer)?;

@@ -203,7 +203,8 @@ impl SlotMemory for TransientSlots {
 /// Copies `len` bytes from `src` to `dst`, 32 bytes per `LDM`/`STM` pair
 /// when both are word-aligned (the channel slots are when `msg_size` is a
 /// multiple of 4, and so are most message buffers), then the last 0-31
-/// bytes by size; a misaligned pair goes to `memcpy`. A message costs
+/// bytes by size (nothing for a multiple of 32); a misaligned pair goes
+/// to `memcpy`. A message costs
 /// about an eighth of an instruction per byte this way instead of one
 /// (`memcpy` moves one word per four instructions).
 ///
@@ -241,9 +242,12 @@ unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
             "subs {n}, {n}, #32",
             "bhs 1b",
             "2:",
-            // n = len % 32 - 32: its low 5 bits are still len's. Bit 4
-            // into C and bit 3 into N.
-            "lsls {n}, {n}, #28",
+            // n = len % 32 - 32: its low 5 bits are still len's. None set
+            // (a multiple of 32): done.
+            "lsls {n}, {n}, #27",
+            "beq 3f",
+            // Bit 4 into C and bit 3 into N.
+            "lsls {n}, {n}, #1",
             "ldmcs {s}!, {{r2, r3, r4, r5}}",
             "stmcs {d}!, {{r2, r3, r4, r5}}",
             "ldmmi {s}!, {{r2, r3}}",
@@ -258,6 +262,7 @@ unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
             "lsls {n}, {n}, #2",
             "ldrbcs r2, [{s}]",
             "strbcs r2, [{d}]",
+            "3:",
             s = inout(reg) src => _,
             d = inout(reg) dst => _,
             n = inout(reg) len => _,

@@ -1039,9 +1039,8 @@ impl<H: MpuHw> MpuMap<H> {
         };
         let index = self.transient_start;
         let words = attrs.bits.words(req.base, req.last);
-        if let Some(slot) = self.slots.get_mut(index).map(|s| &mut s.words) {
-            *slot = words;
-        }
+        // The slot's record is not written: nothing reads the table while
+        // the window is open, and the slot is disabled again after it.
         let enabled = self.enabled;
         // The lowest transient slot is `transient_start`.
         self.enabled = enabled | (self.transient & self.transient.wrapping_neg());
