@@ -20,6 +20,9 @@ use spin::Mutex;
 
 use crate::guest_mem::{GuestRead, GuestWrite};
 
+/// A `send_key`/`recv_key` no partition id equals (ids are bytes).
+const UNUSABLE: u16 = 0x100;
+
 /// Byte distance between two slots of `ch`.
 pub const fn stride(ch: &Channel) -> u32 {
     // Cannot wrap for a channel that passed `geometry_ok` (msg_size <= MAX - 8).
@@ -64,16 +67,19 @@ pub struct Queue {
     core: CoreId,
     /// Whether the id names a channel of the system at all.
     present: bool,
-    /// Whether the geometry passed [`geometry_ok`] and the receiver is a
-    /// partition of the system: a present channel that did not refuses
-    /// every call (`NoChannel`, after the owner check).
-    usable: bool,
+    /// The sender's id when the channel is usable (its geometry passed
+    /// [`geometry_ok`], its receiver is a partition of the system and the
+    /// hypervisor may map its queue); [`UNUSABLE`] otherwise. A send is
+    /// let through by one compare with the caller's id: a present channel
+    /// that is not usable refuses every call (`NoChannel`, after the owner
+    /// check).
+    send_key: u16,
+    /// As `send_key`, for the receiver.
+    recv_key: u16,
     /// Largest message.
     msg_size: u32,
     /// Slots in the queue (nonzero when usable).
     depth: u32,
-    /// `msg_size + 4`.
-    stride: u32,
     /// Address of slot 0.
     base: u32,
     /// Slot of the oldest message (`< depth`).
@@ -89,10 +95,10 @@ impl Queue {
         receiver: PartitionId(0),
         core: CoreId(0),
         present: false,
-        usable: false,
+        send_key: UNUSABLE,
+        recv_key: UNUSABLE,
         msg_size: 0,
         depth: 0,
-        stride: 0,
         base: 0,
         head: 0,
         count: 0,
@@ -102,19 +108,41 @@ impl Queue {
     /// the receiver is no partition of the system: the channel is then
     /// refused like one with a bad geometry).
     pub fn new(ch: &Channel, core: Option<CoreId>) -> Queue {
+        let usable = core.is_some() && geometry_ok(ch);
         Queue {
             sender: ch.sender,
             receiver: ch.receiver,
             core: core.unwrap_or(CoreId(0)),
             present: true,
-            usable: core.is_some() && geometry_ok(ch),
+            send_key: if usable { u16::from(ch.sender.0) } else { UNUSABLE },
+            recv_key: if usable {
+                u16::from(ch.receiver.0)
+            } else {
+                UNUSABLE
+            },
             msg_size: ch.msg_size,
             depth: ch.depth,
-            stride: stride(ch),
             base: ch.queue_base,
             head: 0,
             count: 0,
         }
+    }
+
+    /// Whether calls may use the channel (see `send_key`).
+    fn usable(&self) -> bool {
+        self.send_key != UNUSABLE
+    }
+
+    /// Refuses every call from now on.
+    fn disable(&mut self) {
+        self.send_key = UNUSABLE;
+        self.recv_key = UNUSABLE;
+    }
+
+    /// Byte distance between two slots: `msg_size + 4` (no wrap for a
+    /// usable channel, see [`stride`]).
+    fn stride(&self) -> u32 {
+        self.msg_size.wrapping_add(4)
     }
 
     /// Messages waiting.
@@ -133,10 +161,11 @@ impl Queue {
     /// geometry is none of the caller's business).
     #[inline]
     fn endpoint(&self, caller: PartitionId, sending: bool) -> Result<(), Status> {
-        let owner = if sending { self.sender } else { self.receiver };
-        if owner == caller && self.usable {
+        let key = if sending { self.send_key } else { self.recv_key };
+        if key == u16::from(caller.0) {
             return Ok(());
         }
+        let owner = if sending { self.sender } else { self.receiver };
         Err(if !self.present || owner == caller {
             Status::NoChannel
         } else {
@@ -148,7 +177,7 @@ impl Queue {
     /// The queue is unchanged on every error. The channel must be usable
     /// ([`Queue::endpoint`]); an unusable one is refused here too.
     pub fn send(&mut self, mem: &mut impl SlotMemory, msg: &GuestRead) -> Result<(), Status> {
-        if !self.usable {
+        if !self.usable() {
             return Err(Status::NoChannel);
         }
         if msg.len() > self.msg_size {
@@ -164,7 +193,7 @@ impl Queue {
         if slot >= self.depth {
             slot = slot.wrapping_sub(self.depth);
         }
-        mem.fill_slot(self.base.wrapping_add(slot.wrapping_mul(self.stride)), msg)?;
+        mem.fill_slot(self.base.wrapping_add(slot.wrapping_mul(self.stride())), msg)?;
         self.count = self.count.wrapping_add(1);
         Ok(())
     }
@@ -173,14 +202,14 @@ impl Queue {
     /// returns its length. A message longer than `dst` stays queued
     /// ([`Status::BufferTooSmall`]).
     pub fn recv(&mut self, mem: &mut impl SlotMemory, dst: &GuestWrite) -> Result<u32, Status> {
-        if !self.usable {
+        if !self.usable() {
             return Err(Status::NoChannel);
         }
         if self.count == 0 {
             return Err(Status::QueueEmpty);
         }
         // head < depth: bounded by the queue storage, as in `send`.
-        let addr = self.base.wrapping_add(self.head.wrapping_mul(self.stride));
+        let addr = self.base.wrapping_add(self.head.wrapping_mul(self.stride()));
         // The header is written only by the hypervisor; it is bounded anyway.
         let len = mem.drain_slot(addr, self.msg_size, dst)?;
         let next = self.head.wrapping_add(1);
@@ -250,8 +279,10 @@ impl Channels {
             // A usable geometry's slots end inside the address space.
             let last = queue
                 .base
-                .wrapping_add(queue.depth.wrapping_mul(queue.stride).wrapping_sub(1));
-            queue.usable = queue.usable && slots_clear(queue.base, last);
+                .wrapping_add(queue.depth.wrapping_mul(queue.stride()).wrapping_sub(1));
+            if queue.usable() && !slots_clear(queue.base, last) {
+                queue.disable();
+            }
             *q.lock() = queue;
         }
     }

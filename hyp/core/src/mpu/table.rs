@@ -1011,8 +1011,8 @@ impl<H: MpuHw> MpuMap<H> {
     /// else while it runs (a channel slot), and unmaps it when `f`
     /// returns: a window in the first transient slot, programmed without
     /// the chunk lookup, when no transient region is live. `Err(f)`, with
-    /// nothing changed and `f` not run, otherwise (or for a range that
-    /// does not widen): the caller then takes the whole map. `f` gets
+    /// nothing changed and `f` not run, otherwise (or for an empty range):
+    /// the caller then takes the whole map. `f` gets
     /// `base` and cannot reach the table, so the window is gone before
     /// anything else can look at it.
     ///
@@ -1034,11 +1034,14 @@ impl<H: MpuHw> MpuMap<H> {
         if self.enabled & self.transient != 0 || self.transient == 0 {
             return Err(f);
         }
-        let Ok(req) = widen(base, limit) else {
+        if base >= limit {
             return Err(f);
-        };
+        }
+        // Widened to whole granules; a last granule at the top of the
+        // address space is fine here (the region's limit is inclusive).
+        let (first, last) = (base & !(GRANULE - 1), limit.wrapping_sub(1) | (GRANULE - 1));
         let index = self.transient_start;
-        let words = attrs.bits.words(req.base, req.last);
+        let words = attrs.bits.words(first, last);
         // The slot's record is not written: nothing reads the table while
         // the window is open, and the slot is disabled again after it.
         let enabled = self.enabled;

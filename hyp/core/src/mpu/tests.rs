@@ -1577,16 +1577,25 @@ fn a_window_steps_aside_while_a_transient_region_is_live() {
 }
 
 #[test]
-fn a_window_refuses_ranges_that_do_not_widen_and_a_table_without_transient_slots() {
+fn a_window_refuses_empty_ranges_and_a_table_without_transient_slots() {
     let mut m = setup();
     let before = m.snapshot();
     assert!(m.with_window(FREE, FREE, slot_attrs(), |_| ()).is_err(), "empty");
     assert!(
-        m.with_window(0xFFFF_FFC0, 0xFFFF_FFFF, slot_attrs(), |_| ())
-            .is_err(),
-        "runs past 4 GiB"
+        m.with_window(FREE + 8, FREE, slot_attrs(), |_| ()).is_err(),
+        "inverted"
     );
     assert_eq!(m.log(), []);
+    // The last granule of the address space is a region like any other.
+    let top = RegionWords::encode(0xFFFF_FFC0, 0xFFFF_FFFF, Attrs::HYP_DATA).unwrap();
+    m.with_window(0xFFFF_FFC4, 0xFFFF_FFFF, slot_attrs(), |_| ())
+        .map_err(|_| ())
+        .unwrap();
+    assert_eq!(
+        m.log()[1..3],
+        [RegWrite::Hprbar(top.prbar), RegWrite::Hprlar(top.prlar)]
+    );
+    assert_eq!(top.limit(), 0xFFFF_FFFF);
     assert_eq!(m.snapshot(), before);
     let mut none = MpuMap::new(FakeMpu::new(16));
     none.init(&static_band(), 0).unwrap();
