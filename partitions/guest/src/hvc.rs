@@ -22,12 +22,24 @@ pub fn raw(r0: u32, r1: u32, r2: u32, r3: u32) -> [u32; 4] {
     }
 }
 
-/// Turns r0 into a `Result`.
+/// Turns r0 into a `Result`: one compare on success, the error decoded
+/// out of line (an r0 that is no status is `InvalidArgument`).
+#[inline]
 pub fn check(r0: u32) -> Result<(), Status> {
+    if r0 == Status::Ok.to_reg() {
+        Ok(())
+    } else {
+        Err(error_of(r0))
+    }
+}
+
+/// The error status r0 (not `Ok`) names.
+#[cold]
+#[inline(never)]
+fn error_of(r0: u32) -> Status {
     match Status::from_reg(r0) {
-        Some(Status::Ok) => Ok(()),
-        Some(e) => Err(e),
-        None => Err(Status::InvalidArgument),
+        Some(Status::Ok) | None => Status::InvalidArgument,
+        Some(e) => e,
     }
 }
 
@@ -102,11 +114,13 @@ pub fn report_fault(kind: u32, addr: u32, pc: u32) {
 }
 
 /// Queues `msg` on channel `ch`.
+#[inline]
 pub fn send(ch: u32, msg: &[u8]) -> Result<(), Status> {
     check(raw(call::CHANNEL_SEND, ch, msg.as_ptr() as u32, msg.len() as u32)[0])
 }
 
 /// Takes the oldest message of channel `ch` into `buf`; returns its length.
+#[inline]
 pub fn recv(ch: u32, buf: &mut [u8]) -> Result<usize, Status> {
     let r = raw(call::CHANNEL_RECV, ch, buf.as_mut_ptr() as u32, buf.len() as u32);
     check(r[0]).map(|()| r[1] as usize)
