@@ -10,13 +10,13 @@
 //! The system's channels are checked once, when [`Channels::configure`] fills
 //! the table (endpoints, the receiver's core and the queue geometry of
 //! each, next to its indices): a call is then an index, an owner compare
-//! and the queue update, all under that channel's own lock.
+//! and the queue update. No lock: each index has one writer, the sender's
+//! or the receiver's core ([`Queue`]).
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use hypcfg::abi::Status;
 use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::system::{Channel, MAX_CHANNELS};
-use spin::Mutex;
 
 use crate::guest_mem::{GuestRead, GuestWrite};
 
@@ -56,185 +56,247 @@ pub trait SlotMemory {
 
 /// One channel as a call needs it: its endpoints, its receiver's core and
 /// its queue geometry, copied from the system and checked once
-/// ([`Queue::new`]), and its queue indices (hypervisor memory).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// ([`Queue::new`], [`Channels::configure`]), and its queue indices
+/// (hypervisor memory).
+///
+/// No lock: a channel has one sender and one receiver, each a partition
+/// pinned to one core whose calls that core runs one at a time, so each
+/// index has one writer. The sender alone writes `sent` and `tail`, the
+/// receiver alone `taken` and `head`; each publishes its side with a
+/// release store that the other side's acquire load pairs with (a send's
+/// slot contents before the receive that reads them, a receive's reads
+/// before the send that reuses the slot). Neither side ever waits for the
+/// other, so a partition cannot hold up its peer's calls, whatever the
+/// cores.
+#[derive(Debug)]
 pub struct Queue {
-    /// The partition that may send.
-    sender: PartitionId,
-    /// The partition that may receive (and is notified).
-    receiver: PartitionId,
-    /// The receiver's core.
-    core: CoreId,
-    /// Whether the id names a channel of the system at all.
-    present: bool,
-    /// The sender's id when the channel is usable (its geometry passed
-    /// [`geometry_ok`], its receiver is a partition of the system and the
-    /// hypervisor may map its queue); [`UNUSABLE`] otherwise. A send is
-    /// let through by one compare with the caller's id: a present channel
-    /// that is not usable refuses every call (`NoChannel`, after the owner
-    /// check).
-    send_key: u16,
-    /// As `send_key`, for the receiver.
-    recv_key: u16,
+    /// `send_key | recv_key << 16`: each the owner's id when the channel is
+    /// usable (its geometry passed [`geometry_ok`], its receiver is a
+    /// partition of the system and the hypervisor may map its queue), and
+    /// [`UNUSABLE`] otherwise, so a call is let through by one compare with
+    /// the caller's id. Stored last by [`Queue::fill`] (release) and loaded
+    /// first by every call (acquire): a call that sees a key sees every
+    /// fact below.
+    keys: AtomicU32,
+    /// `sender | receiver << 8 | core << 16 | present << 24`, for refusals
+    /// and notifications (`present`: the id names a channel of the system).
+    ends: AtomicU32,
     /// Largest message.
-    msg_size: u32,
+    msg_size: AtomicU32,
     /// Slots in the queue (nonzero when usable).
-    depth: u32,
+    depth: AtomicU32,
     /// Address of slot 0.
-    base: u32,
-    /// Slot of the oldest message (`< depth`).
-    head: u32,
-    /// Messages waiting (`<= depth`).
-    count: u32,
+    base: AtomicU32,
+    /// Messages ever queued (wrapping); written by sends only.
+    sent: AtomicU32,
+    /// Slot the next send fills (`< depth`); sends only.
+    tail: AtomicU32,
+    /// Messages ever taken (wrapping); written by receives only.
+    taken: AtomicU32,
+    /// Slot of the oldest message (`< depth`); receives only.
+    head: AtomicU32,
+}
+
+/// A queue's indices at one moment, for tests and reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueState {
+    /// Messages waiting.
+    pub count: u32,
+    /// Slot of the oldest message.
+    pub head: u32,
+    /// Slot the next send fills.
+    pub tail: u32,
 }
 
 impl Queue {
     /// A channel id the system does not have.
-    const ABSENT: Queue = Queue {
-        sender: PartitionId(0),
-        receiver: PartitionId(0),
-        core: CoreId(0),
-        present: false,
-        send_key: UNUSABLE,
-        recv_key: UNUSABLE,
-        msg_size: 0,
-        depth: 0,
-        base: 0,
-        head: 0,
-        count: 0,
-    };
+    pub const fn absent() -> Queue {
+        Queue {
+            keys: AtomicU32::new(UNUSABLE as u32 | (UNUSABLE as u32) << 16),
+            ends: AtomicU32::new(0),
+            msg_size: AtomicU32::new(0),
+            depth: AtomicU32::new(0),
+            base: AtomicU32::new(0),
+            sent: AtomicU32::new(0),
+            tail: AtomicU32::new(0),
+            taken: AtomicU32::new(0),
+            head: AtomicU32::new(0),
+        }
+    }
 
     /// The empty queue of `ch`, whose receiver runs on `core` (`None` if
     /// the receiver is no partition of the system: the channel is then
     /// refused like one with a bad geometry).
     pub fn new(ch: &Channel, core: Option<CoreId>) -> Queue {
-        let usable = core.is_some() && geometry_ok(ch);
-        Queue {
-            sender: ch.sender,
-            receiver: ch.receiver,
-            core: core.unwrap_or(CoreId(0)),
-            present: true,
-            send_key: if usable { u16::from(ch.sender.0) } else { UNUSABLE },
-            recv_key: if usable {
-                u16::from(ch.receiver.0)
+        let q = Queue::absent();
+        q.fill(ch, core, |_, _| true);
+        q
+    }
+
+    /// Makes this (absent, unused) queue `ch`'s, as [`Queue::new`];
+    /// `slots_clear` as for [`Channels::configure`]. The keys go last.
+    fn fill(&self, ch: &Channel, core: Option<CoreId>, slots_clear: impl Fn(u32, u32) -> bool) {
+        let mut usable = core.is_some() && geometry_ok(ch);
+        // A usable geometry's slots end inside the address space.
+        let last = ch
+            .queue_base
+            .wrapping_add(ch.depth.wrapping_mul(stride(ch)).wrapping_sub(1));
+        usable = usable && slots_clear(ch.queue_base, last);
+        let core = core.map_or(0, |c| u32::from(c.0));
+        let ends = u32::from(ch.sender.0) | u32::from(ch.receiver.0) << 8 | core << 16 | 1 << 24;
+        self.ends.store(ends, Ordering::Relaxed);
+        self.msg_size.store(ch.msg_size, Ordering::Relaxed);
+        self.depth.store(ch.depth, Ordering::Relaxed);
+        self.base.store(ch.queue_base, Ordering::Relaxed);
+        let key = |id: PartitionId| {
+            if usable {
+                u32::from(id.0)
             } else {
-                UNUSABLE
-            },
-            msg_size: ch.msg_size,
-            depth: ch.depth,
-            base: ch.queue_base,
-            head: 0,
-            count: 0,
+                u32::from(UNUSABLE)
+            }
+        };
+        self.keys
+            .store(key(ch.sender) | key(ch.receiver) << 16, Ordering::Release);
+    }
+
+    /// Messages waiting, head and tail.
+    pub fn state(&self) -> QueueState {
+        let sent = self.sent.load(Ordering::Acquire);
+        QueueState {
+            count: sent.wrapping_sub(self.taken.load(Ordering::Acquire)),
+            head: self.head.load(Ordering::Relaxed),
+            tail: self.tail.load(Ordering::Relaxed),
         }
-    }
-
-    /// Whether calls may use the channel (see `send_key`).
-    fn usable(&self) -> bool {
-        self.send_key != UNUSABLE
-    }
-
-    /// Refuses every call from now on.
-    fn disable(&mut self) {
-        self.send_key = UNUSABLE;
-        self.recv_key = UNUSABLE;
-    }
-
-    /// Byte distance between two slots: `msg_size + 4` (no wrap for a
-    /// usable channel, see [`stride`]).
-    fn stride(&self) -> u32 {
-        self.msg_size.wrapping_add(4)
     }
 
     /// Messages waiting.
     pub fn count(&self) -> u32 {
-        self.count
+        self.state().count
     }
 
     /// Slot of the oldest message.
     pub fn head(&self) -> u32 {
-        self.head
+        self.state().head
     }
 
-    /// Checks that `caller` is the sender (or the receiver when `sending`
-    /// is false) of a usable channel: `NotOwner`, or `NoChannel` for an
-    /// absent or unusable one (the owner is checked first, as the
-    /// geometry is none of the caller's business).
-    #[inline]
-    fn endpoint(&self, caller: PartitionId, sending: bool) -> Result<(), Status> {
-        let key = if sending { self.send_key } else { self.recv_key };
-        if key == u16::from(caller.0) {
-            return Ok(());
-        }
-        let owner = if sending { self.sender } else { self.receiver };
-        Err(if !self.present || owner == caller {
+    /// The refusal of a call by `caller` whose key did not match: `NotOwner`
+    /// for a caller that is not the sender (or the receiver when `sending`
+    /// is false), else `NoChannel` (an absent or unusable channel; the owner
+    /// is checked first, as the geometry is none of the caller's business).
+    #[cold]
+    fn refusal(&self, caller: PartitionId, sending: bool) -> Status {
+        let ends = self.ends.load(Ordering::Relaxed);
+        let present = ends >> 24 & 1 != 0;
+        let owner = if sending { ends & 0xFF } else { ends >> 8 & 0xFF };
+        if !present || owner == u32::from(caller.0) {
             Status::NoChannel
         } else {
             Status::NotOwner
-        })
+        }
     }
 
-    /// Queues the message `msg` (a checked buffer of the sender's memory).
-    /// The queue is unchanged on every error. The channel must be usable
-    /// ([`Queue::endpoint`]); an unusable one is refused here too.
-    pub fn send(&mut self, mem: &mut impl SlotMemory, msg: &GuestRead) -> Result<(), Status> {
-        if !self.usable() {
-            return Err(Status::NoChannel);
+    /// The partition to notify of a send (the receiver) and its core.
+    fn receiver(&self) -> (PartitionId, CoreId) {
+        let ends = self.ends.load(Ordering::Relaxed);
+        (PartitionId((ends >> 8) as u8), CoreId((ends >> 16) as u8))
+    }
+
+    /// Byte address of slot `slot` (no wrap for a usable channel: `slot <
+    /// depth` and `depth * (msg_size + 4)` fits the queue storage).
+    fn slot_addr(&self, slot: u32, msg_size: u32) -> u32 {
+        let stride = msg_size.wrapping_add(4);
+        self.base
+            .load(Ordering::Relaxed)
+            .wrapping_add(slot.wrapping_mul(stride))
+    }
+
+    /// The slot after `slot` in a ring of `depth`.
+    fn next(slot: u32, depth: u32) -> u32 {
+        let n = slot.wrapping_add(1);
+        if n >= depth {
+            0
+        } else {
+            n
         }
-        if msg.len() > self.msg_size {
+    }
+
+    /// `CHANNEL_SEND` by `caller`: queues the message `msg` (a checked
+    /// buffer of the caller's memory) if the caller is the sender of a
+    /// usable channel. The queue is unchanged on every error.
+    #[inline]
+    pub fn send(
+        &self,
+        caller: PartitionId,
+        mem: &mut impl SlotMemory,
+        msg: &GuestRead,
+    ) -> Result<(), Status> {
+        if self.keys.load(Ordering::Acquire) & 0xFFFF != u32::from(caller.0) {
+            return Err(self.refusal(caller, true));
+        }
+        let msg_size = self.msg_size.load(Ordering::Relaxed);
+        if msg.len() > msg_size {
             return Err(Status::MessageTooLarge);
         }
-        if self.count >= self.depth {
+        let sent = self.sent.load(Ordering::Relaxed);
+        // The receiver's last take, and with it its reads of that slot.
+        let taken = self.taken.load(Ordering::Acquire);
+        let depth = self.depth.load(Ordering::Relaxed);
+        if sent.wrapping_sub(taken) >= depth {
             return Err(Status::QueueFull);
         }
-        // head, count < depth, so head + count < 2 * depth, and
-        // depth * stride fits the queue storage (`geometry_ok`): none of
-        // this wraps.
-        let mut slot = self.head.wrapping_add(self.count);
-        if slot >= self.depth {
-            slot = slot.wrapping_sub(self.depth);
-        }
-        mem.fill_slot(self.base.wrapping_add(slot.wrapping_mul(self.stride())), msg)?;
-        self.count = self.count.wrapping_add(1);
+        let tail = self.tail.load(Ordering::Relaxed);
+        mem.fill_slot(self.slot_addr(tail, msg_size), msg)?;
+        self.tail.store(Self::next(tail, depth), Ordering::Relaxed);
+        // Publishes the slot's contents with the message.
+        self.sent.store(sent.wrapping_add(1), Ordering::Release);
         Ok(())
     }
 
-    /// Hands the oldest message to the receiver's checked buffer `dst`;
-    /// returns its length. A message longer than `dst` stays queued
-    /// ([`Status::BufferTooSmall`]).
-    pub fn recv(&mut self, mem: &mut impl SlotMemory, dst: &GuestWrite) -> Result<u32, Status> {
-        if !self.usable() {
-            return Err(Status::NoChannel);
+    /// `CHANNEL_RECV` by `caller`: hands the oldest message to the checked
+    /// buffer `dst` of the caller, if it is the receiver of a usable
+    /// channel; returns its length. A message longer than `dst` stays
+    /// queued ([`Status::BufferTooSmall`]).
+    #[inline]
+    pub fn recv(
+        &self,
+        caller: PartitionId,
+        mem: &mut impl SlotMemory,
+        dst: &GuestWrite,
+    ) -> Result<u32, Status> {
+        if self.keys.load(Ordering::Acquire) >> 16 != u32::from(caller.0) {
+            return Err(self.refusal(caller, false));
         }
-        if self.count == 0 {
+        // The sender's last send, and with it the slot's contents.
+        let sent = self.sent.load(Ordering::Acquire);
+        let taken = self.taken.load(Ordering::Relaxed);
+        if sent == taken {
             return Err(Status::QueueEmpty);
         }
-        // head < depth: bounded by the queue storage, as in `send`.
-        let addr = self.base.wrapping_add(self.head.wrapping_mul(self.stride()));
+        let msg_size = self.msg_size.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed);
         // The header is written only by the hypervisor; it is bounded anyway.
-        let len = mem.drain_slot(addr, self.msg_size, dst)?;
-        let next = self.head.wrapping_add(1);
-        self.head = if next >= self.depth { 0 } else { next };
-        self.count = self.count.wrapping_sub(1); // nonzero, checked above
+        let len = mem.drain_slot(self.slot_addr(head, msg_size), msg_size, dst)?;
+        self.head.store(
+            Self::next(head, self.depth.load(Ordering::Relaxed)),
+            Ordering::Relaxed,
+        );
+        // The slot may be filled again once this is seen.
+        self.taken.store(taken.wrapping_add(1), Ordering::Release);
         Ok(len)
     }
 }
 
-/// Every channel of the system, checked once, each queue behind its own
-/// lock: the whole of a `CHANNEL_SEND` or `CHANNEL_RECV` (endpoint check,
-/// queue update, slot copy) happens under the lock of the one channel it
-/// names, so the target's hypercall adapter only supplies the slot memory
-/// and delivers the notification.
-///
-/// A lock per channel, not one for the table: only a channel's own sender
-/// and receiver ever wait for each other (each partition runs on one
-/// core), so partitions that share no channel never delay each other's
-/// calls, whatever their cores.
+/// Every channel of the system, checked once, each queue with its own
+/// indices and no lock ([`Queue`]): the whole of a `CHANNEL_SEND` or
+/// `CHANNEL_RECV` (endpoint check, queue update, slot copy) happens on the
+/// queue of the one channel it names, so the target's hypercall adapter
+/// only supplies the slot memory and delivers the notification.
 pub struct Channels {
     /// Set by the first [`Channels::configure`], which alone fills the
     /// queues.
     configured: AtomicBool,
     /// The queues, in channel id order.
-    queues: [Mutex<Queue>; MAX_CHANNELS],
+    queues: [Queue; MAX_CHANNELS],
 }
 
 impl Default for Channels {
@@ -250,7 +312,7 @@ impl Channels {
     pub const fn new() -> Self {
         Channels {
             configured: AtomicBool::new(false),
-            queues: [const { Mutex::new(Queue::ABSENT) }; MAX_CHANNELS],
+            queues: [const { Queue::absent() }; MAX_CHANNELS],
         }
     }
 
@@ -259,7 +321,7 @@ impl Channels {
     /// not a partition of the system). Ids past `channels` stay absent.
     /// `slots_clear(first, last)` says whether the hypervisor may map a
     /// queue's slots `[first, last]` (on the target: clear of its own
-    /// memory, see `mpu::open_window`); a queue it may not is refused like
+    /// memory, see `mpu::with_window`); a queue it may not is refused like
     /// one with a bad geometry. Only the first call counts: a second one
     /// keeps the table and its queued messages.
     pub fn configure(
@@ -271,26 +333,18 @@ impl Channels {
         if self.configured.swap(true, Ordering::AcqRel) {
             return;
         }
-        // Each queue is written under its own lock: a call that takes it
-        // first finds the channel absent (as before any configure), one
-        // that takes it after finds it whole.
+        // A call that loads a queue's keys before they are stored finds
+        // the channel absent (as before any configure); one that loads
+        // them after finds it whole.
         for (q, ch) in self.queues.iter().zip(channels) {
-            let mut queue = Queue::new(ch, core_of(ch.receiver));
-            // A usable geometry's slots end inside the address space.
-            let last = queue
-                .base
-                .wrapping_add(queue.depth.wrapping_mul(queue.stride()).wrapping_sub(1));
-            if queue.usable() && !slots_clear(queue.base, last) {
-                queue.disable();
-            }
-            *q.lock() = queue;
+            q.fill(ch, core_of(ch.receiver), &slots_clear);
         }
     }
 
-    /// The queue of channel `ch`, locked (absent until configured).
+    /// The queue of channel `ch` (absent until configured).
     #[inline]
-    fn queue(&self, ch: u32) -> Result<spin::MutexGuard<'_, Queue>, Status> {
-        Ok(self.queues.get(ch as usize).ok_or(Status::NoChannel)?.lock())
+    fn queue(&self, ch: u32) -> Result<&Queue, Status> {
+        self.queues.get(ch as usize).ok_or(Status::NoChannel)
     }
 
     /// `CHANNEL_SEND` by `caller` on channel `ch`: checks that the caller
@@ -304,10 +358,9 @@ impl Channels {
         msg: &GuestRead,
         mem: &mut impl SlotMemory,
     ) -> Result<(PartitionId, CoreId), Status> {
-        let mut q = self.queue(ch)?;
-        q.endpoint(caller, true)?;
-        q.send(mem, msg)?;
-        Ok((q.receiver, q.core))
+        let q = self.queue(ch)?;
+        q.send(caller, mem, msg)?;
+        Ok(q.receiver())
     }
 
     /// `CHANNEL_RECV` by `caller` on channel `ch`: checks that the caller
@@ -320,9 +373,7 @@ impl Channels {
         dst: &GuestWrite,
         mem: &mut impl SlotMemory,
     ) -> Result<u32, Status> {
-        let mut q = self.queue(ch)?;
-        q.endpoint(caller, false)?;
-        q.recv(mem, dst)
+        self.queue(ch)?.recv(caller, mem, dst)
     }
 
     /// `CHANNEL_POLL` by `caller`: a bitmap (bit = channel id) of its
@@ -332,8 +383,8 @@ impl Channels {
             .iter()
             .enumerate()
             .filter(|(_, q)| {
-                let q = q.lock();
-                q.present && q.receiver == caller && q.count > 0
+                let ends = q.ends.load(Ordering::Relaxed);
+                ends >> 24 & 1 != 0 && ends >> 8 & 0xFF == u32::from(caller.0) && q.count() > 0
             })
             .fold(0, |bits, (i, _)| bits | (1 << i))
     }
@@ -453,62 +504,62 @@ mod tests {
     #[test]
     fn messages_come_out_in_order_with_their_lengths() {
         let ch = chan(16, 4);
-        let (mut q, mut m) = (queue(&ch), mem());
+        let (q, mut m) = (queue(&ch), mem());
         m.guest[..3].copy_from_slice(b"one");
-        q.send(&mut m, &rd(GUEST, 3)).unwrap();
+        q.send(P0, &mut m, &rd(GUEST, 3)).unwrap();
         m.guest[..5].copy_from_slice(b"three");
-        q.send(&mut m, &rd(GUEST, 5)).unwrap();
-        assert_eq!(q.recv(&mut m, &wr(GUEST + 100, 16)), Ok(3));
+        q.send(P0, &mut m, &rd(GUEST, 5)).unwrap();
+        assert_eq!(q.recv(P1, &mut m, &wr(GUEST + 100, 16)), Ok(3));
         assert_eq!(&m.guest[100..103], b"one");
-        assert_eq!(q.recv(&mut m, &wr(GUEST + 100, 16)), Ok(5));
+        assert_eq!(q.recv(P1, &mut m, &wr(GUEST + 100, 16)), Ok(5));
         assert_eq!(&m.guest[100..105], b"three");
     }
 
     #[test]
     fn full_queue_refuses_and_keeps_contents() {
         let ch = chan(8, 2);
-        let (mut q, mut m) = (queue(&ch), mem());
-        q.send(&mut m, &rd(GUEST, 1)).unwrap();
-        q.send(&mut m, &rd(GUEST, 2)).unwrap();
-        let before = (q, m.queue.clone());
-        assert_eq!(q.send(&mut m, &rd(GUEST, 3)), Err(Status::QueueFull));
-        assert_eq!((q, m.queue.clone()), before);
+        let (q, mut m) = (queue(&ch), mem());
+        q.send(P0, &mut m, &rd(GUEST, 1)).unwrap();
+        q.send(P0, &mut m, &rd(GUEST, 2)).unwrap();
+        let before = (q.state(), m.queue.clone());
+        assert_eq!(q.send(P0, &mut m, &rd(GUEST, 3)), Err(Status::QueueFull));
+        assert_eq!((q.state(), m.queue.clone()), before);
     }
 
     #[test]
     fn empty_queue_refuses() {
         let ch = chan(8, 2);
-        let (mut q, mut m) = (queue(&ch), mem());
-        assert_eq!(q.recv(&mut m, &wr(GUEST, 8)), Err(Status::QueueEmpty));
+        let (q, mut m) = (queue(&ch), mem());
+        assert_eq!(q.recv(P1, &mut m, &wr(GUEST, 8)), Err(Status::QueueEmpty));
     }
 
     #[test]
     fn oversized_message_is_refused() {
         let ch = chan(8, 2);
-        let (mut q, mut m) = (queue(&ch), mem());
-        assert_eq!(q.send(&mut m, &rd(GUEST, 9)), Err(Status::MessageTooLarge));
-        assert_eq!(q, queue(&ch));
+        let (q, mut m) = (queue(&ch), mem());
+        assert_eq!(q.send(P0, &mut m, &rd(GUEST, 9)), Err(Status::MessageTooLarge));
+        assert_eq!(q.state(), queue(&ch).state());
         assert_eq!(m.guest_reads, 0);
     }
 
     #[test]
     fn small_receive_buffer_keeps_the_message() {
         let ch = chan(8, 2);
-        let (mut q, mut m) = (queue(&ch), mem());
-        q.send(&mut m, &rd(GUEST, 6)).unwrap();
-        assert_eq!(q.recv(&mut m, &wr(GUEST, 5)), Err(Status::BufferTooSmall));
+        let (q, mut m) = (queue(&ch), mem());
+        q.send(P0, &mut m, &rd(GUEST, 6)).unwrap();
+        assert_eq!(q.recv(P1, &mut m, &wr(GUEST, 5)), Err(Status::BufferTooSmall));
         assert_eq!(q.count(), 1);
-        assert_eq!(q.recv(&mut m, &wr(GUEST, 6)), Ok(6));
+        assert_eq!(q.recv(P1, &mut m, &wr(GUEST, 6)), Ok(6));
     }
 
     #[test]
     fn wraps_around_the_ring() {
         let ch = chan(4, 3);
-        let (mut q, mut m) = (queue(&ch), mem());
+        let (q, mut m) = (queue(&ch), mem());
         for i in 0..10u8 {
             m.guest[0] = i;
-            q.send(&mut m, &rd(GUEST, 1)).unwrap();
-            assert_eq!(q.recv(&mut m, &wr(GUEST + 8, 4)), Ok(1));
+            q.send(P0, &mut m, &rd(GUEST, 1)).unwrap();
+            assert_eq!(q.recv(P1, &mut m, &wr(GUEST + 8, 4)), Ok(1));
             assert_eq!(m.guest[8], i);
         }
         assert_eq!(q.count(), 0);
@@ -541,9 +592,9 @@ mod tests {
             "a stranger learns only that it is not the owner"
         );
         assert_eq!(m.guest_reads, 0);
-        let mut q = Queue::new(&c, Some(CORE));
-        assert_eq!(q.send(&mut m, &rd(GUEST, 1)), Err(Status::NoChannel));
-        assert_eq!(q.recv(&mut m, &wr(GUEST, 8)), Err(Status::NoChannel));
+        let q = Queue::new(&c, Some(CORE));
+        assert_eq!(q.send(P0, &mut m, &rd(GUEST, 1)), Err(Status::NoChannel));
+        assert_eq!(q.recv(P1, &mut m, &wr(GUEST, 8)), Err(Status::NoChannel));
         c = chan(8, 0);
         assert!(!geometry_ok(&c));
         c = chan(8, 2);
@@ -668,20 +719,81 @@ mod tests {
         assert_eq!(m.guest_reads, 0);
     }
 
+    /// Slot memory shared by two threads (the sender's and the receiver's
+    /// core), each with its own guest memory.
+    struct Shared {
+        queue: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+        guest: Vec<u8>,
+    }
+
+    impl SlotMemory for Shared {
+        fn fill_slot(&mut self, slot: u32, msg: &GuestRead) -> Result<(), Status> {
+            let (s, g, len) = (
+                (slot - QBASE) as usize,
+                (msg.addr() - GUEST) as usize,
+                msg.len() as usize,
+            );
+            let mut q = self.queue.lock().unwrap();
+            q[s..s + 4].copy_from_slice(&(len as u32).to_le_bytes());
+            q[s + 4..s + 4 + len].copy_from_slice(&self.guest[g..g + len]);
+            Ok(())
+        }
+        fn drain_slot(&mut self, slot: u32, max: u32, dst: &GuestWrite) -> Result<u32, Status> {
+            let s = (slot - QBASE) as usize;
+            let q = self.queue.lock().unwrap();
+            let len = u32::from_le_bytes(q[s..s + 4].try_into().unwrap()).min(max);
+            if len > dst.len() {
+                return Err(Status::BufferTooSmall);
+            }
+            let d = (dst.addr() - GUEST) as usize;
+            self.guest[d..d + len as usize].copy_from_slice(&q[s + 4..s + 4 + len as usize]);
+            Ok(len)
+        }
+    }
+
     #[test]
-    fn a_busy_channel_never_holds_up_another() {
-        // Channel 0's lock held (its sender mid-copy on another core): a
-        // call on channel 1 still goes through at once.
-        let chans = std::sync::Arc::new(table(&[chan(8, 2), chan(8, 2)]));
-        let held = chans.queues[0].lock();
-        let (done, wait) = std::sync::mpsc::channel();
-        let other = std::sync::Arc::clone(&chans);
-        std::thread::spawn(move || {
-            let _ = done.send(other.send(P0, 1, &rd(GUEST, 1), &mut mem()));
-        });
-        let got = wait.recv_timeout(std::time::Duration::from_secs(10));
-        drop(held);
-        assert_eq!(got, Ok(Ok((P1, CORE))));
+    fn a_sender_and_a_receiver_on_two_cores_keep_order_without_a_lock() {
+        const MESSAGES: u32 = 20_000;
+        let chans = std::sync::Arc::new(table(&[chan(8, 3)]));
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(vec![0u8; 4096]));
+        let sender = {
+            let (chans, queue) = (chans.clone(), queue.clone());
+            std::thread::spawn(move || {
+                let mut m = Shared {
+                    queue,
+                    guest: vec![0; 4096],
+                };
+                for i in 0..MESSAGES {
+                    m.guest[..4].copy_from_slice(&i.to_le_bytes());
+                    let len = 1 + i % 8;
+                    loop {
+                        match chans.send(P0, 0, &rd(GUEST, len), &mut m) {
+                            Ok(_) => break,
+                            Err(Status::QueueFull) => std::thread::yield_now(),
+                            Err(e) => panic!("send {i}: {e:?}"),
+                        }
+                    }
+                }
+            })
+        };
+        let mut m = Shared {
+            queue,
+            guest: vec![0; 4096],
+        };
+        for i in 0..MESSAGES {
+            let len = loop {
+                match chans.recv(P1, 0, &wr(GUEST + 64, 8), &mut m) {
+                    Ok(n) => break n,
+                    Err(Status::QueueEmpty) => std::thread::yield_now(),
+                    Err(e) => panic!("recv {i}: {e:?}"),
+                }
+            };
+            assert_eq!(len, 1 + i % 8, "message {i}'s length");
+            let n = len.min(4) as usize;
+            assert_eq!(m.guest[64..64 + n], i.to_le_bytes()[..n], "message {i}'s bytes");
+        }
+        sender.join().unwrap();
+        assert_eq!(chans.poll(P1), 0);
     }
 
     mod model {
@@ -711,14 +823,14 @@ mod tests {
             #[test]
             fn queue_matches_a_fifo_model(depth in 1u32..6, ops in proptest::collection::vec(op(), 1..60)) {
                 let ch = chan(16, depth);
-                let (mut q, mut m) = (queue(&ch), mem());
+                let (q, mut m) = (queue(&ch), mem());
                 let mut model: VecDeque<Vec<u8>> = VecDeque::new();
                 for op in ops {
-                    let before = q;
+                    let before = q.state();
                     match op {
                         Op::Send(byte, len) => {
                             m.guest[..len as usize].fill(byte);
-                            let got = q.send(&mut m, &rd(GUEST, len));
+                            let got = q.send(P0, &mut m, &rd(GUEST, len));
                             let want = if len > 16 {
                                 Err(Status::MessageTooLarge)
                             } else if model.len() as u32 == depth {
@@ -729,19 +841,19 @@ mod tests {
                             };
                             prop_assert_eq!(got, want);
                             if got.is_err() {
-                                prop_assert_eq!(q, before);
+                                prop_assert_eq!(q.state(), before);
                             }
                         }
                         Op::Recv(cap) => {
-                            let got = q.recv(&mut m, &wr(GUEST + 512, cap));
+                            let got = q.recv(P1, &mut m, &wr(GUEST + 512, cap));
                             match model.front() {
                                 None => {
                                     prop_assert_eq!(got, Err(Status::QueueEmpty));
-                                    prop_assert_eq!(q, before);
+                                    prop_assert_eq!(q.state(), before);
                                 }
                                 Some(msg) if msg.len() as u32 > cap => {
                                     prop_assert_eq!(got, Err(Status::BufferTooSmall));
-                                    prop_assert_eq!(q, before);
+                                    prop_assert_eq!(q.state(), before);
                                 }
                                 Some(_) => {
                                     let msg = model.pop_front().unwrap();
