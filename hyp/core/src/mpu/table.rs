@@ -1042,15 +1042,12 @@ impl<H: MpuHw> MpuMap<H> {
         let (first, last) = (base & !(GRANULE - 1), limit.wrapping_sub(1) | (GRANULE - 1));
         let index = self.transient_start;
         let words = attrs.bits.words(first, last);
-        // The slot's record is not written: nothing reads the table while
-        // the window is open, and the slot is disabled again after it.
-        let enabled = self.enabled;
-        // The lowest transient slot is `transient_start`.
-        self.enabled = enabled | (self.transient & self.transient.wrapping_neg());
+        // Neither the slot's record nor `enabled` is written: nothing
+        // reads the table while the window is open (`f` cannot reach it),
+        // and the slot is disabled again after it, which is what they say.
         // The slot is off, so nothing is in flight through it.
         self.hw.enable_region(index, words);
         let r = f(base);
-        self.enabled = enabled;
         // Orders the copy's accesses before the region goes.
         self.hw.disable_region(index);
         Ok(r)
