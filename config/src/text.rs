@@ -163,14 +163,15 @@ pub fn dec(o: &mut dyn Out, v: u32) {
 }
 
 /// Writes `v` in decimal, like `{}`: 32-bit arithmetic but for one
-/// division per nine digits above `u32::MAX`.
+/// division ([`crate::div`]) per nine digits above `u32::MAX`.
 fn dec64(o: &mut dyn Out, v: u64) {
     const E9: u64 = 1_000_000_000;
     match u32::try_from(v) {
         Ok(v) => dec(o, v),
         Err(_) => {
-            dec64(o, v / E9);
-            digits(o, (v % E9) as u32, 10, 9) // below 10^9
+            let (high, low) = crate::div::div_rem(v, E9);
+            dec64(o, high);
+            digits(o, low as u32, 10, 9) // below 10^9
         }
     }
 }

@@ -288,10 +288,7 @@ impl Monitor {
         if self.tokens >= LINE_BURST {
             self.refilled_at = now;
         } else {
-            let earned = now
-                .saturating_sub(self.refilled_at)
-                .checked_div(ticks_per_line)
-                .unwrap_or(0);
+            let earned = hypcfg::div::div(now.saturating_sub(self.refilled_at), ticks_per_line);
             if earned > 0 {
                 let tokens = u64::from(self.tokens)
                     .saturating_add(earned)
