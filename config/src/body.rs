@@ -167,9 +167,15 @@ impl<'a> Reader<'a> {
     fn varint(&mut self, bits: u32) -> Option<u64> {
         let max = bits.div_ceil(7);
         let mut out = 0u64;
+        // The weight of byte `i`, 2^(7i): a multiplication and a constant
+        // shift, where `<< (7 * i)` on a u64 calls a shift routine (the
+        // only one the hypervisor would need). Bits past 64 are dropped,
+        // as the shift drops them.
+        let mut weight = 1u64;
         for i in 0..max {
             let b = self.byte()?;
-            out |= u64::from(b & 0x7F) << (7 * i);
+            out |= u64::from(b & 0x7F).wrapping_mul(weight);
+            weight <<= 7;
             if b & 0x80 == 0 {
                 let fits = i + 1 < max || u32::from(b) < 1 << (bits % 7);
                 return fits.then_some(out);
