@@ -144,8 +144,12 @@ fn digits(o: &mut dyn Out, mut v: u32, radix: u32, min: usize) {
     let mut buf = [b'0'; 32];
     let mut n = 0;
     for slot in buf.iter_mut().rev() {
-        let d = v.checked_rem(radix).unwrap_or(0) as usize;
-        *slot = b"0123456789abcdef".get(d).copied().unwrap_or(b'?');
+        // The digit's character computed, not looked up in a 16-byte table.
+        *slot = match v.checked_rem(radix).unwrap_or(0) as u8 {
+            d @ 0..=9 => b'0' + d,
+            d @ 10..=15 => b'a' + (d - 10),
+            _ => b'?',
+        };
         v = v.checked_div(radix).unwrap_or(0);
         n += 1;
         if v == 0 && n >= min {
