@@ -15,7 +15,7 @@ use crate::arch::context;
 use crate::arch::vectors;
 use crate::arch::{cpu, gic, timer};
 use crate::board::CORES as MAX_CORES;
-use crate::text::{hex8, left, right};
+use crate::text::{self, hex8, left, right, Arg};
 use crate::{hprintln, mpu};
 
 /// Partitions not yet stopped; the core that stops the last one ends the run.
@@ -213,28 +213,42 @@ fn summary_and_exit(s: &System) -> ! {
             what
         );
     }
+    // A core's window line; outside the `bench` runs only its start, the
+    // count (timings only mean something under `-icount`). One template,
+    // so the image has the start once.
+    const WINDOWS: &str = "[hyp]   core {} windows: {} started, deadline to partition resumed: \
+                           max {} / mean {} instructions";
+    const COUNT_ONLY: &str = match WINDOWS.split_at_checked("[hyp]   core {} windows: {} started".len()) {
+        Some((start, _)) => start,
+        None => WINDOWS,
+    };
+    const _: () = assert!(
+        text::placeholders(WINDOWS) == 4
+            && text::placeholders(COUNT_ONLY) == 2
+            && matches!(
+                COUNT_ONLY.as_bytes(),
+                [.., b'}', b' ', b's', b't', b'a', b'r', b't', b'e', b'd']
+            )
+    );
     for core in 0..MAX_CORES {
         let (started, max, mean) = windows::stats(core);
         if started > 0 {
-            // Timings only mean something under `-icount` (the `bench` runs).
-            if !crate::run::bench_output() {
-                hprintln!("[hyp]   core {} windows: {} started", core, started);
-                continue;
-            }
-            if core == 0 {
+            let bench = crate::run::bench_output();
+            if bench && core == 0 {
                 hprintln!(
                     "[hyp] BENCH window_switch {}\n[hyp] BENCH window_start_delay_max {}",
                     mean,
                     max
                 );
             }
-            hprintln!(
-                "[hyp]   core {} windows: {} started, deadline to partition resumed: \
-                 max {} / mean {} instructions",
-                core,
-                started,
-                max,
-                mean
+            crate::console::print(
+                if bench { WINDOWS } else { COUNT_ONLY },
+                &[
+                    Arg::from(&core),
+                    Arg::from(&started),
+                    Arg::from(&max),
+                    Arg::from(&mean),
+                ],
             );
         }
     }
