@@ -164,14 +164,13 @@ pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState,
     env::flush_line(name_of(s, id), &mut b.line);
     b.status.exit_code.store(code, Ordering::Release);
     b.status.set_state(st);
-    match st {
-        RunState::Shutdown => hprintln!(
-            "[hyp] partition {} shut down (exit code {})",
-            name_of(s, id),
-            code
-        ),
-        _ => hprintln!("[hyp] partition {} halted: {}", name_of(s, id), why),
-    }
+    // One print for both lines (one call site): the template and its
+    // second argument are picked.
+    let (template, detail) = match st {
+        RunState::Shutdown => ("[hyp] partition {} shut down (exit code {})", Arg::Dec(code)),
+        _ => ("[hyp] partition {} halted: {}", Arg::Str(why)),
+    };
+    crate::console::print(template, &[Arg::Str(name_of(s, id)), detail]);
     // Its interrupts go with it, before the core runs anything else.
     vgic::release(s, k, slot);
     if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
