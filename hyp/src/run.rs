@@ -33,20 +33,6 @@ static GIC_READY: AtomicU32 = AtomicU32::new(0);
 /// The runner (`tools/runner/src/qemu.rs`) matches the whole line.
 pub const STATUS_LINE: &str = "[hyp] run over: exit code ";
 
-/// The status line as a template: [`STATUS_LINE`] and the code (checked
-/// at compile time), so [`exit`] prints either line with one call.
-const STATUS_TEMPLATE: &str = "[hyp] run over: exit code {}";
-const _: () = {
-    let (line, template) = (STATUS_LINE.as_bytes(), STATUS_TEMPLATE.as_bytes());
-    assert!(template.len() == line.len() + 2);
-    let mut i = 0;
-    while i < line.len() {
-        assert!(template[i] == line[i]);
-        i += 1;
-    }
-    assert!(crate::text::placeholders(STATUS_TEMPLATE) == 1);
-};
-
 /// How long the core that ends the run waits for the others to park, in
 /// counter ticks per second of [`timer::frequency`] (10 ms).
 const STOP_WAIT_DIVISOR: u32 = 100;
@@ -109,12 +95,15 @@ pub fn exit(code: u32) -> ! {
         park()
     }
     stop_other_cores();
-    let template = if flag(boot_flags::FOREVER) {
-        "[hyp] run over (exit code {}); staying up as asked (FOREVER=1)"
+    if flag(boot_flags::FOREVER) {
+        crate::hprintln!(
+            emergency;
+            "[hyp] run over (exit code {}); staying up as asked (FOREVER=1)",
+            code
+        );
     } else {
-        STATUS_TEMPLATE
-    };
-    crate::console::print_emergency(template, &[crate::text::Arg::Dec(code)]);
+        crate::hprintln!(emergency; "{}{}", STATUS_LINE, code);
+    }
     park()
 }
 
