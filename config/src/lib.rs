@@ -17,6 +17,7 @@ pub mod body;
 pub mod boot_flags;
 pub mod check;
 pub mod crc32;
+pub mod div;
 pub mod flash;
 pub mod ids;
 pub mod limits;

@@ -144,8 +144,12 @@ fn digits(o: &mut dyn Out, mut v: u32, radix: u32, min: usize) {
     let mut buf = [b'0'; 32];
     let mut n = 0;
     for slot in buf.iter_mut().rev() {
-        let d = v.checked_rem(radix).unwrap_or(0) as usize;
-        *slot = b"0123456789abcdef".get(d).copied().unwrap_or(b'?');
+        // The digit's character computed, not looked up in a 16-byte table.
+        *slot = match v.checked_rem(radix).unwrap_or(0) as u8 {
+            d @ 0..=9 => b'0' + d,
+            d @ 10..=15 => b'a' + (d - 10),
+            _ => b'?',
+        };
         v = v.checked_div(radix).unwrap_or(0);
         n += 1;
         if v == 0 && n >= min {
@@ -163,14 +167,15 @@ pub fn dec(o: &mut dyn Out, v: u32) {
 }
 
 /// Writes `v` in decimal, like `{}`: 32-bit arithmetic but for one
-/// division per nine digits above `u32::MAX`.
+/// division ([`crate::div`]) per nine digits above `u32::MAX`.
 fn dec64(o: &mut dyn Out, v: u64) {
     const E9: u64 = 1_000_000_000;
     match u32::try_from(v) {
         Ok(v) => dec(o, v),
         Err(_) => {
-            dec64(o, v / E9);
-            digits(o, (v % E9) as u32, 10, 9) // below 10^9
+            let (high, low) = crate::div::div_rem(v, E9);
+            dec64(o, high);
+            digits(o, low as u32, 10, 9) // below 10^9
         }
     }
 }

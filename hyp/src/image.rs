@@ -141,8 +141,11 @@ pub fn boot_blob_area() -> Option<(u32, u32)> {
     match check_flash() {
         Ok(area) => area,
         Err(e) => {
-            hprintln!("[hyp] refusing the flash image at {}: {}", hex8(FLASH_BASE), e);
-            hprintln!("[hyp] no partition started");
+            hprintln!(
+                "[hyp] refusing the flash image at {}: {}\n[hyp] no partition started",
+                hex8(FLASH_BASE),
+                e
+            );
             crate::run::exit(1)
         }
     }

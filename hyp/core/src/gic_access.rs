@@ -39,68 +39,96 @@ enum Width {
     Double,
 }
 
-/// A run of registers, `first..=last` (the offset of the last one's
-/// first byte), of one name and [`Width`].
-struct Regs(u32, u32, &'static str, Width);
+/// A run of registers of one name and [`Width`]: from offset `first` to
+/// `first + span`, the offset of the last one's first byte. The span is
+/// kept in 16 bits (an entry of 16 bytes rather than 20 with a second
+/// offset; the tables are in every image).
+struct Regs {
+    first: u32,
+    span: u16,
+    name: &'static str,
+    width: Width,
+}
+
+/// The run `first..=last` (offsets of the first bytes of its first and
+/// last register) named `name`.
+const fn regs(first: u32, last: u32, name: &'static str, width: Width) -> Regs {
+    let span = match last.checked_sub(first) {
+        Some(span) => span,
+        None => u32::MAX,
+    };
+    // Evaluated when the tables are (they are constants): a run that ends
+    // before it starts or spans 64 KiB or more does not build.
+    assert!(
+        span <= u16::MAX as u32,
+        "a run of GIC registers ends before it starts or spans 64 KiB or more"
+    );
+    Regs {
+        first,
+        span: span as u16,
+        name,
+        width,
+    }
+}
 
 /// The distributor's registers (IHI 0069, table "Distributor register
 /// map"), those the board's GIC has.
 const DIST: &[Regs] = &[
-    Regs(GICD_CTLR, GICD_CTLR, "GICD_CTLR", Width::Word),
-    Regs(GICD_TYPER, GICD_TYPER, "GICD_TYPER", Width::Word),
-    Regs(GICD_IIDR, GICD_IIDR, "GICD_IIDR", Width::Word),
-    Regs(0x000C, 0x000C, "GICD_TYPER2", Width::Word),
-    Regs(0x0010, 0x0010, "GICD_STATUSR", Width::Word),
-    Regs(0x0040, 0x0058, "GICD_SETSPI/CLRSPI", Width::Word),
-    Regs(GICD_IGROUPR, 0x00FC, "GICD_IGROUPR<n>", Width::Word),
-    Regs(GICD_ISENABLER, 0x017C, "GICD_ISENABLER<n>", Width::Word),
-    Regs(GICD_ICENABLER, 0x01FC, "GICD_ICENABLER<n>", Width::Word),
-    Regs(GICD_ISPENDR, 0x027C, "GICD_ISPENDR<n>", Width::Word),
-    Regs(GICD_ICPENDR, 0x02FC, "GICD_ICPENDR<n>", Width::Word),
-    Regs(GICD_ISACTIVER, 0x037C, "GICD_ISACTIVER<n>", Width::Word),
-    Regs(GICD_ICACTIVER, 0x03FC, "GICD_ICACTIVER<n>", Width::Word),
-    Regs(GICD_IPRIORITYR, 0x07F8, "GICD_IPRIORITYR<n>", Width::Byte),
-    Regs(0x0800, 0x0BF8, "GICD_ITARGETSR<n>", Width::Byte),
-    Regs(GICD_ICFGR, 0x0CFC, "GICD_ICFGR<n>", Width::Word),
-    Regs(0x0D00, 0x0D7C, "GICD_IGRPMODR<n>", Width::Word),
-    Regs(0x0E00, 0x0EFC, "GICD_NSACR<n>", Width::Word),
-    Regs(0x0F00, 0x0F00, "GICD_SGIR", Width::Word),
-    Regs(0x0F10, 0x0F1C, "GICD_CPENDSGIR<n>", Width::Byte),
-    Regs(0x0F20, 0x0F2C, "GICD_SPENDSGIR<n>", Width::Byte),
+    regs(GICD_CTLR, GICD_CTLR, "GICD_CTLR", Width::Word),
+    regs(GICD_TYPER, GICD_TYPER, "GICD_TYPER", Width::Word),
+    regs(GICD_IIDR, GICD_IIDR, "GICD_IIDR", Width::Word),
+    regs(0x000C, 0x000C, "GICD_TYPER2", Width::Word),
+    regs(0x0010, 0x0010, "GICD_STATUSR", Width::Word),
+    regs(0x0040, 0x0058, "GICD_SETSPI/CLRSPI", Width::Word),
+    regs(GICD_IGROUPR, 0x00FC, "GICD_IGROUPR<n>", Width::Word),
+    regs(GICD_ISENABLER, 0x017C, "GICD_ISENABLER<n>", Width::Word),
+    regs(GICD_ICENABLER, 0x01FC, "GICD_ICENABLER<n>", Width::Word),
+    regs(GICD_ISPENDR, 0x027C, "GICD_ISPENDR<n>", Width::Word),
+    regs(GICD_ICPENDR, 0x02FC, "GICD_ICPENDR<n>", Width::Word),
+    regs(GICD_ISACTIVER, 0x037C, "GICD_ISACTIVER<n>", Width::Word),
+    regs(GICD_ICACTIVER, 0x03FC, "GICD_ICACTIVER<n>", Width::Word),
+    regs(GICD_IPRIORITYR, 0x07F8, "GICD_IPRIORITYR<n>", Width::Byte),
+    regs(0x0800, 0x0BF8, "GICD_ITARGETSR<n>", Width::Byte),
+    regs(GICD_ICFGR, 0x0CFC, "GICD_ICFGR<n>", Width::Word),
+    regs(0x0D00, 0x0D7C, "GICD_IGRPMODR<n>", Width::Word),
+    regs(0x0E00, 0x0EFC, "GICD_NSACR<n>", Width::Word),
+    regs(0x0F00, 0x0F00, "GICD_SGIR", Width::Word),
+    regs(0x0F10, 0x0F1C, "GICD_CPENDSGIR<n>", Width::Byte),
+    regs(0x0F20, 0x0F2C, "GICD_SPENDSGIR<n>", Width::Byte),
     // IROUTER<n> for n = 32..=1019, 8 bytes each.
-    Regs(0x6100, 0x7FD8, "GICD_IROUTER<n>", Width::Double),
-    Regs(GICD_PIDR2, GICD_PIDR2, "GICD_PIDR2", Width::Word),
+    regs(0x6100, 0x7FD8, "GICD_IROUTER<n>", Width::Double),
+    regs(GICD_PIDR2, GICD_PIDR2, "GICD_PIDR2", Width::Word),
 ];
 
 /// The redistributor's registers (RD_base, then SGI_base).
 const REDIST: &[Regs] = &[
-    Regs(0x0000, 0x0000, "GICR_CTLR", Width::Word),
-    Regs(GICR_IIDR, GICR_IIDR, "GICR_IIDR", Width::Word),
-    Regs(GICR_TYPER, GICR_TYPER, "GICR_TYPER", Width::Double),
-    Regs(0x0010, 0x0010, "GICR_STATUSR", Width::Word),
-    Regs(GICR_WAKER, GICR_WAKER, "GICR_WAKER", Width::Word),
-    Regs(0x0040, 0x0048, "GICR_SETLPIR/CLRLPIR", Width::Double),
-    Regs(0x0070, 0x0078, "GICR_PROPBASER/PENDBASER", Width::Double),
-    Regs(0x00A0, 0x00A0, "GICR_INVLPIR", Width::Double),
-    Regs(0x00B0, 0x00B0, "GICR_INVALLR", Width::Double),
-    Regs(0x00C0, 0x00C0, "GICR_SYNCR", Width::Word),
-    Regs(0xFFE8, 0xFFE8, "GICR_PIDR2", Width::Word),
-    Regs(GICR_IGROUPR0, GICR_IGROUPR0, "GICR_IGROUPR0", Width::Word),
-    Regs(GICR_ISENABLER0, GICR_ISENABLER0, "GICR_ISENABLER0", Width::Word),
-    Regs(GICR_ICENABLER0, GICR_ICENABLER0, "GICR_ICENABLER0", Width::Word),
-    Regs(SGI_BASE + 0x200, SGI_BASE + 0x200, "GICR_ISPENDR0", Width::Word),
-    Regs(GICR_ICPENDR0, GICR_ICPENDR0, "GICR_ICPENDR0", Width::Word),
-    Regs(SGI_BASE + 0x300, SGI_BASE + 0x300, "GICR_ISACTIVER0", Width::Word),
-    Regs(GICR_ICACTIVER0, GICR_ICACTIVER0, "GICR_ICACTIVER0", Width::Word),
-    Regs(
+    regs(0x0000, 0x0000, "GICR_CTLR", Width::Word),
+    regs(GICR_IIDR, GICR_IIDR, "GICR_IIDR", Width::Word),
+    regs(GICR_TYPER, GICR_TYPER, "GICR_TYPER", Width::Double),
+    regs(0x0010, 0x0010, "GICR_STATUSR", Width::Word),
+    regs(GICR_WAKER, GICR_WAKER, "GICR_WAKER", Width::Word),
+    regs(0x0040, 0x0048, "GICR_SETLPIR/CLRLPIR", Width::Double),
+    regs(0x0070, 0x0078, "GICR_PROPBASER/PENDBASER", Width::Double),
+    regs(0x00A0, 0x00A0, "GICR_INVLPIR", Width::Double),
+    regs(0x00B0, 0x00B0, "GICR_INVALLR", Width::Double),
+    regs(0x00C0, 0x00C0, "GICR_SYNCR", Width::Word),
+    regs(0xFFE8, 0xFFE8, "GICR_PIDR2", Width::Word),
+    regs(GICR_IGROUPR0, GICR_IGROUPR0, "GICR_IGROUPR0", Width::Word),
+    regs(GICR_ISENABLER0, GICR_ISENABLER0, "GICR_ISENABLER0", Width::Word),
+    regs(GICR_ICENABLER0, GICR_ICENABLER0, "GICR_ICENABLER0", Width::Word),
+    regs(SGI_BASE + 0x200, SGI_BASE + 0x200, "GICR_ISPENDR0", Width::Word),
+    regs(GICR_ICPENDR0, GICR_ICPENDR0, "GICR_ICPENDR0", Width::Word),
+    regs(SGI_BASE + 0x300, SGI_BASE + 0x300, "GICR_ISACTIVER0", Width::Word),
+    regs(GICR_ICACTIVER0, GICR_ICACTIVER0, "GICR_ICACTIVER0", Width::Word),
+    regs(
         GICR_IPRIORITYR,
         GICR_IPRIORITYR + 0x1C,
         "GICR_IPRIORITYR<n>",
         Width::Byte,
     ),
-    Regs(SGI_BASE + 0xC00, SGI_BASE + 0xC04, "GICR_ICFGR<n>", Width::Word),
-    Regs(SGI_BASE + 0xD00, SGI_BASE + 0xD00, "GICR_IGRPMODR0", Width::Word),
-    Regs(SGI_BASE + 0xE00, SGI_BASE + 0xE00, "GICR_NSACR", Width::Word),
+    regs(SGI_BASE + 0xC00, SGI_BASE + 0xC04, "GICR_ICFGR<n>", Width::Word),
+    regs(SGI_BASE + 0xD00, SGI_BASE + 0xD00, "GICR_IGRPMODR0", Width::Word),
+    regs(SGI_BASE + 0xE00, SGI_BASE + 0xE00, "GICR_NSACR", Width::Word),
 ];
 
 /// The name and [`Width`] of the register at `at` (a reserved offset is a
@@ -113,15 +141,16 @@ fn register(at: Frame) -> (&'static str, Width) {
     table
         .iter()
         .find(|r| {
+            let last = r.first.saturating_add(u32::from(r.span));
             // A 64-bit register's last word is 4 bytes after its start.
-            let last = if r.3 == Width::Double {
-                r.1.saturating_add(4)
+            let last = if r.width == Width::Double {
+                last.saturating_add(4)
             } else {
-                r.1
+                last
             };
-            (r.0..=last.saturating_add(3)).contains(&off)
+            (r.first..=last.saturating_add(3)).contains(&off)
         })
-        .map_or((other, Width::Word), |r| (r.2, r.3))
+        .map_or((other, Width::Word), |r| (r.name, r.width))
 }
 
 /// Why an access to the GIC is not emulated (nothing is written).

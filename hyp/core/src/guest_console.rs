@@ -236,8 +236,10 @@ impl ConsoleLine {
 
     /// Takes `bytes` of console output at counter value `now` (`frequency`
     /// Hz) and hands every line it completes, and every count of dropped
-    /// lines, to `out`.
-    pub fn push(&mut self, bytes: &[u8], now: u64, frequency: u32, out: &mut impl FnMut(Out<'_>)) {
+    /// lines, to `out`. `out` is a `dyn` callback, here and in
+    /// [`ConsoleLine::flush`], so the image has one copy of the line code
+    /// rather than one per caller.
+    pub fn push(&mut self, bytes: &[u8], now: u64, frequency: u32, out: &mut dyn FnMut(Out<'_>)) {
         for &b in bytes {
             if b == b'\n' {
                 self.emit(self.buf.len(), now, frequency, out);
@@ -253,7 +255,7 @@ impl ConsoleLine {
 
     /// Prints what is buffered and reports any dropped lines (the
     /// partition stops).
-    pub fn flush(&mut self, now: u64, frequency: u32, out: &mut impl FnMut(Out<'_>)) {
+    pub fn flush(&mut self, now: u64, frequency: u32, out: &mut dyn FnMut(Out<'_>)) {
         if !self.buf.is_empty() {
             self.emit(self.buf.len(), now, frequency, out);
         }
@@ -265,7 +267,7 @@ impl ConsoleLine {
 
     /// Emits the first `n` buffered bytes as a line (within the budget)
     /// and keeps the rest.
-    fn emit(&mut self, n: usize, now: u64, frequency: u32, out: &mut impl FnMut(Out<'_>)) {
+    fn emit(&mut self, n: usize, now: u64, frequency: u32, out: &mut dyn FnMut(Out<'_>)) {
         if let Some(dropped) = self.limit.admit(now, frequency) {
             if dropped > 0 {
                 out(Out::Suppressed(dropped));

@@ -12,7 +12,7 @@ use hypcfg::text::{self, Arg, Out, Show};
 
 use crate::gic_access::Refusal;
 use crate::hsr::{ExceptionClass, Hsr};
-use crate::sysreg::{Access, SgiRegister};
+use crate::sysreg::{Access, Form, SgiRegister};
 
 /// A fault the hypervisor saw or a guest reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +145,61 @@ impl Fault {
     }
 }
 
+/// A fault as the repeat count of [`Monitor::decide`] compares it: equal
+/// keys exactly when the faults are equal (`==`), every field packed into
+/// three words and the one string a fault has. Comparing keys is a few
+/// instructions; the derived comparison of two faults, a match over
+/// every pair of variants and their nested fields, was about 0.5 KB of
+/// the fault path. [`Fault::key`] is checked against `==` in the tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Key(u32, u32, u32, &'static str);
+
+impl Fault {
+    /// The fault's [`Key`]: its variant in the low byte of the first word,
+    /// its small fields in the other bytes, the 32-bit fields in the next
+    /// two words, its string (status, reason, register name) last.
+    fn key(&self) -> Key {
+        match *self {
+            Fault::DataAbort { addr, write, status } => Key(u32::from(write) << 8, addr, 0, status),
+            Fault::PrefetchAbort { addr, status } => Key(1, addr, 0, status),
+            Fault::Smc => Key(2, 0, 0, ""),
+            Fault::Register(Access { cp, form, read }) => {
+                let head = 3 | u32::from(cp) << 8 | u32::from(read) << 16;
+                let bytes = |a: u8, b: u8, c: u8, d: u8| u32::from_le_bytes([a, b, c, d]);
+                match form {
+                    Form::Single {
+                        crn,
+                        opc1,
+                        crm,
+                        opc2,
+                        rt,
+                    } => Key(head, bytes(crn, opc1, crm, opc2), u32::from(rt), ""),
+                    Form::Double { opc1, crm, rt, rt2 } => {
+                        Key(head | 1 << 24, bytes(opc1, crm, rt, rt2), 0, "")
+                    }
+                    Form::Memory { rn } => Key(head | 2 << 24, u32::from(rn), 0, ""),
+                }
+            }
+            Fault::Trapped { ec } => Key(4 | u32::from(ec) << 8, 0, 0, ""),
+            Fault::GicRefused { addr, intid, why } => Key(5, addr, intid, why),
+            Fault::SgiRefused { reg, why } => Key(6 | (reg as u32) << 8, 0, 0, why),
+            Fault::GicAccess { addr, why } => {
+                let (variant, bytes, reg) = match why {
+                    Refusal::Size { bytes, reg } => (0, bytes, reg),
+                    Refusal::Misaligned { bytes, reg } => (1, bytes, reg),
+                    Refusal::Insn(n) => (2 | (n as u32) << 8, 0, ""),
+                    Refusal::Register => (3, 0, ""),
+                    Refusal::Fetch => (4, 0, ""),
+                    Refusal::Mismatch => (5, 0, ""),
+                    Refusal::BigEndian => (6, 0, ""),
+                };
+                Key(7 | u32::from(bytes) << 8 | variant << 16, addr, 0, reg)
+            }
+            Fault::Reported { kind, addr } => Key(8, kind, addr, ""),
+        }
+    }
+}
+
 /// What a FAULT line says before ` at <addr>`: the kind and status
 /// (`data abort (read), permission fault`), or for a register access the
 /// register and direction (`debug register DBGWCR0 write refused`).
@@ -242,7 +297,8 @@ pub enum Line {
 /// limited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Monitor {
-    last: Option<(Fault, u32)>,
+    /// The last fault ([`Fault::key`]) and its PC.
+    last: Option<(Key, u32)>,
     repeats: u32,
     tokens: u32,
     refilled_at: u64,
@@ -265,7 +321,7 @@ impl Monitor {
     /// the same PC [`REPEAT_LIMIT`] times in a row is halted
     /// ([`Decision::Repeated`]).
     pub fn decide(&mut self, policy: FaultPolicy, restarts: u32, fault: Fault, pc: u32) -> Decision {
-        let now = Some((fault, pc));
+        let now = Some((fault.key(), pc));
         self.repeats = if self.last == now {
             self.repeats.saturating_add(1)
         } else {
@@ -288,10 +344,7 @@ impl Monitor {
         if self.tokens >= LINE_BURST {
             self.refilled_at = now;
         } else {
-            let earned = now
-                .saturating_sub(self.refilled_at)
-                .checked_div(ticks_per_line)
-                .unwrap_or(0);
+            let earned = hypcfg::div::div(now.saturating_sub(self.refilled_at), ticks_per_line);
             if earned > 0 {
                 let tokens = u64::from(self.tokens)
                     .saturating_add(earned)
@@ -402,6 +455,141 @@ mod tests {
             m.decide(FaultPolicy::Log, 0, DABT, 0x100),
             Decision::Repeated { count: REPEAT_LIMIT }
         );
+    }
+
+    /// Faults of every variant, each differing from another of its
+    /// variant in one field (and some equal ones, built apart).
+    fn key_samples() -> std::vec::Vec<Fault> {
+        use crate::insn::NotDecoded;
+        // Equal strings at different addresses: keys compare contents.
+        let status = String::from("permission fault").leak();
+        let single = |crn, opc1, crm, opc2, rt| Form::Single {
+            crn,
+            opc1,
+            crm,
+            opc2,
+            rt,
+        };
+        let double = |opc1, crm, rt, rt2| Form::Double { opc1, crm, rt, rt2 };
+        let mut v = vec![
+            DABT,
+            Fault::DataAbort {
+                addr: 0x2021_0000,
+                write: false,
+                status,
+            },
+            Fault::DataAbort {
+                addr: 0x2021_0000,
+                write: true,
+                status: "permission fault",
+            },
+            Fault::DataAbort {
+                addr: 0x2021_0004,
+                write: false,
+                status: "permission fault",
+            },
+            Fault::DataAbort {
+                addr: 0x2021_0000,
+                write: false,
+                status: "translation fault",
+            },
+            Fault::PrefetchAbort {
+                addr: 0x2021_0000,
+                status: "permission fault",
+            },
+            Fault::PrefetchAbort { addr: 0, status },
+            Fault::Smc,
+            Fault::Trapped { ec: 0 },
+            Fault::Trapped { ec: 0x3F },
+            Fault::GicRefused {
+                addr: 0xF000_0100,
+                intid: 40,
+                why: "not its own",
+            },
+            Fault::GicRefused {
+                addr: 0xF000_0104,
+                intid: 40,
+                why: "not its own",
+            },
+            Fault::GicRefused {
+                addr: 0xF000_0100,
+                intid: 41,
+                why: "not its own",
+            },
+            Fault::GicRefused {
+                addr: 0xF000_0100,
+                intid: 40,
+                why: "routing",
+            },
+            Fault::Reported { kind: 1, addr: 2 },
+            Fault::Reported { kind: 2, addr: 1 },
+            Fault::Reported { kind: 1, addr: 3 },
+        ];
+        for reg in [SgiRegister::Sgi1r, SgiRegister::Asgi1r, SgiRegister::Sgi0r] {
+            for why in ["an SGI to another core", "group 0"] {
+                v.push(Fault::SgiRefused { reg, why });
+            }
+        }
+        let refusals = [
+            Refusal::Size {
+                bytes: 1,
+                reg: "CTLR",
+            },
+            Refusal::Size {
+                bytes: 2,
+                reg: "CTLR",
+            },
+            Refusal::Size {
+                bytes: 1,
+                reg: "TYPER",
+            },
+            Refusal::Misaligned {
+                bytes: 1,
+                reg: "CTLR",
+            },
+            Refusal::Insn(NotDecoded::Multiple),
+            Refusal::Insn(NotDecoded::Other),
+            Refusal::Register,
+            Refusal::Fetch,
+            Refusal::Mismatch,
+            Refusal::BigEndian,
+        ];
+        for why in refusals {
+            for addr in [0xF000_0000, 0xF000_0004] {
+                v.push(Fault::GicAccess { addr, why });
+            }
+        }
+        let forms = [
+            single(0, 0, 0, 0, 0),
+            single(1, 0, 0, 0, 0),
+            single(0, 1, 0, 0, 0),
+            single(0, 0, 1, 0, 0),
+            single(0, 0, 0, 1, 0),
+            single(0, 0, 0, 0, 1),
+            double(0, 0, 0, 0),
+            double(1, 0, 0, 0),
+            double(0, 1, 0, 0),
+            double(0, 0, 1, 0),
+            double(0, 0, 0, 1),
+            Form::Memory { rn: 0 },
+            Form::Memory { rn: 1 },
+        ];
+        for form in forms {
+            for (cp, read) in [(14, false), (15, false), (14, true)] {
+                v.push(Fault::Register(Access { cp, form, read }));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn fault_keys_are_equal_exactly_when_the_faults_are() {
+        let faults = key_samples();
+        for a in &faults {
+            for b in &faults {
+                assert_eq!(a.key() == b.key(), a == b, "{a:?} / {b:?}");
+            }
+        }
     }
 
     #[test]

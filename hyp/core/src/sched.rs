@@ -62,7 +62,8 @@ impl Timetable {
     /// than one tick are dropped; idle time at the end of the major frame
     /// stretches the last window so the frame keeps its length.
     pub fn new(s: &hypcfg::system::Schedule, hz: u32) -> Timetable {
-        let to_ticks = |us: u32| (us as u64).wrapping_mul(hz as u64) / 1_000_000; // u32 * u32 fits u64
+        // u32 * u32 fits u64; divided without the 64-bit division routine.
+        let to_ticks = |us: u32| hypcfg::div::div((us as u64).wrapping_mul(hz as u64), 1_000_000);
         let mut t = Timetable {
             frame_ticks: to_ticks(s.major_frame_us),
             ..Default::default()

@@ -15,7 +15,7 @@ use crate::arch::context;
 use crate::arch::vectors;
 use crate::arch::{cpu, gic, timer};
 use crate::board::CORES as MAX_CORES;
-use crate::text::{hex8, left, right};
+use crate::text::{self, hex8, left, right, Arg};
 use crate::{hprintln, mpu};
 
 /// Partitions not yet stopped; the core that stops the last one ends the run.
@@ -164,14 +164,13 @@ pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState,
     env::flush_line(name_of(s, id), &mut b.line);
     b.status.exit_code.store(code, Ordering::Release);
     b.status.set_state(st);
-    match st {
-        RunState::Shutdown => hprintln!(
-            "[hyp] partition {} shut down (exit code {})",
-            name_of(s, id),
-            code
-        ),
-        _ => hprintln!("[hyp] partition {} halted: {}", name_of(s, id), why),
-    }
+    // One print for both lines (one call site): the template and its
+    // second argument are picked.
+    let (template, detail) = match st {
+        RunState::Shutdown => ("[hyp] partition {} shut down (exit code {})", Arg::Dec(code)),
+        _ => ("[hyp] partition {} halted: {}", Arg::Str(why)),
+    };
+    crate::console::print(template, &[Arg::Str(name_of(s, id)), detail]);
     // Its interrupts go with it, before the core runs anything else.
     vgic::release(s, k, slot);
     if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -213,28 +212,42 @@ fn summary_and_exit(s: &System) -> ! {
             what
         );
     }
+    // A core's window line; outside the `bench` runs only its start, the
+    // count (timings only mean something under `-icount`). One template,
+    // so the image has the start once.
+    const WINDOWS: &str = "[hyp]   core {} windows: {} started, deadline to partition resumed: \
+                           max {} / mean {} instructions";
+    const COUNT_ONLY: &str = match WINDOWS.split_at_checked("[hyp]   core {} windows: {} started".len()) {
+        Some((start, _)) => start,
+        None => WINDOWS,
+    };
+    const _: () = assert!(
+        text::placeholders(WINDOWS) == 4
+            && text::placeholders(COUNT_ONLY) == 2
+            && matches!(
+                COUNT_ONLY.as_bytes(),
+                [.., b'}', b' ', b's', b't', b'a', b'r', b't', b'e', b'd']
+            )
+    );
     for core in 0..MAX_CORES {
         let (started, max, mean) = windows::stats(core);
         if started > 0 {
-            // Timings only mean something under `-icount` (the `bench` runs).
-            if !crate::run::bench_output() {
-                hprintln!("[hyp]   core {} windows: {} started", core, started);
-                continue;
-            }
-            if core == 0 {
+            let bench = crate::run::bench_output();
+            if bench && core == 0 {
                 hprintln!(
                     "[hyp] BENCH window_switch {}\n[hyp] BENCH window_start_delay_max {}",
                     mean,
                     max
                 );
             }
-            hprintln!(
-                "[hyp]   core {} windows: {} started, deadline to partition resumed: \
-                 max {} / mean {} instructions",
-                core,
-                started,
-                max,
-                mean
+            crate::console::print(
+                if bench { WINDOWS } else { COUNT_ONLY },
+                &[
+                    Arg::from(&core),
+                    Arg::from(&started),
+                    Arg::from(&max),
+                    Arg::from(&mean),
+                ],
             );
         }
     }

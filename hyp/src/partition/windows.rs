@@ -109,7 +109,7 @@ pub fn record(core: CoreId, due: u64) {
 pub fn stats(core: usize) -> (u32, u64, u64) {
     STATS.get(core).map_or((0, 0, 0), |w| {
         let w = *w.lock();
-        let mean = w.jitter_sum.checked_div(w.started as u64).unwrap_or(0);
+        let mean = hypcfg::div::div(w.jitter_sum, w.started as u64);
         (
             w.started,
             w.jitter_max.saturating_mul(16),
