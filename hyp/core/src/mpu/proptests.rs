@@ -294,7 +294,19 @@ enum Op {
         core: usize,
         band: usize,
     },
+    /// A channel-slot window (`with_window`) of `len % 0x200` bytes (so
+    /// sometimes none) `off` bytes into the pool, clear of every static
+    /// and partition region as the channel queues are.
+    Window {
+        core: usize,
+        off: u32,
+        len: u32,
+    },
 }
+
+/// Where window ops map: clear of the static and partition bands, and
+/// met by general maps only by chance.
+const POOL: u32 = 0x2F10_0000;
 
 // Ops are decoded from plain integers rather than built from nested
 // `prop_oneof!` strategies: generating those dominated the run time (about
@@ -354,6 +366,9 @@ fn decode_op((kind, a, b, c, d): (u32, u32, u32, u32, u32)) -> Op {
     let core = pick_core(c);
     let base = pick_addr(a);
     let attrs = pick_attrs(d);
+    if kind >= 27 {
+        return Op::Window { core, off: a, len: b };
+    }
     if kind >= 24 {
         return Op::Switch {
             core,
@@ -400,7 +415,7 @@ fn decode_op((kind, a, b, c, d): (u32, u32, u32, u32, u32)) -> Op {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    (0u32..27, any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(decode_op)
+    (0u32..29, any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(decode_op)
 }
 
 // ---- the checks ----
@@ -666,6 +681,50 @@ fn run(slots: usize, fit: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
                     returned.push((core, base, base + len, attrs, m.slot));
                 }
                 (core, got.map(unslotted), want.map(unslotted))
+            }
+            Op::Window { core, off, len } => {
+                let base = POOL + off % 0x4000;
+                let limit = base + len % 0x200;
+                let live = model[core].regions.iter().any(|r| r.band == Band::Transient);
+                let opens = !live && base < limit && slots > 0;
+                let attrs = TransientAttrs::check(Attrs::HYP_DATA).unwrap();
+                let mut ran = false;
+                let (got, first) = mpu
+                    .with_core(core, |t| {
+                        let got = t.with_window(base, limit, attrs, |at| {
+                            ran = true;
+                            at
+                        });
+                        (got.ok(), t.bands().transient.start)
+                    })
+                    .unwrap();
+                prop_assert_eq!(
+                    got,
+                    opens.then_some(base),
+                    "window of step {} on core {}",
+                    step,
+                    core
+                );
+                prop_assert_eq!(ran, opens);
+                let log = mpu
+                    .with_core(core, |t| t.hw().log[before[core]..].to_vec())
+                    .unwrap();
+                if opens {
+                    let w = RegionWords::encode(base & !63, (limit - 1) | 63, Attrs::HYP_DATA).unwrap();
+                    prop_assert_eq!(
+                        log,
+                        vec![
+                            RegWrite::Hprselr(first),
+                            RegWrite::Hprbar(w.prbar),
+                            RegWrite::Hprlar(w.prlar),
+                            RegWrite::Hprselr(first),
+                            RegWrite::Hprlar(0),
+                        ]
+                    );
+                } else {
+                    prop_assert!(log.is_empty(), "a refused window wrote {:?}", log);
+                }
+                (core, Ok(None), Ok(None))
             }
             Op::Unmap { core, addr } => {
                 let got = mpu.unmap(core, addr);
