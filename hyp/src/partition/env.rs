@@ -204,9 +204,9 @@ impl SlotMemory for TransientSlots {
 /// when both are word-aligned (the channel slots are when `msg_size` is a
 /// multiple of 4, and so are most message buffers), then the last 0-31
 /// bytes by size (nothing for a multiple of 32); a misaligned pair goes
-/// to `memcpy`. A message costs
-/// about an eighth of an instruction per byte this way instead of one
-/// (`memcpy` moves one word per four instructions).
+/// to `memcpy`. A message costs about an eighth of an instruction per
+/// byte this way instead of one (`memcpy` moves one word per four
+/// instructions).
 ///
 /// Every access is aligned to its size: nothing relies on unaligned
 /// accesses being allowed (`LDM`/`STM` never allow them).
