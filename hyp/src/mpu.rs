@@ -316,8 +316,9 @@ fn map_any(base: u32, limit: u32, attrs: TransientAttrs) -> Result<Mapping, MapE
 ///
 /// The usual case is [`MpuMap::with_window`]: no transient region is live,
 /// so the range goes into the first transient slot without a lookup, and
-/// the unmap is one region disable. Otherwise it is [`map_mm_range`] with
-/// every rule, and its guard.
+/// the unmap is one region disable. Otherwise it is the whole map with
+/// every rule (`map_any`, what [`map_mm_range`] falls back to), and its
+/// guard.
 #[inline(always)]
 pub fn with_window<R>(
     base: u32,
@@ -333,19 +334,12 @@ pub fn with_window<R>(
     drop(t);
     match windowed {
         Ok(r) => Ok(r),
-        // Not windowed: `f` (wrapped) runs under a whole map.
+        // Not windowed: `f` (wrapped) runs under a whole map, every rule.
         Err(f) => {
-            let m = map_cold(base, limit, attrs)?;
+            let m = map_any(base, limit, checked)?;
             Ok(f(m.addr()))
         }
     }
-}
-
-/// [`map_mm_range`], out of line: the fallback of [`with_window`].
-#[cold]
-#[inline(never)]
-fn map_cold(base: u32, limit: u32, attrs: Attrs) -> Result<Mapping, MapError> {
-    map_mm_range(base, limit, attrs)
 }
 
 /// Whether `[base, last]` (inclusive) meets none of the calling core's
