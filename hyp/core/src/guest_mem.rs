@@ -3,7 +3,6 @@
 //! byte. Portable, so every rule is unit-tested on the host.
 
 use hypcfg::abi::Status;
-use hypcfg::mpu::{Access, MemType};
 use hypcfg::system::{PartitionRegion, RegionKind, MAX_PARTITION_REGIONS};
 
 /// What the hypervisor will do with a guest buffer.
@@ -120,14 +119,11 @@ impl BufferMap {
     pub fn of(regions: &[PartitionRegion]) -> BufferMap {
         let mut map = BufferMap::EMPTY;
         let usable = regions.iter().filter_map(|r| {
-            let w = r.words;
-            // AttrIndx (PRLAR[3:1]) must be one the hypervisor uses, and
-            // AP[2:1] (PRBAR[2:1]) says who may read and write.
-            let access = Access::from_ap_bits(w.prbar >> 1);
-            let known = MemType::from_attr_index((w.prlar >> 1) & 0b111).is_some();
-            (r.kind != RegionKind::Device && known && access.guest_visible()).then_some(BufferRange {
-                base: w.base(),
-                last: w.limit(),
+            // `None` for a memory type the hypervisor does not use.
+            let access = r.words.attrs()?.access;
+            (r.kind != RegionKind::Device && access.guest_visible()).then_some(BufferRange {
+                base: r.words.base(),
+                last: r.words.limit(),
                 writable: access.writable(),
             })
         });
@@ -190,7 +186,7 @@ fn check(map: &BufferMap, ptr: u32, len: u32, need: Need, align: u32) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hypcfg::mpu::{Attrs, RegionWords};
+    use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 
     fn region(base: u32, size: u32, access: Access, xn: bool, kind: RegionKind) -> PartitionRegion {
         let mem = if kind == RegionKind::Device {
@@ -311,7 +307,7 @@ mod tests {
     }
 
     #[test]
-    fn the_in_place_decode_agrees_with_region_words_attrs() {
+    fn every_ap_and_attr_index_gets_the_verdict_its_attrs_imply() {
         // Every AP[2:1] and AttrIndx value, read and write: the check's
         // verdict is the one `RegionWords::attrs` implies.
         for ap in 0..4u32 {
