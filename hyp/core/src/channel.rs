@@ -25,8 +25,14 @@ const UNUSABLE: u16 = 0x100;
 
 /// Byte distance between two slots of `ch`.
 pub const fn stride(ch: &Channel) -> u32 {
+    slot_stride(ch.msg_size)
+}
+
+/// Byte distance between two slots of a channel whose messages are at
+/// most `msg_size` bytes: the 4-byte length header, then the message.
+const fn slot_stride(msg_size: u32) -> u32 {
     // Cannot wrap for a channel that passed `geometry_ok` (msg_size <= MAX - 8).
-    ch.msg_size.wrapping_add(4)
+    msg_size.wrapping_add(4)
 }
 
 /// Whether `ch`'s queue geometry is usable: a nonzero depth and message
@@ -204,10 +210,9 @@ impl Queue {
     /// Byte address of slot `slot` (no wrap for a usable channel: `slot <
     /// depth` and `depth * (msg_size + 4)` fits the queue storage).
     fn slot_addr(&self, slot: u32, msg_size: u32) -> u32 {
-        let stride = msg_size.wrapping_add(4);
         self.base
             .load(Ordering::Relaxed)
-            .wrapping_add(slot.wrapping_mul(stride))
+            .wrapping_add(slot.wrapping_mul(slot_stride(msg_size)))
     }
 
     /// The slot after `slot` in a ring of `depth`.
