@@ -17,6 +17,7 @@
 
 use crate::check::CheckError;
 use crate::crc32::crc32;
+use crate::packed::Text;
 use crate::system::System;
 
 /// First four bytes of every blob.
@@ -62,16 +63,16 @@ pub enum BlobError {
 
 impl BlobError {
     /// A one-line description for the console (no allocation).
-    pub const fn message(&self) -> &'static str {
+    pub const fn message(&self) -> Text {
         match self {
-            BlobError::Truncated => "blob shorter than its header",
-            BlobError::BadMagic => "not a system blob (bad magic)",
-            BlobError::UnsupportedVersion(_) => "unsupported blob format version",
-            BlobError::UnknownFlags(_) => "reserved blob flags are set",
-            BlobError::LengthMismatch { .. } => "blob length does not match its header",
-            BlobError::BadCrc { .. } => "blob body CRC mismatch",
-            BlobError::Malformed => "blob body is not a valid system encoding",
-            BlobError::BufferTooSmall => "output buffer too small for the blob",
+            BlobError::Truncated => crate::text!("blob shorter than its header"),
+            BlobError::BadMagic => crate::text!("not a system blob (bad magic)"),
+            BlobError::UnsupportedVersion(_) => crate::text!("unsupported blob format version"),
+            BlobError::UnknownFlags(_) => crate::text!("reserved blob flags are set"),
+            BlobError::LengthMismatch { .. } => crate::text!("blob length does not match its header"),
+            BlobError::BadCrc { .. } => crate::text!("blob body CRC mismatch"),
+            BlobError::Malformed => crate::text!("blob body is not a valid system encoding"),
+            BlobError::BufferTooSmall => crate::text!("output buffer too small for the blob"),
             BlobError::Invalid(e) => e.message(),
         }
     }

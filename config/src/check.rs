@@ -7,6 +7,7 @@
 
 use crate::limits::MAX_MPU_REGIONS;
 use crate::mpu::{RegionWords, GRANULE};
+use crate::packed::Text;
 use crate::system::{Channel, EntryPoint, Partition, PartitionRegion, RegionKind, System, MAX_CORES};
 
 /// One broken invariant, with the ids needed to name the culprit.
@@ -133,34 +134,56 @@ pub enum CheckError {
 
 impl CheckError {
     /// A one-line description for the console (no allocation).
-    pub const fn message(&self) -> &'static str {
+    pub const fn message(&self) -> Text {
         match self {
-            CheckError::CoreCount => "platform core count is 0 or above the supported maximum",
-            CheckError::MpuBands => "static and transient MPU bands leave no room for partitions",
-            CheckError::Console => "console window is unaligned, empty or wraps",
-            CheckError::PartitionCore { .. } => "partition pinned to a core the platform does not have",
-            CheckError::MpuBudget { .. } => "partition needs more MPU regions than the platform has",
-            CheckError::RegionEncoding { .. } => "partition region words are not a canonical encoding",
-            CheckError::RegionNotGuest { .. } => "partition region is disabled or not guest accessible",
+            CheckError::CoreCount => crate::text!("platform core count is 0 or above the supported maximum"),
+            CheckError::MpuBands => {
+                crate::text!("static and transient MPU bands leave no room for partitions")
+            }
+            CheckError::Console => crate::text!("console window is unaligned, empty or wraps"),
+            CheckError::PartitionCore { .. } => {
+                crate::text!("partition pinned to a core the platform does not have")
+            }
+            CheckError::MpuBudget { .. } => {
+                crate::text!("partition needs more MPU regions than the platform has")
+            }
+            CheckError::RegionEncoding { .. } => {
+                crate::text!("partition region words are not a canonical encoding")
+            }
+            CheckError::RegionNotGuest { .. } => {
+                crate::text!("partition region is disabled or not guest accessible")
+            }
             CheckError::DeviceAttrs { .. } => {
-                "passthrough device region is not device memory or is executable"
+                crate::text!("passthrough device region is not device memory or is executable")
             }
-            CheckError::RegionOverlapSelf { .. } => "two regions of one partition overlap",
-            CheckError::RegionOverlap { .. } => "regions of two partitions overlap outside one shared block",
-            CheckError::ConsoleOverlap { .. } => "partition region overlaps the hypervisor console",
-            CheckError::IrqConflict { .. } => "interrupt owned by two partitions, or an SGI",
-            CheckError::Entry { .. } => "entry point unaligned or outside the partition's executable memory",
-            CheckError::Image { .. } => "partition image is empty, wraps or loads outside its memory",
-            CheckError::ChannelEndpoint { .. } => "channel endpoint is not a partition, or sends to itself",
-            CheckError::ChannelQueue { .. } => "channel queue is unaligned, too small or wraps",
+            CheckError::RegionOverlapSelf { .. } => crate::text!("two regions of one partition overlap"),
+            CheckError::RegionOverlap { .. } => {
+                crate::text!("regions of two partitions overlap outside one shared block")
+            }
+            CheckError::ConsoleOverlap { .. } => {
+                crate::text!("partition region overlaps the hypervisor console")
+            }
+            CheckError::IrqConflict { .. } => crate::text!("interrupt owned by two partitions, or an SGI"),
+            CheckError::Entry { .. } => {
+                crate::text!("entry point unaligned or outside the partition's executable memory")
+            }
+            CheckError::Image { .. } => {
+                crate::text!("partition image is empty, wraps or loads outside its memory")
+            }
+            CheckError::ChannelEndpoint { .. } => {
+                crate::text!("channel endpoint is not a partition, or sends to itself")
+            }
+            CheckError::ChannelQueue { .. } => crate::text!("channel queue is unaligned, too small or wraps"),
             CheckError::ChannelQueueOverlap { .. } => {
-                "channel queue overlaps a partition, the console or a queue"
+                crate::text!("channel queue overlaps a partition, the console or a queue")
             }
-            CheckError::ScheduleCore { .. } => "schedule for a missing core, or two schedules for one core",
+            CheckError::ScheduleCore { .. } => {
+                crate::text!("schedule for a missing core, or two schedules for one core")
+            }
             CheckError::Window { .. } => {
-                "schedule window names a partition not pinned to its core, or is empty"
+                crate::text!("schedule window names a partition not pinned to its core, or is empty")
             }
-            CheckError::FrameOverflow { .. } => "schedule windows overflow the major frame",
+            CheckError::FrameOverflow { .. } => crate::text!("schedule windows overflow the major frame"),
         }
     }
 }

@@ -34,6 +34,7 @@
 //! Checking never panics and never reads outside the slice it is given,
 //! whatever the slice holds.
 
+use crate::packed::Text;
 use core::fmt;
 
 use crate::crc32::{crc32, Crc32};
@@ -87,11 +88,11 @@ impl SectionKind {
     }
 
     /// Name used in messages.
-    pub const fn name(self) -> &'static str {
+    pub const fn name(self) -> Text {
         match self {
-            SectionKind::Hypervisor => "hypervisor",
-            SectionKind::Blob => "blob",
-            SectionKind::Images => "images",
+            SectionKind::Hypervisor => crate::text!("hypervisor"),
+            SectionKind::Blob => crate::text!("blob"),
+            SectionKind::Images => crate::text!("images"),
         }
     }
 
@@ -166,7 +167,7 @@ pub enum FlashError {
         /// The section.
         kind: SectionKind,
         /// What is wrong.
-        why: &'static str,
+        why: Text,
     },
     /// The total length does not end with the last section.
     TotalLength(u32),
@@ -213,14 +214,14 @@ pub struct Explanation {
     /// The section concerned, if any.
     pub section: Option<SectionKind>,
     /// What is wrong.
-    pub what: &'static str,
+    pub what: Text,
     /// Labelled numbers, printed in hexadecimal.
-    pub numbers: [Option<(&'static str, u32)>; 2],
+    pub numbers: [Option<(Text, u32)>; 2],
 }
 
 impl Explanation {
     /// A message with no section and no numbers.
-    pub const fn plain(what: &'static str) -> Explanation {
+    pub const fn plain(what: Text) -> Explanation {
         Explanation {
             section: None,
             what,
@@ -229,11 +230,7 @@ impl Explanation {
     }
 
     /// A message with one or two labelled numbers.
-    pub const fn with(
-        what: &'static str,
-        a: (&'static str, u32),
-        b: Option<(&'static str, u32)>,
-    ) -> Explanation {
+    pub const fn with(what: Text, a: (Text, u32), b: Option<(Text, u32)>) -> Explanation {
         Explanation {
             section: None,
             what,
@@ -253,7 +250,7 @@ impl Show for Explanation {
         if let Some(k) = self.section {
             crate::put!(o, "section '{}' ", k.name());
         }
-        o.str(self.what);
+        self.what.write(o);
         let mut sep = " (";
         for (label, value) in self.numbers.iter().flatten() {
             crate::put!(o, "{}{} {}", sep, *label, text::hex(*value));
@@ -279,65 +276,80 @@ impl FlashError {
     pub fn explain(&self) -> Explanation {
         use Explanation as E;
         match *self {
-            FlashError::Truncated { need, have } => {
-                E::with("image truncated", ("needs", need), Some(("has", have)))
-            }
+            FlashError::Truncated { need, have } => E::with(
+                crate::text!("image truncated"),
+                (crate::text!("needs"), need),
+                Some((crate::text!("has"), have)),
+            ),
             FlashError::BadMagic(m) => E::with(
-                "bad magic",
-                ("expected", u32::from_le_bytes(MAGIC)),
-                Some(("found", u32::from_le_bytes(m))),
+                crate::text!("bad magic"),
+                (crate::text!("expected"), u32::from_le_bytes(MAGIC)),
+                Some((crate::text!("found"), u32::from_le_bytes(m))),
             ),
             FlashError::UnsupportedVersion(v) => E::with(
-                "unsupported format version",
-                ("expected", FORMAT_VERSION as u32),
-                Some(("found", v as u32)),
+                crate::text!("unsupported format version"),
+                (crate::text!("expected"), FORMAT_VERSION as u32),
+                Some((crate::text!("found"), v as u32)),
             ),
-            FlashError::UnknownFlags(x) => {
-                E::with("reserved header flags are set", ("found", x as u32), None)
-            }
-            FlashError::SectionCount(n) => E::with("section count out of range", ("found", n as u32), None),
+            FlashError::UnknownFlags(x) => E::with(
+                crate::text!("reserved header flags are set"),
+                (crate::text!("found"), x as u32),
+                None,
+            ),
+            FlashError::SectionCount(n) => E::with(
+                crate::text!("section count out of range"),
+                (crate::text!("found"), n as u32),
+                None,
+            ),
             FlashError::HeaderLength(h) => E::with(
-                "header length does not match the section count",
-                ("found", h as u32),
+                crate::text!("header length does not match the section count"),
+                (crate::text!("found"), h as u32),
                 None,
             ),
             FlashError::HeaderCrc { expected, found } => E::with(
-                "header CRC mismatch",
-                ("expected", expected),
-                Some(("found", found)),
+                crate::text!("header CRC mismatch"),
+                (crate::text!("expected"), expected),
+                Some((crate::text!("found"), found)),
             ),
             FlashError::UnknownKind { index, code } => E::with(
-                "unknown section kind",
-                ("entry", index as u32),
-                Some(("kind", code)),
+                crate::text!("unknown section kind"),
+                (crate::text!("entry"), index as u32),
+                Some((crate::text!("kind"), code)),
             ),
-            FlashError::DuplicateSection(k) => E::plain("appears twice").about(k),
+            FlashError::DuplicateSection(k) => E::plain(crate::text!("appears twice")).about(k),
             FlashError::BadSection { kind, why } => E::plain(why).about(kind),
             FlashError::TotalLength(t) => E::with(
-                "total length does not end with the last section",
-                ("found", t),
+                crate::text!("total length does not end with the last section"),
+                (crate::text!("found"), t),
                 None,
             ),
             FlashError::SectionCrc {
                 kind,
                 expected,
                 found,
-            } => E::with("CRC mismatch", ("expected", expected), Some(("found", found))).about(kind),
-            FlashError::Padding { offset } => {
-                E::with("padding byte is not 0xff", ("at offset", offset), None)
-            }
+            } => E::with(
+                crate::text!("CRC mismatch"),
+                (crate::text!("expected"), expected),
+                Some((crate::text!("found"), found)),
+            )
+            .about(kind),
+            FlashError::Padding { offset } => E::with(
+                crate::text!("padding byte is not 0xff"),
+                (crate::text!("at offset"), offset),
+                None,
+            ),
             FlashError::BodyCrc { expected, found } => E::with(
-                "body CRC mismatch",
-                ("expected", expected),
-                Some(("found", found)),
+                crate::text!("body CRC mismatch"),
+                (crate::text!("expected"), expected),
+                Some((crate::text!("found"), found)),
             ),
-            FlashError::MissingSection(k) => E::plain("is missing").about(k),
+            FlashError::MissingSection(k) => E::plain(crate::text!("is missing")).about(k),
             FlashError::WrongBase { header, actual } => E::with(
-                "image at the wrong address",
-                ("built for", header),
-                Some(("found at", actual)),
+                crate::text!("image at the wrong address"),
+                (crate::text!("built for"), header),
+                Some((crate::text!("found at"), actual)),
             ),
-            FlashError::BufferTooSmall => E::plain("output buffer too small for the image"),
+            FlashError::BufferTooSmall => E::plain(crate::text!("output buffer too small for the image")),
         }
     }
 }
@@ -495,22 +507,24 @@ impl Header {
             };
             let bad = |why| Err(FlashError::BadSection { kind, why });
             if s.len == 0 {
-                return bad("is empty");
+                return bad(crate::text!("is empty"));
             }
             if !s.offset.is_multiple_of(GRANULE) {
-                return bad("is not aligned to 64 bytes");
+                return bad(crate::text!("is not aligned to 64 bytes"));
             }
             if s.offset < next_free {
-                return bad("overlaps the header or the previous section");
+                return bad(crate::text!("overlaps the header or the previous section"));
             }
             let Some(end) = s.offset.checked_add(s.len).filter(|&e| e <= total_len) else {
-                return bad("runs past the end of the image");
+                return bad(crate::text!("runs past the end of the image"));
             };
             if s.load.checked_add(s.len).is_none() {
-                return bad("load range wraps around");
+                return bad(crate::text!("load range wraps around"));
             }
             if kind.in_place() && Some(s.load) != base.checked_add(s.offset) {
-                return bad("is used in place but its load address is not its flash address");
+                return bad(crate::text!(
+                    "is used in place but its load address is not its flash address"
+                ));
             }
             *slot = s;
             next_free = end;

@@ -22,6 +22,7 @@ pub mod flash;
 pub mod ids;
 pub mod limits;
 pub mod mpu;
+pub mod packed;
 pub mod system;
 pub mod text;
 

@@ -24,7 +24,8 @@ use core::fmt;
 pub trait Out {
     /// Writes `s`.
     fn str(&mut self, s: &str);
-    /// Writes one ASCII character (a digit or a padding space).
+    /// Writes one ASCII character: a digit, a padding space, a character
+    /// of packed text ([`crate::packed`]), a line end among them.
     fn ascii(&mut self, c: u8);
 }
 
@@ -41,6 +42,8 @@ pub trait Show {
 pub enum Arg<'a> {
     /// A string, as it is.
     Str(&'a str),
+    /// Packed text ([`crate::packed`]), unpacked.
+    Text(crate::packed::Text),
     /// A number in decimal, like `{}`.
     Dec(u32),
     /// A 64-bit number in decimal, like `{}`.
@@ -95,6 +98,12 @@ impl<'a, T: Show> From<&'a T> for Arg<'a> {
 impl<'a> From<&&'a str> for Arg<'a> {
     fn from(s: &&'a str) -> Arg<'a> {
         Arg::Str(s)
+    }
+}
+
+impl From<&crate::packed::Text> for Arg<'_> {
+    fn from(t: &crate::packed::Text) -> Self {
+        Arg::Text(*t)
     }
 }
 
@@ -192,6 +201,7 @@ impl Arg<'_> {
     pub fn write(&self, o: &mut dyn Out) {
         match *self {
             Arg::Str(s) => o.str(s),
+            Arg::Text(t) => t.write(o),
             Arg::Dec(v) => dec(o, v),
             Arg::Dec64(v) => dec64(o, v),
             Arg::Hex8(v) | Arg::Hex2(v) | Arg::Hex(v) => {
@@ -228,24 +238,10 @@ impl Arg<'_> {
 
 /// Writes `template` to `o` with each `{}` replaced by the next of `args`
 /// (a `{}` past the last argument writes nothing; no other sequence is
-/// special, so `{` and `}` stand for themselves).
-pub fn write(o: &mut dyn Out, template: &str, args: &[Arg<'_>]) {
-    let bytes = template.as_bytes();
-    let mut args = args.iter();
-    let (mut from, mut at) = (0, 0);
-    while let Some(&b) = bytes.get(at) {
-        if b == b'{' && bytes.get(at + 1) == Some(&b'}') {
-            o.str(template.get(from..at).unwrap_or(""));
-            if let Some(a) = args.next() {
-                a.write(o);
-            }
-            at += 2;
-            from = at;
-        } else {
-            at += 1;
-        }
-    }
-    o.str(template.get(from..).unwrap_or(""));
+/// special, so `{` and `}` stand for themselves). The template is packed
+/// text ([`crate::packed`]), unpacked as it is written.
+pub fn write(o: &mut dyn Out, template: crate::packed::Text, args: &[Arg<'_>]) {
+    template.unpack(o, Some(args.iter()))
 }
 
 /// How many `{}` `template` has: the [`put!`](crate::put) and
@@ -275,7 +271,7 @@ macro_rules! put {
             $crate::text::placeholders($template) == 0 $(+ { let _ = stringify!($arg); 1 })*,
             "the number of arguments is not the number of {{}} in the template"
         );
-        $crate::text::write($o, $template, &[$($crate::text::Arg::from(&$arg)),*])
+        $crate::text::write($o, $crate::text!($template), &[$($crate::text::Arg::from(&$arg)),*])
     }};
 }
 
@@ -397,7 +393,7 @@ mod tests {
         crate::put!(&mut s, "[{}] {} at {}, {}", "hyp", 3u8, hex8(0x2011_0000), 7usize);
         assert_eq!(s, "[hyp] 3 at 0x20110000, 7");
         let mut s = String::new();
-        write(&mut s, "{}{} {x} {", &[Arg::Dec(1)]);
+        write(&mut s, crate::text!("{}{} {x} {"), &[Arg::Dec(1)]);
         assert_eq!(s, "1 {x} {");
         let mut s = String::new();
         crate::put!(&mut s, "no arguments {");

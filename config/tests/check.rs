@@ -325,7 +325,7 @@ fn every_error_has_a_message() {
         },
         CheckError::FrameOverflow { schedule: 0 },
     ];
-    let mut msgs: Vec<&str> = all.iter().map(|e| e.message()).collect();
+    let mut msgs: Vec<String> = all.iter().map(|e| e.message().to_string()).collect();
     msgs.sort();
     msgs.dedup();
     assert_eq!(msgs.len(), all.len());

@@ -4,6 +4,7 @@
 
 use core::ptr::{read_volatile, write_volatile};
 
+use hypcfg::packed::Text;
 use hypcfg::text::{self, Arg, Out};
 
 /// `DATA` register offset.
@@ -65,6 +66,9 @@ impl Out for CmsdkUart {
     }
 
     fn ascii(&mut self, c: u8) {
+        if c == b'\n' {
+            self.write_byte(b'\r');
+        }
         self.write_byte(c);
     }
 }
@@ -85,7 +89,7 @@ pub unsafe fn init(base: usize) {
 
 /// Writes `template` with `args` ([`text::write`]) and a line end under
 /// the console lock; a no-op before [`init`].
-pub fn print(template: &str, args: &[Arg<'_>]) {
+pub fn print(template: Text, args: &[Arg<'_>]) {
     if let Some(uart) = CONSOLE.lock().as_mut() {
         text::write(uart, template, args);
         uart.str("\n");
@@ -97,7 +101,7 @@ pub fn print(template: &str, args: &[Arg<'_>]) {
 /// since a garbled line is better than a silent hang. The wait is timed
 /// by the counter, not counted in tries: another core may hold the lock
 /// for a long line, and under QEMU its thread may not even be running.
-pub fn print_emergency(template: &str, args: &[Arg<'_>]) {
+pub fn print_emergency(template: Text, args: &[Arg<'_>]) {
     let start = crate::arch::timer::counter();
     let patience = u64::from(crate::arch::timer::frequency() / 100);
     while crate::arch::timer::counter().wrapping_sub(start) < patience {
@@ -128,20 +132,20 @@ pub fn print_emergency(template: &str, args: &[Arg<'_>]) {
 #[macro_export]
 macro_rules! hprintln {
     () => {
-        $crate::console::print("", &[])
+        $crate::console::print($crate::text!(""), &[])
     };
     (emergency; $template:literal $(, $arg:expr)* $(,)?) => {{
         const _: () = assert!(
             $crate::text::placeholders($template) == 0 $(+ { let _ = stringify!($arg); 1 })*,
             "the number of arguments is not the number of {{}} in the template"
         );
-        $crate::console::print_emergency($template, &[$($crate::text::Arg::from(&$arg)),*])
+        $crate::console::print_emergency($crate::text!($template), &[$($crate::text::Arg::from(&$arg)),*])
     }};
     ($template:literal $(, $arg:expr)* $(,)?) => {{
         const _: () = assert!(
             $crate::text::placeholders($template) == 0 $(+ { let _ = stringify!($arg); 1 })*,
             "the number of arguments is not the number of {{}} in the template"
         );
-        $crate::console::print($template, &[$($crate::text::Arg::from(&$arg)),*])
+        $crate::console::print($crate::text!($template), &[$($crate::text::Arg::from(&$arg)),*])
     }};
 }

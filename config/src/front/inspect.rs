@@ -541,7 +541,7 @@ pub fn info_json(i: &Inspection) -> serde_json::Value {
         .iter()
         .map(|s| {
             serde_json::json!({
-                "kind": s.section.kind.name(),
+                "kind": s.section.kind.name().to_string(),
                 "offset": s.section.offset,
                 "address": s.address,
                 "load": s.section.load,

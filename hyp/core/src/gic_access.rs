@@ -19,6 +19,7 @@
 //! the words of one access are atomic against the other core.
 
 use core::fmt;
+use hypcfg::packed::Text;
 
 use hypcfg::put;
 use hypcfg::text::{self, Out, Show};
@@ -46,13 +47,13 @@ enum Width {
 struct Regs {
     first: u32,
     span: u16,
-    name: &'static str,
+    name: Text,
     width: Width,
 }
 
 /// The run `first..=last` (offsets of the first bytes of its first and
 /// last register) named `name`.
-const fn regs(first: u32, last: u32, name: &'static str, width: Width) -> Regs {
+const fn regs(first: u32, last: u32, name: Text, width: Width) -> Regs {
     let span = match last.checked_sub(first) {
         Some(span) => span,
         None => u32::MAX,
@@ -74,69 +75,169 @@ const fn regs(first: u32, last: u32, name: &'static str, width: Width) -> Regs {
 /// The distributor's registers (IHI 0069, table "Distributor register
 /// map"), those the board's GIC has.
 const DIST: &[Regs] = &[
-    regs(GICD_CTLR, GICD_CTLR, "GICD_CTLR", Width::Word),
-    regs(GICD_TYPER, GICD_TYPER, "GICD_TYPER", Width::Word),
-    regs(GICD_IIDR, GICD_IIDR, "GICD_IIDR", Width::Word),
-    regs(0x000C, 0x000C, "GICD_TYPER2", Width::Word),
-    regs(0x0010, 0x0010, "GICD_STATUSR", Width::Word),
-    regs(0x0040, 0x0058, "GICD_SETSPI/CLRSPI", Width::Word),
-    regs(GICD_IGROUPR, 0x00FC, "GICD_IGROUPR<n>", Width::Word),
-    regs(GICD_ISENABLER, 0x017C, "GICD_ISENABLER<n>", Width::Word),
-    regs(GICD_ICENABLER, 0x01FC, "GICD_ICENABLER<n>", Width::Word),
-    regs(GICD_ISPENDR, 0x027C, "GICD_ISPENDR<n>", Width::Word),
-    regs(GICD_ICPENDR, 0x02FC, "GICD_ICPENDR<n>", Width::Word),
-    regs(GICD_ISACTIVER, 0x037C, "GICD_ISACTIVER<n>", Width::Word),
-    regs(GICD_ICACTIVER, 0x03FC, "GICD_ICACTIVER<n>", Width::Word),
-    regs(GICD_IPRIORITYR, 0x07F8, "GICD_IPRIORITYR<n>", Width::Byte),
-    regs(0x0800, 0x0BF8, "GICD_ITARGETSR<n>", Width::Byte),
-    regs(GICD_ICFGR, 0x0CFC, "GICD_ICFGR<n>", Width::Word),
-    regs(0x0D00, 0x0D7C, "GICD_IGRPMODR<n>", Width::Word),
-    regs(0x0E00, 0x0EFC, "GICD_NSACR<n>", Width::Word),
-    regs(0x0F00, 0x0F00, "GICD_SGIR", Width::Word),
-    regs(0x0F10, 0x0F1C, "GICD_CPENDSGIR<n>", Width::Byte),
-    regs(0x0F20, 0x0F2C, "GICD_SPENDSGIR<n>", Width::Byte),
+    regs(GICD_CTLR, GICD_CTLR, hypcfg::text!("GICD_CTLR"), Width::Word),
+    regs(GICD_TYPER, GICD_TYPER, hypcfg::text!("GICD_TYPER"), Width::Word),
+    regs(GICD_IIDR, GICD_IIDR, hypcfg::text!("GICD_IIDR"), Width::Word),
+    regs(0x000C, 0x000C, hypcfg::text!("GICD_TYPER2"), Width::Word),
+    regs(0x0010, 0x0010, hypcfg::text!("GICD_STATUSR"), Width::Word),
+    regs(0x0040, 0x0058, hypcfg::text!("GICD_SETSPI/CLRSPI"), Width::Word),
+    regs(
+        GICD_IGROUPR,
+        0x00FC,
+        hypcfg::text!("GICD_IGROUPR<n>"),
+        Width::Word,
+    ),
+    regs(
+        GICD_ISENABLER,
+        0x017C,
+        hypcfg::text!("GICD_ISENABLER<n>"),
+        Width::Word,
+    ),
+    regs(
+        GICD_ICENABLER,
+        0x01FC,
+        hypcfg::text!("GICD_ICENABLER<n>"),
+        Width::Word,
+    ),
+    regs(
+        GICD_ISPENDR,
+        0x027C,
+        hypcfg::text!("GICD_ISPENDR<n>"),
+        Width::Word,
+    ),
+    regs(
+        GICD_ICPENDR,
+        0x02FC,
+        hypcfg::text!("GICD_ICPENDR<n>"),
+        Width::Word,
+    ),
+    regs(
+        GICD_ISACTIVER,
+        0x037C,
+        hypcfg::text!("GICD_ISACTIVER<n>"),
+        Width::Word,
+    ),
+    regs(
+        GICD_ICACTIVER,
+        0x03FC,
+        hypcfg::text!("GICD_ICACTIVER<n>"),
+        Width::Word,
+    ),
+    regs(
+        GICD_IPRIORITYR,
+        0x07F8,
+        hypcfg::text!("GICD_IPRIORITYR<n>"),
+        Width::Byte,
+    ),
+    regs(0x0800, 0x0BF8, hypcfg::text!("GICD_ITARGETSR<n>"), Width::Byte),
+    regs(GICD_ICFGR, 0x0CFC, hypcfg::text!("GICD_ICFGR<n>"), Width::Word),
+    regs(0x0D00, 0x0D7C, hypcfg::text!("GICD_IGRPMODR<n>"), Width::Word),
+    regs(0x0E00, 0x0EFC, hypcfg::text!("GICD_NSACR<n>"), Width::Word),
+    regs(0x0F00, 0x0F00, hypcfg::text!("GICD_SGIR"), Width::Word),
+    regs(0x0F10, 0x0F1C, hypcfg::text!("GICD_CPENDSGIR<n>"), Width::Byte),
+    regs(0x0F20, 0x0F2C, hypcfg::text!("GICD_SPENDSGIR<n>"), Width::Byte),
     // IROUTER<n> for n = 32..=1019, 8 bytes each.
-    regs(0x6100, 0x7FD8, "GICD_IROUTER<n>", Width::Double),
-    regs(GICD_PIDR2, GICD_PIDR2, "GICD_PIDR2", Width::Word),
+    regs(0x6100, 0x7FD8, hypcfg::text!("GICD_IROUTER<n>"), Width::Double),
+    regs(GICD_PIDR2, GICD_PIDR2, hypcfg::text!("GICD_PIDR2"), Width::Word),
 ];
 
 /// The redistributor's registers (RD_base, then SGI_base).
 const REDIST: &[Regs] = &[
-    regs(0x0000, 0x0000, "GICR_CTLR", Width::Word),
-    regs(GICR_IIDR, GICR_IIDR, "GICR_IIDR", Width::Word),
-    regs(GICR_TYPER, GICR_TYPER, "GICR_TYPER", Width::Double),
-    regs(0x0010, 0x0010, "GICR_STATUSR", Width::Word),
-    regs(GICR_WAKER, GICR_WAKER, "GICR_WAKER", Width::Word),
-    regs(0x0040, 0x0048, "GICR_SETLPIR/CLRLPIR", Width::Double),
-    regs(0x0070, 0x0078, "GICR_PROPBASER/PENDBASER", Width::Double),
-    regs(0x00A0, 0x00A0, "GICR_INVLPIR", Width::Double),
-    regs(0x00B0, 0x00B0, "GICR_INVALLR", Width::Double),
-    regs(0x00C0, 0x00C0, "GICR_SYNCR", Width::Word),
-    regs(0xFFE8, 0xFFE8, "GICR_PIDR2", Width::Word),
-    regs(GICR_IGROUPR0, GICR_IGROUPR0, "GICR_IGROUPR0", Width::Word),
-    regs(GICR_ISENABLER0, GICR_ISENABLER0, "GICR_ISENABLER0", Width::Word),
-    regs(GICR_ICENABLER0, GICR_ICENABLER0, "GICR_ICENABLER0", Width::Word),
-    regs(SGI_BASE + 0x200, SGI_BASE + 0x200, "GICR_ISPENDR0", Width::Word),
-    regs(GICR_ICPENDR0, GICR_ICPENDR0, "GICR_ICPENDR0", Width::Word),
-    regs(SGI_BASE + 0x300, SGI_BASE + 0x300, "GICR_ISACTIVER0", Width::Word),
-    regs(GICR_ICACTIVER0, GICR_ICACTIVER0, "GICR_ICACTIVER0", Width::Word),
+    regs(0x0000, 0x0000, hypcfg::text!("GICR_CTLR"), Width::Word),
+    regs(GICR_IIDR, GICR_IIDR, hypcfg::text!("GICR_IIDR"), Width::Word),
+    regs(GICR_TYPER, GICR_TYPER, hypcfg::text!("GICR_TYPER"), Width::Double),
+    regs(0x0010, 0x0010, hypcfg::text!("GICR_STATUSR"), Width::Word),
+    regs(GICR_WAKER, GICR_WAKER, hypcfg::text!("GICR_WAKER"), Width::Word),
+    regs(
+        0x0040,
+        0x0048,
+        hypcfg::text!("GICR_SETLPIR/CLRLPIR"),
+        Width::Double,
+    ),
+    regs(
+        0x0070,
+        0x0078,
+        hypcfg::text!("GICR_PROPBASER/PENDBASER"),
+        Width::Double,
+    ),
+    regs(0x00A0, 0x00A0, hypcfg::text!("GICR_INVLPIR"), Width::Double),
+    regs(0x00B0, 0x00B0, hypcfg::text!("GICR_INVALLR"), Width::Double),
+    regs(0x00C0, 0x00C0, hypcfg::text!("GICR_SYNCR"), Width::Word),
+    regs(0xFFE8, 0xFFE8, hypcfg::text!("GICR_PIDR2"), Width::Word),
+    regs(
+        GICR_IGROUPR0,
+        GICR_IGROUPR0,
+        hypcfg::text!("GICR_IGROUPR0"),
+        Width::Word,
+    ),
+    regs(
+        GICR_ISENABLER0,
+        GICR_ISENABLER0,
+        hypcfg::text!("GICR_ISENABLER0"),
+        Width::Word,
+    ),
+    regs(
+        GICR_ICENABLER0,
+        GICR_ICENABLER0,
+        hypcfg::text!("GICR_ICENABLER0"),
+        Width::Word,
+    ),
+    regs(
+        SGI_BASE + 0x200,
+        SGI_BASE + 0x200,
+        hypcfg::text!("GICR_ISPENDR0"),
+        Width::Word,
+    ),
+    regs(
+        GICR_ICPENDR0,
+        GICR_ICPENDR0,
+        hypcfg::text!("GICR_ICPENDR0"),
+        Width::Word,
+    ),
+    regs(
+        SGI_BASE + 0x300,
+        SGI_BASE + 0x300,
+        hypcfg::text!("GICR_ISACTIVER0"),
+        Width::Word,
+    ),
+    regs(
+        GICR_ICACTIVER0,
+        GICR_ICACTIVER0,
+        hypcfg::text!("GICR_ICACTIVER0"),
+        Width::Word,
+    ),
     regs(
         GICR_IPRIORITYR,
         GICR_IPRIORITYR + 0x1C,
-        "GICR_IPRIORITYR<n>",
+        hypcfg::text!("GICR_IPRIORITYR<n>"),
         Width::Byte,
     ),
-    regs(SGI_BASE + 0xC00, SGI_BASE + 0xC04, "GICR_ICFGR<n>", Width::Word),
-    regs(SGI_BASE + 0xD00, SGI_BASE + 0xD00, "GICR_IGRPMODR0", Width::Word),
-    regs(SGI_BASE + 0xE00, SGI_BASE + 0xE00, "GICR_NSACR", Width::Word),
+    regs(
+        SGI_BASE + 0xC00,
+        SGI_BASE + 0xC04,
+        hypcfg::text!("GICR_ICFGR<n>"),
+        Width::Word,
+    ),
+    regs(
+        SGI_BASE + 0xD00,
+        SGI_BASE + 0xD00,
+        hypcfg::text!("GICR_IGRPMODR0"),
+        Width::Word,
+    ),
+    regs(
+        SGI_BASE + 0xE00,
+        SGI_BASE + 0xE00,
+        hypcfg::text!("GICR_NSACR"),
+        Width::Word,
+    ),
 ];
 
 /// The name and [`Width`] of the register at `at` (a reserved offset is a
 /// 32-bit register that reads as zero).
-fn register(at: Frame) -> (&'static str, Width) {
+fn register(at: Frame) -> (Text, Width) {
     let (table, off, other) = match at {
-        Frame::Dist(off) => (DIST, off, "a GICD register"),
-        Frame::Redist(off) => (REDIST, off, "a GICR register"),
+        Frame::Dist(off) => (DIST, off, hypcfg::text!("a GICD register")),
+        Frame::Redist(off) => (REDIST, off, hypcfg::text!("a GICR register")),
     };
     table
         .iter()
@@ -161,14 +262,14 @@ pub enum Refusal {
         /// Bytes accessed.
         bytes: u8,
         /// The register.
-        reg: &'static str,
+        reg: Text,
     },
     /// An access not aligned to its size.
     Misaligned {
         /// Bytes accessed.
         bytes: u8,
         /// The register.
-        reg: &'static str,
+        reg: Text,
     },
     /// The instruction is not one the emulation decodes.
     Insn(NotDecoded),
@@ -190,11 +291,15 @@ impl Show for Refusal {
         match *self {
             Refusal::Size { bytes, reg } => put!(o, "{}-bit access to {} is not permitted", bits(bytes), reg),
             Refusal::Misaligned { bytes, reg } => put!(o, "misaligned {}-bit access to {}", bits(bytes), reg),
-            Refusal::Insn(why) => o.str(why.message()),
-            Refusal::Register => o.str("GIC access through SP, LR or PC is not emulated"),
-            Refusal::Fetch => o.str("the instruction at PC is not in the partition's memory"),
-            Refusal::Mismatch => o.str("the instruction at PC does not make the faulting access"),
-            Refusal::BigEndian => o.str("big-endian GIC access is not emulated"),
+            Refusal::Insn(why) => why.message().write(o),
+            Refusal::Register => hypcfg::text!("GIC access through SP, LR or PC is not emulated").write(o),
+            Refusal::Fetch => {
+                hypcfg::text!("the instruction at PC is not in the partition's memory").write(o)
+            }
+            Refusal::Mismatch => {
+                hypcfg::text!("the instruction at PC does not make the faulting access").write(o)
+            }
+            Refusal::BigEndian => hypcfg::text!("big-endian GIC access is not emulated").write(o),
         }
     }
 }
@@ -215,7 +320,7 @@ pub enum Refused {
         /// The interrupt concerned.
         intid: u32,
         /// Why.
-        why: &'static str,
+        why: Text,
     },
 }
 
@@ -549,7 +654,7 @@ mod tests {
             acc(&mut h, &mut prio, route, 8, Some(1 << 32)),
             Err(Refused::Write {
                 intid: 33,
-                why: "routing to another core"
+                why: hypcfg::text!("routing to another core")
             })
         );
         assert!(h.writes.is_empty());

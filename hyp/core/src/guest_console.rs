@@ -97,14 +97,17 @@ impl Show for Escaped<'_> {
                     (
                         len,
                         Some(if c < 0x80 {
-                            ("\\x{}", c, 2)
+                            (hypcfg::text!("\\x{}"), c, 2)
                         } else {
-                            ("\\u{{}}", c, 4)
+                            (hypcfg::text!("\\u{{}}"), c, 4)
                         }),
                     )
                 }
                 // A byte that is not part of a UTF-8 character.
-                None => (1, rest.first().map(|&b| ("\\x{}", u32::from(b), 2))),
+                None => (
+                    1,
+                    rest.first().map(|&b| (hypcfg::text!("\\x{}"), u32::from(b), 2)),
+                ),
             };
             if let Some((template, c, digits)) = escape {
                 text::write(o, template, &[Arg::Digits(c, digits)]);

@@ -5,6 +5,7 @@
 //! [`Monitor`] per partition and applies the decision.
 
 use core::fmt;
+use hypcfg::packed::Text;
 
 use hypcfg::put;
 use hypcfg::system::FaultPolicy;
@@ -24,14 +25,14 @@ pub enum Fault {
         /// Whether it was a write.
         write: bool,
         /// Fault status name.
-        status: &'static str,
+        status: Text,
     },
     /// Stage-2 prefetch abort: execution outside its executable memory.
     PrefetchAbort {
         /// Faulting address.
         addr: u32,
         /// Fault status name.
-        status: &'static str,
+        status: Text,
     },
     /// An `SMC` (no secure monitor is offered to partitions).
     Smc,
@@ -52,7 +53,7 @@ pub enum Fault {
         /// The first interrupt concerned.
         intid: u32,
         /// What was refused.
-        why: &'static str,
+        why: Text,
     },
     /// An SGI register write the hypervisor refused (an SGI for another
     /// core, or group 0): nothing was sent.
@@ -60,7 +61,7 @@ pub enum Fault {
         /// The register written.
         reg: SgiRegister,
         /// What was refused.
-        why: &'static str,
+        why: Text,
     },
     /// A GIC access the emulation does not make (`crate::gic_access`):
     /// a size the register does not take, or an instruction it does not
@@ -102,23 +103,23 @@ impl Fault {
     }
 
     /// Short description for the report.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> Text {
         match self {
-            Fault::DataAbort { write: true, .. } => "data abort (write)",
-            Fault::DataAbort { write: false, .. } => "data abort (read)",
-            Fault::PrefetchAbort { .. } => "prefetch abort",
-            Fault::Smc => "SMC",
-            Fault::Register(_) => "refused register access",
-            Fault::Trapped { .. } => "trapped instruction",
-            Fault::GicRefused { .. } => "GIC write refused",
-            Fault::SgiRefused { .. } => "SGI refused",
-            Fault::GicAccess { .. } => "GIC access refused",
+            Fault::DataAbort { write: true, .. } => hypcfg::text!("data abort (write)"),
+            Fault::DataAbort { write: false, .. } => hypcfg::text!("data abort (read)"),
+            Fault::PrefetchAbort { .. } => hypcfg::text!("prefetch abort"),
+            Fault::Smc => hypcfg::text!("SMC"),
+            Fault::Register(_) => hypcfg::text!("refused register access"),
+            Fault::Trapped { .. } => hypcfg::text!("trapped instruction"),
+            Fault::GicRefused { .. } => hypcfg::text!("GIC write refused"),
+            Fault::SgiRefused { .. } => hypcfg::text!("SGI refused"),
+            Fault::GicAccess { .. } => hypcfg::text!("GIC access refused"),
             Fault::Reported { kind, .. } => match *kind {
-                hypcfg::abi::fault::UNDEFINED => "undefined instruction (EL1)",
-                hypcfg::abi::fault::PREFETCH_ABORT => "prefetch abort (EL1 MPU)",
-                hypcfg::abi::fault::DATA_ABORT => "data abort (EL1 MPU)",
-                hypcfg::abi::fault::PANIC => "panic",
-                _ => "reported fault",
+                hypcfg::abi::fault::UNDEFINED => hypcfg::text!("undefined instruction (EL1)"),
+                hypcfg::abi::fault::PREFETCH_ABORT => hypcfg::text!("prefetch abort (EL1 MPU)"),
+                hypcfg::abi::fault::DATA_ABORT => hypcfg::text!("data abort (EL1 MPU)"),
+                hypcfg::abi::fault::PANIC => hypcfg::text!("panic"),
+                _ => hypcfg::text!("reported fault"),
             },
         }
     }
@@ -136,11 +137,11 @@ impl Fault {
     }
 
     /// Fault status detail, where there is one.
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> Text {
         match *self {
             Fault::DataAbort { status, .. } | Fault::PrefetchAbort { status, .. } => status,
             Fault::GicRefused { why, .. } => why,
-            _ => "",
+            _ => hypcfg::text!(""),
         }
     }
 }
@@ -152,7 +153,7 @@ impl Fault {
 /// every pair of variants and their nested fields, was about 0.5 KB of
 /// the fault path. [`Fault::key`] is checked against `==` in the tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Key(u32, u32, u32, &'static str);
+struct Key(u32, u32, u32, Text);
 
 impl Fault {
     /// The fault's [`Key`]: its variant in the low byte of the first word,
@@ -162,7 +163,7 @@ impl Fault {
         match *self {
             Fault::DataAbort { addr, write, status } => Key(u32::from(write) << 8, addr, 0, status),
             Fault::PrefetchAbort { addr, status } => Key(1, addr, 0, status),
-            Fault::Smc => Key(2, 0, 0, ""),
+            Fault::Smc => Key(2, 0, 0, hypcfg::text!("")),
             Fault::Register(Access { cp, form, read }) => {
                 let head = 3 | u32::from(cp) << 8 | u32::from(read) << 16;
                 let bytes = |a: u8, b: u8, c: u8, d: u8| u32::from_le_bytes([a, b, c, d]);
@@ -173,29 +174,34 @@ impl Fault {
                         crm,
                         opc2,
                         rt,
-                    } => Key(head, bytes(crn, opc1, crm, opc2), u32::from(rt), ""),
+                    } => Key(
+                        head,
+                        bytes(crn, opc1, crm, opc2),
+                        u32::from(rt),
+                        hypcfg::text!(""),
+                    ),
                     Form::Double { opc1, crm, rt, rt2 } => {
-                        Key(head | 1 << 24, bytes(opc1, crm, rt, rt2), 0, "")
+                        Key(head | 1 << 24, bytes(opc1, crm, rt, rt2), 0, hypcfg::text!(""))
                     }
-                    Form::Memory { rn } => Key(head | 2 << 24, u32::from(rn), 0, ""),
+                    Form::Memory { rn } => Key(head | 2 << 24, u32::from(rn), 0, hypcfg::text!("")),
                 }
             }
-            Fault::Trapped { ec } => Key(4 | u32::from(ec) << 8, 0, 0, ""),
+            Fault::Trapped { ec } => Key(4 | u32::from(ec) << 8, 0, 0, hypcfg::text!("")),
             Fault::GicRefused { addr, intid, why } => Key(5, addr, intid, why),
             Fault::SgiRefused { reg, why } => Key(6 | (reg as u32) << 8, 0, 0, why),
             Fault::GicAccess { addr, why } => {
                 let (variant, bytes, reg) = match why {
                     Refusal::Size { bytes, reg } => (0, bytes, reg),
                     Refusal::Misaligned { bytes, reg } => (1, bytes, reg),
-                    Refusal::Insn(n) => (2 | (n as u32) << 8, 0, ""),
-                    Refusal::Register => (3, 0, ""),
-                    Refusal::Fetch => (4, 0, ""),
-                    Refusal::Mismatch => (5, 0, ""),
-                    Refusal::BigEndian => (6, 0, ""),
+                    Refusal::Insn(n) => (2 | (n as u32) << 8, 0, hypcfg::text!("")),
+                    Refusal::Register => (3, 0, hypcfg::text!("")),
+                    Refusal::Fetch => (4, 0, hypcfg::text!("")),
+                    Refusal::Mismatch => (5, 0, hypcfg::text!("")),
+                    Refusal::BigEndian => (6, 0, hypcfg::text!("")),
                 };
                 Key(7 | u32::from(bytes) << 8 | variant << 16, addr, 0, reg)
             }
-            Fault::Reported { kind, addr } => Key(8, kind, addr, ""),
+            Fault::Reported { kind, addr } => Key(8, kind, addr, hypcfg::text!("")),
         }
     }
 }
@@ -205,13 +211,29 @@ impl Fault {
 /// register and direction (`debug register DBGWCR0 write refused`).
 impl Show for Fault {
     fn show(&self, o: &mut dyn Out) {
-        let (template, a, b): (&str, Arg<'_>, Arg<'_>) = match self {
+        let (template, a, b): (Text, Arg<'_>, Arg<'_>) = match self {
             Fault::Register(a) => return a.show(o),
-            Fault::Trapped { ec } => ("{} (EC {})", Arg::Str(self.kind()), text::hex2(u32::from(*ec))),
-            Fault::SgiRefused { reg, why } => ("{} write refused: {}", Arg::Str(reg.name()), Arg::Str(why)),
-            Fault::GicAccess { why, .. } => ("{}, {}", Arg::Str(self.kind()), why.into()),
-            _ if self.status().is_empty() => ("{}", Arg::Str(self.kind()), Arg::Str("")),
-            _ => ("{}, {}", Arg::Str(self.kind()), Arg::Str(self.status())),
+            Fault::Trapped { ec } => (
+                hypcfg::text!("{} (EC {})"),
+                Arg::Text(self.kind()),
+                text::hex2(u32::from(*ec)),
+            ),
+            Fault::SgiRefused { reg, why } => (
+                hypcfg::text!("{} write refused: {}"),
+                Arg::Text(reg.name()),
+                Arg::Text(*why),
+            ),
+            Fault::GicAccess { why, .. } => (hypcfg::text!("{}, {}"), Arg::Text(self.kind()), why.into()),
+            _ if self.status().is_empty() => (
+                hypcfg::text!("{}"),
+                Arg::Text(self.kind()),
+                Arg::Text(hypcfg::text!("")),
+            ),
+            _ => (
+                hypcfg::text!("{}, {}"),
+                Arg::Text(self.kind()),
+                Arg::Text(self.status()),
+            ),
         };
         text::write(o, template, &[a, b]);
     }
@@ -256,8 +278,8 @@ impl Show for Decision {
     fn show(&self, o: &mut dyn Out) {
         match *self {
             Decision::Restart { attempt, budget } => put!(o, "restart {}/{}", attempt, budget),
-            Decision::Halt { .. } | Decision::Repeated { .. } => o.str("halt"),
-            Decision::Log => o.str("log and continue"),
+            Decision::Halt { .. } | Decision::Repeated { .. } => hypcfg::text!("halt").write(o),
+            Decision::Log => hypcfg::text!("log and continue").write(o),
         }
     }
 }
@@ -442,7 +464,7 @@ mod tests {
     const DABT: Fault = Fault::DataAbort {
         addr: 0x2021_0000,
         write: false,
-        status: "permission fault",
+        status: hypcfg::text!("permission fault"),
     };
 
     #[test]
@@ -462,7 +484,8 @@ mod tests {
     fn key_samples() -> std::vec::Vec<Fault> {
         use crate::insn::NotDecoded;
         // Equal strings at different addresses: keys compare contents.
-        let status = String::from("permission fault").leak();
+        let packed = hypcfg::text!("permission fault").packed().to_vec().leak();
+        let status = Text::from_packed(packed);
         let single = |crn, opc1, crm, opc2, rt| Form::Single {
             crn,
             opc1,
@@ -481,21 +504,21 @@ mod tests {
             Fault::DataAbort {
                 addr: 0x2021_0000,
                 write: true,
-                status: "permission fault",
+                status: hypcfg::text!("permission fault"),
             },
             Fault::DataAbort {
                 addr: 0x2021_0004,
                 write: false,
-                status: "permission fault",
+                status: hypcfg::text!("permission fault"),
             },
             Fault::DataAbort {
                 addr: 0x2021_0000,
                 write: false,
-                status: "translation fault",
+                status: hypcfg::text!("translation fault"),
             },
             Fault::PrefetchAbort {
                 addr: 0x2021_0000,
-                status: "permission fault",
+                status: hypcfg::text!("permission fault"),
             },
             Fault::PrefetchAbort { addr: 0, status },
             Fault::Smc,
@@ -504,48 +527,48 @@ mod tests {
             Fault::GicRefused {
                 addr: 0xF000_0100,
                 intid: 40,
-                why: "not its own",
+                why: hypcfg::text!("not its own"),
             },
             Fault::GicRefused {
                 addr: 0xF000_0104,
                 intid: 40,
-                why: "not its own",
+                why: hypcfg::text!("not its own"),
             },
             Fault::GicRefused {
                 addr: 0xF000_0100,
                 intid: 41,
-                why: "not its own",
+                why: hypcfg::text!("not its own"),
             },
             Fault::GicRefused {
                 addr: 0xF000_0100,
                 intid: 40,
-                why: "routing",
+                why: hypcfg::text!("routing"),
             },
             Fault::Reported { kind: 1, addr: 2 },
             Fault::Reported { kind: 2, addr: 1 },
             Fault::Reported { kind: 1, addr: 3 },
         ];
         for reg in [SgiRegister::Sgi1r, SgiRegister::Asgi1r, SgiRegister::Sgi0r] {
-            for why in ["an SGI to another core", "group 0"] {
+            for why in [hypcfg::text!("an SGI to another core"), hypcfg::text!("group 0")] {
                 v.push(Fault::SgiRefused { reg, why });
             }
         }
         let refusals = [
             Refusal::Size {
                 bytes: 1,
-                reg: "CTLR",
+                reg: hypcfg::text!("CTLR"),
             },
             Refusal::Size {
                 bytes: 2,
-                reg: "CTLR",
+                reg: hypcfg::text!("CTLR"),
             },
             Refusal::Size {
                 bytes: 1,
-                reg: "TYPER",
+                reg: hypcfg::text!("TYPER"),
             },
             Refusal::Misaligned {
                 bytes: 1,
-                reg: "CTLR",
+                reg: hypcfg::text!("CTLR"),
             },
             Refusal::Insn(NotDecoded::Multiple),
             Refusal::Insn(NotDecoded::Other),
@@ -598,7 +621,7 @@ mod tests {
         let other = Fault::DataAbort {
             addr: 0x2021_0004,
             write: false,
-            status: "permission fault",
+            status: hypcfg::text!("permission fault"),
         };
         for i in 0..10 * REPEAT_LIMIT {
             // Alternating addresses: never twice in a row.
@@ -728,7 +751,7 @@ mod tests {
         assert_eq!(Fault::Smc.to_string(), "SMC");
         let sgi = Fault::SgiRefused {
             reg: SgiRegister::Sgi1r,
-            why: "an SGI to another core",
+            why: hypcfg::text!("an SGI to another core"),
         };
         assert_eq!(sgi.to_string(), "ICC_SGI1R write refused: an SGI to another core");
         assert_eq!(sgi.addr(), None);
@@ -736,7 +759,7 @@ mod tests {
             addr: 0xF000_0000,
             why: Refusal::Size {
                 bytes: 1,
-                reg: "GICD_CTLR",
+                reg: hypcfg::text!("GICD_CTLR"),
             },
         };
         assert_eq!(
@@ -758,7 +781,7 @@ mod tests {
             Fault::DataAbort {
                 addr: 0x1000_0000,
                 write: true,
-                status: "permission fault"
+                status: hypcfg::text!("permission fault")
             }
         );
         let pabt = Hsr((0x20 << 26) | (1 << 25) | 0b000101);
@@ -766,7 +789,7 @@ mod tests {
             Fault::from_trap(pabt, 0, 0x2000_0000),
             Fault::PrefetchAbort {
                 addr: 0x2000_0000,
-                status: "translation fault"
+                status: hypcfg::text!("translation fault")
             }
         );
         assert_eq!(Fault::from_trap(Hsr(0x13 << 26), 0, 0), Fault::Smc);

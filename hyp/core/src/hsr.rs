@@ -1,6 +1,7 @@
 //! Decoding of the Hyp Syndrome Register (`HSR`), portable so the trap
 //! logic above it is testable on the host.
 
+use hypcfg::packed::Text;
 /// The exception classes the hypervisor distinguishes (`HSR.EC`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExceptionClass {
@@ -43,25 +44,25 @@ pub enum ExceptionClass {
 impl ExceptionClass {
     /// A short human name for reports.
     #[inline]
-    pub const fn name(self) -> &'static str {
+    pub const fn name(self) -> Text {
         match self {
-            ExceptionClass::Unknown => "unknown/undefined instruction",
-            ExceptionClass::WfiWfe => "trapped WFI/WFE",
-            ExceptionClass::Cp15Access => "trapped CP15 MCR/MRC",
-            ExceptionClass::Cp15Access64 => "trapped CP15 MCRR/MRRC",
-            ExceptionClass::Cp14Access => "trapped CP14 MCR/MRC",
-            ExceptionClass::Cp14LdcStc => "trapped CP14 LDC/STC",
-            ExceptionClass::Cp14Access64 => "trapped CP14 MRRC",
-            ExceptionClass::FpuAccess => "trapped FPU access",
-            ExceptionClass::Svc => "SVC in Hyp mode",
-            ExceptionClass::Hvc => "HVC",
-            ExceptionClass::Smc => "SMC",
-            ExceptionClass::PrefetchAbortLower => "prefetch abort from EL1",
-            ExceptionClass::PrefetchAbortHyp => "prefetch abort in Hyp mode",
-            ExceptionClass::PcAlignment => "PC alignment fault",
-            ExceptionClass::DataAbortLower => "data abort from EL1",
-            ExceptionClass::DataAbortHyp => "data abort in Hyp mode",
-            ExceptionClass::Other(_) => "other",
+            ExceptionClass::Unknown => hypcfg::text!("unknown/undefined instruction"),
+            ExceptionClass::WfiWfe => hypcfg::text!("trapped WFI/WFE"),
+            ExceptionClass::Cp15Access => hypcfg::text!("trapped CP15 MCR/MRC"),
+            ExceptionClass::Cp15Access64 => hypcfg::text!("trapped CP15 MCRR/MRRC"),
+            ExceptionClass::Cp14Access => hypcfg::text!("trapped CP14 MCR/MRC"),
+            ExceptionClass::Cp14LdcStc => hypcfg::text!("trapped CP14 LDC/STC"),
+            ExceptionClass::Cp14Access64 => hypcfg::text!("trapped CP14 MRRC"),
+            ExceptionClass::FpuAccess => hypcfg::text!("trapped FPU access"),
+            ExceptionClass::Svc => hypcfg::text!("SVC in Hyp mode"),
+            ExceptionClass::Hvc => hypcfg::text!("HVC"),
+            ExceptionClass::Smc => hypcfg::text!("SMC"),
+            ExceptionClass::PrefetchAbortLower => hypcfg::text!("prefetch abort from EL1"),
+            ExceptionClass::PrefetchAbortHyp => hypcfg::text!("prefetch abort in Hyp mode"),
+            ExceptionClass::PcAlignment => hypcfg::text!("PC alignment fault"),
+            ExceptionClass::DataAbortLower => hypcfg::text!("data abort from EL1"),
+            ExceptionClass::DataAbortHyp => hypcfg::text!("data abort in Hyp mode"),
+            ExceptionClass::Other(_) => hypcfg::text!("other"),
         }
     }
 }
@@ -127,15 +128,15 @@ impl Hsr {
 
     /// For aborts: a short name of the fault status code.
     #[inline]
-    pub const fn fault_name(self) -> &'static str {
+    pub const fn fault_name(self) -> Text {
         match self.fault_status() {
-            0b000000..=0b000011 => "address size fault",
-            0b000100..=0b000111 => "translation fault",
-            0b001100..=0b001111 => "permission fault",
-            0b010000 => "synchronous external abort",
-            0b100001 => "alignment fault",
-            0b110100 => "lockdown abort",
-            _ => "other fault",
+            0b000000..=0b000011 => hypcfg::text!("address size fault"),
+            0b000100..=0b000111 => hypcfg::text!("translation fault"),
+            0b001100..=0b001111 => hypcfg::text!("permission fault"),
+            0b010000 => hypcfg::text!("synchronous external abort"),
+            0b100001 => hypcfg::text!("alignment fault"),
+            0b110100 => hypcfg::text!("lockdown abort"),
+            _ => hypcfg::text!("other fault"),
         }
     }
 }
@@ -205,7 +206,7 @@ mod tests {
         assert_eq!(hsr.class(), ExceptionClass::DataAbortHyp);
         assert!(hsr.il32());
         assert!(hsr.is_write());
-        assert_eq!(hsr.fault_name(), "permission fault");
+        assert_eq!(hsr.fault_name(), hypcfg::text!("permission fault"));
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! flash is taken for an image with a damaged magic and refused.
 
 use core::fmt;
+use hypcfg::packed::Text;
 
 use hypcfg::flash::{Explanation, FlashError, Header, SectionKind};
 use hypcfg::text::{self, Out, Show};
@@ -42,7 +43,7 @@ pub enum ImageError {
         running: u32,
     },
     /// The flash could not be mapped.
-    Map(&'static str),
+    Map(Text),
 }
 
 impl From<FlashError> for ImageError {
@@ -56,13 +57,15 @@ impl ImageError {
     pub fn explain(&self) -> Explanation {
         match *self {
             ImageError::Flash(e) => e.explain(),
-            ImageError::TooLong(n) => {
-                Explanation::with("image longer than the flash bank", ("length", n), None)
-            }
+            ImageError::TooLong(n) => Explanation::with(
+                hypcfg::text!("image longer than the flash bank"),
+                (hypcfg::text!("length"), n),
+                None,
+            ),
             ImageError::OtherHypervisor { load, running } => Explanation::with(
-                "is not this hypervisor's",
-                ("loads at", load),
-                Some(("running at", running)),
+                hypcfg::text!("is not this hypervisor's"),
+                (hypcfg::text!("loads at"), load),
+                Some((hypcfg::text!("running at"), running)),
             )
             .about(SectionKind::Hypervisor),
             ImageError::Map(m) => Explanation::plain(m),

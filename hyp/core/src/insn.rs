@@ -16,6 +16,7 @@
 //! partition may use to make a decoder guess).
 
 use core::fmt;
+use hypcfg::packed::Text;
 
 use hypcfg::text::{self, Out, Show};
 
@@ -97,21 +98,25 @@ pub enum NotDecoded {
 
 impl NotDecoded {
     /// The report of the refused access.
-    pub const fn message(self) -> &'static str {
+    pub const fn message(self) -> Text {
         match self {
-            NotDecoded::Multiple => "LDM/STM to the GIC is not emulated",
-            NotDecoded::Exclusive => "exclusive or acquire/release access to the GIC is not emulated",
-            NotDecoded::Unprivileged => "unprivileged LDRT/STRT access to the GIC is not emulated",
-            NotDecoded::Coprocessor => "VLDR/VSTR/LDC/STC access to the GIC is not emulated",
-            NotDecoded::Unpredictable => "UNPREDICTABLE load/store encoding",
-            NotDecoded::Other => "not a load or store the GIC emulation decodes",
+            NotDecoded::Multiple => hypcfg::text!("LDM/STM to the GIC is not emulated"),
+            NotDecoded::Exclusive => {
+                hypcfg::text!("exclusive or acquire/release access to the GIC is not emulated")
+            }
+            NotDecoded::Unprivileged => {
+                hypcfg::text!("unprivileged LDRT/STRT access to the GIC is not emulated")
+            }
+            NotDecoded::Coprocessor => hypcfg::text!("VLDR/VSTR/LDC/STC access to the GIC is not emulated"),
+            NotDecoded::Unpredictable => hypcfg::text!("UNPREDICTABLE load/store encoding"),
+            NotDecoded::Other => hypcfg::text!("not a load or store the GIC emulation decodes"),
         }
     }
 }
 
 impl Show for NotDecoded {
     fn show(&self, o: &mut dyn Out) {
-        o.str(self.message())
+        self.message().write(o)
     }
 }
 

@@ -2,6 +2,7 @@
 //! from the image's linker symbols and set once at boot on every core.
 
 use hypcfg::mpu::{Attrs, EncodeError, RegionWords};
+use hypcfg::packed::Text;
 
 /// Number of regions in the static band (text, rodata, data, console):
 /// the one definition the config tool checks systems against.
@@ -24,7 +25,7 @@ pub struct ImageLayout {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LayoutError {
     /// Which part (`"text"`, `"rodata"`, `"data"` or `"console"`).
-    pub part: &'static str,
+    pub part: Text,
     /// Why.
     pub error: EncodeError,
 }
@@ -38,10 +39,10 @@ impl ImageLayout {
                 .map_err(|error| LayoutError { part, error })
         };
         Ok([
-            region("text", self.text, Attrs::HYP_TEXT)?,
-            region("rodata", self.rodata, Attrs::HYP_RODATA)?,
-            region("data", self.data, Attrs::HYP_DATA)?,
-            region("console", self.console, Attrs::HYP_DEVICE)?,
+            region(hypcfg::text!("text"), self.text, Attrs::HYP_TEXT)?,
+            region(hypcfg::text!("rodata"), self.rodata, Attrs::HYP_RODATA)?,
+            region(hypcfg::text!("data"), self.data, Attrs::HYP_DATA)?,
+            region(hypcfg::text!("console"), self.console, Attrs::HYP_DEVICE)?,
         ])
     }
 }
@@ -76,7 +77,7 @@ mod tests {
         let mut l = layout();
         l.rodata.1 = 0x1000_4810;
         let err = l.static_regions().unwrap_err();
-        assert_eq!(err.part, "rodata");
+        assert_eq!(err.part, hypcfg::text!("rodata"));
         assert_eq!(err.error, EncodeError::UnalignedLimit);
     }
 }

@@ -13,6 +13,7 @@
 //! re-sampled.
 
 use core::fmt;
+use hypcfg::packed::Text;
 
 use hypcfg::put;
 use hypcfg::text::{self, Out, Show};
@@ -85,14 +86,14 @@ pub enum Group {
 
 impl Group {
     /// How a report names the group.
-    pub const fn name(self) -> &'static str {
+    pub const fn name(self) -> Text {
         match self {
-            Group::Debug => "debug register",
-            Group::DebugOs => "debug OS register",
-            Group::DebugRom => "debug ROM register",
-            Group::Pmu => "PMU register",
-            Group::OtherCp14 => "CP14 register",
-            Group::OtherCp15 => "CP15 register",
+            Group::Debug => hypcfg::text!("debug register"),
+            Group::DebugOs => hypcfg::text!("debug OS register"),
+            Group::DebugRom => hypcfg::text!("debug ROM register"),
+            Group::Pmu => hypcfg::text!("PMU register"),
+            Group::OtherCp14 => hypcfg::text!("CP14 register"),
+            Group::OtherCp15 => hypcfg::text!("CP15 register"),
         }
     }
 }
@@ -102,17 +103,17 @@ impl Group {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Name {
     /// The name without its index (empty for an unnamed register).
-    pub base: &'static str,
+    pub base: Text,
     /// The index of a numbered register.
     pub index: Option<u8>,
 }
 
 impl Name {
-    const fn fixed(base: &'static str) -> Option<Name> {
+    const fn fixed(base: Text) -> Option<Name> {
         Some(Name { base, index: None })
     }
 
-    const fn numbered(base: &'static str, index: u8) -> Option<Name> {
+    const fn numbered(base: Text, index: u8) -> Option<Name> {
         Some(Name {
             base,
             index: Some(index),
@@ -166,11 +167,17 @@ impl Access {
                 },
             ) => cp14(crn, crm, opc2, self.read),
             (14, Form::Single { .. }) => (Group::OtherCp14, None),
-            (14, Form::Double { opc1: 0, crm: 1, .. }) => (Group::DebugRom, Name::fixed("DBGDRAR")),
-            (14, Form::Double { opc1: 0, crm: 2, .. }) => (Group::DebugRom, Name::fixed("DBGDSAR")),
+            (14, Form::Double { opc1: 0, crm: 1, .. }) => {
+                (Group::DebugRom, Name::fixed(hypcfg::text!("DBGDRAR")))
+            }
+            (14, Form::Double { opc1: 0, crm: 2, .. }) => {
+                (Group::DebugRom, Name::fixed(hypcfg::text!("DBGDSAR")))
+            }
             (14, Form::Double { .. }) => (Group::OtherCp14, None),
-            (14, Form::Memory { .. }) if self.read => (Group::Debug, Name::fixed("DBGDTRRXint")),
-            (14, Form::Memory { .. }) => (Group::Debug, Name::fixed("DBGDTRTXint")),
+            (14, Form::Memory { .. }) if self.read => {
+                (Group::Debug, Name::fixed(hypcfg::text!("DBGDTRRXint")))
+            }
+            (14, Form::Memory { .. }) => (Group::Debug, Name::fixed(hypcfg::text!("DBGDTRTXint"))),
             (
                 _,
                 Form::Single {
@@ -181,7 +188,7 @@ impl Access {
                     ..
                 },
             ) => cp15(crn, crm, opc2),
-            (_, Form::Double { opc1: 0, crm: 9, .. }) => (Group::Pmu, Name::fixed("PMCCNTR")),
+            (_, Form::Double { opc1: 0, crm: 9, .. }) => (Group::Pmu, Name::fixed(hypcfg::text!("PMCCNTR"))),
             _ => (Group::OtherCp15, None),
         }
     }
@@ -237,11 +244,11 @@ pub enum SgiRegister {
 
 impl SgiRegister {
     /// The register's name.
-    pub const fn name(self) -> &'static str {
+    pub const fn name(self) -> Text {
         match self {
-            SgiRegister::Sgi1r => "ICC_SGI1R",
-            SgiRegister::Asgi1r => "ICC_ASGI1R",
-            SgiRegister::Sgi0r => "ICC_SGI0R",
+            SgiRegister::Sgi1r => hypcfg::text!("ICC_SGI1R"),
+            SgiRegister::Asgi1r => hypcfg::text!("ICC_ASGI1R"),
+            SgiRegister::Sgi0r => hypcfg::text!("ICC_SGI0R"),
         }
     }
 }
@@ -298,56 +305,56 @@ impl SgiRequest {
 /// A register of a fixed encoding: `(CRn, opc2, CRm)`, its group and
 /// name. A table (12 bytes a register) is ~0.7 KB smaller than the same
 /// `match`, which loads each name's address and length in code.
-type Fixed = (u8, u8, u8, Group, &'static str);
+type Fixed = (u8, u8, u8, Group, Text);
 
 /// The CP14 registers of a fixed encoding, `opc1` 0 (Armv8-R AArch32
 /// debug register encodings). `(0, 0, 5)` is in [`cp14`]: reading and
 /// writing it name different registers.
 const CP14: &[Fixed] = &[
-    (0, 0, 0, Group::Debug, "DBGDIDR"),
-    (0, 0, 1, Group::Debug, "DBGDSCRint"),
-    (0, 0, 2, Group::Debug, "DBGDCCINT"),
-    (0, 0, 6, Group::Debug, "DBGWFAR"),
-    (0, 0, 7, Group::Debug, "DBGVCR"),
-    (0, 2, 0, Group::Debug, "DBGDTRRXext"),
-    (0, 2, 2, Group::Debug, "DBGDSCRext"),
-    (0, 2, 3, Group::Debug, "DBGDTRTXext"),
-    (0, 2, 6, Group::Debug, "DBGOSECCR"),
-    (1, 0, 0, Group::DebugRom, "DBGDRAR"),
-    (2, 0, 0, Group::DebugRom, "DBGDSAR"),
-    (1, 4, 0, Group::DebugOs, "DBGOSLAR"),
-    (1, 4, 1, Group::DebugOs, "DBGOSLSR"),
-    (1, 4, 3, Group::DebugOs, "DBGOSDLR"),
-    (1, 4, 4, Group::DebugOs, "DBGPRCR"),
-    (7, 6, 8, Group::Debug, "DBGCLAIMSET"),
-    (7, 6, 9, Group::Debug, "DBGCLAIMCLR"),
-    (7, 6, 14, Group::Debug, "DBGAUTHSTATUS"),
-    (7, 7, 0, Group::Debug, "DBGDEVID2"),
-    (7, 7, 1, Group::Debug, "DBGDEVID1"),
-    (7, 7, 2, Group::Debug, "DBGDEVID"),
+    (0, 0, 0, Group::Debug, hypcfg::text!("DBGDIDR")),
+    (0, 0, 1, Group::Debug, hypcfg::text!("DBGDSCRint")),
+    (0, 0, 2, Group::Debug, hypcfg::text!("DBGDCCINT")),
+    (0, 0, 6, Group::Debug, hypcfg::text!("DBGWFAR")),
+    (0, 0, 7, Group::Debug, hypcfg::text!("DBGVCR")),
+    (0, 2, 0, Group::Debug, hypcfg::text!("DBGDTRRXext")),
+    (0, 2, 2, Group::Debug, hypcfg::text!("DBGDSCRext")),
+    (0, 2, 3, Group::Debug, hypcfg::text!("DBGDTRTXext")),
+    (0, 2, 6, Group::Debug, hypcfg::text!("DBGOSECCR")),
+    (1, 0, 0, Group::DebugRom, hypcfg::text!("DBGDRAR")),
+    (2, 0, 0, Group::DebugRom, hypcfg::text!("DBGDSAR")),
+    (1, 4, 0, Group::DebugOs, hypcfg::text!("DBGOSLAR")),
+    (1, 4, 1, Group::DebugOs, hypcfg::text!("DBGOSLSR")),
+    (1, 4, 3, Group::DebugOs, hypcfg::text!("DBGOSDLR")),
+    (1, 4, 4, Group::DebugOs, hypcfg::text!("DBGPRCR")),
+    (7, 6, 8, Group::Debug, hypcfg::text!("DBGCLAIMSET")),
+    (7, 6, 9, Group::Debug, hypcfg::text!("DBGCLAIMCLR")),
+    (7, 6, 14, Group::Debug, hypcfg::text!("DBGAUTHSTATUS")),
+    (7, 7, 0, Group::Debug, hypcfg::text!("DBGDEVID2")),
+    (7, 7, 1, Group::Debug, hypcfg::text!("DBGDEVID1")),
+    (7, 7, 2, Group::Debug, hypcfg::text!("DBGDEVID")),
 ];
 
 /// The CP15 Performance Monitors registers of a fixed encoding, `opc1` 0
 /// (`(CRn, opc2, CRm)` like [`CP14`]).
 const CP15: &[Fixed] = &[
-    (9, 0, 12, Group::Pmu, "PMCR"),
-    (9, 1, 12, Group::Pmu, "PMCNTENSET"),
-    (9, 2, 12, Group::Pmu, "PMCNTENCLR"),
-    (9, 3, 12, Group::Pmu, "PMOVSR"),
-    (9, 4, 12, Group::Pmu, "PMSWINC"),
-    (9, 5, 12, Group::Pmu, "PMSELR"),
-    (9, 6, 12, Group::Pmu, "PMCEID0"),
-    (9, 7, 12, Group::Pmu, "PMCEID1"),
-    (9, 0, 13, Group::Pmu, "PMCCNTR"),
-    (9, 1, 13, Group::Pmu, "PMXEVTYPER"),
-    (9, 2, 13, Group::Pmu, "PMXEVCNTR"),
-    (9, 0, 14, Group::Pmu, "PMUSERENR"),
-    (9, 1, 14, Group::Pmu, "PMINTENSET"),
-    (9, 2, 14, Group::Pmu, "PMINTENCLR"),
-    (9, 3, 14, Group::Pmu, "PMOVSSET"),
-    (9, 4, 14, Group::Pmu, "PMCEID2"),
-    (9, 5, 14, Group::Pmu, "PMCEID3"),
-    (14, 7, 15, Group::Pmu, "PMCCFILTR"),
+    (9, 0, 12, Group::Pmu, hypcfg::text!("PMCR")),
+    (9, 1, 12, Group::Pmu, hypcfg::text!("PMCNTENSET")),
+    (9, 2, 12, Group::Pmu, hypcfg::text!("PMCNTENCLR")),
+    (9, 3, 12, Group::Pmu, hypcfg::text!("PMOVSR")),
+    (9, 4, 12, Group::Pmu, hypcfg::text!("PMSWINC")),
+    (9, 5, 12, Group::Pmu, hypcfg::text!("PMSELR")),
+    (9, 6, 12, Group::Pmu, hypcfg::text!("PMCEID0")),
+    (9, 7, 12, Group::Pmu, hypcfg::text!("PMCEID1")),
+    (9, 0, 13, Group::Pmu, hypcfg::text!("PMCCNTR")),
+    (9, 1, 13, Group::Pmu, hypcfg::text!("PMXEVTYPER")),
+    (9, 2, 13, Group::Pmu, hypcfg::text!("PMXEVCNTR")),
+    (9, 0, 14, Group::Pmu, hypcfg::text!("PMUSERENR")),
+    (9, 1, 14, Group::Pmu, hypcfg::text!("PMINTENSET")),
+    (9, 2, 14, Group::Pmu, hypcfg::text!("PMINTENCLR")),
+    (9, 3, 14, Group::Pmu, hypcfg::text!("PMOVSSET")),
+    (9, 4, 14, Group::Pmu, hypcfg::text!("PMCEID2")),
+    (9, 5, 14, Group::Pmu, hypcfg::text!("PMCEID3")),
+    (14, 7, 15, Group::Pmu, hypcfg::text!("PMCCFILTR")),
 ];
 
 /// The entry of `table` for `(crn, opc2, crm)`, as a name.
@@ -366,13 +373,13 @@ fn cp14(crn: u8, crm: u8, opc2: u8, read: bool) -> (Group, Option<Name>) {
     }
     let name = match (crn, opc2, crm) {
         // The same encoding reads the receive and writes the transmit register.
-        (0, 0, 5) if read => Name::fixed("DBGDTRRXint"),
-        (0, 0, 5) => Name::fixed("DBGDTRTXint"),
-        (0, 4, n) => Name::numbered("DBGBVR", n),
-        (0, 5, n) => Name::numbered("DBGBCR", n),
-        (0, 6, n) => Name::numbered("DBGWVR", n),
-        (0, 7, n) => Name::numbered("DBGWCR", n),
-        (1, 1, n) => Name::numbered("DBGBXVR", n),
+        (0, 0, 5) if read => Name::fixed(hypcfg::text!("DBGDTRRXint")),
+        (0, 0, 5) => Name::fixed(hypcfg::text!("DBGDTRTXint")),
+        (0, 4, n) => Name::numbered(hypcfg::text!("DBGBVR"), n),
+        (0, 5, n) => Name::numbered(hypcfg::text!("DBGBCR"), n),
+        (0, 6, n) => Name::numbered(hypcfg::text!("DBGWVR"), n),
+        (0, 7, n) => Name::numbered(hypcfg::text!("DBGWCR"), n),
+        (1, 1, n) => Name::numbered(hypcfg::text!("DBGBXVR"), n),
         _ => None,
     };
     (Group::Debug, name)
@@ -387,8 +394,8 @@ fn cp15(crn: u8, crm: u8, opc2: u8) -> (Group, Option<Name>) {
     }
     let name = match (crn, crm, opc2) {
         (9, 12..=14, _) => None,
-        (14, 8..=11, n) => Name::numbered("PMEVCNTR", ((crm & 3) << 3) | n),
-        (14, 12..=15, n) => Name::numbered("PMEVTYPER", ((crm & 3) << 3) | n),
+        (14, 8..=11, n) => Name::numbered(hypcfg::text!("PMEVCNTR"), ((crm & 3) << 3) | n),
+        (14, 12..=15, n) => Name::numbered(hypcfg::text!("PMEVTYPER"), ((crm & 3) << 3) | n),
         _ => return (Group::OtherCp15, None),
     };
     (Group::Pmu, name)
@@ -400,7 +407,7 @@ fn cp15(crn: u8, crm: u8, opc2: u8) -> (Group, Option<Name>) {
 impl Show for Access {
     fn show(&self, o: &mut dyn Out) {
         let (group, name) = self.register();
-        o.str(group.name());
+        group.name().write(o);
         match (name, self.form) {
             (Some(n), _) => {
                 put!(o, " {}", n.base);
@@ -408,7 +415,7 @@ impl Show for Access {
                     text::dec(o, u32::from(i));
                 }
                 match self.form {
-                    Form::Double { .. } => o.str(" (64-bit)"),
+                    Form::Double { .. } => hypcfg::text!(" (64-bit)").write(o),
                     Form::Memory { .. } => o.str(if self.read { " (STC)" } else { " (LDC)" }),
                     Form::Single { .. } => {}
                 }
@@ -449,35 +456,35 @@ mod tests {
         /// register encodings).
         pub(super) const fn cp14(crn: u8, crm: u8, opc2: u8, read: bool) -> (Group, Option<Name>) {
             let name = match (crn, opc2, crm) {
-                (0, 0, 0) => Name::fixed("DBGDIDR"),
-                (0, 0, 1) => Name::fixed("DBGDSCRint"),
-                (0, 0, 2) => Name::fixed("DBGDCCINT"),
+                (0, 0, 0) => Name::fixed(hypcfg::text!("DBGDIDR")),
+                (0, 0, 1) => Name::fixed(hypcfg::text!("DBGDSCRint")),
+                (0, 0, 2) => Name::fixed(hypcfg::text!("DBGDCCINT")),
                 // The same encoding reads the receive and writes the transmit register.
-                (0, 0, 5) if read => Name::fixed("DBGDTRRXint"),
-                (0, 0, 5) => Name::fixed("DBGDTRTXint"),
-                (0, 0, 6) => Name::fixed("DBGWFAR"),
-                (0, 0, 7) => Name::fixed("DBGVCR"),
-                (0, 2, 0) => Name::fixed("DBGDTRRXext"),
-                (0, 2, 2) => Name::fixed("DBGDSCRext"),
-                (0, 2, 3) => Name::fixed("DBGDTRTXext"),
-                (0, 2, 6) => Name::fixed("DBGOSECCR"),
-                (0, 4, n) => Name::numbered("DBGBVR", n),
-                (0, 5, n) => Name::numbered("DBGBCR", n),
-                (0, 6, n) => Name::numbered("DBGWVR", n),
-                (0, 7, n) => Name::numbered("DBGWCR", n),
-                (1, 1, n) => Name::numbered("DBGBXVR", n),
-                (1, 0, 0) => return (Group::DebugRom, Name::fixed("DBGDRAR")),
-                (2, 0, 0) => return (Group::DebugRom, Name::fixed("DBGDSAR")),
-                (1, 4, 0) => return (Group::DebugOs, Name::fixed("DBGOSLAR")),
-                (1, 4, 1) => return (Group::DebugOs, Name::fixed("DBGOSLSR")),
-                (1, 4, 3) => return (Group::DebugOs, Name::fixed("DBGOSDLR")),
-                (1, 4, 4) => return (Group::DebugOs, Name::fixed("DBGPRCR")),
-                (7, 6, 8) => Name::fixed("DBGCLAIMSET"),
-                (7, 6, 9) => Name::fixed("DBGCLAIMCLR"),
-                (7, 6, 14) => Name::fixed("DBGAUTHSTATUS"),
-                (7, 7, 0) => Name::fixed("DBGDEVID2"),
-                (7, 7, 1) => Name::fixed("DBGDEVID1"),
-                (7, 7, 2) => Name::fixed("DBGDEVID"),
+                (0, 0, 5) if read => Name::fixed(hypcfg::text!("DBGDTRRXint")),
+                (0, 0, 5) => Name::fixed(hypcfg::text!("DBGDTRTXint")),
+                (0, 0, 6) => Name::fixed(hypcfg::text!("DBGWFAR")),
+                (0, 0, 7) => Name::fixed(hypcfg::text!("DBGVCR")),
+                (0, 2, 0) => Name::fixed(hypcfg::text!("DBGDTRRXext")),
+                (0, 2, 2) => Name::fixed(hypcfg::text!("DBGDSCRext")),
+                (0, 2, 3) => Name::fixed(hypcfg::text!("DBGDTRTXext")),
+                (0, 2, 6) => Name::fixed(hypcfg::text!("DBGOSECCR")),
+                (0, 4, n) => Name::numbered(hypcfg::text!("DBGBVR"), n),
+                (0, 5, n) => Name::numbered(hypcfg::text!("DBGBCR"), n),
+                (0, 6, n) => Name::numbered(hypcfg::text!("DBGWVR"), n),
+                (0, 7, n) => Name::numbered(hypcfg::text!("DBGWCR"), n),
+                (1, 1, n) => Name::numbered(hypcfg::text!("DBGBXVR"), n),
+                (1, 0, 0) => return (Group::DebugRom, Name::fixed(hypcfg::text!("DBGDRAR"))),
+                (2, 0, 0) => return (Group::DebugRom, Name::fixed(hypcfg::text!("DBGDSAR"))),
+                (1, 4, 0) => return (Group::DebugOs, Name::fixed(hypcfg::text!("DBGOSLAR"))),
+                (1, 4, 1) => return (Group::DebugOs, Name::fixed(hypcfg::text!("DBGOSLSR"))),
+                (1, 4, 3) => return (Group::DebugOs, Name::fixed(hypcfg::text!("DBGOSDLR"))),
+                (1, 4, 4) => return (Group::DebugOs, Name::fixed(hypcfg::text!("DBGPRCR"))),
+                (7, 6, 8) => Name::fixed(hypcfg::text!("DBGCLAIMSET")),
+                (7, 6, 9) => Name::fixed(hypcfg::text!("DBGCLAIMCLR")),
+                (7, 6, 14) => Name::fixed(hypcfg::text!("DBGAUTHSTATUS")),
+                (7, 7, 0) => Name::fixed(hypcfg::text!("DBGDEVID2")),
+                (7, 7, 1) => Name::fixed(hypcfg::text!("DBGDEVID1")),
+                (7, 7, 2) => Name::fixed(hypcfg::text!("DBGDEVID")),
                 _ => None,
             };
             (Group::Debug, name)
@@ -488,27 +495,27 @@ mod tests {
         /// CP15 register.
         pub(super) const fn cp15(crn: u8, crm: u8, opc2: u8) -> (Group, Option<Name>) {
             let name = match (crn, crm, opc2) {
-                (9, 12, 0) => Name::fixed("PMCR"),
-                (9, 12, 1) => Name::fixed("PMCNTENSET"),
-                (9, 12, 2) => Name::fixed("PMCNTENCLR"),
-                (9, 12, 3) => Name::fixed("PMOVSR"),
-                (9, 12, 4) => Name::fixed("PMSWINC"),
-                (9, 12, 5) => Name::fixed("PMSELR"),
-                (9, 12, 6) => Name::fixed("PMCEID0"),
-                (9, 12, 7) => Name::fixed("PMCEID1"),
-                (9, 13, 0) => Name::fixed("PMCCNTR"),
-                (9, 13, 1) => Name::fixed("PMXEVTYPER"),
-                (9, 13, 2) => Name::fixed("PMXEVCNTR"),
-                (9, 14, 0) => Name::fixed("PMUSERENR"),
-                (9, 14, 1) => Name::fixed("PMINTENSET"),
-                (9, 14, 2) => Name::fixed("PMINTENCLR"),
-                (9, 14, 3) => Name::fixed("PMOVSSET"),
-                (9, 14, 4) => Name::fixed("PMCEID2"),
-                (9, 14, 5) => Name::fixed("PMCEID3"),
+                (9, 12, 0) => Name::fixed(hypcfg::text!("PMCR")),
+                (9, 12, 1) => Name::fixed(hypcfg::text!("PMCNTENSET")),
+                (9, 12, 2) => Name::fixed(hypcfg::text!("PMCNTENCLR")),
+                (9, 12, 3) => Name::fixed(hypcfg::text!("PMOVSR")),
+                (9, 12, 4) => Name::fixed(hypcfg::text!("PMSWINC")),
+                (9, 12, 5) => Name::fixed(hypcfg::text!("PMSELR")),
+                (9, 12, 6) => Name::fixed(hypcfg::text!("PMCEID0")),
+                (9, 12, 7) => Name::fixed(hypcfg::text!("PMCEID1")),
+                (9, 13, 0) => Name::fixed(hypcfg::text!("PMCCNTR")),
+                (9, 13, 1) => Name::fixed(hypcfg::text!("PMXEVTYPER")),
+                (9, 13, 2) => Name::fixed(hypcfg::text!("PMXEVCNTR")),
+                (9, 14, 0) => Name::fixed(hypcfg::text!("PMUSERENR")),
+                (9, 14, 1) => Name::fixed(hypcfg::text!("PMINTENSET")),
+                (9, 14, 2) => Name::fixed(hypcfg::text!("PMINTENCLR")),
+                (9, 14, 3) => Name::fixed(hypcfg::text!("PMOVSSET")),
+                (9, 14, 4) => Name::fixed(hypcfg::text!("PMCEID2")),
+                (9, 14, 5) => Name::fixed(hypcfg::text!("PMCEID3")),
                 (9, 12..=14, _) => None,
-                (14, 15, 7) => Name::fixed("PMCCFILTR"),
-                (14, 8..=11, n) => Name::numbered("PMEVCNTR", ((crm & 3) << 3) | n),
-                (14, 12..=15, n) => Name::numbered("PMEVTYPER", ((crm & 3) << 3) | n),
+                (14, 15, 7) => Name::fixed(hypcfg::text!("PMCCFILTR")),
+                (14, 8..=11, n) => Name::numbered(hypcfg::text!("PMEVCNTR"), ((crm & 3) << 3) | n),
+                (14, 12..=15, n) => Name::numbered(hypcfg::text!("PMEVTYPER"), ((crm & 3) << 3) | n),
                 _ => return (Group::OtherCp15, None),
             };
             (Group::Pmu, name)
@@ -562,7 +569,7 @@ mod tests {
         assert_eq!(Access::from_hsr(mcrr(3, 0, 1)).unwrap().sgi_register(), None);
         let read = Hsr(mcrr(0, 0, 1).0 | 1);
         assert_eq!(Access::from_hsr(read).unwrap().sgi_register(), None);
-        assert_eq!(SgiRegister::Asgi1r.name(), "ICC_ASGI1R");
+        assert_eq!(SgiRegister::Asgi1r.name(), hypcfg::text!("ICC_ASGI1R"));
     }
 
     #[test]

@@ -34,6 +34,7 @@
 
 use crate::gicv3::*;
 use crate::virq::{guest_priority, physical_priority, Priorities, Sgis, VirtualIrqs};
+use hypcfg::packed::Text;
 
 /// Where an access landed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +77,7 @@ pub enum Outcome {
         /// The interrupt concerned.
         intid: u32,
         /// Why, for the report.
-        why: &'static str,
+        why: Text,
     },
 }
 
@@ -131,7 +132,7 @@ fn sgi_ppi_bitmap(
     hw: u32,
     sgis: &mut u16,
     set: bool,
-    why: &'static str,
+    why: Text,
 ) -> Outcome {
     let ppis = owned_mask(o, 0) & !0xFFFF;
     match write {
@@ -200,9 +201,9 @@ fn priority_word(
 }
 
 /// Why an enable or disable is refused.
-const ENABLE_WHY: &str = "enable/disable of an interrupt it does not own";
+const ENABLE_WHY: Text = hypcfg::text!("enable/disable of an interrupt it does not own");
 /// Why a set- or clear-pending is refused.
-const PENDING_WHY: &str = "pending state of an interrupt it does not own";
+const PENDING_WHY: Text = hypcfg::text!("pending state of an interrupt it does not own");
 
 /// A bitmap register (one bit per INTID; a set register when `set`, else
 /// a clear one): owned bits pass to `apply`; setting a bit the partition
@@ -215,7 +216,7 @@ fn bitmap(
     o: &impl Owns,
     read: u32,
     set: bool,
-    why: &'static str,
+    why: Text,
     apply: impl FnOnce(u32),
 ) -> Outcome {
     let mask = owned_mask(o, first);
@@ -331,11 +332,11 @@ fn dist(
                 Some(_) if !o.owns(intid) => Outcome::Done,
                 Some(v) if high && v != 0 => Outcome::Refused {
                     intid,
-                    why: "routing to another core",
+                    why: hypcfg::text!("routing to another core"),
                 },
                 Some(v) if !high && v & 0xFF_FFFF != o.core() => Outcome::Refused {
                     intid,
-                    why: "routing to another core",
+                    why: hypcfg::text!("routing to another core"),
                 },
                 Some(_) => Outcome::Done,
             }
@@ -459,7 +460,7 @@ mod tests {
             out,
             Outcome::Refused {
                 intid: 34,
-                why: "enable/disable of an interrupt it does not own"
+                why: hypcfg::text!("enable/disable of an interrupt it does not own")
             }
         );
         assert!(h.writes.is_empty());
@@ -569,7 +570,7 @@ mod tests {
             acc(Frame::Dist(0x6000 + 33 * 8), Some(1), &mut h),
             Outcome::Refused {
                 intid: 33,
-                why: "routing to another core"
+                why: hypcfg::text!("routing to another core")
             }
         );
         // Another's SPI: RAZ/WI.
@@ -604,7 +605,7 @@ mod tests {
             acc(Frame::Redist(GICR_ISENABLER0), Some(1 << 26), &mut h),
             Outcome::Refused {
                 intid: 26,
-                why: "enable/disable of an interrupt it does not own"
+                why: hypcfg::text!("enable/disable of an interrupt it does not own")
             }
         );
     }
@@ -659,7 +660,7 @@ mod tests {
             a(GICR_ISPENDR0, Some(1 << 26 | 1 << 2), &mut v),
             Outcome::Refused {
                 intid: 26,
-                why: "pending state of an interrupt it does not own"
+                why: hypcfg::text!("pending state of an interrupt it does not own")
             }
         );
         assert_eq!(v.sgi.pending, 0, "a refused write changes nothing");
@@ -724,7 +725,7 @@ mod tests {
             acc(Frame::Dist(0x204), Some(1 << 3), &mut h),
             Outcome::Refused {
                 intid: 35,
-                why: "pending state of an interrupt it does not own"
+                why: hypcfg::text!("pending state of an interrupt it does not own")
             }
         );
     }

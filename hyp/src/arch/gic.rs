@@ -20,6 +20,7 @@
 //! access (a read-modify-write of a shared word included) is atomic.
 
 use hypcfg::mpu::Attrs;
+use hypcfg::packed::Text;
 use spin::Mutex;
 
 use crate::board::{GICD_BASE, GICD_SIZE, GICR_BASE, GICR_STRIDE, INTERRUPTS, LRS};
@@ -52,7 +53,7 @@ pub const SPURIOUS: u32 = 1023;
 
 /// Why the GIC could not be set up.
 #[derive(Clone, Copy, Debug)]
-pub struct GicError(pub &'static str);
+pub struct GicError(pub Text);
 
 fn write32(addr: u32, v: u32) {
     // SAFETY: callers pass an address inside a window just ioremapped.
@@ -114,15 +115,15 @@ const GUEST_INTERRUPTS: u32 = 1 << INTID_VTIMER | 1 << INTID_PTIMER;
 /// and the virtual interface.
 pub fn init_this_core(core: u32) -> Result<(), GicError> {
     if list_registers() < LRS {
-        return Err(GicError(
-            "the board's gic.list_registers is more than ICH_VTR.ListRegs + 1 of this core",
-        ));
+        return Err(GicError(hypcfg::text!(
+            "the board's gic.list_registers is more than ICH_VTR.ListRegs + 1 of this core"
+        )));
     }
     if preemption_bits() > 5 {
         // Only ICH_AP1R0 is saved per partition: it covers 5 bits.
-        return Err(GicError(
-            "ICH_VTR.PREbits is more than 5: more active-priority registers than saved",
-        ));
+        return Err(GicError(hypcfg::text!(
+            "ICH_VTR.PREbits is more than 5: more active-priority registers than saved"
+        )));
     }
     let rd = redist_base(core);
     let redist = mpu::ioremap(rd, GICR_STRIDE, Attrs::HYP_DEVICE).map_err(|e| GicError(e.message()))?;
@@ -134,7 +135,7 @@ pub fn init_this_core(core: u32) -> Result<(), GicError> {
     while read32(rd.wrapping_add(GICR_WAKER)) & (1 << 2) != 0 {
         spins = spins.wrapping_add(1); // stops at 1_000_001
         if spins > 1_000_000 {
-            return Err(GicError("the redistributor does not wake up"));
+            return Err(GicError(hypcfg::text!("the redistributor does not wake up")));
         }
     }
     let bits = OWN_INTERRUPTS | GUEST_INTERRUPTS;

@@ -14,6 +14,7 @@
 
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, Ordering};
+use hypcfg::packed::Text;
 
 use heapless::Vec;
 use hypcfg::ids::{CoreId, PartitionId};
@@ -216,10 +217,10 @@ pub enum BlockError {
 
 impl BlockError {
     /// The variant's name, as `Debug` writes it.
-    pub const fn name(self) -> &'static str {
+    pub const fn name(self) -> Text {
         match self {
-            BlockError::AlreadyInitialized => "AlreadyInitialized",
-            BlockError::TooManyPartitions => "TooManyPartitions",
+            BlockError::AlreadyInitialized => hypcfg::text!("AlreadyInitialized"),
+            BlockError::TooManyPartitions => hypcfg::text!("TooManyPartitions"),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! summary, and an idle core.
 
 use core::sync::atomic::{AtomicU32, Ordering};
+use hypcfg::packed::Text;
 
 use heapless::Vec;
 use hypcfg::ids::{CoreId, PartitionId};
@@ -15,7 +16,7 @@ use crate::arch::context;
 use crate::arch::vectors;
 use crate::arch::{cpu, gic, timer};
 use crate::board::CORES as MAX_CORES;
-use crate::text::{self, hex8, left, right, Arg};
+use crate::text::{hex8, left, right, Arg};
 use crate::{hprintln, mpu};
 
 /// Partitions not yet stopped; the core that stops the last one ends the run.
@@ -101,7 +102,7 @@ pub fn run_this_core(s: &'static System) -> ! {
             continue;
         };
         if let Err(e) = mpu::register_band(id.index(), &band(s, id)) {
-            stop(s, k, id, RunState::Halted, 0, e.message());
+            stop(s, k, id, RunState::Halted, 0, Arg::Text(e.message()));
         }
     }
     // The first window's partition starts; if it cannot, the next one.
@@ -133,7 +134,7 @@ pub fn run_this_core(s: &'static System) -> ! {
                 unsafe { vectors::enter_guest(frame) }
             }
             Err(why) => {
-                stop(s, k, id, RunState::Halted, 0, why);
+                stop(s, k, id, RunState::Halted, 0, Arg::Text(why));
                 from = Some(slot);
             }
         }
@@ -155,7 +156,7 @@ fn band(s: &System, id: PartitionId) -> Vec<RegionWords, MAX_PARTITION_REGIONS> 
 /// Stops partition `id` of this core for good and reports it (flushing
 /// its console line), drops its interrupts (`vgic::release`); ends the
 /// run if it was the last one.
-pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState, code: u32, why: &str) {
+pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState, code: u32, why: Arg<'_>) {
     let Some(slot) = k.slot_of(id) else { return };
     let Some(b) = k.block(slot) else { return };
     if !b.status.runnable() {
@@ -167,8 +168,11 @@ pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState,
     // One print for both lines (one call site): the template and its
     // second argument are picked.
     let (template, detail) = match st {
-        RunState::Shutdown => ("[hyp] partition {} shut down (exit code {})", Arg::Dec(code)),
-        _ => ("[hyp] partition {} halted: {}", Arg::Str(why)),
+        RunState::Shutdown => (
+            hypcfg::text!("[hyp] partition {} shut down (exit code {})"),
+            Arg::Dec(code),
+        ),
+        _ => (hypcfg::text!("[hyp] partition {} halted: {}"), why),
     };
     crate::console::print(template, &[Arg::Str(name_of(s, id)), detail]);
     // Its interrupts go with it, before the core runs anything else.
@@ -193,10 +197,10 @@ fn summary_and_exit(s: &System) -> ! {
         };
         let code = st.exit_code.load(Ordering::Acquire);
         let what = match (st.state(), code) {
-            (RunState::Shutdown, 0) => "shut down (exit 0)",
-            (RunState::Shutdown, _) => "shut down (error exit)",
-            (RunState::Halted, _) => "halted by the health monitor",
-            _ => "running",
+            (RunState::Shutdown, 0) => hypcfg::text!("shut down (exit 0)"),
+            (RunState::Shutdown, _) => hypcfg::text!("shut down (error exit)"),
+            (RunState::Halted, _) => hypcfg::text!("halted by the health monitor"),
+            _ => hypcfg::text!("running"),
         };
         match (st.state(), code) {
             (RunState::Shutdown, 0) => clean = clean.saturating_add(1),
@@ -213,22 +217,12 @@ fn summary_and_exit(s: &System) -> ! {
         );
     }
     // A core's window line; outside the `bench` runs only its start, the
-    // count (timings only mean something under `-icount`). One template,
-    // so the image has the start once.
-    const WINDOWS: &str = "[hyp]   core {} windows: {} started, deadline to partition resumed: \
-                           max {} / mean {} instructions";
-    const COUNT_ONLY: &str = match WINDOWS.split_at_checked("[hyp]   core {} windows: {} started".len()) {
-        Some((start, _)) => start,
-        None => WINDOWS,
-    };
-    const _: () = assert!(
-        text::placeholders(WINDOWS) == 4
-            && text::placeholders(COUNT_ONLY) == 2
-            && matches!(
-                COUNT_ONLY.as_bytes(),
-                [.., b'}', b' ', b's', b't', b'a', b'r', b't', b'e', b'd']
-            )
+    // count (timings only mean something under `-icount`).
+    const WINDOWS: Text = hypcfg::text!(
+        "[hyp]   core {} windows: {} started, deadline to partition resumed: \
+         max {} / mean {} instructions"
     );
+    const COUNT_ONLY: Text = hypcfg::text!("[hyp]   core {} windows: {} started");
     for core in 0..MAX_CORES {
         let (started, max, mean) = windows::stats(core);
         if started > 0 {

@@ -6,6 +6,7 @@
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
+use hypcfg::packed::Text;
 
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
 use hypcfg::system::{RegionKind, System};
@@ -103,7 +104,7 @@ pub enum LoadError {
     /// system says (`system`) is not what this hypervisor has (`here`).
     Mismatch {
         /// The fact, as the system file names it.
-        what: &'static str,
+        what: Text,
         /// The system's value.
         system: u32,
         /// This hypervisor's (or this core's) value.
@@ -128,8 +129,8 @@ impl Show for LoadError {
     /// A one-line explanation, with both values for a mismatch.
     fn show(&self, o: &mut dyn Out) {
         match *self {
-            LoadError::Map(e) => o.str(e.message()),
-            LoadError::Blob(e) => o.str(e.message()),
+            LoadError::Map(e) => e.message().write(o),
+            LoadError::Blob(e) => e.message().write(o),
             LoadError::Mismatch {
                 what,
                 system,
@@ -138,22 +139,22 @@ impl Show for LoadError {
             } => {
                 let (template, system, here) = match kind {
                     Fact::Count => (
-                        "{} is {} in the system, {} in this hypervisor",
+                        hypcfg::text!("{} is {} in the system, {} in this hypervisor"),
                         Arg::Dec(system),
                         Arg::Dec(here),
                     ),
                     Fact::AtMost => (
-                        "{} is {} in the system, at most {} in this hypervisor",
+                        hypcfg::text!("{} is {} in the system, at most {} in this hypervisor"),
                         Arg::Dec(system),
                         Arg::Dec(here),
                     ),
                     Fact::Address => (
-                        "{} is {} in the system, {} in this hypervisor",
+                        hypcfg::text!("{} is {} in the system, {} in this hypervisor"),
                         hex8(system),
                         hex8(here),
                     ),
                 };
-                text::write(o, template, &[Arg::Str(what), system, here]);
+                text::write(o, template, &[Arg::Text(what), system, here]);
             }
         }
     }
@@ -187,31 +188,31 @@ fn check_platform(s: &System) -> Result<(), LoadError> {
     // Counts here are at most 32, u8 or u32: the casts cannot truncate.
     let facts = [
         (
-            "platform.cores",
+            hypcfg::text!("platform.cores"),
             s.platform.cores as u32,
             CORES as u32,
             Fact::AtMost,
         ),
         (
-            "platform.mpu_regions (HMPUIR.REGION)",
+            hypcfg::text!("platform.mpu_regions (HMPUIR.REGION)"),
             s.platform.mpu_regions as u32,
             crate::arch::mpu::region_count() as u32,
             Fact::Count,
         ),
         (
-            "hypervisor.static_regions",
+            hypcfg::text!("hypervisor.static_regions"),
             h.static_regions as u32,
             crate::layout::STATIC_REGIONS as u32,
             Fact::Count,
         ),
         (
-            "hypervisor.transient_slots",
+            hypcfg::text!("hypervisor.transient_slots"),
             h.transient_slots as u32,
             mpu::DEFAULT_TRANSIENT_SLOTS as u32,
             Fact::Count,
         ),
         (
-            "the console's base",
+            hypcfg::text!("the console's base"),
             h.console_base,
             crate::board::CONSOLE_BASE,
             Fact::Address,
@@ -261,11 +262,11 @@ pub(super) fn begin(b: &mut PartitionBlock) {
 }
 
 /// Loads partition `b` completely (its first start at boot).
-pub(super) fn prepare(s: &System, b: &mut PartitionBlock, reset_el1: &El1State) -> Result<(), &'static str> {
+pub(super) fn prepare(s: &System, b: &mut PartitionBlock, reset_el1: &El1State) -> Result<(), Text> {
     begin(b);
     match resume(s, b, reset_el1, || false)? {
         Loaded::Ready => Ok(()),
-        Loaded::Preempted => Err("loading stopped without a reason"),
+        Loaded::Preempted => Err(hypcfg::text!("loading stopped without a reason")),
     }
 }
 
@@ -284,11 +285,14 @@ pub(super) fn resume(
     b: &mut PartitionBlock,
     reset_el1: &El1State,
     preempt: fn() -> bool,
-) -> Result<Loaded, &'static str> {
-    let p = s.partitions.get(b.id.index()).ok_or("no such partition")?;
-    let img = p
-        .image
-        .ok_or("it has no image (build the system with one per partition)")?;
+) -> Result<Loaded, Text> {
+    let p = s
+        .partitions
+        .get(b.id.index())
+        .ok_or(hypcfg::text!("no such partition"))?;
+    let img = p.image.ok_or(hypcfg::text!(
+        "it has no image (build the system with one per partition)"
+    ))?;
     mpu::load_partition_band(&[]).map_err(|e| e.message())?;
     // Clear first, then copy: an ELF may load initial data straight into
     // a writable region (the image is checked to lie in the partition's
@@ -341,23 +345,23 @@ pub(super) fn resume(
 /// Copies the rest of the pristine image from `r.offset`, a piece at a
 /// time, checking its CRC on the copy; `Ok(true)` if `preempt` stopped it
 /// before the end.
-fn copy_image(
-    img: hypcfg::system::Image,
-    r: &mut Reload,
-    preempt: fn() -> bool,
-) -> Result<bool, &'static str> {
+fn copy_image(img: hypcfg::system::Image, r: &mut Reload, preempt: fn() -> bool) -> Result<bool, Text> {
     let (store, load) = (
         img.store
             .checked_add(r.offset)
-            .ok_or("image store wraps around")?,
+            .ok_or(hypcfg::text!("image store wraps around"))?,
         img.load
             .checked_add(r.offset)
-            .ok_or("image load range wraps around")?,
+            .ok_or(hypcfg::text!("image load range wraps around"))?,
     );
     let left = img.len.saturating_sub(r.offset);
     if left > 0 {
-        let src_end = store.checked_add(left).ok_or("image store wraps around")?;
-        let dst_end = load.checked_add(left).ok_or("image load range wraps around")?;
+        let src_end = store
+            .checked_add(left)
+            .ok_or(hypcfg::text!("image store wraps around"))?;
+        let dst_end = load
+            .checked_add(left)
+            .ok_or(hypcfg::text!("image load range wraps around"))?;
         let src = mpu::map_mm_range(store, src_end, HYP_READ).map_err(|e| e.message())?;
         let dst = mpu::map_mm_range(load, dst_end, HYP_WRITE).map_err(|e| e.message())?;
         let mut crc = crate::image::Crc32Stream::resume(r.crc);
@@ -386,14 +390,14 @@ fn copy_image(
         }
     }
     if crate::image::Crc32Stream::resume(r.crc).finish() != img.crc32 {
-        return Err("pristine image is damaged (CRC mismatch)");
+        return Err(hypcfg::text!("pristine image is damaged (CRC mismatch)"));
     }
     Ok(false)
 }
 
 /// Clears the rest of region `w` from `r.offset`, a piece at a time;
 /// `Ok(true)` if `preempt` stopped it before the end.
-fn zero_region(w: &RegionWords, r: &mut Reload, preempt: fn() -> bool) -> Result<bool, &'static str> {
+fn zero_region(w: &RegionWords, r: &mut Reload, preempt: fn() -> bool) -> Result<bool, Text> {
     let Stage::Zero(n) = r.stage else {
         return Ok(false);
     };

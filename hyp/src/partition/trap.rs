@@ -5,6 +5,7 @@
 //! entry takes the core's block once and hands it down as `&mut`.
 
 use core::sync::atomic::Ordering;
+use hypcfg::text::Arg;
 
 use hypcfg::ids::PartitionId;
 use hypcfg::system::{Partition, System};
@@ -144,17 +145,17 @@ fn gic_cpu_access(b: &mut PartitionBlock, hsr: Hsr, skip: u32) -> Option<Fault> 
         return Some(Fault::Register(access));
     };
     let (Some(lo), Some(hi)) = (guest_reg_value(&b.frame, rt), guest_reg_value(&b.frame, rt2)) else {
-        let why = "written from SP or PC, which is not emulated";
+        let why = hypcfg::text!("written from SP or PC, which is not emulated");
         return Some(Fault::SgiRefused { reg, why });
     };
     let sgi = SgiRequest::decode(u64::from(hi) << 32 | u64::from(lo), gic::mpidr());
     let why = match (reg, sgi.targets) {
-        (_, SgiTargets::Nobody) => "",
-        (SgiRegister::Sgi0r, _) => "a group 0 SGI; every interrupt of a partition is group 1",
-        (_, SgiTargets::Others) => "an SGI to a core other than its own",
+        (_, SgiTargets::Nobody) => hypcfg::text!(""),
+        (SgiRegister::Sgi0r, _) => hypcfg::text!("a group 0 SGI; every interrupt of a partition is group 1"),
+        (_, SgiTargets::Others) => hypcfg::text!("an SGI to a core other than its own"),
         (_, SgiTargets::OwnCore) => {
             vgic::send_self_sgi(b, sgi.intid);
-            ""
+            hypcfg::text!("")
         }
     };
     if why.is_empty() {
@@ -226,7 +227,7 @@ fn apply(s: &System, k: &mut CoreBlock, slot: usize, effect: Effect) -> *mut Gue
                 }
             }
             if let Some(id) = k.block(slot).map(|b| b.id) {
-                stop(s, k, id, RunState::Shutdown, code, "");
+                stop(s, k, id, RunState::Shutdown, code, Arg::Dec(code));
             }
             reschedule(s, k, slot)
         }
@@ -332,7 +333,7 @@ fn enter_loading(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u
         } else {
             mpu::load_registered_band(id.index())
                 .map(|()| Loaded::Ready)
-                .map_err(|_| "its MPU band cannot be loaded")
+                .map_err(|_| hypcfg::text!("its MPU band cannot be loaded"))
         };
         // A window that ended while its partition was being loaded goes to
         // its successor at once, not after entering the partition for no
@@ -353,7 +354,7 @@ fn enter_loading(s: &System, k: &mut CoreBlock, mut to: usize, mut due: Option<u
                 }
             }
             Err(why) => {
-                stop(s, k, id, RunState::Halted, 0, why);
+                stop(s, k, id, RunState::Halted, 0, Arg::Text(why));
                 let Some(n) = k.next_runnable(Some(to)) else {
                     idle_forever(k)
                 };
@@ -467,7 +468,7 @@ fn requested_restart(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFr
                 id,
                 RunState::Halted,
                 0,
-                "it asked to restart with no restart budget left",
+                Arg::Text(hypcfg::text!("it asked to restart with no restart budget left")),
             );
             reschedule(s, k, slot)
         }
@@ -521,11 +522,11 @@ fn on_fault(s: &System, k: &mut CoreBlock, slot: usize, fault: Fault, pc: u32, s
         }
         Decision::Halt {
             budget_exhausted: true,
-        } => "restart budget exhausted",
+        } => hypcfg::text!("restart budget exhausted"),
         Decision::Halt {
             budget_exhausted: false,
-        } => "fault policy is halt",
-        Decision::Repeated { .. } => "",
+        } => hypcfg::text!("fault policy is halt"),
+        Decision::Repeated { .. } => hypcfg::text!(""),
     };
     let mut repeated: heapless::String<48> = heapless::String::new();
     if let Decision::Repeated { count } = decision {
@@ -538,7 +539,11 @@ fn on_fault(s: &System, k: &mut CoreBlock, slot: usize, fault: Fault, pc: u32, s
         id,
         RunState::Halted,
         0,
-        if why.is_empty() { &repeated } else { why },
+        if why.is_empty() {
+            Arg::Str(&repeated)
+        } else {
+            Arg::Text(why)
+        },
     );
     reschedule(s, k, slot)
 }

@@ -508,7 +508,7 @@ fn dump(path: &Path, format: Format) -> ExitCode {
                 Format::Text => eprintln!("error: `{}` is refused: {} ({e:?})", path.display(), e.message()),
                 Format::Json => println!(
                     "{}",
-                    serde_json::json!({ "ok": false, "error": e.message(), "detail": format!("{e:?}") })
+                    serde_json::json!({ "ok": false, "error": e.message().to_string(), "detail": format!("{e:?}") })
                 ),
             }
             ExitCode::from(1)

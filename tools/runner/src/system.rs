@@ -223,7 +223,7 @@ pub fn build_system_in(config: &Path, variant: Variant, out: &Path) -> Result<Sy
         Some((path, base + flash::data_offset(3)))
     };
     let mut buf = vec![0u8; compiled.hyp_blob.size as usize];
-    let len = blob::encode(&compiled.system, &mut buf).map_err(|e| Error(e.message().into()))?;
+    let len = blob::encode(&compiled.system, &mut buf).map_err(|e| Error(e.message().to_string()))?;
     let blob_path = out.join("system.blob");
     write_atomically(&blob_path, &buf[..len])?;
     let hyp = build_hyp(variant)?;

@@ -1,6 +1,7 @@
 //! Why a map, unmap, ioremap or band load was refused.
 
 use core::fmt;
+use hypcfg::packed::Text;
 
 use hypcfg::mpu::Attrs;
 use hypcfg::text::{self, Arg, Out, Show};
@@ -45,13 +46,13 @@ impl Show for AttrDiff {
         let mut first = true;
         for (_, name) in names.iter().filter(|(differs, _)| *differs) {
             if !first {
-                o.str(", ");
+                hypcfg::text!(", ").write(o);
             }
             o.str(name);
             first = false;
         }
         if first {
-            o.str("nothing");
+            hypcfg::text!("nothing").write(o);
         }
     }
 }
@@ -144,77 +145,109 @@ pub enum MapError {
 
 impl MapError {
     /// A sentence a person can act on: what was refused and what to do.
-    pub fn message(&self) -> &'static str {
+    pub fn message(&self) -> Text {
         match self {
             MapError::WriteExecute => {
-                "refused: writable and executable at once (W^X); map code read-only or data XN"
+                hypcfg::text!("refused: writable and executable at once (W^X); map code read-only or data XN")
             }
             MapError::GuestVisible => {
-                "refused: the attributes give EL1 access, so the running partition could reach the \
+                hypcfg::text!(
+                    "refused: the attributes give EL1 access, so the running partition could reach the \
                  range (the EL2 MPU is its stage 2); map EL2-only (HypRw or HypRo)"
+                )
             }
             MapError::EmptyRange => {
-                "refused: the range is empty; the limit is exclusive and must be above the base"
+                hypcfg::text!(
+                    "refused: the range is empty; the limit is exclusive and must be above the base"
+                )
             }
             MapError::AddressOverflow => {
-                "refused: the range runs past 4 GiB once widened to the 64-byte granule; the last \
+                hypcfg::text!(
+                    "refused: the range runs past 4 GiB once widened to the 64-byte granule; the last \
                  granule cannot be mapped"
+                )
             }
             MapError::AttrMismatch { .. } => {
-                "refused: the range is mapped with other attributes; use those or another range"
+                hypcfg::text!(
+                    "refused: the range is mapped with other attributes; use those or another range"
+                )
             }
             MapError::PartialOverlap { .. } => {
-                "refused: the range partially overlaps an MPU region; map inside one or clear of all"
+                hypcfg::text!(
+                    "refused: the range partially overlaps an MPU region; map inside one or clear of all"
+                )
             }
             MapError::NoFreeSlot => {
-                "refused: every transient MPU slot of this core is in use; unmap one or reserve more"
+                hypcfg::text!(
+                    "refused: every transient MPU slot of this core is in use; unmap one or reserve more"
+                )
             }
             MapError::NotMapped => {
-                "unmap refused: nothing is mapped at this address on this core; unmap the Mapping \
+                hypcfg::text!(
+                    "unmap refused: nothing is mapped at this address on this core; unmap the Mapping \
                  map_mm_range returned, on its core"
+                )
             }
             MapError::NotTransient { .. } => {
-                "unmap refused: the address is in a static or partition region, which unmap never \
+                hypcfg::text!(
+                    "unmap refused: the address is in a static or partition region, which unmap never \
                  removes; nothing to undo"
+                )
             }
             MapError::PartOfRegion => {
-                "unmap refused: the address is not the base of a mapping; unmap the Mapping \
+                hypcfg::text!(
+                    "unmap refused: the address is not the base of a mapping; unmap the Mapping \
                  map_mm_range returned"
+                )
             }
             MapError::TooManyUsers => {
-                "refused: the transient region has all the users it can count; unmap some"
+                hypcfg::text!("refused: the transient region has all the users it can count; unmap some")
             }
             MapError::NotDevice => {
-                "ioremap refused: the memory type is not Device; use map_mm_range for memory"
+                hypcfg::text!("ioremap refused: the memory type is not Device; use map_mm_range for memory")
             }
             MapError::NotInitialised => {
-                "refused: this core's MPU table is not set up; boot runs mpu init on every core first"
+                hypcfg::text!(
+                    "refused: this core's MPU table is not set up; boot runs mpu init on every core first"
+                )
             }
             MapError::AlreadyInitialised => {
-                "refused: this core's MPU table is already set up; init runs once per core"
+                hypcfg::text!("refused: this core's MPU table is already set up; init runs once per core")
             }
             MapError::NoSuchBand => {
-                "refused: no partition band is registered under this id; register it on its core \
+                hypcfg::text!(
+                    "refused: no partition band is registered under this id; register it on its core \
                  first"
+                )
             }
             MapError::Busy => {
-                "refused: this core's MPU table is busy (re-entered); map and unmap with interrupts \
+                hypcfg::text!(
+                    "refused: this core's MPU table is busy (re-entered); map and unmap with interrupts \
                  masked"
+                )
             }
             MapError::NoSuchCore => {
-                "refused: no MPU table for this core number; the image supports board::CORES cores"
+                hypcfg::text!(
+                    "refused: no MPU table for this core number; the image supports board::CORES cores"
+                )
             }
             MapError::BadRegionWords { .. } => {
-                "refused: a static or partition region is disabled, inverted, W+X or of an unknown \
+                hypcfg::text!(
+                    "refused: a static or partition region is disabled, inverted, W+X or of an unknown \
                  memory type; regenerate the system tables"
+                )
             }
             MapError::BandsDoNotFit => {
-                "refused: static + partition + transient regions exceed the MPU's; shrink the \
+                hypcfg::text!(
+                    "refused: static + partition + transient regions exceed the MPU's; shrink the \
                  partition or the transient reserve"
+                )
             }
             MapError::BandOverlap { .. } => {
-                "refused: a static or partition region overlaps another; regions must be disjoint \
+                hypcfg::text!(
+                    "refused: a static or partition region overlaps another; regions must be disjoint \
                  (unmap transient mappings before a switch)"
+                )
             }
         }
     }
@@ -224,24 +257,32 @@ impl Show for MapError {
     /// The [`message`](MapError::message), with the band, attributes or
     /// index involved where there are any.
     fn show(&self, o: &mut dyn Out) {
-        o.str(self.message());
-        let (template, a, b): (&str, Arg<'_>, Arg<'_>) = match self {
-            MapError::AttrMismatch { band, diff } => {
-                (" [{} region; differing: {}]", Arg::Str(band.name()), diff.into())
-            }
-            MapError::PartialOverlap { band } => {
-                (" [overlaps a {} region]", Arg::Str(band.name()), Arg::Str(""))
-            }
-            MapError::NotTransient { band } => (" [{} region]", Arg::Str(band.name()), Arg::Str("")),
+        self.message().write(o);
+        let (template, a, b): (Text, Arg<'_>, Arg<'_>) = match self {
+            MapError::AttrMismatch { band, diff } => (
+                hypcfg::text!(" [{} region; differing: {}]"),
+                Arg::Text(band.name()),
+                diff.into(),
+            ),
+            MapError::PartialOverlap { band } => (
+                hypcfg::text!(" [overlaps a {} region]"),
+                Arg::Text(band.name()),
+                Arg::Text(hypcfg::text!("")),
+            ),
+            MapError::NotTransient { band } => (
+                hypcfg::text!(" [{} region]"),
+                Arg::Text(band.name()),
+                Arg::Text(hypcfg::text!("")),
+            ),
             MapError::BadRegionWords { band, index } => (
-                " [{} region #{} of the list given]",
-                Arg::Str(band.name()),
+                hypcfg::text!(" [{} region #{} of the list given]"),
+                Arg::Text(band.name()),
                 index.into(),
             ),
             MapError::BandOverlap { band, other } => (
-                " [a {} region overlaps a {} region]",
-                Arg::Str(band.name()),
-                Arg::Str(other.name()),
+                hypcfg::text!(" [a {} region overlaps a {} region]"),
+                Arg::Text(band.name()),
+                Arg::Text(other.name()),
             ),
             _ => return,
         };

@@ -4,6 +4,7 @@
 
 use core::num::NonZeroU32;
 use core::ops::Range;
+use hypcfg::packed::Text;
 
 use hypcfg::mpu::{Attrs, MemType, RegionWords, GRANULE};
 use hypcfg::text::{self, Out, Show};
@@ -37,11 +38,11 @@ pub enum Band {
 
 impl Band {
     /// The band's name in messages.
-    pub const fn name(self) -> &'static str {
+    pub const fn name(self) -> Text {
         match self {
-            Band::Static => "static",
-            Band::Partition => "partition",
-            Band::Transient => "transient",
+            Band::Static => hypcfg::text!("static"),
+            Band::Partition => hypcfg::text!("partition"),
+            Band::Transient => hypcfg::text!("transient"),
         }
     }
 }
@@ -49,7 +50,7 @@ impl Band {
 impl Show for Band {
     /// The band's [`name`](Band::name).
     fn show(&self, o: &mut dyn Out) {
-        o.str(self.name())
+        self.name().write(o)
     }
 }
 

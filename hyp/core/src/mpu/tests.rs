@@ -651,7 +651,7 @@ fn slot_exhaustion_is_no_free_slot_and_an_unmap_frees_one() {
         .map_range(FREE + 0x8000, FREE + 0x8040, Attrs::HYP_DATA)
         .unwrap_err();
     assert_eq!(err, MapError::NoFreeSlot);
-    assert!(err.message().contains("unmap"), "{err}");
+    assert!(err.message().to_string().contains("unmap"), "{err}");
     assert_eq!(m.snapshot(), before);
     m.unmap_range(FREE + 0x2000).unwrap();
     m.map_range(FREE + 0x8000, FREE + 0x8040, Attrs::HYP_DATA)
@@ -1010,10 +1010,10 @@ fn every_error_has_its_own_actionable_message() {
     ];
     let mut seen = std::collections::HashSet::new();
     for e in all {
-        let msg = e.message();
-        assert!(seen.insert(msg), "duplicate message: {msg}");
+        let msg = e.message().to_string();
+        assert!(seen.insert(msg.clone()), "duplicate message: {msg}");
         assert!(msg.contains(';'), "no advice in: {msg}");
-        assert!(e.to_string().starts_with(msg));
+        assert!(e.to_string().starts_with(&msg));
     }
 }
 

@@ -1,0 +1,387 @@
+//! Message text packed at compile time: about half the bytes of the plain
+//! strings, unpacked only when printed.
+//!
+//! The hypervisor's messages (its console lines, the error texts it shares
+//! with the host tools) were about 9.7 KiB of its image, a sixth of the
+//! code budget. [`text!`](crate::text!) packs a string literal while the
+//! crate compiles, with byte-pair coding: each byte `0x80 | i` stands for
+//! the two symbols of [`PAIRS`]`[i]` (bytes, or codes themselves), and the
+//! pairs are applied in table order, so unpacking is a short loop with a
+//! small stack and no allocation. A `{}` placeholder is the single byte
+//! [`HOLE`], so a template is scanned for its arguments while it unpacks
+//! ([`crate::text::write`]).
+//!
+//! The table only decides how well text packs, never what it says: any
+//! table unpacks every text to exactly its literal (the unit tests check
+//! it on arbitrary ASCII). `tests/packed_pairs.rs` trains a fresh table on
+//! the literals in the sources and fails, printing it, when the one here
+//! has fallen more than 2 % of the text behind.
+
+use crate::text::Out;
+
+/// The byte a `{}` placeholder packs to (packed text has no NUL).
+pub const HOLE: u8 = 0;
+
+/// The longest literal [`text!`](crate::text!) takes, in bytes.
+pub const MAX_TEXT: usize = 512;
+
+/// Stack depth unpacking needs: the deepest code's nesting plus one.
+const DEPTH: usize = 16;
+
+/// Text packed by [`text!`](crate::text!): print it with [`Text::write`]
+/// or as an argument ([`crate::text::Arg::Text`]); `Display` on the host.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Text(&'static [u8]);
+
+impl Text {
+    /// Text from bytes [`pack`] made; `text!` is the way to get one.
+    #[doc(hidden)]
+    pub const fn from_packed(bytes: &'static [u8]) -> Text {
+        Text(bytes)
+    }
+
+    /// The packed bytes.
+    pub const fn packed(self) -> &'static [u8] {
+        self.0
+    }
+
+    /// Whether the text is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Writes the text to `o`, a placeholder as `{}`.
+    pub fn write(self, o: &mut dyn Out) {
+        self.unpack(o, None)
+    }
+
+    /// Writes the text to `o`, one [`Out::ascii`] per character; each
+    /// placeholder writes the next of `args` if there are any (`Some`),
+    /// and `{}` if not (`None`).
+    pub(crate) fn unpack(
+        self,
+        o: &mut dyn Out,
+        mut args: Option<core::slice::Iter<'_, crate::text::Arg<'_>>>,
+    ) {
+        let mut stack = [0u8; DEPTH];
+        for &byte in self.0 {
+            let mut top: usize = 1;
+            stack[0] = byte;
+            while let Some(&c) = top.checked_sub(1).and_then(|t| stack.get(t)) {
+                top -= 1;
+                if c & 0x80 != 0 {
+                    // A code: its pair, first symbol on top. `pack` makes
+                    // no code past the table, and the table check bounds
+                    // the depth, so neither `get` fails.
+                    if let (Some(&(first, second)), Some([a, b])) =
+                        (PAIRS.get(usize::from(c & 0x7F)), stack.get_mut(top..top + 2))
+                    {
+                        (*a, *b) = (second, first);
+                        top += 2;
+                    }
+                } else if c != HOLE {
+                    o.ascii(c);
+                } else if let Some(args) = args.as_mut() {
+                    if let Some(a) = args.next() {
+                        a.write(o)
+                    }
+                } else {
+                    o.str("{}")
+                }
+            }
+        }
+    }
+}
+
+impl core::fmt::Display for Text {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        crate::text::display(crate::text::Arg::Text(*self), f)
+    }
+}
+
+impl core::fmt::Debug for Text {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("\"")?;
+        crate::text::display(crate::text::Arg::Text(*self), f)?;
+        f.write_str("\"")
+    }
+}
+
+/// Packs `s` (ASCII, no NUL, at most [`MAX_TEXT`] bytes; anything else
+/// stops the build): the packed bytes, in the first `.1` of `.0`.
+pub const fn pack(s: &str) -> ([u8; MAX_TEXT], usize) {
+    let src = s.as_bytes();
+    assert!(src.len() <= MAX_TEXT, "text! takes at most MAX_TEXT bytes");
+    let mut buf = [0u8; MAX_TEXT];
+    let (mut n, mut i) = (0, 0);
+    while i < src.len() {
+        let c = src[i];
+        assert!(c != 0 && c < 0x80, "text! takes ASCII text without NUL");
+        if c == b'{' && i + 1 < src.len() && src[i + 1] == b'}' {
+            buf[n] = HOLE;
+            i += 2;
+        } else {
+            buf[n] = c;
+            i += 1;
+        }
+        n += 1;
+    }
+    let mut code = 0;
+    while code < PAIRS.len() {
+        let (first, second) = PAIRS[code];
+        let (mut r, mut w) = (0, 0);
+        while r < n {
+            if r + 1 < n && buf[r] == first && buf[r + 1] == second {
+                buf[w] = 0x80 | code as u8;
+                r += 2;
+            } else {
+                buf[w] = buf[r];
+                r += 1;
+            }
+            w += 1;
+        }
+        n = w;
+        code += 1;
+    }
+    (buf, n)
+}
+
+/// The first `N` bytes of `full`: [`pack`]'s result cut to its length.
+pub const fn take<const N: usize>(full: &[u8; MAX_TEXT]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = full[i];
+        i += 1;
+    }
+    out
+}
+
+/// How deep code `c`'s unpacking nests (a plain byte is 0).
+const fn depth(c: u8) -> usize {
+    if c & 0x80 == 0 {
+        return 0;
+    }
+    let (a, b) = PAIRS[(c & 0x7F) as usize];
+    let (da, db) = (depth(a), depth(b));
+    1 + if da > db { da } else { db }
+}
+
+/// Checks the table: at most 128 pairs, each made of plain bytes other
+/// than [`HOLE`] or of earlier codes, none nested deeper than the unpacking
+/// stack holds.
+const _: () = {
+    assert!(PAIRS.len() <= 128);
+    let mut i = 0;
+    while i < PAIRS.len() {
+        let (a, b) = PAIRS[i];
+        assert!(a != HOLE && b != HOLE);
+        assert!(a < 0x80 || ((a & 0x7F) as usize) < i);
+        assert!(b < 0x80 || ((b & 0x7F) as usize) < i);
+        assert!(depth(0x80 | i as u8) < DEPTH - 1);
+        i += 1;
+    }
+};
+
+/// Packs a string literal into a [`Text`] while the crate compiles:
+/// `text!("the range is empty")`. The literal is ASCII without NUL, at
+/// most [`MAX_TEXT`] bytes; `{}` in it is a placeholder.
+#[macro_export]
+macro_rules! text {
+    ($s:literal) => {{
+        const FULL: ([u8; $crate::packed::MAX_TEXT], usize) = $crate::packed::pack($s);
+        const PACKED: [u8; FULL.1] = $crate::packed::take(&FULL.0);
+        const TEXT: $crate::packed::Text = $crate::packed::Text::from_packed(&PACKED);
+        TEXT
+    }};
+}
+
+/// The byte pairs, in the order [`pack`] applies them: code `0x80 | i`
+/// is pair `i`. Trained on the project's messages by
+/// `tests/packed_pairs.rs`, which prints a fresh table when this one falls
+/// behind.
+pub const PAIRS: [(u8, u8); 128] = [
+    (b'e', b' '),
+    (b's', b' '),
+    (b'o', b'r'),
+    (b't', b' '),
+    (b'o', b'n'),
+    (b't', b'i'),
+    (b'e', b'd'),
+    (b't', b'h'),
+    (b'r', b'e'),
+    (b'e', b'r'),
+    (b'i', b'n'),
+    (b'I', b'C'),
+    (b'a', b'n'),
+    (b's', b't'),
+    (0x87, 0x80),
+    (b'a', b'r'),
+    (b'i', 0x81),
+    (b'm', b'a'),
+    (b'G', 0x8b),
+    (0x84, b' '),
+    (b'n', b'o'),
+    (b'y', b'p'),
+    (b' ', b'a'),
+    (b' ', 0x8e),
+    (b'g', b'i'),
+    (b'h', 0x95),
+    (b'u', b'n'),
+    (0x8f, 0x85),
+    (b' ', 0x88),
+    (b'p', 0x9b),
+    (0x86, b' '),
+    (b'u', b's'),
+    (0x9d, 0x85),
+    (b'c', 0x82),
+    (b'e', b'n'),
+    (0x94, 0x83),
+    (b',', b' '),
+    (b':', b' '),
+    (0x82, b' '),
+    (b'[', 0x99),
+    (b'l', b'a'),
+    (0xa7, b']'),
+    (b'D', b'B'),
+    (b'e', b'm'),
+    (b'p', b'p'),
+    (b'c', b'h'),
+    (b'f', 0x9f),
+    (b'i', b't'),
+    (b'l', b'o'),
+    (0xa9, b' '),
+    (0xaa, b'G'),
+    (b'a', b'd'),
+    (b'r', 0x8c),
+    (0xae, 0x86),
+    (0x9c, 0x98),
+    (0xa0, 0x93),
+    (b'e', b's'),
+    (0x8a, b'g'),
+    (0x92, b'D'),
+    (b'P', b'M'),
+    (b'i', b's'),
+    (0x92, b'R'),
+    (0xba, b'_'),
+    (b'C', b'R'),
+    (b'E', b'R'),
+    (b'd', b'o'),
+    (b'g', 0x80),
+    (0xbd, b'_'),
+    (b' ', b't'),
+    (b';', b' '),
+    (b'v', 0x89),
+    (0x88, 0xb5),
+    (0xa1, 0x80),
+    (b'a', b'l'),
+    (b'e', b'x'),
+    (b's', b'i'),
+    (b'P', b'U'),
+    (b'u', b'l'),
+    (0x90, 0xa3),
+    (b' ', b' '),
+    (b'E', b'N'),
+    (b'M', 0xcc),
+    (0x91, b'p'),
+    (b' ', b'('),
+    (b' ', b's'),
+    (b'<', b'n'),
+    (b't', 0x86),
+    (0xd5, b'>'),
+    (b'o', b'd'),
+    (b'a', b'b'),
+    (b'a', b't'),
+    (b'r', b'a'),
+    (0x89, b' '),
+    (b'D', b'R'),
+    (b'a', b' '),
+    (b'b', b'u'),
+    (b'e', 0x81),
+    (b'i', 0x83),
+    (b'o', b'f'),
+    (b'o', b'u'),
+    (b't', b'o'),
+    (b'y', b' '),
+    (0x88, 0x98),
+    (0x8d, b'a'),
+    (0xd9, b'l'),
+    (b' ', b'm'),
+    (b'E', b'L'),
+    (b'c', b'c'),
+    (b'c', 0x85),
+    (b'f', b'a'),
+    (b'i', 0x91),
+    (b'o', 0xc6),
+    (b's', b'e'),
+    (0x84, b's'),
+    (0x87, 0x90),
+    (0x88, b's'),
+    (0x8c, b' '),
+    (0xaf, 0x81),
+    (0xc1, b'w'),
+    (0xeb, 0xb8),
+    (b'T', b'R'),
+    (b'b', 0xb0),
+    (b'f', 0x82),
+    (0x89, b'v'),
+    (0x8d, 0x89),
+    (0x96, b'b'),
+    (0xa1, b'e'),
+    (0xb2, b'D'),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unpacked(bytes: &'static [u8]) -> String {
+        let mut s = String::new();
+        Text(bytes).write(&mut s);
+        s
+    }
+
+    fn packed(s: &str) -> &'static [u8] {
+        let (full, n) = pack(s);
+        Box::leak(full[..n].to_vec().into_boxed_slice())
+    }
+
+    #[test]
+    fn every_text_unpacks_to_its_literal() {
+        for s in [
+            "",
+            "a",
+            "{}",
+            "{",
+            "}",
+            "{{}}",
+            "partition {} halted",
+            "\n*** x\n",
+            "the the the",
+        ] {
+            assert_eq!(unpacked(packed(s)), s);
+        }
+    }
+
+    #[test]
+    fn a_literal_packs_at_compile_time() {
+        let t = crate::text!("refused: the range is empty; {} is {}");
+        assert_eq!(t.to_string(), "refused: the range is empty; {} is {}");
+        assert_eq!(format!("{t:?}"), "\"refused: the range is empty; {} is {}\"");
+    }
+
+    #[test]
+    fn a_placeholder_takes_the_next_argument() {
+        let mut s = String::new();
+        crate::text::write(&mut s, crate::text!("{} of {}{"), &[crate::text::Arg::Dec(1)]);
+        assert_eq!(s, "1 of {");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_ascii_round_trips(s in "[\\x01-\\x7f]{0,300}") {
+            let out = unpacked(packed(&s));
+            proptest::prop_assert_eq!(out, s);
+        }
+    }
+}
