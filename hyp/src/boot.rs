@@ -135,9 +135,9 @@ fn print_online(core: u32) {
         core,
         hex2(s.mode),
         if s.mode == cpu::MODE_HYP {
-            "Hyp"
+            hypcfg::text!("Hyp")
         } else {
-            "not Hyp!"
+            hypcfg::text!("not Hyp!")
         },
         if s.mpu_on { "on" } else { "off" }
     );

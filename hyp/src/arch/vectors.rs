@@ -68,15 +68,15 @@ impl GuestFrame {
 }
 
 /// Vector offsets divided by four, as passed to [`hyp_exception`].
-pub const VECTOR_NAMES: [&str; 8] = [
-    "reset",
-    "undefined instruction",
-    "hypervisor call (SVC in Hyp mode)",
-    "prefetch abort",
-    "data abort",
-    "hyp trap",
-    "IRQ",
-    "FIQ",
+pub const VECTOR_NAMES: [hypcfg::packed::Text; 8] = [
+    hypcfg::text!("reset"),
+    hypcfg::text!("undefined instruction"),
+    hypcfg::text!("hypervisor call (SVC in Hyp mode)"),
+    hypcfg::text!("prefetch abort"),
+    hypcfg::text!("data abort"),
+    hypcfg::text!("hyp trap"),
+    hypcfg::text!("IRQ"),
+    hypcfg::text!("FIQ"),
 ];
 
 core::arch::global_asm!(

@@ -439,7 +439,7 @@ fn window_boundary(s: &System, k: &mut CoreBlock, slot: usize, frame: *mut Guest
 
 /// Restarts the partition in `slot` in place from its pristine image (the
 /// loading is charged to its own windows, see [`enter`]).
-fn restart(s: &System, k: &mut CoreBlock, slot: usize, why: &str) -> *mut GuestFrame {
+fn restart(s: &System, k: &mut CoreBlock, slot: usize, why: hypcfg::packed::Text) -> *mut GuestFrame {
     let Some(b) = k.block(slot) else { idle_forever(k) };
     hprintln!("[hyp] restarting {} ({})", name_of(s, b.id), why);
     b.status.restarts.fetch_add(1, Ordering::AcqRel);
@@ -460,7 +460,7 @@ fn requested_restart(s: &System, k: &mut CoreBlock, slot: usize) -> *mut GuestFr
         idle_forever(k)
     };
     match health::decide(p.fault_policy, b.status.restarts.load(Ordering::Acquire)) {
-        Decision::Restart { .. } | Decision::Log => restart(s, k, slot, "it asked to"),
+        Decision::Restart { .. } | Decision::Log => restart(s, k, slot, hypcfg::text!("it asked to")),
         Decision::Halt { .. } | Decision::Repeated { .. } => {
             stop(
                 s,
@@ -502,7 +502,7 @@ fn on_fault(s: &System, k: &mut CoreBlock, slot: usize, fault: Fault, pc: u32, s
         Line::Suppress => {}
     }
     let why = match decision {
-        Decision::Restart { .. } => return restart(s, k, slot, "fault policy"),
+        Decision::Restart { .. } => return restart(s, k, slot, hypcfg::text!("fault policy")),
         Decision::Log => {
             let f = &mut b.frame;
             match fault {
