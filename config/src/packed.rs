@@ -9,7 +9,9 @@
 //! pairs are applied in table order, so unpacking is a short loop with a
 //! small stack and no allocation. A `{}` placeholder is the single byte
 //! [`HOLE`], so a template is scanned for its arguments while it unpacks
-//! ([`crate::text::write`]).
+//! ([`crate::text::write`]). Packed text ends with [`END`], so a [`Text`]
+//! is a single pointer: tables of names and every use are a word smaller
+//! than with a `&str` (1.5 KiB of the image).
 //!
 //! The table only decides how well text packs, never what it says: any
 //! table unpacks every text to exactly its literal (the unit tests check
@@ -22,6 +24,11 @@ use crate::text::Out;
 /// The byte a `{}` placeholder packs to (packed text has no NUL).
 pub const HOLE: u8 = 0;
 
+/// The byte that ends packed text (`DEL`, which no message has): a
+/// [`Text`] is one pointer, not a pointer and a length, which saves a
+/// word in every table of names and an instruction at every use.
+pub const END: u8 = 0x7F;
+
 /// The longest literal [`text!`](crate::text!) takes, in bytes.
 pub const MAX_TEXT: usize = 512;
 
@@ -30,24 +37,46 @@ const DEPTH: usize = 16;
 
 /// Text packed by [`text!`](crate::text!): print it with [`Text::write`]
 /// or as an argument ([`crate::text::Arg::Text`]); `Display` on the host.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Text(&'static [u8]);
+///
+/// The first byte of a `'static` array that ends with [`END`] and has no
+/// other `END` ([`Text::from_packed`] checks it).
+#[derive(Clone, Copy)]
+pub struct Text(*const u8);
+
+// SAFETY: a `Text` only reads `'static` bytes that nothing writes.
+unsafe impl Sync for Text {}
+// SAFETY: as above.
+unsafe impl Send for Text {}
 
 impl Text {
-    /// Text from bytes [`pack`] made; `text!` is the way to get one.
+    /// Text from bytes [`pack`] made, [`END`] last; `text!` is the way to
+    /// get one. Other bytes stop the build (in a constant) or panic.
     #[doc(hidden)]
     pub const fn from_packed(bytes: &'static [u8]) -> Text {
-        Text(bytes)
+        let mut i = 0;
+        while i + 1 < bytes.len() {
+            assert!(bytes[i] != END, "packed text has one END, last");
+            i += 1;
+        }
+        assert!(i < bytes.len() && bytes[i] == END, "packed text ends with END");
+        Text(bytes.as_ptr())
     }
 
-    /// The packed bytes.
-    pub const fn packed(self) -> &'static [u8] {
-        self.0
+    /// The packed bytes, [`END`] last.
+    pub fn packed(self) -> &'static [u8] {
+        let mut len = 1;
+        // SAFETY: `from_packed` took a `'static` array whose only END is
+        // its last byte, so every byte up to that END is inside it.
+        while unsafe { *self.0.wrapping_add(len - 1) } != END {
+            len += 1;
+        }
+        // SAFETY: the same array, from its start to its END.
+        unsafe { core::slice::from_raw_parts(self.0, len) }
     }
 
     /// Whether the text is empty.
-    pub const fn is_empty(self) -> bool {
-        self.0.is_empty()
+    pub fn is_empty(self) -> bool {
+        self.packed().len() == 1
     }
 
     /// Writes the text to `o`, a placeholder as `{}`.
@@ -64,7 +93,7 @@ impl Text {
         mut args: Option<core::slice::Iter<'_, crate::text::Arg<'_>>>,
     ) {
         let mut stack = [0u8; DEPTH];
-        for &byte in self.0 {
+        for &byte in self.packed() {
             let mut top: usize = 1;
             stack[0] = byte;
             while let Some(&c) = top.checked_sub(1).and_then(|t| stack.get(t)) {
@@ -79,6 +108,8 @@ impl Text {
                         (*a, *b) = (second, first);
                         top += 2;
                     }
+                } else if c == END {
+                    return;
                 } else if c != HOLE {
                     o.ascii(c);
                 } else if let Some(args) = args.as_mut() {
@@ -99,6 +130,21 @@ impl core::fmt::Display for Text {
     }
 }
 
+/// Texts are equal when their packed bytes are (equal literals pack alike).
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.packed() == other.packed()
+    }
+}
+
+impl Eq for Text {}
+
+impl core::hash::Hash for Text {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.packed().hash(state)
+    }
+}
+
 impl core::fmt::Debug for Text {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("\"")?;
@@ -107,16 +153,17 @@ impl core::fmt::Debug for Text {
     }
 }
 
-/// Packs `s` (ASCII, no NUL, at most [`MAX_TEXT`] bytes; anything else
-/// stops the build): the packed bytes, in the first `.1` of `.0`.
+/// Packs `s` (ASCII, no NUL or DEL, shorter than [`MAX_TEXT`] bytes;
+/// anything else stops the build): the packed bytes, [`END`] last, in the
+/// first `.1` of `.0`.
 pub const fn pack(s: &str) -> ([u8; MAX_TEXT], usize) {
     let src = s.as_bytes();
-    assert!(src.len() <= MAX_TEXT, "text! takes at most MAX_TEXT bytes");
+    assert!(src.len() < MAX_TEXT, "text! takes less than MAX_TEXT bytes");
     let mut buf = [0u8; MAX_TEXT];
     let (mut n, mut i) = (0, 0);
     while i < src.len() {
         let c = src[i];
-        assert!(c != 0 && c < 0x80, "text! takes ASCII text without NUL");
+        assert!(c != 0 && c < END, "text! takes ASCII text without NUL or DEL");
         if c == b'{' && i + 1 < src.len() && src[i + 1] == b'}' {
             buf[n] = HOLE;
             i += 2;
@@ -143,7 +190,8 @@ pub const fn pack(s: &str) -> ([u8; MAX_TEXT], usize) {
         n = w;
         code += 1;
     }
-    (buf, n)
+    buf[n] = END;
+    (buf, n + 1)
 }
 
 /// The first `N` bytes of `full`: [`pack`]'s result cut to its length.
@@ -175,7 +223,7 @@ const _: () = {
     let mut i = 0;
     while i < PAIRS.len() {
         let (a, b) = PAIRS[i];
-        assert!(a != HOLE && b != HOLE);
+        assert!(a != HOLE && b != HOLE && a != END && b != END);
         assert!(a < 0x80 || ((a & 0x7F) as usize) < i);
         assert!(b < 0x80 || ((b & 0x7F) as usize) < i);
         assert!(depth(0x80 | i as u8) < DEPTH - 1);
@@ -337,7 +385,7 @@ mod tests {
 
     fn unpacked(bytes: &'static [u8]) -> String {
         let mut s = String::new();
-        Text(bytes).write(&mut s);
+        Text::from_packed(bytes).write(&mut s);
         s
     }
 
@@ -377,9 +425,32 @@ mod tests {
         assert_eq!(s, "1 of {");
     }
 
+    #[test]
+    fn bytes_without_one_end_last_are_refused() {
+        assert!(std::panic::catch_unwind(|| pack("a\x7fb")).is_err());
+        assert!(std::panic::catch_unwind(|| Text::from_packed(b"ab")).is_err());
+        assert!(std::panic::catch_unwind(|| Text::from_packed(&[b'a', END, b'b', END])).is_err());
+        assert!(std::panic::catch_unwind(|| Text::from_packed(&[])).is_err());
+        let t = Text::from_packed(&[b'a', END]);
+        assert_eq!(
+            (t.to_string(), t.packed().len(), t.is_empty()),
+            ("a".into(), 2, false)
+        );
+        assert!(crate::text!("").is_empty());
+    }
+
+    #[test]
+    fn equal_texts_are_equal_wherever_they_are() {
+        let a = crate::text!("permission fault");
+        let b = Text::from_packed(a.packed().to_vec().leak());
+        assert_ne!(a.packed().as_ptr(), b.packed().as_ptr());
+        assert_eq!(a, b);
+        assert_ne!(a, crate::text!("permission faul"));
+    }
+
     proptest::proptest! {
         #[test]
-        fn arbitrary_ascii_round_trips(s in "[\\x01-\\x7f]{0,300}") {
+        fn arbitrary_ascii_round_trips(s in "[\\x01-\\x7e]{0,300}") {
             let out = unpacked(packed(&s));
             proptest::prop_assert_eq!(out, s);
         }

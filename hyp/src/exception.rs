@@ -26,7 +26,10 @@ extern "C" fn hyp_exception(vector: u32, frame: &mut ExceptionFrame) {
 
 /// Prints what happened and stops this core.
 fn report_and_stop(info: &FaultInfo, frame: &ExceptionFrame) -> ! {
-    let name = VECTOR_NAMES.get(info.vector as usize).copied().unwrap_or(hypcfg::text!("?"));
+    let name = VECTOR_NAMES
+        .get(info.vector as usize)
+        .copied()
+        .unwrap_or(hypcfg::text!("?"));
     crate::hprintln!(
         emergency;
         "\n*** hyp: unexpected {} exception on core {}\n    HSR={} (EC {}: {}, {}) HDFAR={} HIFAR={}\n    ELR={} SPSR={} LR={}\n    core {} stopped",

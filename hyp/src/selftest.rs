@@ -98,7 +98,7 @@ fn boot_test() -> Result<(), &'static str> {
     if hsr.class() != crate::hsr::ExceptionClass::DataAbortHyp || !hsr.is_write() {
         return Err("the abort was not a write data abort in Hyp mode");
     }
-    if hsr.fault_name() != "permission fault" {
+    if hsr.fault_name() != hypcfg::text!("permission fault") {
         return Err("the abort was not a permission fault");
     }
     if before != after {

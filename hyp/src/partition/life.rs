@@ -51,7 +51,11 @@ pub fn print_system(s: &System) {
             left(p.name.as_str(), 12),
             p.core,
             hex8(p.entry),
-            if p.entry & 1 == 1 { hypcfg::text!(" (T32)") } else { hypcfg::text!("") },
+            if p.entry & 1 == 1 {
+                hypcfg::text!(" (T32)")
+            } else {
+                hypcfg::text!("")
+            },
             p.regions.len()
         );
     }
