@@ -41,6 +41,9 @@ struct PartOwns<'a> {
 }
 
 impl Owns for PartOwns<'_> {
+    // Out of line: the emulation asks it from several places (one
+    // inlined copy of the search each otherwise); it is not a hot path.
+    #[inline(never)]
     fn owns(&self, intid: u32) -> bool {
         gic::is_el1_timer(intid) || self.p.irqs.iter().any(|&i| i as u32 == intid)
     }
