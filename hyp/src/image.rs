@@ -163,8 +163,7 @@ fn check_flash() -> Result<Option<(u32, u32)>, ImageError> {
     }
     let map = |base: u32, len: u32| {
         // The blob area and the flash are the image's own, laid out below 4 GiB.
-        crate::mpu::map_mm_range(base, base.wrapping_add(len), HYP_READ)
-            .map_err(|e| ImageError::Map(e.message()))
+        crate::mpu::map_cold(base, base.wrapping_add(len), HYP_READ).map_err(|e| ImageError::Map(e.message()))
     };
     // Only the symbol's address is taken (linker.ld: BLOB).
     let blob_area = &raw const __config_blob_start as u32;

@@ -286,6 +286,15 @@ pub fn map_mm_range(base: u32, limit: u32, attrs: Attrs) -> Result<Mapping, MapE
     }
 }
 
+/// [`map_mm_range`] out of line, for the callers off the hot paths
+/// (boot, partition loading, device windows): one copy of the map's call
+/// sequence for all of them instead of one inlined into each, at the cost
+/// of the attribute checks folding away and of one call.
+#[inline(never)]
+pub fn map_cold(base: u32, limit: u32, attrs: Attrs) -> Result<Mapping, MapError> {
+    map_mm_range(base, limit, attrs)
+}
+
 /// [`MpuMap::place_new`] on the calling core's table: that table and the
 /// slot of a new transient region for `[base, limit)`, or `None`, with
 /// nothing changed, when the map is not that (or there is no table, or it
@@ -351,10 +360,10 @@ pub fn clear_of_static(base: u32, last: u32) -> bool {
 
 /// Maps `len` bytes of a device the hypervisor drives at `base` (device,
 /// EL2-only `attrs`) on the calling core: [`MpuMap::ioremap`]'s checks
-/// ([`ioremap_limit`]), then [`map_mm_range`].
+/// ([`ioremap_limit`]), then [`map_cold`].
 pub fn ioremap(base: u32, len: u32, attrs: Attrs) -> Result<Mapping, MapError> {
     let limit = ioremap_limit(base, len, attrs)?;
-    map_mm_range(base, limit, attrs)
+    map_cold(base, limit, attrs)
 }
 
 /// The raw unmap of `base` on the calling core, for the self tests of its

@@ -21,7 +21,7 @@
 
 use hypcfg::mpu::Attrs;
 use hypcfg::packed::Text;
-use spin::Mutex;
+use spin::{Mutex, MutexGuard};
 
 use crate::board::{GICD_BASE, GICD_SIZE, GICR_BASE, GICR_STRIDE, INTERRUPTS, LRS};
 use crate::gicv3::*;
@@ -454,12 +454,21 @@ pub const fn redistributor(core: u32) -> (u32, u32) {
 /// [`redistributor`]) with the GIC lock held and the frame mapped;
 /// `None` if it cannot be mapped. Offsets passed to the frame's accessors
 /// must be below `size`.
-pub fn with_frame<R>((base, size): (u32, u32), f: impl FnOnce(Frame) -> R) -> Option<R> {
-    let _lock = GIC.lock();
-    let window = mpu::ioremap(base, size, Attrs::HYP_DEVICE).ok()?;
+pub fn with_frame<R>(frame: (u32, u32), f: impl FnOnce(Frame) -> R) -> Option<R> {
+    let (_lock, window) = open_frame(frame)?;
     let r = f(Frame { base: window.addr() });
     drop(window);
     Some(r)
+}
+
+/// The GIC lock and the frame `(base, size)` mapped, for [`with_frame`]:
+/// one out-of-line copy of the lock's acquire loop and of the mapping
+/// instead of one per caller (every caller is off the hot paths).
+#[inline(never)]
+fn open_frame((base, size): (u32, u32)) -> Option<(MutexGuard<'static, ()>, mpu::Mapping)> {
+    let lock = GIC.lock();
+    let window = mpu::ioremap(base, size, Attrs::HYP_DEVICE).ok()?;
+    Some((lock, window))
 }
 
 /// Starts SPI `intid` of a partition that starts: its priority is the

@@ -41,6 +41,9 @@ struct PartOwns<'a> {
 }
 
 impl Owns for PartOwns<'_> {
+    // Out of line: the emulation asks it from several places (one
+    // inlined copy of the search each otherwise); it is not a hot path.
+    #[inline(never)]
     fn owns(&self, intid: u32) -> bool {
         gic::is_el1_timer(intid) || self.p.irqs.iter().any(|&i| i as u32 == intid)
     }
@@ -121,14 +124,27 @@ struct Transfer {
     len: u32,
 }
 
-/// Reads the `N` bytes of instruction at `pc` of the partition whose
-/// buffer map is `mem`: only from its own readable memory (the checks
-/// every guest buffer passes), never from a device or another partition.
-fn fetch<const N: usize>(mem: &BufferMap, pc: u32) -> Result<[u8; N], Refusal> {
-    let mut buf = [0u8; N];
-    let src = check_read(mem, pc, N as u32, N as u32).map_err(|_| Refusal::Fetch)?;
+/// Reads the `len` (2 or 4) bytes of instruction at `pc` of the
+/// partition whose buffer map is `mem`, little-endian: only from its own
+/// readable memory (the checks every guest buffer passes), never from a
+/// device or another partition.
+fn fetch(mem: &BufferMap, pc: u32, len: u32) -> Result<u32, Refusal> {
+    fetch_raw(mem, pc, len).ok_or(Refusal::Fetch)
+}
+
+/// [`fetch`]'s work: one out-of-line copy for every fetch (four were
+/// inlined), its result an `Option` so that it comes back in registers.
+#[inline(never)]
+fn fetch_raw(mem: &BufferMap, pc: u32, len: u32) -> Option<u32> {
+    let mut buf = [0u8; 4];
+    let src = check_read(mem, pc, len, len).ok()?;
     super::env::copy_from_guest(&src, &mut buf);
-    Ok(buf)
+    Some(u32::from_le_bytes(buf))
+}
+
+/// The T32 halfword at `pc` ([`fetch`]).
+fn fetch16(mem: &BufferMap, pc: u32) -> Result<u16, Refusal> {
+    fetch(mem, pc, 2).map(|w| w as u16)
 }
 
 /// The length in bytes of the instruction of the partition (buffer map
@@ -146,8 +162,8 @@ pub(super) fn abort_insn_len(mem: &BufferMap, f: &GuestFrame, hsr: Hsr) -> u32 {
     if hsr.iss() & ISS_ISV != 0 || f.spsr & SPSR_T == 0 {
         return il;
     }
-    match fetch::<2>(mem, f.elr) {
-        Ok(hw1) if !insn::t32_is_32bit(u16::from_le_bytes(hw1)) => 2,
+    match fetch16(mem, f.elr) {
+        Ok(hw1) if !insn::t32_is_32bit(hw1) => 2,
         Ok(_) => 4,
         Err(_) => il,
     }
@@ -158,16 +174,16 @@ pub(super) fn abort_insn_len(mem: &BufferMap, f: &GuestFrame, hsr: Hsr) -> u32 {
 fn decode(mem: &BufferMap, f: &GuestFrame) -> Result<LoadStore, (Refusal, Option<u32>)> {
     let pc = f.elr;
     if f.spsr & SPSR_T != 0 {
-        let hw1 = u16::from_le_bytes(fetch::<2>(mem, pc).map_err(|e| (e, None))?);
+        let hw1 = fetch16(mem, pc).map_err(|e| (e, None))?;
         let wide = insn::t32_is_32bit(hw1);
         let hw2 = if wide {
-            u16::from_le_bytes(fetch::<2>(mem, pc.wrapping_add(2)).map_err(|e| (e, Some(4)))?)
+            fetch16(mem, pc.wrapping_add(2)).map_err(|e| (e, Some(4)))?
         } else {
             0
         };
         insn::decode_t32(hw1, hw2).map_err(|e| (Refusal::Insn(e), Some(if wide { 4 } else { 2 })))
     } else {
-        let w = u32::from_le_bytes(fetch::<4>(mem, pc).map_err(|e| (e, Some(4)))?);
+        let w = fetch(mem, pc, 4).map_err(|e| (e, Some(4)))?;
         insn::decode_a32(w).map_err(|e| (Refusal::Insn(e), Some(4)))
     }
 }

@@ -165,7 +165,7 @@ impl Show for LoadError {
 /// for this board and this hypervisor build. Core 0, once, at boot.
 pub fn load_system(base: u32, size: u32) -> Result<&'static System, LoadError> {
     // A limit that wrapped is below `base`: refused as an empty range.
-    let blob = mpu::map_mm_range(base, base.wrapping_add(size), HYP_READ).map_err(LoadError::Map)?;
+    let blob = mpu::map_cold(base, base.wrapping_add(size), HYP_READ).map_err(LoadError::Map)?;
     // SAFETY: the range was just mapped readable for the hypervisor and
     // stays mapped until `blob` is dropped below; nothing writes it.
     let bytes = unsafe { core::slice::from_raw_parts(blob.ptr() as *const u8, size as usize) };
@@ -362,8 +362,8 @@ fn copy_image(img: hypcfg::system::Image, r: &mut Reload, preempt: fn() -> bool)
         let dst_end = load
             .checked_add(left)
             .ok_or(hypcfg::text!("image load range wraps around"))?;
-        let src = mpu::map_mm_range(store, src_end, HYP_READ).map_err(|e| e.message())?;
-        let dst = mpu::map_mm_range(load, dst_end, HYP_WRITE).map_err(|e| e.message())?;
+        let src = mpu::map_cold(store, src_end, HYP_READ).map_err(|e| e.message())?;
+        let dst = mpu::map_cold(load, dst_end, HYP_WRITE).map_err(|e| e.message())?;
         let mut crc = crate::image::Crc32Stream::resume(r.crc);
         let mut done: u32 = 0;
         while done < left {
@@ -405,7 +405,7 @@ fn zero_region(w: &RegionWords, r: &mut Reload, preempt: fn() -> bool) -> Result
     let left = size.saturating_sub(r.offset);
     if left > 0 {
         let base = w.base().wrapping_add(r.offset);
-        let mem = mpu::map_mm_range(base, base.wrapping_add(left), HYP_WRITE).map_err(|e| e.message())?;
+        let mem = mpu::map_cold(base, base.wrapping_add(left), HYP_WRITE).map_err(|e| e.message())?;
         let mut done: u32 = 0;
         while done < left {
             // As in `copy_image`: `done + n <= left`, no overflow.

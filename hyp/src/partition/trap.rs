@@ -446,7 +446,9 @@ fn restart(s: &System, k: &mut CoreBlock, slot: usize, why: hypcfg::packed::Text
     // Its interrupts in the list registers go with its old life.
     vgic::switch_out(&mut b.vgic);
     load::begin(b);
-    enter(s, k, slot, None)
+    // Marked for loading: `enter` would take its loading branch anyway,
+    // so go there directly (no second inlined copy of the switch path).
+    enter_loading(s, k, slot, None)
 }
 
 /// The `RESTART` hypercall: a restart like one the health monitor
