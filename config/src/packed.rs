@@ -4,9 +4,10 @@
 //! The hypervisor's messages (its console lines, the error texts it shares
 //! with the host tools) were about 9.7 KiB of its image, a sixth of the
 //! code budget. [`text!`](crate::text!) packs a string literal while the
-//! crate compiles, with byte-pair coding: each byte `0x80 | i` stands for
-//! the two symbols of [`PAIRS`]`[i]` (bytes, or codes themselves), and the
-//! pairs are applied in table order, so unpacking is a short loop with a
+//! crate compiles, with byte-pair coding: each code byte ([`code_byte`]:
+//! `0x80 | i`, then the control bytes no message has) stands for the two
+//! symbols of [`PAIRS`]`[i]` (bytes, or codes themselves), and the pairs
+//! are applied in table order, so unpacking is a short loop with a
 //! small stack and no allocation. A `{}` placeholder is the single byte
 //! [`HOLE`], so a template is scanned for its arguments while it unpacks
 //! ([`crate::text::write`]). Packed text ends with [`END`], so a [`Text`]
@@ -28,6 +29,29 @@ pub const HOLE: u8 = 0;
 /// [`Text`] is one pointer, not a pointer and a length, which saves a
 /// word in every table of names and an instruction at every use.
 pub const END: u8 = 0x7F;
+
+/// How many pairs a table may have: the 128 bytes from `0x80`, and the
+/// 29 control bytes other than NUL ([`HOLE`]), tab and line feed.
+pub const MAX_PAIRS: usize = 157;
+
+/// The byte that stands for pair `i` (below [`MAX_PAIRS`]).
+pub const fn code_byte(i: usize) -> u8 {
+    match i {
+        0..128 => 0x80 | i as u8,
+        128..136 => (i - 127) as u8, // 0x01..=0x08
+        _ => (i - 136) as u8 + 0x0B, // 0x0B..=0x1F
+    }
+}
+
+/// The pair that code byte `c` stands for; `None` for a plain byte.
+const fn code_index(c: u8) -> Option<usize> {
+    match c {
+        0x80..=0xFF => Some((c & 0x7F) as usize),
+        0x01..=0x08 => Some(c as usize + 127),
+        0x0B..=0x1F => Some(c as usize - 0x0B + 136),
+        _ => None,
+    }
+}
 
 /// The longest literal [`text!`](crate::text!) takes, in bytes.
 pub const MAX_TEXT: usize = 512;
@@ -98,12 +122,12 @@ impl Text {
             stack[0] = byte;
             while let Some(&c) = top.checked_sub(1).and_then(|t| stack.get(t)) {
                 top -= 1;
-                if c & 0x80 != 0 {
+                if let Some(i) = code_index(c) {
                     // A code: its pair, first symbol on top. `pack` makes
                     // no code past the table, and the table check bounds
                     // the depth, so neither `get` fails.
                     if let (Some(&(first, second)), Some([a, b])) =
-                        (PAIRS.get(usize::from(c & 0x7F)), stack.get_mut(top..top + 2))
+                        (PAIRS.get(i), stack.get_mut(top..top + 2))
                     {
                         (*a, *b) = (second, first);
                         top += 2;
@@ -153,8 +177,8 @@ impl core::fmt::Debug for Text {
     }
 }
 
-/// Packs `s` (ASCII, no NUL or DEL, shorter than [`MAX_TEXT`] bytes;
-/// anything else stops the build): the packed bytes, [`END`] last, in the
+/// Packs `s` (printable ASCII and line feeds, shorter than [`MAX_TEXT`]
+/// bytes; anything else stops the build): the packed bytes, [`END`] last, in the
 /// first `.1` of `.0`.
 pub const fn pack(s: &str) -> ([u8; MAX_TEXT], usize) {
     let src = s.as_bytes();
@@ -163,7 +187,10 @@ pub const fn pack(s: &str) -> ([u8; MAX_TEXT], usize) {
     let (mut n, mut i) = (0, 0);
     while i < src.len() {
         let c = src[i];
-        assert!(c != 0 && c < END, "text! takes ASCII text without NUL or DEL");
+        assert!(
+            (c >= b' ' || c == b'\n') && c < END,
+            "text! takes printable ASCII and line feeds"
+        );
         if c == b'{' && i + 1 < src.len() && src[i + 1] == b'}' {
             buf[n] = HOLE;
             i += 2;
@@ -179,7 +206,7 @@ pub const fn pack(s: &str) -> ([u8; MAX_TEXT], usize) {
         let (mut r, mut w) = (0, 0);
         while r < n {
             if r + 1 < n && buf[r] == first && buf[r + 1] == second {
-                buf[w] = 0x80 | code as u8;
+                buf[w] = code_byte(code);
                 r += 2;
             } else {
                 buf[w] = buf[r];
@@ -207,26 +234,31 @@ pub const fn take<const N: usize>(full: &[u8; MAX_TEXT]) -> [u8; N] {
 
 /// How deep code `c`'s unpacking nests (a plain byte is 0).
 const fn depth(c: u8) -> usize {
-    if c & 0x80 == 0 {
-        return 0;
-    }
-    let (a, b) = PAIRS[(c & 0x7F) as usize];
+    let Some(i) = code_index(c) else { return 0 };
+    let (a, b) = PAIRS[i];
     let (da, db) = (depth(a), depth(b));
     1 + if da > db { da } else { db }
 }
 
-/// Checks the table: at most 128 pairs, each made of plain bytes other
-/// than [`HOLE`] or of earlier codes, none nested deeper than the unpacking
-/// stack holds.
+/// Whether `c` may be a symbol of pair `i`: a byte `pack` takes, or the
+/// code of an earlier pair.
+const fn symbol_ok(c: u8, i: usize) -> bool {
+    match code_index(c) {
+        Some(j) => j < i,
+        None => (c >= b' ' || c == b'\n') && c != END,
+    }
+}
+
+/// Checks the table: at most [`MAX_PAIRS`] pairs, each made of bytes
+/// `pack` takes or of earlier codes, none nested deeper than the
+/// unpacking stack holds.
 const _: () = {
-    assert!(PAIRS.len() <= 128);
+    assert!(PAIRS.len() <= MAX_PAIRS);
     let mut i = 0;
     while i < PAIRS.len() {
         let (a, b) = PAIRS[i];
-        assert!(a != HOLE && b != HOLE && a != END && b != END);
-        assert!(a < 0x80 || ((a & 0x7F) as usize) < i);
-        assert!(b < 0x80 || ((b & 0x7F) as usize) < i);
-        assert!(depth(0x80 | i as u8) < DEPTH - 1);
+        assert!(symbol_ok(a, i) && symbol_ok(b, i));
+        assert!(depth(code_byte(i)) < DEPTH - 1);
         i += 1;
     }
 };
@@ -244,11 +276,11 @@ macro_rules! text {
     }};
 }
 
-/// The byte pairs, in the order [`pack`] applies them: code `0x80 | i`
-/// is pair `i`. Trained on the project's messages by
+/// The byte pairs, in the order [`pack`] applies them: code
+/// [`code_byte`]`(i)` is pair `i`. Trained on the project's messages by
 /// `tests/packed_pairs.rs`, which prints a fresh table when this one falls
 /// behind.
-pub const PAIRS: [(u8, u8); 128] = [
+pub const PAIRS: [(u8, u8); 157] = [
     (b'e', b' '),
     (b's', b' '),
     (b'o', b'r'),
@@ -261,122 +293,151 @@ pub const PAIRS: [(u8, u8); 128] = [
     (b'e', b'r'),
     (b'i', b'n'),
     (b'I', b'C'),
-    (b'a', b'n'),
     (b's', b't'),
+    (b'a', b'n'),
     (0x87, 0x80),
     (b'a', b'r'),
     (b'i', 0x81),
     (b'm', b'a'),
     (b'G', 0x8b),
-    (0x84, b' '),
-    (b'n', b'o'),
     (b'y', b'p'),
+    (0x85, 0x84),
+    (b'n', b'o'),
     (b' ', b'a'),
-    (b' ', 0x8e),
-    (b'g', b'i'),
-    (b'h', 0x95),
-    (b'u', b'n'),
-    (0x8f, 0x85),
     (b' ', 0x88),
-    (b'p', 0x9b),
+    (b' ', 0x8e),
+    (b'h', 0x93),
+    (b'g', b'i'),
+    (b'u', b'n'),
+    (b' ', b'c'),
     (0x86, b' '),
+    (0x8f, 0x85),
+    (b'p', 0x9e),
     (b'u', b's'),
-    (0x9d, 0x85),
-    (b'c', 0x82),
+    (0x9f, 0x94),
+    (0x95, 0x83),
     (b'e', b'n'),
-    (0x94, 0x83),
     (b',', b' '),
-    (b':', b' '),
-    (0x82, b' '),
     (b'[', 0x99),
     (b'l', b'a'),
-    (0xa7, b']'),
+    (0xa5, b']'),
+    (b':', b' '),
+    (0x82, b' '),
+    (0x97, 0x9a),
     (b'D', b'B'),
     (b'e', b'm'),
     (b'p', b'p'),
-    (b'c', b'h'),
-    (b'f', 0x9f),
+    (0x82, 0x80),
+    (b'f', 0xa0),
     (b'i', b't'),
     (b'l', b'o'),
-    (0xa9, b' '),
-    (0xaa, b'G'),
+    (0xab, b'G'),
     (b'a', b'd'),
-    (b'r', 0x8c),
-    (0xae, 0x86),
-    (0x9c, 0x98),
-    (0xa0, 0x93),
+    (b'c', b'h'),
+    (b'r', 0x8d),
+    (0xaf, 0x86),
     (b'e', b's'),
+    (b'i', b's'),
     (0x8a, b'g'),
     (0x92, b'D'),
+    (0xa7, b' '),
     (b'P', b'M'),
-    (b'i', b's'),
     (0x92, b'R'),
     (0xba, b'_'),
+    (b' ', b't'),
     (b'C', b'R'),
     (b'E', b'R'),
     (b'd', b'o'),
     (b'g', 0x80),
     (0xbd, b'_'),
-    (b' ', b't'),
-    (b';', b' '),
-    (b'v', 0x89),
-    (0x88, 0xb5),
-    (0xa1, 0x80),
+    (b' ', 0x90),
     (b'a', b'l'),
-    (b'e', b'x'),
-    (b's', b'i'),
-    (b'P', b'U'),
-    (b'u', b'l'),
-    (0x90, 0xa3),
-    (b' ', b' '),
-    (b'E', b'N'),
-    (b'M', 0xcc),
-    (0x91, b'p'),
+    (b'v', 0x89),
+    (0x88, 0xb6),
     (b' ', b'('),
     (b' ', b's'),
+    (b'e', b'x'),
+    (b's', b'i'),
+    (b'u', b'l'),
+    (0xaa, 0x84),
+    (b' ', 0xa1),
+    (b'P', b'U'),
+    (b';', b' '),
+    (b'E', b'N'),
+    (b'M', 0xd0),
+    (0x91, b'p'),
+    (0x9c, 0xae),
     (b'<', b'n'),
-    (b't', 0x86),
-    (0xd5, b'>'),
-    (b'o', b'd'),
-    (b'a', b'b'),
     (b'a', b't'),
+    (b'o', b'd'),
+    (0xd6, b'>'),
     (b'r', b'a'),
-    (0x89, b' '),
+    (b't', 0x86),
+    (b'a', b'b'),
+    (b'i', 0x83),
+    (b't', b'o'),
+    (b' ', b' '),
+    (b' ', b'm'),
+    (b' ', b'o'),
+    (b' ', 0x8c),
     (b'D', b'R'),
-    (b'a', b' '),
     (b'b', b'u'),
     (b'e', 0x81),
-    (b'i', 0x83),
-    (b'o', b'f'),
-    (b'o', b'u'),
-    (b't', b'o'),
-    (b'y', b' '),
-    (0x88, 0x98),
-    (0x8d, b'a'),
-    (0xd9, b'l'),
-    (b' ', b'm'),
+    (b'f', b'a'),
+    (b's', b'e'),
+    (0x82, b'e'),
+    (0xdc, b'l'),
+    (b' ', 0x8a),
     (b'E', b'L'),
     (b'c', b'c'),
-    (b'c', 0x85),
-    (b'f', b'a'),
+    (b'c', 0x94),
     (b'i', 0x91),
-    (b'o', 0xc6),
-    (b's', b'e'),
-    (0x84, b's'),
+    (b'o', b'u'),
     (0x87, 0x90),
-    (0x88, b's'),
-    (0x8c, b' '),
-    (0xaf, 0x81),
-    (0xc1, b'w'),
-    (0xeb, 0xb8),
-    (b'T', b'R'),
-    (b'b', 0xb0),
-    (b'f', 0x82),
     (0x89, b'v'),
-    (0x8d, 0x89),
+    (0x8c, 0x89),
     (0x96, b'b'),
-    (0xa1, b'e'),
+    (0xb0, 0x81),
+    (0xc2, b'w'),
+    (0xec, 0xb7),
+    (b' ', 0xa9),
+    (b'T', b'R'),
+    (b'b', 0xb1),
+    (b'r', b'u'),
+    (0x88, b's'),
     (0xb2, b'D'),
+    (0xd7, b'a'),
+    (0xe6, 0xcd),
+    (0xf3, 0x82),
+    (b' ', b'w'),
+    (b':', 0x98),
+    (b'G', b'I'),
+    (b'L', b'R'),
+    (b'a', b's'),
+    (b'd', b'e'),
+    (b'f', 0x82),
+    (b'p', 0x81),
+    (b't', 0xb4),
+    (0xaa, 0xf2),
+    (0xad, 0x9d),
+    (0xb5, 0xc3),
+    (b'S', 0x03),
+    (b'a', 0x85),
+    (0x10, b'c'),
+    (b'd', 0xfd),
+    (b'i', b'c'),
+    (b'o', b'f'),
+    (0x89, b' '),
+    (0x8d, b' '),
+    (0x9b, 0xd4),
+    (0xb5, 0xcc),
+    (0x18, 0xa3),
+    (0xc5, 0xa2),
+    (0xc8, 0xa8),
+    (0xee, 0xc3),
+    (0xf9, b'b'),
+    (b'H', 0x93),
+    (b'R', b'O'),
 ];
 
 #[cfg(test)]
@@ -428,6 +489,7 @@ mod tests {
     #[test]
     fn bytes_without_one_end_last_are_refused() {
         assert!(std::panic::catch_unwind(|| pack("a\x7fb")).is_err());
+        assert!(std::panic::catch_unwind(|| pack("a\tb")).is_err());
         assert!(std::panic::catch_unwind(|| Text::from_packed(b"ab")).is_err());
         assert!(std::panic::catch_unwind(|| Text::from_packed(&[b'a', END, b'b', END])).is_err());
         assert!(std::panic::catch_unwind(|| Text::from_packed(&[])).is_err());
@@ -450,7 +512,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn arbitrary_ascii_round_trips(s in "[\\x01-\\x7e]{0,300}") {
+        fn arbitrary_ascii_round_trips(s in "[\\n\\x20-\\x7e]{0,300}") {
             let out = unpacked(packed(&s));
             proptest::prop_assert_eq!(out, s);
         }

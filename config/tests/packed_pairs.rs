@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use hypcfg::packed::{pack, HOLE, PAIRS};
+use hypcfg::packed::{code_byte, pack, HOLE, MAX_PAIRS, PAIRS};
 
 /// Source trees compiled into the hypervisor image.
 const TREES: &[&str] = &["hyp/src", "hyp/core/src", "config/src"];
@@ -118,7 +118,7 @@ fn symbols(s: &[u8]) -> Vec<u8> {
 fn train(corpus: &[Vec<u8>]) -> Vec<(u8, u8)> {
     let mut texts: Vec<Vec<u8>> = corpus.iter().map(|s| symbols(s)).collect();
     let mut pairs = Vec::new();
-    while pairs.len() < 128 {
+    while pairs.len() < MAX_PAIRS {
         let mut count: HashMap<(u8, u8), usize> = HashMap::new();
         for t in &texts {
             for w in t.windows(2) {
@@ -133,7 +133,7 @@ fn train(corpus: &[Vec<u8>]) -> Vec<(u8, u8)> {
         if n < 3 {
             break;
         }
-        let code = 0x80 | pairs.len() as u8;
+        let code = code_byte(pairs.len());
         for t in &mut texts {
             let mut out = Vec::with_capacity(t.len());
             let mut i = 0;
@@ -172,7 +172,7 @@ fn packed_with(corpus: &[Vec<u8>], pairs: &[(u8, u8)]) -> usize {
                 let mut k = 0;
                 while k < t.len() {
                     if k + 1 < t.len() && (t[k], t[k + 1]) == p {
-                        out.push(0x80 | i as u8);
+                        out.push(code_byte(i));
                         k += 2;
                     } else {
                         out.push(t[k]);
