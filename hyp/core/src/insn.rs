@@ -155,7 +155,8 @@ const fn imm_shift(ty: u32, imm5: u32) -> (Shift, u8) {
     }
 }
 
-/// Decodes the A32 instruction `insn`.
+/// Decodes the A32 instruction `insn`. Both groups end in one
+/// [`LoadStore`] (one construction in the code, not one per group).
 pub fn decode_a32(insn: u32) -> Result<LoadStore, NotDecoded> {
     if insn >> 28 == 0xF {
         // The unconditional space: PLD, RFE, SRS, ...
@@ -163,8 +164,8 @@ pub fn decode_a32(insn: u32) -> Result<LoadStore, NotDecoded> {
     }
     let (p, u, w, l) = (bit(insn, 24), bit(insn, 23), bit(insn, 21), bit(insn, 20));
     let (rn, rt) = (reg(insn, 16), reg(insn, 12));
-    let wback = !p || w;
-    let d = match (insn >> 25) & 7 {
+    let (load, bytes, signed, rt2, offset);
+    match (insn >> 25) & 7 {
         // LDR, STR, LDRB, STRB (immediate, register).
         op @ (0b010 | 0b011) => {
             if op == 0b011 && bit(insn, 4) {
@@ -173,7 +174,7 @@ pub fn decode_a32(insn: u32) -> Result<LoadStore, NotDecoded> {
             if !p && w {
                 return Err(NotDecoded::Unprivileged);
             }
-            let offset = if op == 0b010 {
+            offset = if op == 0b010 {
                 Offset::Imm(insn & 0xFFF)
             } else {
                 let (shift, amount) = imm_shift(insn >> 5, insn >> 7);
@@ -187,19 +188,7 @@ pub fn decode_a32(insn: u32) -> Result<LoadStore, NotDecoded> {
             if byte && rt == 15 {
                 return Err(NotDecoded::Unpredictable);
             }
-            LoadStore {
-                load: l,
-                bytes: if byte { 1 } else { 4 },
-                signed: false,
-                rt,
-                rt2: None,
-                rn,
-                offset,
-                add: u,
-                index: p,
-                wback,
-                len: 4,
-            }
+            (load, bytes, signed, rt2) = (l, if byte { 1 } else { 4 }, false, None);
         }
         // The extra load/store instructions: bits 7 and 4 set, bits 6:5 not 0.
         0b000 if insn & 0x90 == 0x90 => {
@@ -221,7 +210,7 @@ pub fn decode_a32(insn: u32) -> Result<LoadStore, NotDecoded> {
                     NotDecoded::Unprivileged
                 });
             }
-            let offset = if bit(insn, 22) {
+            offset = if bit(insn, 22) {
                 Offset::Imm(((insn >> 4) & 0xF0) | (insn & 0xF))
             } else if (insn >> 8) & 0xF != 0 {
                 return Err(NotDecoded::Unpredictable); // (0)(0)(0)(0)
@@ -235,7 +224,7 @@ pub fn decode_a32(insn: u32) -> Result<LoadStore, NotDecoded> {
             if rt == 15 {
                 return Err(NotDecoded::Unpredictable);
             }
-            let rt2 = if pair {
+            rt2 = if pair {
                 // A32 pairs are Rt, Rt+1 with Rt even (and so not 15).
                 if rt & 1 != 0 || rt == 14 {
                     return Err(NotDecoded::Unpredictable);
@@ -244,32 +233,34 @@ pub fn decode_a32(insn: u32) -> Result<LoadStore, NotDecoded> {
             } else {
                 None
             };
-            LoadStore {
-                // op2 10 with L 0 is LDRD, op2 11 with L 0 STRD.
-                load: if pair { op2 == 2 } else { l },
-                bytes: if pair {
-                    8
-                } else if op2 == 2 {
-                    1
-                } else {
-                    2
-                },
-                signed: l && op2 != 1,
-                rt,
-                rt2,
-                rn,
-                offset,
-                add: u,
-                index: p,
-                wback,
-                len: 4,
-            }
+            // op2 10 with L 0 is LDRD, op2 11 with L 0 STRD.
+            load = if pair { op2 == 2 } else { l };
+            bytes = if pair {
+                8
+            } else if op2 == 2 {
+                1
+            } else {
+                2
+            };
+            signed = l && op2 != 1;
         }
         0b100 => return Err(NotDecoded::Multiple),
         0b110 => return Err(NotDecoded::Coprocessor),
         _ => return Err(NotDecoded::Other),
-    };
-    common_checks(d)
+    }
+    common_checks(LoadStore {
+        load,
+        bytes,
+        signed,
+        rt,
+        rt2,
+        rn,
+        offset,
+        add: u,
+        index: p,
+        wback: !p || w,
+        len: 4,
+    })
 }
 
 /// The UNPREDICTABLE cases every encoding shares: write-back to PC or to
@@ -348,40 +339,30 @@ fn decode_t16(hw: u32) -> Result<LoadStore, NotDecoded> {
     })
 }
 
-/// The 32-bit T32 encodings.
+/// The 32-bit T32 encodings. The single and dual forms end in one
+/// [`LoadStore`] (one construction and one [`common_checks`] call rather
+/// than one per addressing form: it is code in every image).
 fn decode_t32_wide(hw1: u32, hw2: u32) -> Result<LoadStore, NotDecoded> {
     let rn = reg(hw1, 0);
     let rt = reg(hw2, 12);
+    let (load, bytes, signed, rt2, offset, add, index, wback);
     if hw1 & 0xFE00 == 0xF800 {
         // Load/store single: 1111 100 S (imm12) size(2) L Rn.
-        let (signed, load, size) = (bit(hw1, 8), bit(hw1, 4), (hw1 >> 5) & 3);
+        let size;
+        (signed, load, size) = (bit(hw1, 8), bit(hw1, 4), (hw1 >> 5) & 3);
         if size == 3 || (signed && (!load || size == 2)) {
             return Err(NotDecoded::Other);
         }
-        let bytes = 1u8 << size;
+        bytes = 1u8 << size;
         if load && rt == 15 && bytes < 4 {
             return Err(NotDecoded::Other); // PLD, PLI and unallocated hints
         }
-        let single = |offset, add, index, wback| LoadStore {
-            load,
-            bytes,
-            signed,
-            rt,
-            rt2: None,
-            rn,
-            offset,
-            add,
-            index,
-            wback,
-            len: 4,
-        };
-        let d = if rn == 15 {
-            if !load {
+        (offset, add, index, wback) = if rn == 15 || bit(hw1, 7) {
+            if rn == 15 && !load {
                 return Err(NotDecoded::Other); // stores have no literal form
             }
-            single(Offset::Imm(hw2 & 0xFFF), bit(hw1, 7), true, false)
-        } else if bit(hw1, 7) {
-            single(Offset::Imm(hw2 & 0xFFF), true, true, false)
+            // The literal form's U is bit 7; the other imm12 form has it set.
+            (Offset::Imm(hw2 & 0xFFF), bit(hw1, 7), true, false)
         } else if bit(hw2, 11) {
             let (p, u, w) = (bit(hw2, 10), bit(hw2, 9), bit(hw2, 8));
             if p && u && !w {
@@ -390,7 +371,7 @@ fn decode_t32_wide(hw1: u32, hw2: u32) -> Result<LoadStore, NotDecoded> {
             if !p && !w {
                 return Err(NotDecoded::Other);
             }
-            single(Offset::Imm(hw2 & 0xFF), u, p, w)
+            (Offset::Imm(hw2 & 0xFF), u, p, w)
         } else if (hw2 >> 6) & 0x3F == 0 {
             let rm = reg(hw2, 0);
             if rm == 13 {
@@ -401,7 +382,7 @@ fn decode_t32_wide(hw1: u32, hw2: u32) -> Result<LoadStore, NotDecoded> {
                 shift: Shift::Lsl,
                 amount: ((hw2 >> 4) & 3) as u8,
             };
-            single(offset, true, true, false)
+            (offset, true, true, false)
         } else {
             return Err(NotDecoded::Other);
         };
@@ -409,12 +390,11 @@ fn decode_t32_wide(hw1: u32, hw2: u32) -> Result<LoadStore, NotDecoded> {
         if (bytes < 4 && rt == 13) || (!load && rt == 15) {
             return Err(NotDecoded::Unpredictable);
         }
-        return common_checks(d);
-    }
-    if hw1 & 0xFE40 == 0xE840 {
+        rt2 = None;
+    } else if hw1 & 0xFE40 == 0xE840 {
         // Load/store dual, exclusive, table branch: 1110 100 P U 1 W L Rn.
-        let (p, u, w, load) = (bit(hw1, 8), bit(hw1, 7), bit(hw1, 5), bit(hw1, 4));
-        if !p && !w {
+        (index, add, wback, load) = (bit(hw1, 8), bit(hw1, 7), bit(hw1, 5), bit(hw1, 4));
+        if !index && !wback {
             // TBB/TBH (a table load that branches) or the exclusives.
             let table_branch = hw1 & 0xFFF0 == 0xE8D0 && (hw2 >> 5) & 0x7 == 0;
             return Err(if table_branch {
@@ -423,26 +403,13 @@ fn decode_t32_wide(hw1: u32, hw2: u32) -> Result<LoadStore, NotDecoded> {
                 NotDecoded::Exclusive
             });
         }
-        let rt2 = reg(hw2, 8);
+        let r2 = reg(hw2, 8);
         let bad = |r: u8| r == 13 || r == 15;
-        if bad(rt) || bad(rt2) || (load && rt == rt2) || (rn == 15 && (w || !load)) {
+        if bad(rt) || bad(r2) || (load && rt == r2) || (rn == 15 && (wback || !load)) {
             return Err(NotDecoded::Unpredictable);
         }
-        return common_checks(LoadStore {
-            load,
-            bytes: 8,
-            signed: false,
-            rt,
-            rt2: Some(rt2),
-            rn,
-            offset: Offset::Imm((hw2 & 0xFF) << 2),
-            add: u,
-            index: p,
-            wback: w,
-            len: 4,
-        });
-    }
-    if hw1 & 0xFE40 == 0xE800 {
+        (bytes, signed, rt2, offset) = (8, false, Some(r2), Offset::Imm((hw2 & 0xFF) << 2));
+    } else if hw1 & 0xFE40 == 0xE800 {
         // LDM/STM (op 01, 10); SRS/RFE (00, 11).
         let op = (hw1 >> 7) & 3;
         return Err(if op == 1 || op == 2 {
@@ -450,11 +417,24 @@ fn decode_t32_wide(hw1: u32, hw2: u32) -> Result<LoadStore, NotDecoded> {
         } else {
             NotDecoded::Other
         });
-    }
-    if hw1 & 0xEE00 == 0xEC00 {
+    } else if hw1 & 0xEE00 == 0xEC00 {
         return Err(NotDecoded::Coprocessor);
+    } else {
+        return Err(NotDecoded::Other);
     }
-    Err(NotDecoded::Other)
+    common_checks(LoadStore {
+        load,
+        bytes,
+        signed,
+        rt,
+        rt2,
+        rn,
+        offset,
+        add,
+        index,
+        wback,
+        len: 4,
+    })
 }
 
 impl LoadStore {
