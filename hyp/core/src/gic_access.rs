@@ -441,25 +441,30 @@ pub fn access(
             }
         }
         8 => {
-            let high = plus(at, 4);
-            match write {
-                None => {
-                    let lo = word(at, None, o, hw, prio)?;
-                    let hi = word(high, None, o, hw, prio)?;
-                    Ok(u64::from(lo) | u64::from(hi) << 32)
-                }
-                Some(v) => {
-                    let (lo, hi) = (v as u32, (v >> 32) as u32);
-                    // Both halves are tried first (on a copy of the
-                    // partition's interrupt state, with no hardware write): either is
-                    // refused before anything is written.
-                    let mut scratch = *prio;
-                    word(at, Some(lo), o, &mut Trial(hw), &mut scratch)?;
-                    word(high, Some(hi), o, &mut Trial(hw), &mut scratch)?;
-                    word(at, Some(lo), o, hw, prio)?;
-                    word(high, Some(hi), o, hw, prio).map(|_| 0)
-                }
+            // Two word accesses, low word first. A write is made twice:
+            // first tried on both words (on a copy of the partition's
+            // interrupt state, with no hardware write), so that either is
+            // refused before anything is written, then made. One call
+            // site in a loop rather than one per word and pass (code
+            // size: this is a cold path).
+            let mut scratch = *prio;
+            let mut value = 0u64;
+            let first = if write.is_some() { 0 } else { 2 };
+            for step in first..4u32 {
+                let high = step & 1;
+                let half = write.map(|v| (v >> high.wrapping_mul(32)) as u32);
+                let mut trial;
+                let (regs, state): (&mut dyn GicRegs, &mut VirtualIrqs) = if step < 2 {
+                    trial = Trial(hw);
+                    (&mut trial, &mut scratch)
+                } else {
+                    (hw, prio)
+                };
+                let v = word(plus(at, high.wrapping_mul(4)), half, o, regs, state)?;
+                value |= u64::from(v) << high.wrapping_mul(32);
             }
+            // A write's words are 0 ([`Outcome::Done`]).
+            Ok(value)
         }
         _ => word(at, write.map(|v| v as u32), o, hw, prio).map(u64::from),
     }
