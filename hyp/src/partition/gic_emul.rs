@@ -287,17 +287,15 @@ pub(super) fn try_emulate(
     if b.frame.spsr & SPSR_E != 0 {
         return refused(Refusal::BigEndian, Some(t.len));
     }
-    let reachable = |r: Option<usize>| r.is_none_or(|r| guest_reg(b.frame.spsr, r) != GuestReg::Unsupported);
-    if !reachable(Some(t.rt)) || !reachable(t.rt2) {
+    // Both registers must be reachable, loads' too: read for both (a
+    // load's values are not used; reading is what says they are
+    // reachable, with one check rather than a second one).
+    let lo = read_reg(&b.frame, t.rt);
+    let hi = t.rt2.map_or(Some(0), |r| read_reg(&b.frame, r));
+    let (Some(lo), Some(hi)) = (lo, hi) else {
         return refused(Refusal::Register, Some(t.len));
-    }
-    let write = if t.load {
-        None
-    } else {
-        let lo = read_reg(&b.frame, t.rt).unwrap_or(0);
-        let hi = t.rt2.and_then(|r| read_reg(&b.frame, r)).unwrap_or(0);
-        Some(u64::from(lo) | u64::from(hi) << 32)
     };
+    let write = (!t.load).then_some(u64::from(lo) | u64::from(hi) << 32);
     let owns = PartOwns { p };
     let virt = &mut b.vgic.virt;
     let Some(result) = gic::with_frame(window, |f| {
