@@ -157,6 +157,7 @@ const fn imm_shift(ty: u32, imm5: u32) -> (Shift, u8) {
 
 /// Decodes the A32 instruction `insn`. Both groups end in one
 /// [`LoadStore`] (one construction in the code, not one per group).
+#[inline(never)]
 pub fn decode_a32(insn: u32) -> Result<LoadStore, NotDecoded> {
     if insn >> 28 == 0xF {
         // The unconditional space: PLD, RFE, SRS, ...
@@ -281,6 +282,7 @@ fn common_checks(d: LoadStore) -> Result<LoadStore, NotDecoded> {
 
 /// Decodes the T32 instruction whose first halfword is `hw1`; `hw2` is
 /// its second halfword if [`t32_is_32bit`] (ignored otherwise).
+#[inline(never)]
 pub fn decode_t32(hw1: u16, hw2: u16) -> Result<LoadStore, NotDecoded> {
     if t32_is_32bit(hw1) {
         decode_t32_wide(u32::from(hw1), u32::from(hw2))
@@ -288,6 +290,12 @@ pub fn decode_t32(hw1: u16, hw2: u16) -> Result<LoadStore, NotDecoded> {
         decode_t16(u32::from(hw1))
     }
 }
+
+/// The T32 16-bit register-offset forms by opB, from opB 7 down to 0
+/// (LDRSH, LDRB, LDRH, LDR, LDRSB, STRB, STRH, STR): log2 of the size in
+/// bits 1:0 of each nibble, signed in bit 2 (a table rather than a
+/// match: code size).
+const T16_REG: u32 = 0x5012_4012;
 
 /// The 16-bit T32 encodings.
 fn decode_t16(hw: u32) -> Result<LoadStore, NotDecoded> {
@@ -297,16 +305,12 @@ fn decode_t16(hw: u32) -> Result<LoadStore, NotDecoded> {
     // (load, bytes, signed, base, offset)
     let (load, bytes, signed, rn, rt, offset) = match hw >> 12 {
         0b0101 => {
-            let (load, bytes, signed) = match (hw >> 9) & 7 {
-                0 => (false, 4, false),
-                1 => (false, 2, false),
-                2 => (false, 1, false),
-                3 => (true, 1, true),
-                4 => (true, 4, false),
-                5 => (true, 2, false),
-                6 => (true, 1, false),
-                _ => (true, 2, true),
-            };
+            // opB (bits 11:9): STR, STRH, STRB, LDRSB, LDR, LDRH, LDRB,
+            // LDRSH; one nibble each in `T16_REG` (bits 1:0 log2 of the
+            // size, bit 2 signed), opB 3 and up are loads.
+            let opb = (hw >> 9) & 7;
+            let form = T16_REG >> opb.wrapping_mul(4);
+            let (load, bytes, signed) = (opb >= 3, 1u8 << (form & 3), bit(form, 2));
             let offset = Offset::Reg {
                 rm: low(6),
                 shift: Shift::Lsl,
