@@ -21,8 +21,7 @@
 use core::fmt;
 use hypcfg::packed::Text;
 
-use hypcfg::put;
-use hypcfg::text::{self, Out, Show};
+use hypcfg::text::{self, Arg, Out, Show};
 
 use crate::gicv3::*;
 use crate::insn::NotDecoded;
@@ -287,20 +286,25 @@ pub enum Refusal {
 
 impl Show for Refusal {
     fn show(&self, o: &mut dyn Out) {
-        let bits = |bytes: u8| u32::from(bytes).wrapping_mul(8);
-        match *self {
-            Refusal::Size { bytes, reg } => put!(o, "{}-bit access to {} is not permitted", bits(bytes), reg),
-            Refusal::Misaligned { bytes, reg } => put!(o, "misaligned {}-bit access to {}", bits(bytes), reg),
-            Refusal::Insn(why) => why.message().write(o),
-            Refusal::Register => hypcfg::text!("GIC access through SP, LR or PC is not emulated").write(o),
-            Refusal::Fetch => {
-                hypcfg::text!("the instruction at PC is not in the partition's memory").write(o)
+        // One write of the template with arguments and one of the plain
+        // texts (rather than one per arm: code size).
+        let plain = match *self {
+            Refusal::Size { bytes, reg } | Refusal::Misaligned { bytes, reg } => {
+                let template = if let Refusal::Size { .. } = self {
+                    hypcfg::text!("{}-bit access to {} is not permitted")
+                } else {
+                    hypcfg::text!("misaligned {}-bit access to {}")
+                };
+                let bits = u32::from(bytes).wrapping_mul(8);
+                return text::write(o, template, &[Arg::from(&bits), Arg::from(&reg)]);
             }
-            Refusal::Mismatch => {
-                hypcfg::text!("the instruction at PC does not make the faulting access").write(o)
-            }
-            Refusal::BigEndian => hypcfg::text!("big-endian GIC access is not emulated").write(o),
-        }
+            Refusal::Insn(why) => why.message(),
+            Refusal::Register => hypcfg::text!("GIC access through SP, LR or PC is not emulated"),
+            Refusal::Fetch => hypcfg::text!("the instruction at PC is not in the partition's memory"),
+            Refusal::Mismatch => hypcfg::text!("the instruction at PC does not make the faulting access"),
+            Refusal::BigEndian => hypcfg::text!("big-endian GIC access is not emulated"),
+        };
+        plain.write(o)
     }
 }
 
