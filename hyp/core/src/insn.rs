@@ -300,37 +300,44 @@ const T16_REG: u32 = 0x5012_4012;
 /// The 16-bit T32 encodings.
 fn decode_t16(hw: u32) -> Result<LoadStore, NotDecoded> {
     let low = |lo: u32| ((hw >> lo) & 7) as u8;
-    let imm5 = (hw >> 6) & 0x1F;
-    let load = bit(hw, 11);
-    // (load, bytes, signed, base, offset)
-    let (load, bytes, signed, rn, rt, offset) = match hw >> 12 {
-        0b0101 => {
-            // opB (bits 11:9): STR, STRH, STRB, LDRSB, LDR, LDRH, LDRB,
-            // LDRSH; one nibble each in `T16_REG` (bits 1:0 log2 of the
-            // size, bit 2 signed), opB 3 and up are loads.
-            let opb = (hw >> 9) & 7;
-            let form = T16_REG >> opb.wrapping_mul(4);
-            let (load, bytes, signed) = (opb >= 3, 1u8 << (form & 3), bit(form, 2));
-            let offset = Offset::Reg {
-                rm: low(6),
-                shift: Shift::Lsl,
-                amount: 0,
-            };
-            (load, bytes, signed, low(3), low(0), offset)
+    let op = hw >> 12;
+    // The forms differ in size, registers and offset only: each sets
+    // what it changes of a word access at [Rn, offset] with L in bit 11
+    // (one construction for all: code size).
+    let (mut load, mut size, mut signed) = (bit(hw, 11), 2, false);
+    let (mut rn, mut rt) = (low(3), low(0));
+    let offset = if op == 0b0101 {
+        // opB (bits 11:9): STR, STRH, STRB, LDRSB, LDR, LDRH, LDRB,
+        // LDRSH; one nibble each in `T16_REG` (bits 1:0 log2 of the
+        // size, bit 2 signed), opB 3 and up are loads.
+        let opb = (hw >> 9) & 7;
+        let form = T16_REG >> opb.wrapping_mul(4);
+        (load, size, signed) = (opb >= 3, form & 3, bit(form, 2));
+        Offset::Reg {
+            rm: low(6),
+            shift: Shift::Lsl,
+            amount: 0,
         }
-        0b0110 => (load, 4, false, low(3), low(0), Offset::Imm(imm5 << 2)),
-        0b0111 => (load, 1, false, low(3), low(0), Offset::Imm(imm5)),
-        0b1000 => (load, 2, false, low(3), low(0), Offset::Imm(imm5 << 1)),
-        0b1001 => (load, 4, false, 13, low(8), Offset::Imm((hw & 0xFF) << 2)),
-        0b0100 if hw >> 11 == 0b01001 => (true, 4, false, 15, low(8), Offset::Imm((hw & 0xFF) << 2)),
-        0b1100 => return Err(NotDecoded::Multiple),
-        // PUSH and POP: 1011 x10x.
-        0b1011 if hw & 0x0600 == 0x0400 => return Err(NotDecoded::Multiple),
-        _ => return Err(NotDecoded::Other),
+    } else if (0b0110..=0b1000).contains(&op) {
+        // Immediate, scaled by the size: 0110 word, 0111 byte, 1000
+        // halfword (log2 of the size in the nibbles of 0x102).
+        size = (0x102 >> op.wrapping_sub(0b0110).wrapping_mul(4)) & 3;
+        Offset::Imm(((hw >> 6) & 0x1F) << size)
+    } else if op == 0b1001 || hw >> 11 == 0b01001 {
+        // SP-relative (1001) and literal (01001, a load: bit 11 is
+        // set): words at imm8 * 4, Rt in bits 10:8.
+        rn = if op == 0b1001 { 13 } else { 15 };
+        rt = low(8);
+        Offset::Imm((hw & 0xFF) << 2)
+    } else if op == 0b1100 || (op == 0b1011 && hw & 0x0600 == 0x0400) {
+        // LDM/STM; PUSH and POP (1011 x10x).
+        return Err(NotDecoded::Multiple);
+    } else {
+        return Err(NotDecoded::Other);
     };
     Ok(LoadStore {
         load,
-        bytes,
+        bytes: 1 << size,
         signed,
         rt,
         rt2: None,
