@@ -32,42 +32,42 @@ use crate::virq::VirtualIrqs;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Width {
     /// 32 bits only.
-    Word,
+    Word = 0,
     /// Bytes too.
-    Byte,
+    Byte = 1,
     /// 64 bits too (a 64-bit register, or either of its halves).
-    Double,
+    Double = 2,
 }
 
-/// A run of registers of one name and [`Width`]: from offset `first` to
-/// `first + span`, the offset of the last one's first byte. The span is
-/// kept in 16 bits (an entry of 16 bytes rather than 20 with a second
-/// offset; the tables are in every image).
+/// A run of registers of one name and [`Width`], in 8 bytes (the tables
+/// are in every image: 45 entries): its name, and in one word the word
+/// indices (offset / 4) of its first word (bits 14:0), of its last word
+/// (bits 29:15; for a 64-bit register the upper one) and its width
+/// (bits 31:30, `Width as u32`).
 struct Regs {
-    first: u32,
-    span: u16,
+    words: u32,
     name: Text,
-    width: Width,
 }
 
 /// The run `first..=last` (offsets of the first bytes of its first and
 /// last register) named `name`.
 const fn regs(first: u32, last: u32, name: Text, width: Width) -> Regs {
-    let span = match last.checked_sub(first) {
-        Some(span) => span,
-        None => u32::MAX,
+    // A 64-bit register's last word is 4 bytes after its start.
+    let end = if matches!(width, Width::Double) {
+        last.wrapping_add(4)
+    } else {
+        last
     };
-    // Evaluated when the tables are (they are constants): a run that ends
-    // before it starts or spans 64 KiB or more does not build.
+    // Evaluated when the tables are (they are constants): a run that is
+    // not word-aligned, ends before it starts or does not fit in a frame
+    // of 128 KiB does not build.
     assert!(
-        span <= u16::MAX as u32,
-        "a run of GIC registers ends before it starts or spans 64 KiB or more"
+        first % 4 == 0 && last % 4 == 0 && first <= last && end < 0x2_0000,
+        "a run of GIC registers is not word-aligned, ends before it starts or is beyond 128 KiB"
     );
     Regs {
-        first,
-        span: span as u16,
+        words: first / 4 | (end / 4) << 15 | (width as u32) << 30,
         name,
-        width,
     }
 }
 
@@ -238,19 +238,18 @@ fn register(at: Frame) -> (Text, Width) {
         Frame::Dist(off) => (DIST, off, hypcfg::text!("a GICD register")),
         Frame::Redist(off) => (REDIST, off, hypcfg::text!("a GICR register")),
     };
+    let word = off / 4;
     table
         .iter()
-        .find(|r| {
-            let last = r.first.saturating_add(u32::from(r.span));
-            // A 64-bit register's last word is 4 bytes after its start.
-            let last = if r.width == Width::Double {
-                last.saturating_add(4)
-            } else {
-                last
+        .find(|r| (r.words & 0x7FFF..=(r.words >> 15) & 0x7FFF).contains(&word))
+        .map_or((other, Width::Word), |r| {
+            let width = match r.words >> 30 {
+                1 => Width::Byte,
+                2 => Width::Double,
+                _ => Width::Word,
             };
-            (r.first..=last.saturating_add(3)).contains(&off)
+            (r.name, width)
         })
-        .map_or((other, Width::Word), |r| (r.name, r.width))
 }
 
 /// Why an access to the GIC is not emulated (nothing is written).
