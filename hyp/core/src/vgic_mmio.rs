@@ -166,37 +166,41 @@ fn byte(w: u32, k: u32) -> u8 {
 }
 
 /// A priority word (INTIDs `first..first + 4`) whose hardware value is
-/// `current`: owned bytes read as the partition's priorities and are
-/// written as such (the hardware gets the mapped value, see
+/// `current`, of which the partition owns the bytes set in `mask`
+/// ([`owned_bytes`]): owned bytes read as the partition's priorities and
+/// are written as such (the hardware gets the mapped value, see
 /// [`physical_priority`]; `None` from [`Outcome`] when nothing is
 /// written); another's byte reads as 0 and ignores writes: to the
 /// partition it is an interrupt the GIC does not implement (RAZ/WI), so
 /// a driver that gives every interrupt a default priority goes through.
+/// Not generic over the owner, one loop for reads and writes: one copy
+/// of it in the image, for the distributor and the redistributor.
 fn priority_word(
     first: u32,
     write: Option<u32>,
-    o: &impl Owns,
+    mask: u32,
     current: u32,
     prio: &mut Priorities,
 ) -> (Outcome, Option<u32>) {
-    let mask = owned_bytes(o, first);
-    let owned = (0..4u32).filter(|&k| mask & (0xFF << k.wrapping_mul(8)) != 0);
-    match write {
-        None => {
-            let view = owned.fold(0u32, |v, k| {
-                v | (guest_priority(byte(current, k), prio.get(first.wrapping_add(k))) as u32)
-                    << k.wrapping_mul(8)
-            });
-            (Outcome::Read(view), None)
+    // A write keeps another's bytes as they are; a read shows them as 0.
+    let mut out = if write.is_some() { current & !mask } else { 0 };
+    for k in 0..4u32 {
+        if mask & (0xFF << k.wrapping_mul(8)) == 0 {
+            continue;
         }
-        Some(v) => {
-            let mut new = current & !mask;
-            for k in owned {
-                prio.set(first.wrapping_add(k), byte(v, k));
-                new |= (physical_priority(byte(v, k)) as u32) << k.wrapping_mul(8);
+        let intid = first.wrapping_add(k);
+        let p = match write {
+            None => guest_priority(byte(current, k), prio.get(intid)),
+            Some(v) => {
+                prio.set(intid, byte(v, k));
+                physical_priority(byte(v, k))
             }
-            (Outcome::Done, Some(new))
-        }
+        };
+        out |= (p as u32) << k.wrapping_mul(8);
+    }
+    match write {
+        None => (Outcome::Read(out), None),
+        Some(_) => (Outcome::Done, Some(out)),
     }
 }
 
@@ -316,7 +320,8 @@ fn dist(
         0x300..=0x3FC => write.map_or(Outcome::Read(0), |_| Outcome::Done),
         0x400..=0x7F8 => {
             let current = hw.dist_read(off);
-            let (out, new) = priority_word(off.wrapping_sub(GICD_IPRIORITYR), write, o, current, prio);
+            let first = off.wrapping_sub(GICD_IPRIORITYR);
+            let (out, new) = priority_word(first, write, owned_bytes(o, first), current, prio);
             if let Some(v) = new {
                 hw.dist_write(off, v);
             }
@@ -390,8 +395,9 @@ fn redist(
             let stored = (0..4).fold(0u32, |v, k| {
                 v | (physical_priority(prio.get(first.wrapping_add(k))) as u32) << k.wrapping_mul(8)
             });
-            let current = (hw.redist_read(o_) & !owned_bytes(o, first)) | (stored & owned_bytes(o, first));
-            priority_word(first, write, o, current, prio).0
+            let mask = owned_bytes(o, first);
+            let current = (hw.redist_read(o_) & !mask) | (stored & mask);
+            priority_word(first, write, mask, current, prio).0
         }
         _ => write.map_or(Outcome::Read(0), |_| Outcome::Done),
     }
