@@ -170,22 +170,31 @@ pub(super) fn abort_insn_len(mem: &BufferMap, f: &GuestFrame, hsr: Hsr) -> u32 {
 }
 
 /// Reads and decodes the instruction at the frame's PC; `Err` carries
-/// its length, once known, for stepping over it.
+/// its length, once known, for stepping over it. One path for A32 and
+/// T32 (an A32 instruction is a first fetch of 4 bytes, a T32 one of 2
+/// and, if 32 bits long, a second of 2): one decoder call and one error
+/// mapping each, not one per instruction set.
 fn decode(mem: &BufferMap, f: &GuestFrame) -> Result<LoadStore, (Refusal, Option<u32>)> {
     let pc = f.elr;
-    if f.spsr & SPSR_T != 0 {
-        let hw1 = fetch16(mem, pc).map_err(|e| (e, None))?;
-        let wide = insn::t32_is_32bit(hw1);
-        let hw2 = if wide {
-            fetch16(mem, pc.wrapping_add(2)).map_err(|e| (e, Some(4)))?
-        } else {
-            0
-        };
-        insn::decode_t32(hw1, hw2).map_err(|e| (Refusal::Insn(e), Some(if wide { 4 } else { 2 })))
+    let t32 = f.spsr & SPSR_T != 0;
+    // A T32 first halfword that cannot be read leaves the length unknown.
+    let first = fetch(mem, pc, if t32 { 2 } else { 4 }).map_err(|e| (e, (!t32).then_some(4)))?;
+    let len = if t32 && !insn::t32_is_32bit(first as u16) {
+        2
     } else {
-        let w = fetch(mem, pc, 4).map_err(|e| (e, Some(4)))?;
-        insn::decode_a32(w).map_err(|e| (Refusal::Insn(e), Some(4)))
-    }
+        4
+    };
+    let second = if t32 && len == 4 {
+        fetch16(mem, pc.wrapping_add(2)).map_err(|e| (e, Some(4)))?
+    } else {
+        0
+    };
+    let d = if t32 {
+        insn::decode_t32(first as u16, second)
+    } else {
+        insn::decode_a32(first)
+    };
+    d.map_err(|e| (Refusal::Insn(e), Some(len)))
 }
 
 /// The transfer of the access at `addr` (a write if `write`): from the
