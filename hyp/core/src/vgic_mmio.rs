@@ -287,15 +287,17 @@ fn dist(
     let VirtualIrqs {
         prio, soft_pending, ..
     } = virt;
-    match off {
+    // The registers that read as one value and ignore writes give the
+    // value; the others return their outcome (one shared read-or-ignore
+    // tail: code size).
+    let fixed = match off {
         // Control (affinity routing on, both groups enabled, as the
         // hypervisor set it), type and identification: as the hardware
-        // says; writes are ignored.
-        GICD_CTLR | GICD_TYPER | GICD_IIDR | GICD_PIDR2 => {
-            write.map_or_else(|| Outcome::Read(hw.dist_read(off)), |_| Outcome::Done)
-        }
+        // says; writes are ignored (a write falls to the last arm, which
+        // reads nothing: no other arm takes these offsets).
+        GICD_CTLR | GICD_TYPER | GICD_IIDR | GICD_PIDR2 if write.is_none() => hw.dist_read(off),
         // Every interrupt is group 1, fixed: RAO/WI (module documentation).
-        0x80..=0xFC => write.map_or(Outcome::Read(u32::MAX), |_| Outcome::Done),
+        0x80..=0xFC => u32::MAX,
         // Each arm below starts at the register it subtracts and its
         // offsets are below 0x10000: no arithmetic in this match wraps.
         // Set-enable and clear-enable, set-pending and clear-pending
@@ -309,15 +311,13 @@ fn dist(
             let pending = off >= GICD_ISPENDR;
             let why = if pending { PENDING_WHY } else { ENABLE_WHY };
             let read = hw.dist_read(off);
-            bitmap(first, write, o, read, set, why, |v| {
+            return bitmap(first, write, o, read, set, why, |v| {
                 hw.dist_write(off, v);
                 if pending {
                     soft_pending.update_word(first, v, set);
                 }
-            })
+            });
         }
-        // Active state is the hypervisor's: RAZ/WI.
-        0x300..=0x3FC => write.map_or(Outcome::Read(0), |_| Outcome::Done),
         0x400..=0x7F8 => {
             let current = hw.dist_read(off);
             let first = off.wrapping_sub(GICD_IPRIORITYR);
@@ -325,13 +325,15 @@ fn dist(
             if let Some(v) = new {
                 hw.dist_write(off, v);
             }
-            out
+            return out;
         }
-        0xC00..=0xCFC => field_register(off, off.wrapping_sub(GICD_ICFGR).wrapping_mul(4), 2, write, o, hw),
+        0xC00..=0xCFC => {
+            return field_register(off, off.wrapping_sub(GICD_ICFGR).wrapping_mul(4), 2, write, o, hw)
+        }
         0x6100..=0x7FDC => {
             let intid = off.wrapping_sub(GICD_IROUTER) / 8;
             let high = off % 8 == 4;
-            match write {
+            return match write {
                 None if !o.owns(intid) => Outcome::Read(0),
                 None => Outcome::Read(if high { 0 } else { hw.dist_read(off) }),
                 // Another's: RAZ/WI, as for an interrupt the GIC does not
@@ -344,10 +346,13 @@ fn dist(
                     why: hypcfg::text!("routing to another core"),
                 },
                 Some(_) => Outcome::Done,
-            }
+            };
         }
-        _ => write.map_or(Outcome::Read(0), |_| Outcome::Done),
-    }
+        // Active state (0x300..=0x3FC) is the hypervisor's, and the
+        // other offsets are reserved: RAZ/WI.
+        _ => 0,
+    };
+    write.map_or(Outcome::Read(fixed), |_| Outcome::Done)
 }
 
 fn redist(
@@ -359,15 +364,13 @@ fn redist(
 ) -> Outcome {
     let VirtualIrqs { prio, sgi, .. } = virt;
     let Sgis { enabled, pending } = sgi;
-    match off {
-        // TYPER (both words) and IIDR as the hardware says.
-        GICR_IIDR | GICR_TYPER | GICR_TYPER_HI => {
-            write.map_or_else(|| Outcome::Read(hw.redist_read(off)), |_| Outcome::Done)
-        }
-        // Always awake: the hypervisor woke it at boot.
-        GICR_WAKER => write.map_or(Outcome::Read(0), |_| Outcome::Done),
+    // As in `dist`: fixed values here, the others return.
+    let fixed = match off {
+        // TYPER (both words) and IIDR as the hardware says (a write
+        // falls to the last arm: no other arm takes these offsets).
+        GICR_IIDR | GICR_TYPER | GICR_TYPER_HI if write.is_none() => hw.redist_read(off),
         // Group 1, fixed (module documentation).
-        GICR_IGROUPR0 => write.map_or(Outcome::Read(u32::MAX), |_| Outcome::Done),
+        GICR_IGROUPR0 => u32::MAX,
         // The SGIs' enable and pending bits are the partition's virtual
         // ones; its PPIs (the EL1 timers) are enabled by the hypervisor
         // and pend from their lines: writes to them are accepted and
@@ -380,10 +383,10 @@ fn redist(
                 (GICR_ISENABLER0, enabled, ENABLE_WHY)
             };
             let read = hw.redist_read(set_reg);
-            sgi_ppi_bitmap(write, o, read, bits, off == set_reg, why)
+            return sgi_ppi_bitmap(write, o, read, bits, off == set_reg, why);
         }
         // SGIs are edge-triggered, read-only.
-        GICR_ICFGR0 => write.map_or(Outcome::Read(0xAAAA_AAAA), |_| Outcome::Done),
+        GICR_ICFGR0 => 0xAAAA_AAAA,
         o_ if (GICR_IPRIORITYR..=GICR_IPRIORITYR + 0x1C).contains(&o_) => {
             // The SGIs' bytes are the partition's alone (virtual).
             let o = &WithSgis(o);
@@ -397,10 +400,13 @@ fn redist(
             });
             let mask = owned_bytes(o, first);
             let current = (hw.redist_read(o_) & !mask) | (stored & mask);
-            priority_word(first, write, mask, current, prio).0
+            return priority_word(first, write, mask, current, prio).0;
         }
-        _ => write.map_or(Outcome::Read(0), |_| Outcome::Done),
-    }
+        // GICR_WAKER reads 0, always awake (the hypervisor woke it at
+        // boot); the other offsets are reserved: RAZ/WI.
+        _ => 0,
+    };
+    write.map_or(Outcome::Read(fixed), |_| Outcome::Done)
 }
 
 #[cfg(test)]
