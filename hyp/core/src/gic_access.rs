@@ -62,11 +62,11 @@ const fn regs(first: u32, last: u32, name: Text, width: Width) -> Regs {
     // not word-aligned, ends before it starts or does not fit in a frame
     // of 128 KiB does not build.
     assert!(
-        first % 4 == 0 && last % 4 == 0 && first <= last && end < 0x2_0000,
+        first.is_multiple_of(4) && last.is_multiple_of(4) && first <= last && end < 0x2_0000,
         "a run of GIC registers is not word-aligned, ends before it starts or is beyond 128 KiB"
     );
     Regs {
-        words: first / 4 | (end / 4) << 15 | (width as u32) << 30,
+        words: (first / 4) | ((end / 4) << 15) | ((width as u32) << 30),
         name,
     }
 }
