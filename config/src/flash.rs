@@ -34,11 +34,11 @@
 //! Checking never panics and never reads outside the slice it is given,
 //! whatever the slice holds.
 
-use crate::packed::Text;
 use core::fmt;
 
 use crate::crc32::{crc32, Crc32};
 use crate::mpu::GRANULE;
+use crate::packed::Text;
 use crate::text::{self, Out, Show};
 
 /// First four bytes of every flash image.

@@ -19,8 +19,8 @@
 //! the words of one access are atomic against the other core.
 
 use core::fmt;
-use hypcfg::packed::Text;
 
+use hypcfg::packed::Text;
 use hypcfg::text::{self, Arg, Out, Show};
 
 use crate::gicv3::*;

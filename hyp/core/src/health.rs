@@ -5,8 +5,8 @@
 //! [`Monitor`] per partition and applies the decision.
 
 use core::fmt;
-use hypcfg::packed::Text;
 
+use hypcfg::packed::Text;
 use hypcfg::put;
 use hypcfg::system::FaultPolicy;
 use hypcfg::text::{self, Arg, Out, Show};

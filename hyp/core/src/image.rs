@@ -20,9 +20,9 @@
 //! flash is taken for an image with a damaged magic and refused.
 
 use core::fmt;
-use hypcfg::packed::Text;
 
 use hypcfg::flash::{Explanation, FlashError, Header, SectionKind};
+use hypcfg::packed::Text;
 use hypcfg::text::{self, Out, Show};
 
 /// Size of the flash bank the image sits in (the platform's first `rom` bank).

@@ -16,8 +16,8 @@
 //! partition may use to make a decoder guess).
 
 use core::fmt;
-use hypcfg::packed::Text;
 
+use hypcfg::packed::Text;
 use hypcfg::text::{self, Out, Show};
 
 /// The shift applied to a register offset.

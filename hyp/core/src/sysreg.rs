@@ -13,8 +13,8 @@
 //! re-sampled.
 
 use core::fmt;
-use hypcfg::packed::Text;
 
+use hypcfg::packed::Text;
 use hypcfg::put;
 use hypcfg::text::{self, Out, Show};
 

@@ -14,10 +14,10 @@
 
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, Ordering};
-use hypcfg::packed::Text;
 
 use heapless::Vec;
 use hypcfg::ids::{CoreId, PartitionId};
+use hypcfg::packed::Text;
 use hypcfg::system::{System, MAX_PARTITIONS};
 
 use super::windows::CoreWindows;

@@ -6,9 +6,9 @@
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
-use hypcfg::packed::Text;
 
 use hypcfg::mpu::{Access, Attrs, MemType, RegionWords};
+use hypcfg::packed::Text;
 use hypcfg::system::{RegionKind, System};
 use hypcfg::text::{self, hex8, Arg, Out, Show};
 

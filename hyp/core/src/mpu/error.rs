@@ -1,9 +1,9 @@
 //! Why a map, unmap, ioremap or band load was refused.
 
 use core::fmt;
-use hypcfg::packed::Text;
 
 use hypcfg::mpu::Attrs;
+use hypcfg::packed::Text;
 use hypcfg::text::{self, Arg, Out, Show};
 
 use super::Band;

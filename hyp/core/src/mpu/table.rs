@@ -4,9 +4,9 @@
 
 use core::num::NonZeroU32;
 use core::ops::Range;
-use hypcfg::packed::Text;
 
 use hypcfg::mpu::{Attrs, MemType, RegionWords, GRANULE};
+use hypcfg::packed::Text;
 use hypcfg::text::{self, Out, Show};
 
 use super::{AttrDiff, MapError, Mapped, MpuHw, Placed};
