@@ -3,11 +3,11 @@
 //! summary, and an idle core.
 
 use core::sync::atomic::{AtomicU32, Ordering};
-use hypcfg::packed::Text;
 
 use heapless::Vec;
 use hypcfg::ids::{CoreId, PartitionId};
 use hypcfg::mpu::RegionWords;
+use hypcfg::packed::Text;
 use hypcfg::system::{System, MAX_PARTITION_REGIONS};
 
 use super::block::{self, CoreBlock, RunState};
@@ -158,8 +158,9 @@ fn band(s: &System, id: PartitionId) -> Vec<RegionWords, MAX_PARTITION_REGIONS> 
 }
 
 /// Stops partition `id` of this core for good and reports it (flushing
-/// its console line), drops its interrupts (`vgic::release`); ends the
-/// run if it was the last one.
+/// its console line; `why` is the reason a halt prints, unused for a
+/// shutdown), drops its interrupts (`vgic::release`); ends the run if it
+/// was the last one.
 pub(super) fn stop(s: &System, k: &mut CoreBlock, id: PartitionId, st: RunState, code: u32, why: Arg<'_>) {
     let Some(slot) = k.slot_of(id) else { return };
     let Some(b) = k.block(slot) else { return };

@@ -227,7 +227,7 @@ fn apply(s: &System, k: &mut CoreBlock, slot: usize, effect: Effect) -> *mut Gue
                 }
             }
             if let Some(id) = k.block(slot).map(|b| b.id) {
-                stop(s, k, id, RunState::Shutdown, code, Arg::Dec(code));
+                stop(s, k, id, RunState::Shutdown, code, Arg::Str(""));
             }
             reschedule(s, k, slot)
         }
