@@ -133,7 +133,7 @@ impl Text {
                         top += 2;
                     }
                 } else if c == END {
-                    return;
+                    return; // the last byte (no pair holds END)
                 } else if c != HOLE {
                     o.ascii(c);
                 } else if let Some(args) = args.as_mut() {

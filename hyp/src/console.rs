@@ -58,10 +58,7 @@ impl CmsdkUart {
 impl Out for CmsdkUart {
     fn str(&mut self, s: &str) {
         for b in s.bytes() {
-            if b == b'\n' {
-                self.write_byte(b'\r');
-            }
-            self.write_byte(b);
+            self.ascii(b);
         }
     }
 
